@@ -1,0 +1,86 @@
+package incidents
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. Every error the Service returns carries one of these; the chat
+// layer turns the code into what the user reads.
+const (
+	// EINVALID means the input was malformed or incomplete; the message says
+	// what to type instead.
+	EINVALID = "invalid"
+	// ENOTFOUND means a named incident, step, obligation or playbook does not exist.
+	ENOTFOUND = "not_found"
+	// EFORBIDDEN means the acting user lacks the role the action needs.
+	EFORBIDDEN = "forbidden"
+	// ECONFLICT means the action is well formed but not allowed in the current
+	// state (an illegal state move, a step whose prerequisites are open, ...).
+	ECONFLICT = "conflict"
+	// EINTERNAL means something failed that the user cannot fix; the details are
+	// logged once and the user sees a reference.
+	EINTERNAL = "internal"
+)
+
+// Error is the one error type of the domain. Message is written for a person
+// under stress: it says what was wrong; Hint says what to type or fix instead.
+type Error struct {
+	Code    string
+	Message string
+	Hint    string
+}
+
+// Error implements the error interface.
+func (e *Error) Error() string {
+	if e.Hint == "" {
+		return e.Message
+	}
+	return e.Message + " (" + e.Hint + ")"
+}
+
+// Errorf returns an *Error with the given code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// WithHint returns a copy of e that also says what to type instead.
+func (e *Error) WithHint(format string, args ...any) *Error {
+	c := *e
+	c.Hint = fmt.Sprintf(format, args...)
+	return &c
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for
+// any other non-nil error, and "" for nil.
+func ErrorCode(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the user-facing message of err. Errors that are not an
+// *Error are internal: their text may hold details users must not see, so a
+// generic message is returned instead.
+func ErrorMessage(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if errors.As(err, &e) {
+		return e.Message
+	}
+	return "internal error"
+}
+
+// ErrorHint returns what the user should type or fix instead, if err says.
+func ErrorHint(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Hint
+	}
+	return ""
+}
