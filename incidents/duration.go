@@ -7,7 +7,7 @@ import (
 )
 
 // FormatDuration renders d compactly as it is written in playbooks: "24h",
-// "30m", "2d", "1h30m".
+// "30m", "1h30m", "48h".
 func FormatDuration(d time.Duration) string {
 	if d == 0 {
 		return "0m"
@@ -17,16 +17,9 @@ func FormatDuration(d time.Duration) string {
 		b.WriteByte('-')
 		d = -d
 	}
-	days := d / (24 * time.Hour)
-	d -= days * 24 * time.Hour
 	hours := d / time.Hour
 	d -= hours * time.Hour
 	mins := d / time.Minute
-	if days > 0 && hours == 0 && mins == 0 {
-		fmt.Fprintf(&b, "%dd", days)
-		return b.String()
-	}
-	hours += days * 24
 	if hours > 0 {
 		fmt.Fprintf(&b, "%dh", hours)
 	}

@@ -195,9 +195,9 @@ func (r ReminderSpec) String() string {
 
 // FactDef declares a fact responders can record.
 type FactDef struct {
-	Name        string   `json:"name"`
-	Type        string   `json:"type"`
-	Description string   `json:"description,omitempty"`
+	Name        string `json:"name"`
+	Type        string `json:"type"`
+	Description string `json:"description,omitempty"`
 	// Values, for set facts, lists the allowed values; empty allows any.
 	Values []string `json:"values,omitempty"`
 	// Aliases are other names accepted on input (e.g. "data" for "data_categories").

@@ -1,0 +1,167 @@
+package incidents
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// AuditEntry is one append-only entry of the audit log: a state change, a
+// decision, or a refusal. Details never hold personal data of affected
+// people: counts, ids and hashes only. Entries are chained: Hash covers the
+// entry and the previous entry's hash, so an edit or deletion anywhere
+// breaks the chain from that point.
+type AuditEntry struct {
+	Seq      uint64    `json:"seq"`
+	At       time.Time `json:"at"`
+	Actor    string    `json:"actor"`
+	Action   string    `json:"action"`
+	Incident string    `json:"incident,omitempty"`
+	// Outcome is "ok", or "refused" for an action a person was not allowed
+	// to take or that the incident's state did not allow.
+	Outcome string            `json:"outcome"`
+	Details map[string]string `json:"details,omitempty"`
+	Prev    string            `json:"prev"`
+	Hash    string            `json:"hash"`
+}
+
+// Audit outcomes.
+const (
+	OutcomeOK      = "ok"
+	OutcomeRefused = "refused"
+)
+
+// ComputeHash returns the hex SHA-256 of the entry's canonical JSON encoding
+// with Hash empty; Prev is part of what is hashed.
+func (e AuditEntry) ComputeHash() string {
+	e.Hash = ""
+	e.At = e.At.UTC()
+	b, err := json.Marshal(e) // map keys are sorted: the encoding is canonical
+	if err != nil {
+		panic(fmt.Sprintf("audit entry cannot be encoded: %v", err)) // only strings and times: unreachable
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// AuditBreak describes the first entry where the chain does not verify.
+type AuditBreak struct {
+	Seq    uint64
+	Reason string
+}
+
+// ChainVerifier checks audit entries one at a time, in order, so a log of
+// any size is verified in constant memory.
+type ChainVerifier struct {
+	prev    string
+	lastSeq uint64
+	// Count is how many entries verified.
+	Count int
+}
+
+// Check verifies the next entry and returns a break, or nil.
+func (v *ChainVerifier) Check(e AuditEntry) *AuditBreak {
+	switch {
+	case e.Seq != v.lastSeq+1:
+		if v.lastSeq == 0 {
+			return &AuditBreak{Seq: e.Seq, Reason: fmt.Sprintf("the log starts at entry %d, not 1: earlier entries are missing", e.Seq)}
+		}
+		return &AuditBreak{Seq: e.Seq, Reason: fmt.Sprintf("entry %d follows entry %d: entries are missing", e.Seq, v.lastSeq)}
+	case e.Prev != v.prev:
+		return &AuditBreak{Seq: e.Seq, Reason: "its link to the previous entry does not match (an entry before it was changed or removed)"}
+	case e.ComputeHash() != e.Hash:
+		return &AuditBreak{Seq: e.Seq, Reason: "its content does not match its hash (it was changed after it was written)"}
+	}
+	v.prev, v.lastSeq = e.Hash, e.Seq
+	v.Count++
+	return nil
+}
+
+// End checks the recorded head of the log against the last entry seen: a
+// mismatch means entries were removed from the end.
+func (v *ChainVerifier) End(head string) *AuditBreak {
+	if head != v.prev {
+		return &AuditBreak{Seq: v.lastSeq + 1, Reason: fmt.Sprintf("the log ends at entry %d but its recorded head is a later entry: entries were removed from the end", v.lastSeq)}
+	}
+	return nil
+}
+
+var errStopVerify = errors.New("stop")
+
+// VerifyAudit checks the whole audit chain and returns how many entries
+// verified and the first break, if any.
+func (s *Service) VerifyAudit(ctx context.Context) (int, *AuditBreak, error) {
+	var (
+		v   ChainVerifier
+		brk *AuditBreak
+	)
+	err := s.store.View(ctx, func(tx Tx) error {
+		err := tx.AuditLog("", func(e AuditEntry) error {
+			if brk = v.Check(e); brk != nil {
+				return errStopVerify
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errStopVerify) {
+			return err
+		}
+		if brk == nil {
+			brk = v.End(tx.AuditHead())
+		}
+		return nil
+	})
+	return v.Count, brk, err
+}
+
+// Record is an incident's record for regulators: the incident with its
+// obligations and steps, the playbook it ran, and its audit trail.
+type Record struct {
+	Incident   *Incident    `json:"incident"`
+	Playbook   PlaybookPin  `json:"playbook"`
+	Disclaimer string       `json:"disclaimer,omitempty"`
+	Titles     []RuleTitle  `json:"obligation_titles"`
+	Timeline   []AuditEntry `json:"timeline"`
+	ExportedAt time.Time    `json:"exported_at"`
+	ExportedBy string       `json:"exported_by"`
+}
+
+// RuleTitle names an obligation and the law behind it, for the record.
+type RuleTitle struct {
+	ID       string `json:"id"`
+	Title    string `json:"title"`
+	Citation string `json:"citation"`
+	Notify   string `json:"notify"`
+	Deadline string `json:"deadline"`
+	Status   string `json:"status"`
+}
+
+// Export returns an incident's record and audits that it was exported.
+func (s *Service) Export(ctx context.Context, actor, id string) (*Record, error) {
+	var rec Record
+	err := s.do(ctx, actor, ActExport, id, func(t *txn, _ []string) error {
+		inc, pb, err := s.load(t, id, true)
+		if err != nil {
+			return err
+		}
+		if err := s.audit(t, actor, "incident.exported", inc, nil); err != nil {
+			return err
+		}
+		rec = Record{Incident: inc, Playbook: inc.Playbook, Disclaimer: pb.Catalog.Disclaimer, ExportedAt: t.now, ExportedBy: actor}
+		for _, r := range pb.Obligations {
+			rec.Titles = append(rec.Titles, RuleTitle{ID: r.ID, Title: r.Regulation.Title, Citation: r.Regulation.Citation,
+				Notify: r.Regulation.Notify, Deadline: r.Regulation.Deadline.String(), Status: r.Regulation.Status})
+		}
+		return t.AuditLog(inc.ID, func(e AuditEntry) error {
+			rec.Timeline = append(rec.Timeline, e)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &rec, nil
+}

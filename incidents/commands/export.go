@@ -1,0 +1,132 @@
+package commands
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/breachbot/breachbot/incidents"
+)
+
+// File is a document attached to a reply: the console prints it, Slack
+// uploads it.
+type File struct {
+	Name        string
+	ContentType string
+	Data        []byte
+}
+
+// RecordJSON renders a record as indented JSON.
+func RecordJSON(rec *incidents.Record) ([]byte, error) {
+	b, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode record: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+func mdEscape(s string) string {
+	return strings.NewReplacer("|", "\\|", "\n", " ").Replace(s)
+}
+
+// RecordMarkdown renders a record as Markdown for regulators and counsel.
+func RecordMarkdown(rec *incidents.Record) []byte {
+	inc := rec.Incident
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	p("# %s: %s\n\n", inc.ID, mdEscape(inc.Title))
+	if inc.Drill {
+		p("**DRILL: a practice run, not a real incident.**\n\n")
+	}
+	p("| | |\n|---|---|\n")
+	p("| State | %s |\n| Severity | %s |\n", inc.State, inc.Severity)
+	p("| Aware | %s |\n| Declared | %s by %s |\n", FormatTime(inc.AwareAt()), FormatTime(inc.DeclaredAt), inc.DeclaredBy)
+	if !inc.ClosedAt.IsZero() {
+		p("| Closed | %s |\n", FormatTime(inc.ClosedAt))
+	}
+	p("| Playbook | %s v%s, sha256 `%s` (%s) |\n", rec.Playbook.ID, rec.Playbook.Version, rec.Playbook.SHA256, mdEscape(rec.Playbook.Source))
+	p("| Regulations catalog | %s, sha256 `%s` |\n", rec.Playbook.CatalogVersion, rec.Playbook.CatalogSHA256)
+	p("| Exported | %s by %s |\n\n", FormatTime(rec.ExportedAt), rec.ExportedBy)
+
+	p("## Clock events\n\n| Event | Time | Recorded by |\n|---|---|---|\n")
+	for _, name := range slices.Sorted(maps.Keys(inc.Events)) {
+		e := inc.Events[name]
+		p("| %s | %s | %s |\n", name, FormatTime(e.At), e.By)
+	}
+	p("\n## Facts\n\n")
+	if len(inc.Facts) == 0 {
+		p("None recorded.\n")
+	} else {
+		p("| Fact | Value | Recorded |\n|---|---|---|\n")
+		for _, name := range slices.Sorted(maps.Keys(inc.Facts)) {
+			f := inc.Facts[name]
+			p("| %s | %s | %s by %s |\n", name, mdEscape(f.String()), FormatTime(f.At), f.By)
+		}
+	}
+
+	titles := map[string]incidents.RuleTitle{}
+	for _, t := range rec.Titles {
+		titles[t.ID] = t
+	}
+	p("\n## Obligations\n\n| Obligation | Law | Applies | Due | Outcome |\n|---|---|---|---|---|\n")
+	for i := range inc.Obligations {
+		o := &inc.Obligations[i]
+		t := titles[o.ID]
+		applies := strings.ReplaceAll(o.Applies, "_", " ")
+		if o.Applies == incidents.NeedsFacts {
+			applies += ": " + strings.Join(o.Missing, ", ")
+		}
+		due := "-"
+		if !o.Due.IsZero() {
+			due = FormatTime(o.Due)
+		} else if o.Applies == incidents.Applies && o.Start.IsZero() {
+			due = "not started"
+		} else if o.Applies == incidents.Applies {
+			due = t.Deadline
+		}
+		outcome := strings.ReplaceAll(string(o.Phase()), "_", " ")
+		switch o.Status {
+		case incidents.ObligationMet:
+			outcome = fmt.Sprintf("met %s by %s, ref %s", FormatTime(o.MetAt), o.MetBy, o.Reference)
+			if late := o.Late(); late > 0 {
+				outcome += fmt.Sprintf("; LATE by %s; reasons: %s", incidents.HumanDuration(late), o.DelayReason)
+			}
+		case incidents.ObligationWaived:
+			outcome = fmt.Sprintf("waived %s by %s: %s", FormatTime(o.WaivedAt), o.WaivedBy, o.WaiveReason)
+		case incidents.ObligationMissed:
+			outcome = "MISSED (due " + FormatTime(o.MissedAt) + ")"
+		}
+		law := t.Citation
+		if t.Status != "" && t.Status != incidents.StatusInForce {
+			law += " (" + t.Status + ")"
+		}
+		p("| %s: %s | %s | %s | %s | %s |\n", o.ID, mdEscape(t.Title), mdEscape(law), mdEscape(applies), due, mdEscape(outcome))
+	}
+
+	p("\n## Steps\n\n| Step | Status | When | By | Note |\n|---|---|---|---|---|\n")
+	for _, s := range inc.Steps {
+		when := ""
+		if !s.At.IsZero() {
+			when = FormatTime(s.At)
+		}
+		p("| %s | %s | %s | %s | %s |\n", s.ID, s.Status, when, s.By, mdEscape(s.Note))
+	}
+
+	p("\n## Timeline (audit log)\n\n| # | Time | Actor | Action | Outcome | Details |\n|---|---|---|---|---|---|\n")
+	for _, e := range rec.Timeline {
+		var parts []string
+		for _, k := range slices.Sorted(maps.Keys(e.Details)) {
+			parts = append(parts, k+"="+e.Details[k])
+		}
+		p("| %d | %s | %s | %s | %s | %s |\n", e.Seq, FormatTime(e.At), e.Actor, e.Action, e.Outcome, mdEscape(strings.Join(parts, "; ")))
+	}
+	if n := len(rec.Timeline); n > 0 {
+		p("\nAudit chain head for this incident: entry %d, hash `%s`. `breachbot audit verify` checks the whole chain.\n", rec.Timeline[n-1].Seq, rec.Timeline[n-1].Hash)
+	}
+	if rec.Disclaimer != "" {
+		p("\n_%s_\n", mdEscape(rec.Disclaimer))
+	}
+	return []byte(b.String())
+}

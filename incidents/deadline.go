@@ -1,0 +1,298 @@
+package incidents
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rickar/cal/v2"
+	"github.com/rickar/cal/v2/at"
+	"github.com/rickar/cal/v2/be"
+	"github.com/rickar/cal/v2/bg"
+	"github.com/rickar/cal/v2/br"
+	"github.com/rickar/cal/v2/cz"
+	"github.com/rickar/cal/v2/de"
+	"github.com/rickar/cal/v2/dk"
+	"github.com/rickar/cal/v2/es"
+	"github.com/rickar/cal/v2/fr"
+	"github.com/rickar/cal/v2/gb"
+	"github.com/rickar/cal/v2/gr"
+	"github.com/rickar/cal/v2/hr"
+	"github.com/rickar/cal/v2/ie"
+	"github.com/rickar/cal/v2/it"
+	"github.com/rickar/cal/v2/jp"
+	"github.com/rickar/cal/v2/lt"
+	"github.com/rickar/cal/v2/lv"
+	"github.com/rickar/cal/v2/mw"
+	"github.com/rickar/cal/v2/nc"
+	"github.com/rickar/cal/v2/nl"
+	"github.com/rickar/cal/v2/no"
+	"github.com/rickar/cal/v2/nz"
+	"github.com/rickar/cal/v2/pl"
+	"github.com/rickar/cal/v2/ro"
+	"github.com/rickar/cal/v2/ru"
+	"github.com/rickar/cal/v2/se"
+	"github.com/rickar/cal/v2/si"
+	"github.com/rickar/cal/v2/sk"
+	"github.com/rickar/cal/v2/ua"
+	"github.com/rickar/cal/v2/us"
+	"github.com/rickar/cal/v2/za"
+)
+
+// maxYears bounds how far a deadline may reach: it keeps a typo in a
+// playbook from overflowing a time.Duration or spinning through millions of
+// business days.
+const maxYears = 100
+
+// maxAmount is the largest Amount of each unit, about maxYears years.
+var maxAmount = map[string]int{
+	UnitHours:        maxYears * 366 * 24,
+	UnitCalendarDays: maxYears * 366,
+	UnitBusinessDays: maxYears * 262,
+	UnitMonths:       maxYears * 12,
+}
+
+const unitList = "hours, calendar_days, business_days or months"
+
+// Validate reports what is wrong with d, for the person who wrote it in a
+// playbook or the regulations catalog: an empty start, an unknown unit, an
+// amount that does not fit the unit, an unknown holiday calendar, a time zone
+// that cannot be loaded, or an unknown anchor. Every problem is reported, in
+// that order, in one *Error with code EINVALID.
+func (d Deadline) Validate() error {
+	var problems []string
+	if strings.TrimSpace(d.Start) == "" {
+		problems = append(problems, `deadline has no start: set start to the event that starts the clock, such as "awareness"`)
+	}
+	switch limit, known := maxAmount[d.Unit]; {
+	case d.Unit == UnitNone:
+		if d.Amount != 0 {
+			problems = append(problems, fmt.Sprintf("deadline amount %d has no unit: set unit to %s, or remove the amount for no fixed deadline", d.Amount, unitList))
+		}
+	case !known:
+		problems = append(problems, fmt.Sprintf("unknown deadline unit %q: use %s, or leave unit empty for no fixed deadline", d.Unit, unitList))
+	case d.Amount <= 0:
+		problems = append(problems, fmt.Sprintf("deadline amount is %d: a %s deadline needs a positive amount", d.Amount, d.Unit))
+	case d.Amount > limit:
+		problems = append(problems, fmt.Sprintf("deadline amount %d %s is more than %d years", d.Amount, d.Unit, maxYears))
+	}
+	if _, err := holidayCalendar(d.Calendar); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if _, err := loadZone(d.TimeZone); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if d.Anchor != "" && d.Anchor != AnchorEndOfYear {
+		problems = append(problems, fmt.Sprintf("unknown deadline anchor %q: the only anchor is %s, or leave anchor empty", d.Anchor, AnchorEndOfYear))
+	}
+	if len(problems) > 0 {
+		return Errorf(EINVALID, "%s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// Due returns when a clock that started at start runs out. It returns the
+// zero time and a nil error for UnitNone (no fixed deadline), and the error
+// of Validate for an invalid deadline.
+//
+// Days, months and business days are counted in TimeZone (UTC when empty),
+// and the result is in that location; callers convert it as they like. The
+// rules, which are product decisions:
+//
+//   - Anchor end_of_calendar_year moves the start to 00:00 on 1 January of
+//     the year after start's year, in TimeZone. The clock then runs from
+//     there: 60 calendar days end at 00:00 on 2 March (1 March in a leap
+//     year), that is at the end of the 60th day after 31 December.
+//   - hours: exactly Amount elapsed hours. Weekends, holidays and daylight
+//     saving time do not matter, so across a DST change the wall clock of
+//     the result differs from the start's by an hour.
+//   - calendar_days: the same wall-clock time Amount days later. Across a DST
+//     change the elapsed time is an hour more or less than Amount × 24 h; that
+//     is intended: a day is a date, not 24 hours.
+//   - months: the same wall-clock time Amount calendar months later, clamped
+//     to the last day of the target month: 31 January plus one month is 28
+//     February (29 in a leap year), not 3 March.
+//   - business_days: the same wall-clock time on the Amount-th business day
+//     strictly after start's date. A business day is Monday to Friday and not
+//     a public holiday of Calendar; a holiday that falls on a weekend counts
+//     on the weekday it is observed on (4 July 2026, a Saturday, makes Friday
+//     3 July a holiday in "US"). From Saturday 10:00, 4 business days end on
+//     Thursday 10:00; from Monday 10:00 on Friday 10:00.
+//
+// When the wall-clock time does not exist on the due date (it falls in the
+// hour skipped when clocks go forward) Go's time.Date normalisation applies:
+// it currently yields the hour before, 02:30 becoming 01:30 standard time,
+// earlier rather than later. A wall-clock time that happens twice (the hour
+// repeated when clocks go back) is its first, daylight-saving, occurrence.
+func (d Deadline) Due(start time.Time) (time.Time, error) {
+	if err := d.Validate(); err != nil {
+		return time.Time{}, err
+	}
+	if d.Unit == UnitNone {
+		return time.Time{}, nil
+	}
+	if start.IsZero() {
+		return time.Time{}, fmt.Errorf("due time of %q: the clock has no start time", d.String())
+	}
+	loc, err := loadZone(d.TimeZone)
+	if err != nil {
+		return time.Time{}, err // unreachable: Validate loaded the zone
+	}
+	s := start.In(loc)
+	if d.Anchor == AnchorEndOfYear {
+		s = time.Date(s.Year()+1, time.January, 1, 0, 0, 0, 0, loc)
+	}
+	year, month, day := s.Date()
+	hour, minute, sec := s.Clock()
+	nsec := s.Nanosecond()
+	switch d.Unit {
+	case UnitHours:
+		return s.Add(time.Duration(d.Amount) * time.Hour), nil
+	case UnitCalendarDays:
+		return time.Date(year, month, day+d.Amount, hour, minute, sec, nsec, loc), nil
+	case UnitMonths:
+		// Day 0 of the month after the target is the target's last day.
+		last := time.Date(year, month+time.Month(d.Amount)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+		return time.Date(year, month+time.Month(d.Amount), min(day, last), hour, minute, sec, nsec, loc), nil
+	case UnitBusinessDays:
+		bc, err := holidayCalendar(d.Calendar)
+		if err != nil {
+			return time.Time{}, err // unreachable: Validate found the calendar
+		}
+		// Count on dates, at noon UTC, so neither DST nor the zone of the
+		// result can move a day.
+		date := bc.WorkdaysFrom(time.Date(year, month, day, 12, 0, 0, 0, time.UTC), d.Amount)
+		year, month, day = date.Date()
+		return time.Date(year, month, day, hour, minute, sec, nsec, loc), nil
+	}
+	return time.Time{}, fmt.Errorf("due time of %q: unit %q is valid but not handled", d.String(), d.Unit) // unreachable
+}
+
+// holidayLists are the public-holiday lists of github.com/rickar/cal/v2 that
+// breachbot supports, keyed by ISO 3166-1 alpha-2 code. Each is the package's
+// national Holidays list, with observed dates (a holiday on a weekend
+// moved to a weekday) as that package defines them. Notes:
+//
+//   - US is the eleven federal holidays of 5 U.S.C. 6103 (New Year's Day,
+//     Martin Luther King Jr. Day, Presidents' Day, Memorial Day, Juneteenth,
+//     Independence Day, Labor Day, Columbus Day, Veterans Day, Thanksgiving,
+//     Christmas), Saturday observed on Friday and Sunday on Monday as OPM
+//     does: the business days of the SEC and other federal rules. One-off
+//     closures by executive order are not in it.
+//   - GB is England and Wales: rickar/cal's gb.Holidays has the English
+//     summer bank holiday (last Monday of August) and none of the Scottish
+//     or Northern Irish ones.
+//   - DE is the nine holidays of every Land; Land-only holidays
+//     (Fronleichnam, Reformationstag, ...) are not in it.
+//   - BR is the national list including Carnival Tuesday (not Monday),
+//     Good Friday and Corpus Christi; it lacks Dia da Consciência Negra
+//     (20 November, national since 2024).
+//   - SE includes Midsommarafton, Julafton and Nyårsafton, which Swedish law
+//     on time limits treats like public holidays.
+//
+// Left out: AR (its Good Friday is computed on the Thursday), AU (only state
+// lists), CA and CH (their national lists include provincial or cantonal
+// days) and ECB (not a country).
+var holidayLists = map[string][]*cal.Holiday{
+	"AT": at.Holidays,
+	"BE": be.Holidays,
+	"BG": bg.Holidays,
+	"BR": br.Holidays,
+	"CZ": cz.Holidays,
+	"DE": de.Holidays,
+	"DK": dk.Holidays,
+	"ES": es.Holidays,
+	"FR": fr.Holidays,
+	"GB": gb.Holidays,
+	"GR": gr.Holidays,
+	"HR": hr.Holidays,
+	"IE": ie.Holidays,
+	"IT": it.Holidays,
+	"JP": jp.Holidays,
+	"LT": lt.Holidays,
+	"LV": lv.Holidays,
+	"MW": mw.Holidays,
+	"NC": nc.Holidays,
+	"NL": nl.Holidays,
+	"NO": no.Holidays,
+	"NZ": nz.Holidays,
+	"PL": pl.Holidays,
+	"RO": ro.Holidays,
+	"RU": ru.Holidays,
+	"SE": se.Holidays,
+	"SI": si.Holidays,
+	"SK": sk.Holidays,
+	"UA": ua.Holidays,
+	"US": us.Holidays,
+	"ZA": za.Holidays,
+}
+
+// businessCalendars are built once and only read afterwards, which makes
+// them safe for concurrent use: Cacheable stays false, because the cache of
+// a cal.Calendar is a map written on every lookup without a lock.
+var businessCalendars = sync.OnceValue(func() map[string]*cal.BusinessCalendar {
+	m := make(map[string]*cal.BusinessCalendar, len(holidayLists)+1)
+	m[""] = cal.NewBusinessCalendar() // weekends only
+	for name, holidays := range holidayLists {
+		c := cal.NewBusinessCalendar()
+		c.Name = name
+		c.AddHoliday(holidays...)
+		m[name] = c
+	}
+	return m
+})
+
+// KnownCalendars returns the names of the holiday calendars a Deadline can
+// count business days with, sorted: upper-case ISO 3166-1 alpha-2 country
+// codes such as "BR", "DE", "GB" (England and Wales) and "US" (federal
+// holidays). The empty name, which counts weekends only, is not listed.
+func KnownCalendars() []string {
+	names := make([]string, 0, len(holidayLists))
+	for name := range holidayLists {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// holidayCalendar returns the business calendar called name; "" is Monday to
+// Friday with no holidays. The calendar is shared: it must not be changed.
+func holidayCalendar(name string) (*cal.BusinessCalendar, error) {
+	if c, ok := businessCalendars()[name]; ok {
+		return c, nil
+	}
+	if _, ok := holidayLists[strings.ToUpper(name)]; ok {
+		return nil, fmt.Errorf("unknown holiday calendar %q: calendar names are upper case, write %q", name, strings.ToUpper(name))
+	}
+	return nil, fmt.Errorf("unknown holiday calendar %q: known calendars are %s, or leave calendar empty to count weekends only",
+		name, strings.Join(KnownCalendars(), ", "))
+}
+
+// zones caches loaded time zones by name: time.LoadLocation reads the zone
+// database on every call.
+var zones sync.Map // string -> *time.Location
+
+var errLocalZone = errors.New(`time zone "Local" is whatever the server is set to: use an IANA name such as "Europe/Berlin" or "America/New_York"`)
+
+// loadZone returns the location called name; "" is UTC. "Local" is refused:
+// a legal deadline must not depend on where the bot runs.
+func loadZone(name string) (*time.Location, error) {
+	switch name {
+	case "":
+		return time.UTC, nil
+	case "Local":
+		return nil, errLocalZone
+	}
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf(`unknown time zone %q: use an IANA name such as "Europe/Berlin" or "America/New_York", or leave time_zone empty for UTC`, name)
+	}
+	zones.Store(name, loc)
+	return loc, nil
+}

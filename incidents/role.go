@@ -1,0 +1,113 @@
+package incidents
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Roles a user can hold. A user may hold several.
+const (
+	RoleResponders = "responders"
+	RoleLeads      = "leads"
+	RoleLegal      = "legal"
+)
+
+// AllRoles lists every role.
+var AllRoles = []string{RoleResponders, RoleLeads, RoleLegal}
+
+// Actions that permissions are configured for.
+const (
+	ActView    = "view"
+	ActDeclare = "declare"
+	ActFacts   = "facts"
+	ActClock   = "clock"
+	ActStep    = "step"
+	ActMove    = "move"
+	ActMet     = "met"
+	ActWaive   = "waive"
+	ActClose   = "close"
+	ActExport  = "export"
+)
+
+// RoleResolver tells which roles a user holds. The Service calls it before
+// every use case, outside any transaction (resolving may call Slack).
+type RoleResolver interface {
+	Roles(ctx context.Context, user string) ([]string, error)
+}
+
+// RoleResolverFunc adapts a function to RoleResolver.
+type RoleResolverFunc func(ctx context.Context, user string) ([]string, error)
+
+// Roles calls f.
+func (f RoleResolverFunc) Roles(ctx context.Context, user string) ([]string, error) {
+	return f(ctx, user)
+}
+
+// EveryRole is a RoleResolver that gives every user every role: the console
+// without a config file.
+var EveryRole = RoleResolverFunc(func(context.Context, string) ([]string, error) { return AllRoles, nil })
+
+// Permissions maps an action to the roles allowed to take it.
+type Permissions map[string][]string
+
+// DefaultPermissions returns the permissions used when the config file names
+// none. Waiving stays with leads and legal whatever the config says.
+func DefaultPermissions() Permissions {
+	return Permissions{
+		ActView:    {RoleResponders, RoleLeads, RoleLegal},
+		ActDeclare: {RoleResponders, RoleLeads},
+		ActFacts:   {RoleResponders, RoleLeads, RoleLegal},
+		ActClock:   {RoleResponders, RoleLeads, RoleLegal},
+		ActStep:    {RoleResponders, RoleLeads, RoleLegal},
+		ActMove:    {RoleResponders, RoleLeads},
+		ActMet:     {RoleLeads, RoleLegal},
+		ActWaive:   {RoleLeads, RoleLegal},
+		ActClose:   {RoleLeads},
+		ActExport:  {RoleLeads, RoleLegal},
+	}
+}
+
+// restricted lists actions whose roles the config may narrow but not widen.
+var restricted = map[string][]string{
+	ActWaive: {RoleLeads, RoleLegal},
+}
+
+// Validate checks that every action and role is known and that restricted
+// actions are not widened; it reports every problem at once.
+func (p Permissions) Validate() error {
+	var problems []string
+	def := DefaultPermissions()
+	actions := make([]string, 0, len(p))
+	for a := range p {
+		actions = append(actions, a)
+	}
+	sort.Strings(actions)
+	for _, a := range actions {
+		if _, ok := def[a]; !ok {
+			problems = append(problems, "unknown action "+a)
+			continue
+		}
+		for _, r := range p[a] {
+			if !slices.Contains(AllRoles, r) {
+				problems = append(problems, "action "+a+": unknown role "+r)
+			} else if lim, ok := restricted[a]; ok && !slices.Contains(lim, r) {
+				problems = append(problems, "action "+a+" is for "+strings.Join(lim, " or ")+" only; "+r+" may not be given it")
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return Errorf(EINVALID, "permissions: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+func (p Permissions) allowed(action string, roles []string) bool {
+	for _, r := range p[action] {
+		if slices.Contains(roles, r) {
+			return true
+		}
+	}
+	return false
+}
