@@ -131,7 +131,7 @@ func TestCorrectingAwarenessReschedules(t *testing.T) {
 
 type retryLater struct{ d time.Duration }
 
-func (r retryLater) Error() string               { return "rate limited" }
+func (r retryLater) Error() string             { return "rate limited" }
 func (r retryLater) RetryAfter() time.Duration { return r.d }
 
 func TestDispatcherRetriesUntilDelivered(t *testing.T) {
