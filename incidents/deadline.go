@@ -75,7 +75,7 @@ func (d Deadline) Validate() error {
 	case !known:
 		problems = append(problems, fmt.Sprintf("unknown deadline unit %q: use %s, or leave unit empty for no fixed deadline", d.Unit, unitList))
 	case d.Amount <= 0:
-		problems = append(problems, fmt.Sprintf("deadline amount is %d: a %s deadline needs a positive amount", d.Amount, d.Unit))
+		problems = append(problems, fmt.Sprintf("deadline amount is %d: a deadline in %s needs a positive amount", d.Amount, d.Unit))
 	case d.Amount > limit:
 		problems = append(problems, fmt.Sprintf("deadline amount %d %s is more than %d years", d.Amount, d.Unit, maxYears))
 	}

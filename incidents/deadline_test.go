@@ -413,12 +413,12 @@ func TestDeadlineValidate(t *testing.T) {
 		{
 			name: "zero amount with a unit",
 			d:    incidents.Deadline{Start: "awareness", Unit: incidents.UnitBusinessDays},
-			want: invalid(`deadline amount is 0: a business_days deadline needs a positive amount`),
+			want: invalid(`deadline amount is 0: a deadline in business_days needs a positive amount`),
 		},
 		{
 			name: "negative amount",
 			d:    incidents.Deadline{Start: "awareness", Amount: -72, Unit: incidents.UnitHours},
-			want: invalid(`deadline amount is -72: a hours deadline needs a positive amount`),
+			want: invalid(`deadline amount is -72: a deadline in hours needs a positive amount`),
 		},
 		{
 			name: "amount without a unit",

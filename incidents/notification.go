@@ -45,6 +45,7 @@ type Notification struct {
 	Status          string        `json:"status,omitempty"`
 	Due             time.Time     `json:"due,omitzero"`
 	Label           string        `json:"label,omitempty"`
+	AlarmAt         time.Time     `json:"alarm_at,omitzero"`
 	FiredAt         time.Time     `json:"fired_at,omitzero"`
 	Late            time.Duration `json:"late,omitempty"`
 	// Text is a plain-language summary without personal data, for any
