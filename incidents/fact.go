@@ -141,6 +141,10 @@ func (p *Playbook) ParseFactChange(s string) (FactChange, error) {
 	return ch, nil
 }
 
+// Example says how to type a value of this fact, e.g. "write encrypted=yes
+// or encrypted=no (or encrypted=unknown)".
+func (d FactDef) Example() string { return d.example() }
+
 func (d FactDef) example() string {
 	switch d.Type {
 	case FactSet:

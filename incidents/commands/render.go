@@ -317,6 +317,10 @@ func deadlineSections(res *incidents.Result, now time.Time, all bool) []Section 
 		if len(obs) == 0 {
 			continue
 		}
+		if ph.phase == incidents.PhaseNeedsFacts && !all {
+			out = append(out, needsFactsSection(pb, obs))
+			continue
+		}
 		if ph.phase == incidents.PhaseNotApplies && !all {
 			out = append(out, Section{Note: fmt.Sprintf("%d obligation(s) do not apply on the facts recorded; /breach deadlines --all shows them and why", len(obs))})
 			continue
@@ -337,6 +341,49 @@ func deadlineSections(res *incidents.Result, now time.Time, all bool) []Section 
 		out = append(out, Section{Note: pb.Catalog.Disclaimer})
 	}
 	return out
+}
+
+// needsFactsSection groups obligations that need facts by the fact that
+// would settle them, most useful first: one line a fact, not one a law.
+func needsFactsSection(pb *incidents.Playbook, obs []*incidents.Obligation) Section {
+	byFact := map[string][]string{}
+	var order []string
+	for _, o := range obs {
+		for _, m := range o.Missing {
+			name := m
+			if i := strings.IndexAny(name, ". "); i > 0 {
+				name = name[:i]
+			}
+			if _, ok := byFact[name]; !ok {
+				order = append(order, name)
+			}
+			if !slices.Contains(byFact[name], o.ID) {
+				byFact[name] = append(byFact[name], o.ID)
+			}
+		}
+	}
+	sort.SliceStable(order, func(i, j int) bool { return len(byFact[order[i]]) > len(byFact[order[j]]) })
+	sec := Section{Heading: fmt.Sprintf("Needs facts (%d obligations)", len(obs))}
+	for _, name := range order {
+		ids := byFact[name]
+		list := strings.Join(ids, ", ")
+		if len(ids) > 6 {
+			list = strings.Join(ids[:6], ", ") + fmt.Sprintf(" and %d more", len(ids)-6)
+		}
+		it := Item{Mark: MarkBlocked, Text: fmt.Sprintf("%s: decides %d (%s)", name, len(ids), list)}
+		if def, ok := pb.FactDefByName(name); ok {
+			it.Detail = def.Description
+			if ex := def.Example(); ex != "" {
+				if it.Detail != "" {
+					it.Detail += "\n"
+				}
+				it.Detail += ex
+			}
+		}
+		sec.Items = append(sec.Items, it)
+	}
+	sec.Note = "/breach deadlines --all lists each obligation and what it needs"
+	return sec
 }
 
 func deadlinesReply(res *incidents.Result, now time.Time, all bool) *Reply {

@@ -1,0 +1,25 @@
+# syntax=docker/dockerfile:1
+# Build: docker build -t breachbot .
+# Run:   docker run --rm -v breachbot-data:/data -e SLACK_BOT_TOKEN=... -e SLACK_SIGNING_SECRET=... breachbot
+FROM golang:1.26-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/breachbot ./cmd/breachbot \
+ && mkdir -p /out/data
+
+# distroless/static: no shell, CA certificates for Slack/SMTP/GitHub TLS,
+# a non-root user (uid 65532). Time zone data is embedded in the binary.
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/breachbot /usr/local/bin/breachbot
+COPY --from=build --chown=65532:65532 /out/data /data
+USER 65532:65532
+WORKDIR /data
+ENV BREACHBOT_DB=/data/breachbot.db \
+    BREACHBOT_OUTBOX=/data/outbox \
+    BREACHBOT_HTTP_ADDR=:8080
+VOLUME ["/data"]
+EXPOSE 8080
+ENTRYPOINT ["/usr/local/bin/breachbot"]
+CMD ["serve"]

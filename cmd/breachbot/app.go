@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/breachbot/breachbot/incidents"
+	"github.com/breachbot/breachbot/incidents/boltstore"
+	"github.com/breachbot/breachbot/incidents/commands"
+	"github.com/breachbot/breachbot/playbooks"
+)
+
+// App is the running application: the store, the service and the router,
+// wired from a Config. Every subcommand that touches data runs against an
+// App, either opened by itself or inside the running process (through the
+// admin endpoint).
+type App struct {
+	Config   Config
+	Store    *boltstore.Store
+	Service  *incidents.Service
+	Router   *commands.Router
+	Library  *playbooks.Library
+	Log      *slog.Logger
+	Clock    incidents.Clock
+	Stdout   io.Writer
+	Stderr   io.Writer
+	closeFns []func() error
+}
+
+// OpenApp opens the database and wires the service. The caller must Close it.
+func OpenApp(cfg Config, clock incidents.Clock, log *slog.Logger) (*App, error) {
+	if clock == nil {
+		clock = incidents.SystemClock{}
+	}
+	store, err := boltstore.Open(cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	lib := playbooks.New(playbooks.Embedded(), "embedded")
+	if cfg.Playbooks != "" {
+		if st, err := os.Stat(cfg.Playbooks); err != nil || !st.IsDir() {
+			store.Close()
+			return nil, fmt.Errorf("playbooks folder %s (BREACHBOT_PLAYBOOKS): not a readable folder", cfg.Playbooks)
+		}
+		lib = playbooks.New(os.DirFS(cfg.Playbooks), cfg.Playbooks)
+	}
+	perms := incidents.DefaultPermissions()
+	for action, roles := range cfg.Permissions {
+		perms[action] = roles // validated by Config.Validate
+	}
+	svc := incidents.NewService(incidents.Config{
+		Store: store, Playbooks: lib, Clock: clock, Roles: cfg.roleResolver(), Permissions: perms, Logger: log,
+	})
+	router := commands.NewRouter(svc)
+	router.Log = log
+	router.Zone = cfg.zone
+	a := &App{Config: cfg, Store: store, Service: svc, Router: router, Library: lib, Log: log, Clock: clock}
+	a.closeFns = append(a.closeFns, store.Close)
+	return a, nil
+}
+
+// Close releases what the App holds, last opened first.
+func (a *App) Close() error {
+	var first error
+	for i := len(a.closeFns) - 1; i >= 0; i-- {
+		if err := a.closeFns[i](); err != nil && first == nil {
+			first = err
+		}
+	}
+	a.closeFns = nil
+	return first
+}
+
+// runBackground starts the scheduler and dispatcher; the returned function
+// stops them and waits for them to return.
+func (a *App) runBackground(ctx context.Context, notifier incidents.Notifier) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{}, 2)
+	go func() {
+		defer func() { done <- struct{}{} }()
+		if err := incidents.NewScheduler(a.Service).Run(ctx); err != nil {
+			a.Log.Error("scheduler stopped", "err", err)
+		}
+	}()
+	go func() {
+		defer func() { done <- struct{}{} }()
+		if err := incidents.NewDispatcher(a.Service, notifier).Run(ctx); err != nil {
+			a.Log.Error("dispatcher stopped", "err", err)
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+		<-done
+	}
+}

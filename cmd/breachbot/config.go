@@ -1,0 +1,190 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/breachbot/breachbot/incidents"
+)
+
+// Config is breachbot's configuration: a YAML file (--config, default
+// breachbot.yaml if present) with environment overrides. Secrets never come
+// from the YAML file itself: only from the environment or from files it names.
+type Config struct {
+	// Path is the file the config was read from ("" if none).
+	Path string `yaml:"-"`
+
+	DB        string `yaml:"db"`
+	Playbooks string `yaml:"playbooks"`
+	HTTPAddr  string `yaml:"http_addr"`
+	Outbox    string `yaml:"outbox"`
+	// TimeZone reads times typed without a zone; empty refuses them.
+	TimeZone string `yaml:"time_zone"`
+	LogLevel string `yaml:"log_level"`
+
+	// Roles lists Slack user or user-group ids per role.
+	Roles       map[string][]string `yaml:"roles"`
+	Permissions map[string][]string `yaml:"permissions"`
+
+	// Secret files: each names a file whose content is the secret.
+	EncryptionKeyFile string `yaml:"encryption_key_file"`
+	SMTPPasswordFile  string `yaml:"smtp_password_file"`
+
+	SMTPAddr     string `yaml:"smtp_addr"`
+	SMTPUsername string `yaml:"smtp_username"`
+	SMTPFrom     string `yaml:"smtp_from"`
+	SMTPTLS      string `yaml:"smtp_tls"`
+
+	// Secrets, from the environment (or the files above) only.
+	EncryptionKey       string `yaml:"-"`
+	SlackBotToken       string `yaml:"-"`
+	SlackSigningSecret  string `yaml:"-"`
+	SlackAppToken       string `yaml:"-"`
+	SlackAPIURL         string `yaml:"-"`
+	SMTPPassword        string `yaml:"-"`
+	GitHubToken         string `yaml:"-"`
+	GitHubAPIURL        string `yaml:"-"`
+	GitHubWebhookSecret string `yaml:"-"`
+
+	zone *time.Location
+}
+
+// DefaultConfig returns the configuration used when nothing is set.
+func DefaultConfig() Config {
+	return Config{
+		DB:       "breachbot.db",
+		HTTPAddr: ":8080",
+		Outbox:   "outbox",
+		SMTPTLS:  "starttls",
+		LogLevel: "info",
+	}
+}
+
+// LoadConfig reads the config file (path "" means breachbot.yaml if it
+// exists) and applies environment overrides through getenv.
+func LoadConfig(path string, getenv func(string) string) (Config, error) {
+	cfg := DefaultConfig()
+	explicit := path != ""
+	if !explicit {
+		path = "breachbot.yaml"
+	}
+	data, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && !explicit:
+		// No config file: defaults and environment.
+	case err != nil:
+		return cfg, fmt.Errorf("read config %s: %w", path, err)
+	default:
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+			return cfg, fmt.Errorf("config %s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
+		}
+		cfg.Path = path
+	}
+	for env, dst := range map[string]*string{
+		"BREACHBOT_DB": &cfg.DB, "BREACHBOT_PLAYBOOKS": &cfg.Playbooks, "BREACHBOT_HTTP_ADDR": &cfg.HTTPAddr,
+		"BREACHBOT_OUTBOX": &cfg.Outbox, "BREACHBOT_ENCRYPTION_KEY": &cfg.EncryptionKey,
+		"SLACK_BOT_TOKEN": &cfg.SlackBotToken, "SLACK_SIGNING_SECRET": &cfg.SlackSigningSecret,
+		"SLACK_APP_TOKEN": &cfg.SlackAppToken, "SLACK_API_URL": &cfg.SlackAPIURL,
+		"SMTP_ADDR": &cfg.SMTPAddr, "SMTP_USERNAME": &cfg.SMTPUsername, "SMTP_PASSWORD": &cfg.SMTPPassword,
+		"SMTP_FROM": &cfg.SMTPFrom, "SMTP_TLS": &cfg.SMTPTLS,
+		"GITHUB_TOKEN": &cfg.GitHubToken, "GITHUB_API_URL": &cfg.GitHubAPIURL, "GITHUB_WEBHOOK_SECRET": &cfg.GitHubWebhookSecret,
+	} {
+		if v := getenv(env); v != "" {
+			*dst = v
+		}
+	}
+	for file, dst := range map[string]*string{cfg.EncryptionKeyFile: &cfg.EncryptionKey, cfg.SMTPPasswordFile: &cfg.SMTPPassword} {
+		if file == "" || *dst != "" {
+			continue
+		}
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return cfg, fmt.Errorf("read secret file %s: %w", file, err)
+		}
+		*dst = strings.TrimSpace(string(b))
+	}
+	return cfg, cfg.Validate()
+}
+
+// Validate reports every problem of the configuration at once.
+func (c *Config) Validate() error {
+	var problems []string
+	for role, ids := range c.Roles {
+		valid := false
+		for _, r := range incidents.AllRoles {
+			valid = valid || r == role
+		}
+		if !valid {
+			problems = append(problems, fmt.Sprintf("roles: unknown role %q (use %s)", role, strings.Join(incidents.AllRoles, ", ")))
+		}
+		for _, id := range ids {
+			if strings.TrimSpace(id) == "" {
+				problems = append(problems, fmt.Sprintf("roles.%s: an empty user id", role))
+			}
+		}
+	}
+	if len(c.Permissions) > 0 {
+		if err := incidents.Permissions(c.Permissions).Validate(); err != nil {
+			problems = append(problems, incidents.ErrorMessage(err))
+		}
+	}
+	if c.TimeZone != "" {
+		z, err := time.LoadLocation(c.TimeZone)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("time_zone: %q is not an IANA time zone (e.g. Europe/Berlin)", c.TimeZone))
+		}
+		c.zone = z
+	}
+	switch c.SMTPTLS {
+	case "starttls", "tls", "none":
+	default:
+		problems = append(problems, fmt.Sprintf("SMTP_TLS / smtp_tls: %q is not starttls, tls or none", c.SMTPTLS))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		problems = append(problems, fmt.Sprintf("log_level: %q is not debug, info, warn or error", c.LogLevel))
+	}
+	if c.DB == "" {
+		problems = append(problems, "db: empty (set BREACHBOT_DB or db: in the config file)")
+	}
+	if len(problems) > 0 {
+		where := "configuration"
+		if c.Path != "" {
+			where = c.Path
+		}
+		return fmt.Errorf("%s has %d problem(s):\n  %s", where, len(problems), strings.Join(problems, "\n  "))
+	}
+	return nil
+}
+
+// roleResolver returns the roles of a user from the config. Without any
+// roles configured, every user has every role (the console's first run).
+func (c *Config) roleResolver() incidents.RoleResolver {
+	if len(c.Roles) == 0 {
+		return incidents.EveryRole
+	}
+	return incidents.RoleResolverFunc(func(_ context.Context, user string) ([]string, error) {
+		var out []string
+		for _, role := range incidents.AllRoles {
+			for _, id := range c.Roles[role] {
+				if id == user {
+					out = append(out, role)
+					break
+				}
+			}
+		}
+		return out, nil
+	})
+}

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"strings"
+	"sync"
+
+	"github.com/breachbot/breachbot/incidents"
+	"github.com/breachbot/breachbot/incidents/commands"
+)
+
+// lockedWriter serialises output from replies and from the dispatcher.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) print(s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	io.WriteString(l.w, s)
+}
+
+// consoleNotifier prints reminders and escalations as they are delivered
+// from the outbox.
+type consoleNotifier struct {
+	out   *lockedWriter
+	clock incidents.Clock
+}
+
+func (c *consoleNotifier) Notify(_ context.Context, n incidents.Notification) error {
+	switch n.Kind {
+	case incidents.NotifyReminder, incidents.NotifyEscalation:
+	default:
+		return nil // board refreshes are for Slack messages updated in place
+	}
+	rep := commands.NotificationReply(n, c.clock.Now())
+	prefix := "\n>>> "
+	if n.Audience == incidents.AudienceLeads {
+		c.out.print(fmt.Sprintf("\n>>> [to the leads, by direct message in Slack] %s\n", rep.Title))
+		return nil
+	}
+	c.out.print(prefix + rep.Text())
+	return nil
+}
+
+func defaultConsoleUser() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return "console"
+}
+
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// runConsole reads /breach lines from stdin and prints the replies, with the
+// same router, store and scheduler as Slack mode.
+func (m *Main) runConsole(ctx context.Context, args []string) error {
+	fs := m.flagSet("console")
+	var c commonFlags
+	c.register(fs)
+	userID := fs.String("user", "", "act as this user id (default: your login name)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("console takes no arguments, got %q; pipe /breach lines into it or type them", strings.Join(fs.Args(), " "))
+	}
+	cfg, err := m.loadConfig(c)
+	if err != nil {
+		return err
+	}
+	if *userID == "" {
+		*userID = defaultConsoleUser()
+	}
+	log := m.logger(cfg)
+	app, err := OpenApp(cfg, m.Clock, log)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+
+	out := &lockedWriter{w: m.Stdout}
+	admin, err := startAdmin(ctx, app)
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
+
+	fmt.Fprintf(m.Stderr, "breachbot console: database %s, acting as %q.\n", cfg.DB, *userID)
+	if len(cfg.Roles) == 0 {
+		fmt.Fprintf(m.Stderr, "No roles are configured (no breachbot.yaml with roles:), so %q has every role here. Type /breach help.\n", *userID)
+	} else if roles, _ := cfg.roleResolver().Roles(ctx, *userID); len(roles) == 0 {
+		fmt.Fprintf(m.Stderr, "Warning: %q holds no role in %s; most commands will be refused. Use --user with an id listed under roles:.\n", *userID, cfg.Path)
+	}
+
+	notifier := &consoleNotifier{out: out, clock: app.Clock}
+	stop := sync.OnceFunc(app.runBackground(ctx, notifier))
+	defer stop()
+	if m.started != nil {
+		m.started(app)
+	}
+
+	interactive := isTerminal(m.Stdin)
+	lines := make(chan string)
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(m.Stdin)
+		sc.Buffer(make([]byte, 64*1024), 1024*1024)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-ctx.Done():
+				return
+			}
+		}
+		readErr <- sc.Err()
+	}()
+	for {
+		if interactive {
+			out.print("breachbot> ")
+		}
+		var (
+			line string
+			ok   bool
+		)
+		select {
+		case <-ctx.Done():
+			return nil
+		case line, ok = <-lines:
+		}
+		if !ok {
+			break
+		}
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if line == "exit" || line == "quit" {
+			break
+		}
+		rep := app.Router.Handle(ctx, commands.Request{User: *userID, Text: line})
+		out.print(rep.Text() + "\n")
+	}
+	select {
+	case err := <-readErr:
+		if err != nil {
+			return fmt.Errorf("read input: %w", err)
+		}
+	default:
+	}
+	// Stop the background loops, then fire and deliver what is already due,
+	// so a piped session shows the reminders its commands caused.
+	stop()
+	if _, _, err := app.Service.FireDue(ctx); err != nil {
+		return err
+	}
+	if _, err := incidents.NewDispatcher(app.Service, notifier).Drain(ctx); err != nil {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/user"
+	"strings"
+
+	"github.com/breachbot/breachbot/incidents"
+	"github.com/breachbot/breachbot/playbooks"
+)
+
+// runData runs a data command (export, audit verify, ...): inside the
+// running console or server for the same database if there is one, else
+// against the database file directly.
+func (m *Main) runData(ctx context.Context, args []string) int {
+	flags, positional := splitFlags(args, map[string]bool{"config": true, "db": true, "format": true})
+	fs := m.flagSet(args[0])
+	var c commonFlags
+	c.register(fs)
+	format := fs.String("format", "md", "export format: md or json")
+	if err := fs.Parse(flags); err != nil {
+		return 2
+	}
+	cmdArgs := positional
+	if args[0] == "export" {
+		cmdArgs = append(cmdArgs, "--format", *format)
+	}
+	cfg, err := m.loadConfig(c)
+	if err != nil {
+		fmt.Fprintf(m.Stderr, "breachbot: %v\n", err)
+		return 1
+	}
+	cmdArgs = append(cmdArgs, "--actor", cliActor())
+	resp, err := callAdmin(ctx, cfg.DB, cmdArgs)
+	if err == nil {
+		io.WriteString(m.Stdout, resp.Stdout)
+		io.WriteString(m.Stderr, resp.Stderr)
+		return resp.Code
+	}
+	if !errors.Is(err, errNoServer) {
+		fmt.Fprintf(m.Stderr, "breachbot: %v\n", err)
+		return 1
+	}
+	app, err := OpenApp(cfg, m.Clock, m.logger(cfg))
+	if err != nil {
+		fmt.Fprintf(m.Stderr, "breachbot: %v\n", err)
+		return 1
+	}
+	defer app.Close()
+	return runDataCommand(ctx, app, cmdArgs, m.Stdout, m.Stderr)
+}
+
+// cliActor names the person running a data command on this machine: anyone
+// who can run it can read the database file, so it acts with every role,
+// and the audit log records who it was.
+func cliActor() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return "cli:" + u.Username
+	}
+	return "cli"
+}
+
+// runDataCommand runs a data command against app; the same code runs in this
+// process or, through the admin endpoint, in the process holding the database.
+func runDataCommand(ctx context.Context, app *App, args []string, stdout, stderr io.Writer) int {
+	var actor, format string
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		switch {
+		case args[i] == "--actor" && i+1 < len(args):
+			actor = args[i+1]
+			i++
+		case args[i] == "--format" && i+1 < len(args):
+			format = args[i+1]
+			i++
+		default:
+			rest = append(rest, args[i])
+		}
+	}
+	if !strings.HasPrefix(actor, "cli") {
+		fmt.Fprintln(stderr, "breachbot: data commands act as the local administrator only")
+		return 2
+	}
+	fail := func(err error) int {
+		msg := incidents.ErrorMessage(err)
+		if incidents.ErrorCode(err) == incidents.EINTERNAL {
+			msg = err.Error()
+		}
+		fmt.Fprintf(stderr, "breachbot: %s\n", msg)
+		if hint := incidents.ErrorHint(err); hint != "" {
+			fmt.Fprintf(stderr, "  try: %s\n", hint)
+		}
+		return 1
+	}
+	switch {
+	case len(rest) == 2 && rest[0] == "audit" && rest[1] == "verify":
+		n, brk, err := app.Service.VerifyAudit(ctx)
+		if err != nil {
+			return fail(err)
+		}
+		if brk != nil {
+			fmt.Fprintf(stdout, "audit log BROKEN at entry %d: %s\n%d entries before it verified.\n", brk.Seq, brk.Reason, n)
+			return 1
+		}
+		fmt.Fprintf(stdout, "audit log OK: %d entries, hash chain intact\n", n)
+		return 0
+	case len(rest) == 2 && rest[0] == "export":
+		id, err := incidents.ParseIncidentID(rest[1])
+		if err != nil {
+			return fail(err)
+		}
+		f, err := app.Router.Export(ctx, actor, id, format)
+		if err != nil {
+			return fail(err)
+		}
+		stdout.Write(f.Data)
+		return 0
+	case len(rest) >= 1 && rest[0] == "export":
+		fmt.Fprintln(stderr, "usage: breachbot export INCIDENT [--format md|json]")
+		return 2
+	}
+	fmt.Fprintf(stderr, "breachbot: unknown data command %q\nusage: breachbot audit verify | breachbot export INCIDENT [--format md|json]\n", strings.Join(rest, " "))
+	return 2
+}
+
+// runPlaybooks runs "playbooks lint [PATH...]".
+func (m *Main) runPlaybooks(args []string) int {
+	if len(args) == 0 || args[0] != "lint" {
+		fmt.Fprintln(m.Stderr, "usage: breachbot playbooks lint [PATH...]   (files or folders; no PATH: the built-in playbooks)")
+		return 2
+	}
+	problems := lintPlaybooks(args[1:])
+	for _, p := range problems {
+		fmt.Fprintln(m.Stdout, p)
+	}
+	if len(problems) > 0 {
+		fmt.Fprintf(m.Stderr, "%d problem(s)\n", len(problems))
+		return 1
+	}
+	fmt.Fprintln(m.Stderr, "no problems")
+	return 0
+}
+
+// runServe runs the Slack bot.
+func (m *Main) runServe(ctx context.Context, args []string) error {
+	return errors.New("serve: Slack mode is not built yet in this version; use breachbot console")
+}
+
+// lintPlaybooks lints the given files and folders, or with none the
+// playbooks built into the binary.
+func lintPlaybooks(paths []string) []string {
+	var probs playbooks.Problems
+	if len(paths) == 0 {
+		probs = playbooks.Lint(playbooks.Embedded())
+	} else {
+		probs = playbooks.LintFiles(paths...)
+	}
+	out := make([]string, len(probs))
+	for i, p := range probs {
+		out[i] = p.String()
+	}
+	return out
+}

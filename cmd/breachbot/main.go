@@ -1,0 +1,160 @@
+// Command breachbot runs a company's response to a personal-data breach: the
+// /breach commands in Slack or a local console, the playbooks, the legal
+// clocks and the audit log.
+//
+// Usage:
+//
+//	breachbot console [--user ID] [--db PATH] [--config FILE]
+//	breachbot serve [--config FILE]
+//	breachbot playbooks lint [PATH...]
+//	breachbot export INCIDENT [--format md|json]
+//	breachbot audit verify
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	_ "time/tzdata" // deadlines are computed in legal time zones, also in a scratch image
+
+	"github.com/rickar/cal/v2"
+
+	"github.com/breachbot/breachbot/incidents"
+)
+
+func main() {
+	// Holidays are computed at midnight in cal.DefaultLoc; the server's local
+	// zone must not shift a holiday by a day around a DST change.
+	cal.DefaultLoc = time.UTC
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := NewMain()
+	os.Exit(m.Run(ctx, os.Args[1:]))
+}
+
+// Main is the program: its inputs, outputs and environment are fields so that
+// end-to-end tests drive it exactly as a user would.
+type Main struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+	// Clock is the time source; nil means the system clock.
+	Clock incidents.Clock
+	// started, if set, is called with the App once a long-running command
+	// (console, serve) is ready.
+	started func(*App)
+}
+
+// NewMain returns a Main wired to the process.
+func NewMain() *Main {
+	return &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+}
+
+const usage = `breachbot runs a personal-data breach response: playbooks, legal clocks, notices, audit.
+
+Usage:
+  breachbot console [--user ID] [--db PATH] [--config FILE]   the /breach commands on a local console
+  breachbot serve [--config FILE]                             Slack (Socket Mode or HTTP)
+  breachbot playbooks lint [PATH...]                          check playbook and catalog files
+  breachbot export INCIDENT [--format md|json]                the incident record for regulators
+  breachbot audit verify                                      check the audit log's hash chain
+
+Data commands (export, audit verify) work whether or not a console or server runs on the same database.
+Configuration: breachbot.yaml (or --config) and environment variables; see README.md.
+`
+
+// Run runs the command line args and returns the process exit code.
+func (m *Main) Run(ctx context.Context, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(m.Stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "console":
+		err = m.runConsole(ctx, args[1:])
+	case "serve":
+		err = m.runServe(ctx, args[1:])
+	case "playbooks":
+		return m.runPlaybooks(args[1:])
+	case "export", "audit":
+		return m.runData(ctx, args)
+	case "help", "-h", "--help":
+		fmt.Fprint(m.Stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(m.Stderr, "breachbot: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(m.Stderr, "breachbot: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// commonFlags registers --config and --db on fs.
+type commonFlags struct {
+	config string
+	db     string
+}
+
+func (c *commonFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.config, "config", "", "config file (default: breachbot.yaml if present)")
+	fs.StringVar(&c.db, "db", "", "database file (default: BREACHBOT_DB, or breachbot.db)")
+}
+
+func (m *Main) loadConfig(c commonFlags) (Config, error) {
+	cfg, err := LoadConfig(c.config, m.Getenv)
+	if err != nil {
+		return cfg, err
+	}
+	if c.db != "" {
+		cfg.DB = c.db
+	}
+	return cfg, nil
+}
+
+func (m *Main) logger(cfg Config) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	return slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: level}))
+}
+
+func (m *Main) flagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("breachbot "+name, flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	return fs
+}
+
+// splitFlags separates positional arguments from flags so both orders work:
+// "export INC-2026-0001 --format json" and "export --format json INC-2026-0001".
+func splitFlags(args []string, withValue map[string]bool) (flags, positional []string) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if strings.HasPrefix(a, "-") && a != "-" {
+			flags = append(flags, a)
+			name := strings.TrimLeft(a, "-")
+			if !strings.Contains(name, "=") && withValue[name] && i+1 < len(args) {
+				i++
+				flags = append(flags, args[i])
+			}
+			continue
+		}
+		positional = append(positional, a)
+	}
+	return flags, positional
+}
