@@ -11,9 +11,12 @@ const (
 	NotifyReminder = "reminder"
 	// NotifyEscalation: an obligation's due time passed unmet.
 	NotifyEscalation = "escalation"
-	// NotifyBoard: the incident's deadlines changed; boards shown in chat
-	// should be refreshed.
+	// NotifyBoard: the incident's deadlines or steps changed; boards shown in
+	// chat should be refreshed.
 	NotifyBoard = "board"
+	// NotifyDeclared: an incident was declared; chat adapters create its
+	// channel, invite its people and post its checklist and board.
+	NotifyDeclared = "declared"
 )
 
 // Audiences of a notification.
@@ -36,6 +39,8 @@ type Notification struct {
 	// Title is the incident title; Drill marks practice runs.
 	Title string `json:"title"`
 	Drill bool   `json:"drill,omitempty"`
+	// Actor is the user whose action caused the notification, if any.
+	Actor string `json:"actor,omitempty"`
 	// Obligation, ObligationTitle, Due and Label describe a reminder or
 	// escalation; Late is how long after its time the alarm fired (the bot
 	// was not running).

@@ -387,6 +387,13 @@ func (s *Service) Declare(ctx context.Context, actor string, in DeclareInput) (*
 		if err := t.SetCurrent(actor, inc.ID); err != nil {
 			return err
 		}
+		// Chat adapters create the incident's channel from this, through the
+		// outbox, so a crash right after declaring loses nothing.
+		err = t.enqueue(Notification{ID: "declared:" + inc.ID, Kind: NotifyDeclared, Audience: AudienceIncident,
+			Incident: inc.ID, Title: inc.Title, Drill: inc.Drill, Text: inc.ID + " declared: " + inc.Title, Actor: actor})
+		if err != nil {
+			return err
+		}
 		details := map[string]string{
 			"title": title, "severity": string(sev), "aware": aware.UTC().Format(time.RFC3339),
 			"playbook": pb.ID, "version": pb.Version, "sha256": pb.SHA256, "catalog_sha256": pb.Catalog.SHA256,
@@ -922,6 +929,17 @@ func (s *Service) Waive(ctx context.Context, actor, id, obligation, reason strin
 		return nil, err
 	}
 	return &res, nil
+}
+
+// IncidentByChannel returns the incident whose chat channel this is.
+func (s *Service) IncidentByChannel(ctx context.Context, channel string) (string, bool, error) {
+	var id string
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		id, err = tx.IncidentByChannel(channel)
+		return err
+	})
+	return id, id != "", err
 }
 
 // SetChannel records the chat channel of an incident (done by the Slack

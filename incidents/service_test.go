@@ -92,7 +92,7 @@ func (r *recorder) Notify(_ context.Context, n incidents.Notification) error {
 		return r.fail
 	}
 	r.got = append(r.got, n)
-	if n.Kind != incidents.NotifyBoard {
+	if n.Kind == incidents.NotifyReminder || n.Kind == incidents.NotifyEscalation {
 		r.seen <- struct{}{}
 	}
 	return nil

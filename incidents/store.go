@@ -25,6 +25,8 @@ type Tx interface {
 	PutIncident(inc *Incident) error
 	// NextIncidentNumber returns the next number of the year's incidents (1, 2, ...).
 	NextIncidentNumber(year int) (int, error)
+	// IncidentByChannel returns the id of the incident of a chat channel ("" if none).
+	IncidentByChannel(channel string) (string, error)
 	// Incidents calls fn for every incident in id order until fn returns an error.
 	Incidents(fn func(*Incident) error) error
 

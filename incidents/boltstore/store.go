@@ -34,9 +34,10 @@ var (
 	bucketAudit           = []byte("audit")
 	bucketAuditByIncident = []byte("audit_by_incident")
 	bucketMeta            = []byte("meta")
+	bucketChannels        = []byte("channels")
 
 	allBuckets = [][]byte{bucketIncidents, bucketCounters, bucketPins, bucketCurrent, bucketSchedule,
-		bucketOutbox, bucketOutboxIDs, bucketDelivered, bucketAudit, bucketAuditByIncident, bucketMeta}
+		bucketOutbox, bucketOutboxIDs, bucketDelivered, bucketAudit, bucketAuditByIncident, bucketMeta, bucketChannels}
 
 	keyAuditHead = []byte("audit_head")
 )
@@ -154,9 +155,19 @@ func (t *Tx) Incident(id string) (*incidents.Incident, error) {
 	return &inc, nil
 }
 
-// PutIncident stores inc.
+// PutIncident stores inc and keeps the channel index in step.
 func (t *Tx) PutIncident(inc *incidents.Incident) error {
+	if inc.Channel != "" {
+		if err := t.tx.Bucket(bucketChannels).Put([]byte(inc.Channel), []byte(inc.ID)); err != nil {
+			return err
+		}
+	}
 	return t.put(bucketIncidents, []byte(inc.ID), inc)
+}
+
+// IncidentByChannel returns the id of the incident whose channel this is.
+func (t *Tx) IncidentByChannel(channel string) (string, error) {
+	return string(t.tx.Bucket(bucketChannels).Get([]byte(channel))), nil
 }
 
 // NextIncidentNumber returns the next number of the year's incidents.

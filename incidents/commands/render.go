@@ -386,6 +386,14 @@ func needsFactsSection(pb *incidents.Playbook, obs []*incidents.Obligation) Sect
 	return sec
 }
 
+// Board renders an incident's deadlines board: the message Slack keeps
+// updated in place in the incident channel.
+func Board(res *incidents.Result, now time.Time) *Reply { return deadlinesReply(res, now, false) }
+
+// Checklist renders an incident's playbook checklist with Done and Waive
+// actions on open steps.
+func Checklist(res *incidents.Result) *Reply { return stepsReply(res) }
+
 func deadlinesReply(res *incidents.Result, now time.Time, all bool) *Reply {
 	inc := res.Incident
 	rep := &Reply{Title: fmt.Sprintf("%s deadlines: %s", inc.ID, inc.Title), Incident: inc.ID}
