@@ -188,3 +188,55 @@ func TestDataCommandsWithAndWithoutRunningConsole(t *testing.T) {
 		t.Errorf("admin file left behind after the console stopped: %v", err)
 	}
 }
+
+func TestEditingAPlaybookNeverChangesARunningIncident(t *testing.T) {
+	dir := t.TempDir()
+	folder := filepath.Join(dir, "playbooks")
+	os.Mkdir(folder, 0o755)
+	orig, err := os.ReadFile("../../playbooks/personal-data-breach.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(folder, "personal-data-breach.yaml")
+	os.WriteFile(file, orig, 0o644)
+	db := filepath.Join(dir, "breachbot.db")
+	env := map[string]string{"BREACHBOT_PLAYBOOKS": folder}
+	clock := clocktest.New(now)
+	run := func(input string) string {
+		t.Helper()
+		m, out, errOut := testMain(t, db, clock, strings.NewReader(input), env)
+		if code := m.Run(context.Background(), []string{"console", "--user", "U1"}); code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		return out.String()
+	}
+	first := run("/breach declare Laptop stolen --aware 2h ago\n")
+	if !strings.Contains(first, "personal-data-breach v2026.11.1") {
+		t.Fatalf("first incident not on v2026.11.1:\n%s", first)
+	}
+	// The security lead edits the playbook: a new version with a changed step.
+	edited := strings.Replace(string(orig), `version: "2026.11.1"`, `version: "2026.12.0"`, 1)
+	edited = strings.Replace(edited, "title: Preserve evidence before changing systems", "title: Preserve evidence with the new forensics kit", 1)
+	os.WriteFile(file, []byte(edited), 0o644)
+
+	out := run("/breach declare Phishing --aware 1h ago\n/breach steps --incident INC-2026-0001\n/breach steps --incident INC-2026-0002\n")
+	parts := strings.Split(out, "checklist")
+	if len(parts) != 3 {
+		t.Fatalf("expected two checklists:\n%s", out)
+	}
+	if !strings.Contains(parts[1], "(personal-data-breach v2026.11.1)") || !strings.Contains(parts[1], "preserve-evidence · Preserve evidence before changing systems") {
+		t.Errorf("the running incident changed with the file:\n%s", parts[1])
+	}
+	if !strings.Contains(parts[2], "(personal-data-breach v2026.12.0)") || !strings.Contains(parts[2], "preserve-evidence · Preserve evidence with the new forensics kit") {
+		t.Errorf("the new incident did not get the edited playbook:\n%s", parts[2])
+	}
+	// A broken edit is refused with file:line, and nothing is declared.
+	os.WriteFile(file, []byte(strings.Replace(edited, "owner: responders", "owner: everyone", 1)), 0o644)
+	out = run("/breach declare Third --aware 1h ago\n/breach list\n")
+	if !strings.Contains(out, "personal-data-breach.yaml:") || !strings.Contains(out, "everyone") {
+		t.Errorf("a broken playbook was not reported with its file and line:\n%s", out)
+	}
+	if strings.Contains(out, "INC-2026-0003") {
+		t.Errorf("an incident was declared from a broken playbook:\n%s", out)
+	}
+}

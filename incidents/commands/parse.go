@@ -98,6 +98,9 @@ func normalizeFlag(w string) (string, bool) {
 	return "", false
 }
 
+// timeFlags take a time, which may be written unquoted as "2h ago".
+var timeFlags = map[string]bool{"aware": true, "at": true}
+
 // Parse parses the text of a /breach command (with or without the leading
 // "/breach"). Errors say what was wrong and what to type instead.
 func Parse(text string) (Command, error) {
@@ -141,6 +144,14 @@ func Parse(text string) (Command, error) {
 				}
 				i++
 				val = rest[i]
+			}
+			if timeFlags[name] {
+				// "--aware 2h ago" and "--at 3 hours ago" need no quotes.
+				if i+1 < len(rest) && strings.EqualFold(rest[i+1], "ago") {
+					val, i = val+" ago", i+1
+				} else if i+2 < len(rest) && strings.EqualFold(rest[i+2], "ago") {
+					val, i = val+" "+rest[i+1]+" ago", i+2
+				}
 			}
 			if _, dup := c.Flags[name]; dup {
 				return Command{}, incidents.Errorf(incidents.EINVALID, "--%s is given twice", name).WithHint("usage: %s", sp.usage)
