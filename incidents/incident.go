@@ -22,6 +22,9 @@ type Incident struct {
 	State    State    `json:"state"`
 	// Drill marks a practice run: its notices never go to customers.
 	Drill bool `json:"drill,omitempty"`
+	// Speed accelerates a drill's legal clocks: with 60, a 72-hour deadline
+	// runs out after 72 minutes. Zero or one means real time.
+	Speed int `json:"speed,omitempty"`
 	// Playbook pins the exact playbook content the incident started with.
 	Playbook   PlaybookPin `json:"playbook"`
 	DeclaredAt time.Time   `json:"declared_at"`

@@ -231,6 +231,9 @@ func clockOf(reg Regulation, inc *Incident) (start, due time.Time, err error) {
 		if err != nil {
 			return time.Time{}, time.Time{}, err
 		}
+		if inc.Drill && inc.Speed > 1 && !dd.IsZero() {
+			dd = s.Add(dd.Sub(s) / time.Duration(inc.Speed))
+		}
 		if start.IsZero() || s.Before(start) {
 			start = s
 		}

@@ -315,8 +315,13 @@ type DeclareInput struct {
 	AwareAt time.Time
 	// Facts are initial "name=value" assignments.
 	Facts []string
+	// Drill declares a practice run; Speed (drills only) accelerates its clocks.
 	Drill bool
+	Speed int
 }
+
+// MaxDrillSpeed bounds how much a drill's clocks may be accelerated.
+const MaxDrillSpeed = 10000
 
 // Declare starts an incident pinned to the current version of a playbook.
 func (s *Service) Declare(ctx context.Context, actor string, in DeclareInput) (*Result, error) {
@@ -326,6 +331,12 @@ func (s *Service) Declare(ctx context.Context, actor string, in DeclareInput) (*
 	title, err := checkText("the title", in.Title, maxTitle, true, "give a short title: /breach declare Customer DB exposed --aware 2026-11-27T09:00Z")
 	if err != nil {
 		return nil, err
+	}
+	if in.Speed != 0 && !in.Drill {
+		return nil, Errorf(EINVALID, "only drills run on an accelerated clock").WithHint("/breach drill TITLE --speed 60")
+	}
+	if in.Speed < 0 || in.Speed > MaxDrillSpeed {
+		return nil, Errorf(EINVALID, "drill speed %d is out of range", in.Speed).WithHint("use --speed between 1 (real time) and %d; 60 turns hours into minutes", MaxDrillSpeed)
 	}
 	sev := in.Severity
 	if sev == "" {
@@ -365,7 +376,7 @@ func (s *Service) Declare(ctx context.Context, actor string, in DeclareInput) (*
 			return err
 		}
 		inc := &Incident{
-			ID: FormatIncidentID(year, n), Title: title, Severity: sev, State: StateDeclared, Drill: in.Drill,
+			ID: FormatIncidentID(year, n), Title: title, Severity: sev, State: StateDeclared, Drill: in.Drill, Speed: in.Speed,
 			Playbook: PlaybookPin{Key: key, ID: pb.ID, Version: pb.Version, Title: pb.Title, SHA256: pb.SHA256, Source: pb.Source,
 				CatalogVersion: pb.Catalog.Version, CatalogSHA256: pb.Catalog.SHA256},
 			DeclaredAt: t.now, DeclaredBy: actor,
@@ -403,6 +414,7 @@ func (s *Service) Declare(ctx context.Context, actor string, in DeclareInput) (*
 		}
 		if in.Drill {
 			details["drill"] = "true"
+			details["speed"] = fmt.Sprint(max(in.Speed, 1))
 		}
 		res.Incident, res.Playbook = inc, pb
 		res.FactsChanged = slices.Sorted(maps.Keys(inc.Facts))

@@ -545,3 +545,35 @@ func tamper(tx *bolt.Tx, seq uint64) error {
 	}
 	return b.Put(key, data)
 }
+
+func TestDrillRunsOnAnAcceleratedClock(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	res, err := e.svc.Declare(ctx, "Uresp", incidents.DeclareInput{Title: "tabletop", Drill: true, Speed: 60, Facts: []string{"jurisdictions=DE"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := obligation(t, res.Incident, "sa72")
+	if want := t0.Add(72 * time.Minute); !o.Due.Equal(want) {
+		t.Errorf("drill sa72 due %v, want %v (72 h at 60x)", o.Due, want)
+	}
+	e.clock.Advance(72 * time.Minute)
+	e.fire()
+	rec := newRecorder()
+	e.drain(rec)
+	var drills int
+	for _, n := range rec.notifications(incidents.NotifyEscalation) {
+		if n.Drill {
+			drills++
+		}
+	}
+	if drills != 2 {
+		t.Errorf("escalations marked as drill: %d, want 2 (channel and leads)", drills)
+	}
+	for _, in := range []incidents.DeclareInput{{Title: "x", Speed: 60}, {Title: "x", Drill: true, Speed: -1}} {
+		if _, err := e.svc.Declare(ctx, "Uresp", in); incidents.ErrorCode(err) != incidents.EINVALID {
+			t.Errorf("Declare(%+v) = %v, want invalid", in, err)
+		}
+	}
+}

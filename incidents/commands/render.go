@@ -50,16 +50,29 @@ func pinLine(inc *incidents.Incident) string {
 
 func summarySection(inc *incidents.Incident, now time.Time) Section {
 	lines := []string{
-		fmt.Sprintf("State: %s · Severity: %s%s", inc.State, inc.Severity, map[bool]string{true: " · DRILL", false: ""}[inc.Drill]),
+		fmt.Sprintf("State: %s · Severity: %s%s", inc.State, inc.Severity, drillNote(inc)),
 		fmt.Sprintf("Aware since %s (%s)", FormatTime(inc.AwareAt()), Relative(inc.AwareAt(), now)),
 		"Running " + pinLine(inc),
 	}
 	return Section{Text: strings.Join(lines, "\n")}
 }
 
+func drillNote(inc *incidents.Incident) string {
+	switch {
+	case !inc.Drill:
+		return ""
+	case inc.Speed > 1:
+		return fmt.Sprintf(" · DRILL: legal clocks run %d times faster; notices never reach customers", inc.Speed)
+	}
+	return " · DRILL: notices never reach customers"
+}
+
 func declaredReply(res *incidents.Result, now time.Time) *Reply {
 	inc := res.Incident
 	rep := &Reply{Title: fmt.Sprintf("%s declared: %s", inc.ID, inc.Title), Incident: inc.ID}
+	if inc.Drill {
+		rep.Title = fmt.Sprintf("DRILL %s declared: %s", inc.ID, inc.Title)
+	}
 	rep.Sections = append(rep.Sections, summarySection(inc, now))
 	rep.Sections = append(rep.Sections, deadlineSections(res, now, false)...)
 	rep.Sections = append(rep.Sections, nextStepsSection(res, 3))

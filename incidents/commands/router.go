@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -105,8 +106,18 @@ func (r *Router) run(ctx context.Context, req Request, cmd Command) (*Reply, err
 	switch cmd.Name {
 	case "help":
 		return helpReply(cmd.Args), nil
-	case "declare":
-		in := incidents.DeclareInput{Title: strings.Join(cmd.Args, " "), Playbook: cmd.Flags["playbook"], Drill: cmd.Bools["drill"]}
+	case "declare", "drill":
+		in := incidents.DeclareInput{Title: strings.Join(cmd.Args, " "), Playbook: cmd.Flags["playbook"], Drill: cmd.Bools["drill"] || cmd.Name == "drill"}
+		if cmd.Name == "drill" {
+			in.Speed = 60
+			if s := cmd.Flags["speed"]; s != "" {
+				n, err := strconv.Atoi(s)
+				if err != nil {
+					return nil, incidents.Errorf(incidents.EINVALID, "--speed %q is not a whole number", s).WithHint("--speed 60 turns hours into minutes; --speed 1 is real time")
+				}
+				in.Speed = n
+			}
+		}
 		if s := cmd.Flags["severity"]; s != "" {
 			sev, err := incidents.ParseSeverity(s)
 			if err != nil {
