@@ -223,7 +223,15 @@ func (s *Service) do(ctx context.Context, actor, action, incident string, fn fun
 	if err != nil {
 		return err
 	}
-	err = s.update(ctx, func(t *txn) error { return fn(t, roles) })
+	err = s.update(ctx, func(t *txn) error {
+		if err := fn(t, roles); err != nil {
+			return err
+		}
+		if cur, err := t.Current(actor); err != nil || cur == incident {
+			return err
+		}
+		return t.SetCurrent(actor, incident)
+	})
 	if ErrorCode(err) == ECONFLICT || ErrorCode(err) == EFORBIDDEN {
 		s.refused(ctx, actor, action, incident, err)
 	}
@@ -494,23 +502,18 @@ func (s *Service) List(ctx context.Context, actor string, all bool) ([]*Incident
 }
 
 // Resolve returns the incident a command means: the id given, else the one
-// the user last declared or named. Naming an incident makes it the user's
-// current one.
+// the user last declared or named. It changes nothing: a command that
+// changes the incident makes it the user's current one in its own
+// transaction; a command that only reads calls MakeCurrent.
 func (s *Service) Resolve(ctx context.Context, actor, given string) (string, error) {
 	if given != "" {
 		id, err := ParseIncidentID(given)
 		if err != nil {
 			return "", err
 		}
-		err = s.store.Update(ctx, func(tx Tx) error {
-			if _, err := tx.Incident(id); err != nil {
-				return err
-			}
-			cur, err := tx.Current(actor)
-			if err != nil || cur == id {
-				return err
-			}
-			return tx.SetCurrent(actor, id)
+		err = s.store.View(ctx, func(tx Tx) error {
+			_, err := tx.Incident(id)
+			return err
 		})
 		return id, err
 	}
@@ -528,6 +531,15 @@ func (s *Service) Resolve(ctx context.Context, actor, given string) (string, err
 			WithHint("add --incident INC-YYYY-NNNN; /breach status lists open incidents")
 	}
 	return id, nil
+}
+
+// MakeCurrent makes an incident the one a user's later commands mean.
+func (s *Service) MakeCurrent(ctx context.Context, actor, id string) error {
+	var cur string
+	if err := s.store.View(ctx, func(tx Tx) error { var err error; cur, err = tx.Current(actor); return err }); err != nil || cur == id {
+		return err
+	}
+	return s.store.Update(ctx, func(tx Tx) error { return tx.SetCurrent(actor, id) })
 }
 
 // RecordFacts applies "name=value" assignments and recomputes obligations.

@@ -577,3 +577,34 @@ func TestDrillRunsOnAnAcceleratedClock(t *testing.T) {
 		}
 	}
 }
+
+func TestNamingAnIncidentMakesItCurrent(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	first := e.declare(t0)
+	second := e.declare(t0)
+	current := func() string {
+		id, err := e.svc.Resolve(ctx, "Uresp", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	if got := current(); got != second.ID {
+		t.Fatalf("after declaring, current = %s, want %s", got, second.ID)
+	}
+	if _, err := e.svc.RecordFacts(ctx, "Uresp", first.ID, []string{"affected=3"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := current(); got != first.ID {
+		t.Errorf("after recording facts on %s, current = %s", first.ID, got)
+	}
+	// A refused command does not move the user's current incident.
+	if _, err := e.svc.Waive(ctx, "Uresp", second.ID, "sa72", "no"); incidents.ErrorCode(err) != incidents.EFORBIDDEN {
+		t.Fatal(err)
+	}
+	if got := current(); got != first.ID {
+		t.Errorf("a refused command moved current to %s", got)
+	}
+}

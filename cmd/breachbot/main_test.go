@@ -240,3 +240,45 @@ func TestEditingAPlaybookNeverChangesARunningIncident(t *testing.T) {
 		t.Errorf("an incident was declared from a broken playbook:\n%s", out)
 	}
 }
+
+func TestConsolePrintsRemindersWhileItRuns(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "breachbot.db")
+	clock := clocktest.New(now) // 2026-11-28 12:00 UTC
+	pr, pw := io.Pipe()
+	m, stdout, stderr := testMain(t, db, clock, pr, nil)
+	ready := make(chan *App, 1)
+	m.started = func(a *App) { ready <- a }
+	done := make(chan int, 1)
+	go func() { done <- m.Run(context.Background(), []string{"console", "--user", "U1"}) }()
+	<-ready
+	// Aware 30 hours ago: GDPR's 50% reminder is 6 hours away.
+	io.WriteString(pw, "/breach declare Customer DB exposed --aware 2026-11-27T06:00Z --facts jurisdictions=EU\n")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	waitFor := func(what string) {
+		t.Helper()
+		for !strings.Contains(stdout.String(), what) {
+			select {
+			case <-ctx.Done():
+				t.Fatalf("console never printed %q:\n%s\n%s", what, stdout, stderr)
+			case <-time.After(5 * time.Millisecond): // polling the output, not waiting for a deadline
+			}
+		}
+	}
+	waitFor("INC-2026-0001 declared")
+	if err := clock.BlockUntil(ctx, 1); err != nil { // the scheduler sleeps until the reminder
+		t.Fatal(err)
+	}
+	if strings.Contains(stdout.String(), "Reminder") {
+		t.Fatalf("a reminder was printed before it was due:\n%s", stdout)
+	}
+	clock.Advance(6 * time.Hour)
+	waitFor(">>> Reminder: GDPR Art. 33 - notify the supervisory authority for INC-2026-0001 is due in 1 d 12 h")
+	pw.Close()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if n := strings.Count(stdout.String(), ">>> Reminder"); n != 1 {
+		t.Errorf("%d reminders printed, want exactly 1:\n%s", n, stdout)
+	}
+}

@@ -166,6 +166,13 @@ func (r *Router) run(ctx context.Context, req Request, cmd Command) (*Reply, err
 	if err != nil {
 		return nil, err
 	}
+	if cmd.Flags[incidentFlag] != "" && readOnly(cmd) {
+		// Naming an incident makes it the one later commands mean; commands
+		// that change it do this in their own transaction.
+		if err := r.svc.MakeCurrent(ctx, req.User, id); err != nil {
+			return nil, err
+		}
+	}
 	switch cmd.Name {
 	case "status":
 		res, err := r.svc.Get(ctx, req.User, id)
@@ -263,6 +270,17 @@ func (r *Router) run(ctx context.Context, req Request, cmd Command) (*Reply, err
 		return r.export(ctx, req.User, id, cmd.Flags["format"])
 	}
 	return nil, fmt.Errorf("command %q has no handler", cmd.Name)
+}
+
+// readOnly reports whether a command only reads its incident.
+func readOnly(cmd Command) bool {
+	switch cmd.Name {
+	case "status", "deadlines", "steps":
+		return true
+	case "facts", "clock":
+		return len(cmd.Args) == 0
+	}
+	return false
 }
 
 // Export renders an incident's record as Markdown ("md", the default) or JSON.
