@@ -26,36 +26,7 @@ const dispatchBatch = 64
 
 // Run delivers until ctx is done.
 func (d *Dispatcher) Run(ctx context.Context) error {
-	clock := d.svc.clock
-	for {
-		next, err := d.Drain(ctx)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if err != nil {
-			d.svc.log.Error("dispatcher", "err", err)
-			next = clock.Now().Add(time.Second)
-		}
-		var (
-			timer Timer
-			c     <-chan time.Time
-		)
-		if !next.IsZero() {
-			timer = clock.NewTimer(next.Sub(clock.Now()))
-			c = timer.C()
-		}
-		select {
-		case <-ctx.Done():
-		case <-d.svc.dispatcherWake:
-		case <-c:
-		}
-		if timer != nil {
-			timer.Stop()
-		}
-		if ctx.Err() != nil {
-			return nil
-		}
-	}
+	return runUntil(ctx, d.svc, d.svc.dispatcherWake, "dispatcher", d.Drain)
 }
 
 // retryAfter is implemented by errors that say when to try again.

@@ -152,17 +152,28 @@ func NewScheduler(svc *Service) *Scheduler { return &Scheduler{svc: svc} }
 // Run fires due alarms until ctx is done. After downtime, everything that
 // came due while the process was down fires first, in due order.
 func (sc *Scheduler) Run(ctx context.Context) error {
-	clock := sc.svc.clock
-	for {
+	return runUntil(ctx, sc.svc, sc.svc.schedulerWake, "scheduler", func(ctx context.Context) (time.Time, error) {
 		fired, next, err := sc.svc.FireDue(ctx)
+		if fired > 0 {
+			sc.svc.log.Debug("alarms fired", "count", fired)
+		}
+		return next, err
+	})
+}
+
+// runUntil calls step, then sleeps until the time it returns (zero: until
+// woken), a wake-up, or ctx is done, and again, until ctx is done. A failed
+// step is logged and retried after a second.
+func runUntil(ctx context.Context, svc *Service, wake <-chan struct{}, name string, step func(context.Context) (time.Time, error)) error {
+	clock := svc.clock
+	for {
+		next, err := step(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
 		if err != nil {
-			sc.svc.log.Error("scheduler", "err", err)
+			svc.log.Error(name, "err", err)
 			next = clock.Now().Add(time.Second)
-		} else if fired > 0 {
-			sc.svc.log.Debug("alarms fired", "count", fired)
 		}
 		var (
 			timer Timer
@@ -174,7 +185,7 @@ func (sc *Scheduler) Run(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
-		case <-sc.svc.schedulerWake:
+		case <-wake:
 		case <-c:
 		}
 		if timer != nil {

@@ -118,6 +118,17 @@ func (t *txn) schedule(r recomputation) error {
 	return nil
 }
 
+// clearAlarms removes an obligation's pending alarms from the schedule.
+func (t *txn) clearAlarms(o *Obligation) error {
+	for _, a := range o.Alarms {
+		if err := t.Unschedule(a); err != nil {
+			return err
+		}
+	}
+	o.Alarms = nil
+	return nil
+}
+
 func (t *txn) enqueue(n Notification) error {
 	n.Created = t.now
 	added, err := t.Enqueue(n)
@@ -782,12 +793,9 @@ func (s *Service) Move(ctx context.Context, actor, id string, to State) (*Result
 		if to == StateClosed {
 			inc.ClosedAt = t.now
 			for i := range inc.Obligations {
-				for _, a := range inc.Obligations[i].Alarms {
-					if err := t.Unschedule(a); err != nil {
-						return err
-					}
+				if err := t.clearAlarms(&inc.Obligations[i]); err != nil {
+					return err
 				}
-				inc.Obligations[i].Alarms = nil
 			}
 			inc.Rev++
 			if err := t.PutIncident(inc); err != nil {
@@ -885,12 +893,9 @@ func (s *Service) Met(ctx context.Context, actor, id string, in MetInput) (*Resu
 				o.ID, HumanDuration(at.Sub(o.Due)), o.Due.Format(time.RFC3339)).
 				WithHint("/breach met %s --ref %s --delay-reason \"why it was late\"", o.ID, quoteIfNeeded(ref))
 		}
-		for _, a := range o.Alarms {
-			if err := t.Unschedule(a); err != nil {
-				return err
-			}
+		if err := t.clearAlarms(o); err != nil {
+			return err
 		}
-		o.Alarms = nil
 		o.Status, o.MetAt, o.MetBy, o.Reference, o.DelayReason = ObligationMet, at.UTC(), actor, ref, delay
 		details := map[string]string{"obligation": o.ID, "reference": ref, "at": at.UTC().Format(time.RFC3339)}
 		if late := o.Late(); late > 0 {
@@ -937,12 +942,9 @@ func (s *Service) Waive(ctx context.Context, actor, id, obligation, reason strin
 		if o.Status == ObligationMet || o.Status == ObligationWaived {
 			return Errorf(ECONFLICT, "%s is already %s", o.ID, o.Status)
 		}
-		for _, a := range o.Alarms {
-			if err := t.Unschedule(a); err != nil {
-				return err
-			}
+		if err := t.clearAlarms(o); err != nil {
+			return err
 		}
-		o.Alarms = nil
 		o.Status, o.WaivedAt, o.WaivedBy, o.WaiveReason = ObligationWaived, t.now, actor, reason
 		if res.Changes, err = s.save(t, inc, pb); err != nil {
 			return err
