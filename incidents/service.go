@@ -179,6 +179,15 @@ func (s *Service) authorize(ctx context.Context, actor, action, incident string)
 	return nil, err
 }
 
+// Authorize checks that actor may take action (ActWaive, ActMet, ...) on an
+// incident, exactly as the use case itself will; a refusal is audited. Chat
+// adapters call it before opening a form for an action, so that a person
+// without the role is told at once instead of after filling it in.
+func (s *Service) Authorize(ctx context.Context, actor, action, incident string) error {
+	_, err := s.authorize(ctx, actor, action, incident)
+	return err
+}
+
 func (s *Service) forbidden(action string, roles []string) *Error {
 	need := s.perms[action]
 	have := "no breachbot role"

@@ -1,0 +1,241 @@
+package slack
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+
+	"github.com/breachbot/breachbot/incidents/commands"
+)
+
+// Slack's limits on Block Kit messages.
+const (
+	maxBlocks      = 50
+	maxText        = 3000 // a section's or context element's text
+	maxHeader      = 150
+	maxButtonLabel = 75
+	maxButtonValue = 2000
+	maxFallback    = 3000 // the notification text we send beside blocks
+)
+
+// markEmoji shows how a step or obligation stands.
+var markEmoji = map[string]string{
+	commands.MarkDone:    ":white_check_mark:",
+	commands.MarkOpen:    ":white_large_square:",
+	commands.MarkWaived:  ":heavy_minus_sign:",
+	commands.MarkMissed:  ":rotating_light:",
+	commands.MarkRunning: ":hourglass_flowing_sand:",
+	commands.MarkUrgent:  ":warning:",
+	commands.MarkWait:    ":double_vertical_bar:",
+	commands.MarkInfo:    ":small_blue_diamond:",
+	commands.MarkBlocked: ":grey_question:",
+}
+
+// escape makes text safe for mrkdwn: Slack reads <...> as links and
+// mentions (<!channel>), so a title typed by a person cannot ping anyone.
+func escape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// truncate cuts s to at most n characters, ending in "…" if it was cut.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+// chunks splits s into pieces of at most n characters, at line breaks where
+// it can.
+func chunks(s string, n int) []string {
+	var out []string
+	for utf8.RuneCountInString(s) > n {
+		r := []rune(s)
+		cut := n
+		if i := strings.LastIndex(string(r[:n]), "\n"); i > 0 {
+			cut = utf8.RuneCountInString(string(r[:n])[:i])
+		}
+		out = append(out, strings.TrimRight(string(r[:cut]), "\n"))
+		s = strings.TrimLeft(string(r[cut:]), "\n")
+	}
+	if s != "" {
+		out = append(out, s)
+	}
+	return out
+}
+
+func mrkdwn(s string) *slack.TextBlockObject { return slack.NewTextBlockObject(slack.MarkdownType, s, false, false) }
+func plain(s string) *slack.TextBlockObject  { return slack.NewTextBlockObject(slack.PlainTextType, s, true, false) }
+
+// itemText renders a list item as mrkdwn: its mark, its text and detail.
+func itemText(it commands.Item, withCommands bool) string {
+	emoji := markEmoji[it.Mark]
+	if emoji == "" {
+		emoji = "•"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s", emoji, escape(it.Text))
+	if it.Detail != "" {
+		b.WriteString("\n" + escape(it.Detail))
+	}
+	if withCommands {
+		for _, a := range it.Actions {
+			if a.Command != "" {
+				fmt.Fprintf(&b, "\n`%s`", escape(a.Command))
+			}
+		}
+	}
+	return b.String()
+}
+
+// piece is one part of a rendered reply before it becomes blocks: text
+// that may merge with its neighbours, an item with buttons, or small print.
+type piece struct {
+	text    string
+	item    *commands.Item
+	context bool
+}
+
+func pieces(rep *commands.Reply) []piece {
+	var out []piece
+	for _, s := range rep.Sections {
+		var lines []string
+		if s.Heading != "" {
+			lines = append(lines, "*"+escape(s.Heading)+"*")
+		}
+		if s.Text != "" {
+			lines = append(lines, escape(s.Text))
+		}
+		flush := func() {
+			if len(lines) > 0 {
+				out = append(out, piece{text: strings.Join(lines, "\n")})
+				lines = nil
+			}
+		}
+		for i := range s.Items {
+			it := s.Items[i]
+			if len(it.Actions) > 0 {
+				flush()
+				out = append(out, piece{item: &it})
+				continue
+			}
+			lines = append(lines, itemText(it, false))
+		}
+		flush()
+		if s.Note != "" {
+			out = append(out, piece{text: escape(s.Note), context: true})
+		}
+	}
+	return out
+}
+
+// Blocks renders a Reply as Block Kit within Slack's limits: a header, the
+// sections as mrkdwn, items' marks as emoji, item actions as buttons (action
+// id = Action.ID, value = Action.Value) and notes as context. When a reply
+// would need more than 50 blocks, the last items lose their buttons (their
+// command is shown instead); if that is still too many, the message is cut
+// with a note saying so. Text over 3,000 characters is split across blocks.
+func Blocks(rep *commands.Reply) []slack.Block {
+	ps := pieces(rep)
+	actionable := 0
+	for _, p := range ps {
+		if p.item != nil {
+			actionable++
+		}
+	}
+	for keep := actionable; ; keep-- {
+		blocks := render(rep, ps, keep)
+		if len(blocks) <= maxBlocks {
+			return blocks
+		}
+		if keep == 0 {
+			blocks = blocks[:maxBlocks-1]
+			return append(blocks, slack.NewContextBlock("cut", mrkdwn("_This message was shortened to fit Slack's limits; the console or a narrower command shows the rest._")))
+		}
+	}
+}
+
+// render turns pieces into blocks, keeping buttons on the first keep
+// actionable items only.
+func render(rep *commands.Reply, ps []piece, keep int) []slack.Block {
+	var blocks []slack.Block
+	if rep.Title != "" {
+		title := rep.Title
+		if rep.Error {
+			title = ":warning: " + title
+		}
+		blocks = append(blocks, slack.NewHeaderBlock(plain(truncate(title, maxHeader))))
+	}
+	var text []string
+	flushText := func() {
+		if len(text) == 0 {
+			return
+		}
+		for _, c := range chunks(strings.Join(text, "\n"), maxText) {
+			blocks = append(blocks, slack.NewSectionBlock(mrkdwn(c), nil, nil))
+		}
+		text = nil
+	}
+	n := 0
+	for _, p := range ps {
+		switch {
+		case p.context:
+			flushText()
+			for _, c := range chunks(p.text, maxText) {
+				blocks = append(blocks, slack.NewContextBlock("", mrkdwn(c)))
+			}
+		case p.item != nil && n < keep:
+			n++
+			flushText()
+			for _, c := range chunks(itemText(*p.item, false), maxText) {
+				blocks = append(blocks, slack.NewSectionBlock(mrkdwn(c), nil, nil))
+			}
+			var buttons []slack.BlockElement
+			for _, a := range p.item.Actions {
+				btn := slack.NewButtonBlockElement(a.ID, truncate(a.Value, maxButtonValue), plain(truncate(a.Label, maxButtonLabel)))
+				if a.Style == "primary" || a.Style == "danger" {
+					btn = btn.WithStyle(slack.Style(a.Style))
+				}
+				buttons = append(buttons, btn)
+			}
+			blocks = append(blocks, slack.NewActionBlock(fmt.Sprintf("actions-%d", n), buttons...))
+		case p.item != nil:
+			text = append(text, itemText(*p.item, true))
+		default:
+			text = append(text, p.text)
+		}
+	}
+	flushText()
+	return blocks
+}
+
+// fallback is the plain text Slack shows in notifications and where
+// blocks cannot be shown.
+func fallback(rep *commands.Reply) string {
+	if rep.Title == "" {
+		return "breachbot"
+	}
+	return truncate(rep.Title, maxFallback)
+}
+
+// message is a reply as Slack takes it in a slash command's answer, through
+// a response_url or as a Socket Mode acknowledgement.
+type message struct {
+	ResponseType    string        `json:"response_type,omitempty"`
+	ReplaceOriginal bool          `json:"replace_original,omitempty"`
+	Text            string        `json:"text"`
+	Blocks          []slack.Block `json:"blocks,omitempty"`
+}
+
+// newMessage renders a reply; errors and help are shown only to the person
+// who asked, everything else to the channel.
+func newMessage(rep *commands.Reply) *message {
+	m := &message{ResponseType: slack.ResponseTypeInChannel, Text: fallback(rep), Blocks: Blocks(rep)}
+	if rep.Ephemeral || rep.Error {
+		m.ResponseType = slack.ResponseTypeEphemeral
+	}
+	return m
+}

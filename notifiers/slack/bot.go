@@ -1,0 +1,264 @@
+// Package slack is breachbot's Slack adapter: the /breach slash command,
+// buttons and modals over Socket Mode or HTTP (both feed one handler),
+// request signature checks with replay protection, Block Kit rendering of
+// the transport-neutral commands.Reply, role resolution from Slack user
+// groups, and the Notifier that creates incident channels and posts boards,
+// reminders and escalations from the durable outbox.
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/slack-go/slack"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/breachbot/breachbot/incidents"
+	"github.com/breachbot/breachbot/incidents/commands"
+	"github.com/breachbot/breachbot/internal/metrics"
+)
+
+// Config wires a Bot.
+type Config struct {
+	// Client is the Web API client with the bot token (xoxb-...).
+	Client  *slack.Client
+	Service *incidents.Service
+	Router  *commands.Router
+	// Store reads incidents for boards and channels, without a role check
+	// (the bot itself is not a person).
+	Store incidents.Store
+	// DB is the bbolt file of Store; the Bot keeps its own buckets in it.
+	DB *bolt.DB
+	// Directory resolves roles and their members (for invitations and DMs).
+	Directory *Directory
+	// SigningSecret verifies HTTP requests from Slack.
+	SigningSecret string
+	Metrics       *metrics.Metrics
+	Log           *slog.Logger
+	// AckBudget is how long a command may run before the answer goes
+	// through response_url instead of the acknowledgement (default 250 ms;
+	// Slack's limit is 3 s, ours 300 ms).
+	AckBudget time.Duration
+	// Now is the wall clock for request timestamps and replay windows
+	// (default time.Now). Legal clocks come from the Service's Clock.
+	Now func() time.Time
+}
+
+// Bot is the Slack adapter. It serves commands and interactions (HTTP
+// handlers or Socket Mode) and implements incidents.Notifier. Close waits
+// for the work it started in the background.
+type Bot struct {
+	client   *slack.Client
+	svc      *incidents.Service
+	router   *commands.Router
+	store    incidents.Store
+	db       *bolt.DB
+	dir      *Directory
+	secret   string
+	metrics  *metrics.Metrics
+	log      *slog.Logger
+	budget   time.Duration
+	now      func() time.Time
+	seen     *seen
+	buttons  map[string]button
+	forms    map[string]*form
+	boardMu  sync.Map // incident id -> *sync.Mutex: one board render at a time
+	botUser  atomic.Value
+	socketUp atomic.Bool
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+var _ incidents.Notifier = (*Bot)(nil)
+
+// New returns a Bot and creates its buckets. It sets Router.ChannelIncident
+// (if unset) so that commands typed in an incident's channel apply to it.
+func New(c Config) (*Bot, error) {
+	if c.Log == nil {
+		c.Log = slog.Default()
+	}
+	if c.AckBudget <= 0 {
+		c.AckBudget = 250 * time.Millisecond
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Metrics == nil {
+		c.Metrics = metrics.New(nil)
+	}
+	err := c.DB.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketSeen, bucketChannels, bucketPosts} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("slack buckets: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	b := &Bot{
+		client: c.Client, svc: c.Service, router: c.Router, store: c.Store, db: c.DB, dir: c.Directory,
+		secret: c.SigningSecret, metrics: c.Metrics, log: c.Log, budget: c.AckBudget, now: c.Now,
+		seen: &seen{db: c.DB, now: c.Now}, buttons: defaultButtons(), forms: defaultForms(),
+		ctx: ctx, cancel: cancel,
+	}
+	if b.router.ChannelIncident == nil {
+		b.router.ChannelIncident = func(ctx context.Context, channel string) (string, bool) {
+			id, ok, err := b.svc.IncidentByChannel(ctx, channel)
+			if err != nil {
+				b.log.Error("incident of channel", "channel", channel, "err", err)
+			}
+			return id, ok
+		}
+	}
+	return b, nil
+}
+
+// Close waits (up to 10 s) for answers and modals still being sent, then
+// stops what is left.
+func (b *Bot) Close() error {
+	done := make(chan struct{})
+	go func() { b.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		b.log.Warn("slack: stopping answers still in flight")
+	}
+	b.cancel()
+	<-done
+	return nil
+}
+
+// spawn runs fn in the background under the Bot's lifetime; Close waits for it.
+func (b *Bot) spawn(fn func(ctx context.Context)) {
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		ctx, cancel := context.WithTimeout(b.ctx, 60*time.Second)
+		defer cancel()
+		fn(ctx)
+	}()
+}
+
+// handle runs one /breach line through the Router and counts it.
+func (b *Bot) handle(ctx context.Context, req commands.Request) *commands.Reply {
+	rep := b.router.Handle(ctx, req)
+	name := "unparsed"
+	if cmd, err := commands.Parse(req.Text); err == nil {
+		name = cmd.Name
+	}
+	b.metrics.Commands.WithLabelValues(name, metrics.Outcome(rep.Code)).Inc()
+	return rep
+}
+
+// within runs a command and returns its reply if it finishes within the ack
+// budget; otherwise it returns nil and later calls late with the reply.
+func (b *Bot) within(req commands.Request, late func(ctx context.Context, rep *commands.Reply)) *commands.Reply {
+	result := make(chan *commands.Reply)
+	gaveUp := make(chan struct{})
+	b.spawn(func(ctx context.Context) {
+		rep := b.handle(ctx, req)
+		select {
+		case result <- rep:
+		case <-gaveUp:
+			late(ctx, rep)
+		}
+	})
+	t := time.NewTimer(b.budget)
+	defer t.Stop()
+	select {
+	case rep := <-result:
+		return rep
+	case <-t.C:
+		close(gaveUp)
+		return nil
+	}
+}
+
+// maxAckBytes keeps an answer in the acknowledgement well below Socket
+// Mode's 20 KB limit; bigger answers go through response_url.
+const maxAckBytes = 16 * 1024
+
+// respond sends a reply through a response_url (valid for 30 minutes),
+// or as an ephemeral message to the user if there is none.
+func (b *Bot) respond(ctx context.Context, responseURL, channel, user string, rep *commands.Reply) {
+	m := newMessage(rep)
+	opts := []slack.MsgOption{slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...)}
+	var err error
+	if responseURL != "" {
+		_, _, err = b.client.PostMessageContext(ctx, channel, append(opts, slack.MsgOptionResponseURL(responseURL, m.ResponseType))...)
+	} else {
+		_, err = b.client.PostEphemeralContext(ctx, channel, user, opts...)
+	}
+	if err != nil {
+		b.log.Error("slack: answer not delivered", "user", user, "err", apiError("respond", err))
+	}
+}
+
+// errorReply is a reply saying what went wrong, shown to one person.
+func errorReply(message, hint string) *commands.Reply {
+	rep := &commands.Reply{Title: message, Error: true, Code: incidents.EINVALID, Ephemeral: true}
+	if hint != "" {
+		rep.Sections = []commands.Section{{Text: "Try: " + hint}}
+	}
+	return rep
+}
+
+// refusal renders an error of the Service as a reply.
+func refusal(err error) *commands.Reply {
+	rep := errorReply(incidents.ErrorMessage(err), incidents.ErrorHint(err))
+	rep.Code = incidents.ErrorCode(err)
+	return rep
+}
+
+// botUserID returns the bot's own user id (auth.test), cached.
+func (b *Bot) botUserID(ctx context.Context) (string, error) {
+	if v, ok := b.botUser.Load().(string); ok && v != "" {
+		return v, nil
+	}
+	resp, err := b.client.AuthTestContext(ctx)
+	if err != nil {
+		return "", apiError("auth.test", err)
+	}
+	b.botUser.Store(resp.UserID)
+	return resp.UserID, nil
+}
+
+// Healthy reports whether the database answers and, in Socket Mode, whether
+// the connection to Slack is up.
+func (b *Bot) Healthy(ctx context.Context, socketMode bool) error {
+	if err := b.store.View(ctx, func(incidents.Tx) error { return nil }); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	if socketMode && !b.socketUp.Load() {
+		return fmt.Errorf("socket mode: not connected to Slack")
+	}
+	return nil
+}
+
+// quote renders a value as one word of a /breach line, whatever it holds.
+func quote(s string) string {
+	s = strings.NewReplacer("\\", "\\\\", "\"", "\\\"", "“", "\\\"", "”", "\\\"").Replace(s)
+	return "\"" + s + "\""
+}
+
+// marshal encodes v for an HTTP answer.
+func marshal(v any) []byte {
+	data, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("encode slack answer: %v", err)) // only our own types are encoded
+	}
+	return data
+}
+
+func metricsOutcome(err error) string { return metrics.Outcome(incidents.ErrorCode(err)) }

@@ -1,0 +1,74 @@
+package slack
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/breachbot/breachbot/incidents"
+	"github.com/breachbot/breachbot/incidents/commands"
+)
+
+// slashCommand handles /breach and returns what to acknowledge with (nil:
+// an empty 200). A command that finishes within the ack budget is answered
+// in the acknowledgement; a slower one, and anything big, is answered
+// through response_url. `/breach declare` alone opens the declare form.
+func (b *Bot) slashCommand(sc slack.SlashCommand) any {
+	text := strings.TrimSpace(sc.Text)
+	if w := strings.ToLower(text); w == "declare" || w == "new" {
+		b.spawn(func(ctx context.Context) {
+			if err := b.svc.Authorize(ctx, sc.UserID, incidents.ActDeclare, ""); err != nil {
+				b.metrics.Commands.WithLabelValues("declare", metricsOutcome(err)).Inc()
+				b.respond(ctx, sc.ResponseURL, sc.ChannelID, sc.UserID, refusal(err))
+				return
+			}
+			b.openForm(ctx, sc.TriggerID, "declare", formMeta{Channel: sc.ChannelID, ResponseURL: sc.ResponseURL}, sc.UserID)
+		})
+		return nil
+	}
+	req := commands.Request{User: sc.UserID, Text: text, Channel: sc.ChannelID}
+	rep := b.within(req, func(ctx context.Context, rep *commands.Reply) { b.answer(ctx, sc, rep) })
+	if rep == nil {
+		return nil // answered later through response_url
+	}
+	if rep.File != nil {
+		b.spawn(func(ctx context.Context) { b.answer(ctx, sc, rep) })
+		return newMessage(&commands.Reply{Title: "Preparing " + rep.File.Name + "; it comes to you as a direct message.", Ephemeral: true})
+	}
+	m := newMessage(rep)
+	if len(marshal(m)) > maxAckBytes {
+		b.spawn(func(ctx context.Context) { b.respond(ctx, sc.ResponseURL, sc.ChannelID, sc.UserID, rep) })
+		return nil
+	}
+	return m
+}
+
+// answer delivers a command's reply after the acknowledgement: a file by
+// direct message, anything else through response_url.
+func (b *Bot) answer(ctx context.Context, sc slack.SlashCommand, rep *commands.Reply) {
+	if rep.File == nil {
+		b.respond(ctx, sc.ResponseURL, sc.ChannelID, sc.UserID, rep)
+		return
+	}
+	if err := b.sendFile(ctx, sc.UserID, rep); err != nil {
+		b.log.Error("slack: export not delivered", "user", sc.UserID, "err", err)
+		b.respond(ctx, sc.ResponseURL, sc.ChannelID, sc.UserID, errorReply("the file could not be sent to you: "+truncate(err.Error(), 200),
+			"try again in a minute; breachbot export INCIDENT on the server gives the same record"))
+	}
+}
+
+// sendFile uploads a reply's file into a direct message with the user: an
+// export is for the person who asked, never for the whole channel.
+func (b *Bot) sendFile(ctx context.Context, user string, rep *commands.Reply) error {
+	dm, _, _, err := b.client.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{user}, ReturnIM: true})
+	if err != nil {
+		return apiError("conversations.open", err)
+	}
+	_, err = b.client.UploadFileContext(ctx, slack.UploadFileParameters{
+		Filename: rep.File.Name, FileSize: len(rep.File.Data), Reader: strings.NewReader(string(rep.File.Data)),
+		Title: rep.File.Name, Channel: dm.ID, InitialComment: fmt.Sprintf("%s (%d bytes)", rep.Title, len(rep.File.Data)),
+	})
+	return apiError("files.upload", err)
+}

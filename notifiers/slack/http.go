@@ -1,0 +1,148 @@
+package slack
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/slack-go/slack"
+)
+
+// Body limits: a slash command is a few hundred bytes (its text is capped at
+// 4,000 characters); an interaction carries the message or view it came
+// from, which is bigger.
+const (
+	maxCommandBody     = 64 << 10
+	maxInteractionBody = 1 << 20
+)
+
+// How long used signatures and trigger ids are remembered. Slack's
+// timestamps are accepted 5 minutes either side of now, so a signature is
+// dead after 10; a trigger id (one per click or command) is kept for an hour
+// to recognise Slack's retries.
+const (
+	signatureTTL = 10 * time.Minute
+	triggerTTL   = time.Hour
+)
+
+// CommandsHandler serves POST /slack/commands: the /breach slash command.
+func (b *Bot) CommandsHandler() http.Handler {
+	return b.verified(maxCommandBody, func(form url.Values) (string, func() any, error) {
+		sc := slack.SlashCommand{
+			TeamID: form.Get("team_id"), ChannelID: form.Get("channel_id"), ChannelName: form.Get("channel_name"),
+			UserID: form.Get("user_id"), Command: form.Get("command"), Text: form.Get("text"),
+			ResponseURL: form.Get("response_url"), TriggerID: form.Get("trigger_id"), APIAppID: form.Get("api_app_id"),
+		}
+		if sc.UserID == "" {
+			return "", nil, errors.New("slash command without user_id")
+		}
+		return sc.TriggerID, func() any { return b.slashCommand(sc) }, nil
+	})
+}
+
+// InteractionsHandler serves POST /slack/interactions: buttons (block_actions)
+// and modal submissions (view_submission).
+func (b *Bot) InteractionsHandler() http.Handler {
+	return b.verified(maxInteractionBody, func(form url.Values) (string, func() any, error) {
+		var cb slack.InteractionCallback
+		if err := json.Unmarshal([]byte(form.Get("payload")), &cb); err != nil {
+			return "", nil, errors.New("interaction without a readable payload")
+		}
+		if cb.User.ID == "" {
+			return "", nil, errors.New("interaction without a user")
+		}
+		return cb.TriggerID, func() any { return b.interaction(cb) }, nil
+	})
+}
+
+// verified reads a request from Slack (once, capped), checks its signature,
+// its age (5 minutes) and that neither the signature nor, for Slack's
+// retries, the trigger id was used before, then runs it and writes the
+// acknowledgement. Anything unverified gets 401 and runs nothing; its body is
+// never logged.
+func (b *Bot) verified(limit int64, parse func(url.Values) (trigger string, run func() any, err error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			b.log.Warn("slack request refused: body too large", "path", r.URL.Path, "limit", limit, "remote", r.RemoteAddr)
+			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+			return
+		} else if err != nil {
+			http.Error(w, "could not read the request", http.StatusBadRequest)
+			return
+		}
+		refuse := func(reason string) {
+			b.log.Warn("slack request refused", "path", r.URL.Path, "reason", reason, "remote", r.RemoteAddr)
+			http.Error(w, "invalid signature", http.StatusUnauthorized)
+		}
+		sv, err := slack.NewSecretsVerifier(r.Header, b.secret)
+		if err != nil {
+			refuse(err.Error())
+			return
+		}
+		if _, err := sv.Write(body); err != nil {
+			refuse(err.Error())
+			return
+		}
+		if err := sv.Ensure(); err != nil {
+			refuse(err.Error())
+			return
+		}
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			http.Error(w, "the body is not a form", http.StatusBadRequest)
+			return
+		}
+		trigger, run, err := parse(form)
+		if err != nil {
+			b.log.Warn("slack request not understood", "path", r.URL.Path, "reason", err.Error())
+			http.Error(w, "request not understood", http.StatusBadRequest)
+			return
+		}
+		retry := r.Header.Get("X-Slack-Retry-Num")
+		triggerKey := ""
+		if trigger != "" {
+			triggerKey = "trigger:" + trigger
+		}
+		fresh, err := b.seen.claim([]string{"sig:" + r.Header.Get("X-Slack-Signature"), triggerKey}, []time.Duration{signatureTTL, triggerTTL})
+		if err != nil {
+			b.log.Error("slack request not recorded", "err", err)
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+			return
+		}
+		switch {
+		case !fresh[0]:
+			refuse("replayed signature")
+			return
+		case !fresh[1] || (trigger == "" && retry != "" && retry != "0"):
+			b.log.Info("slack retry of a request already handled; not run again", "path", r.URL.Path, "retry", retry)
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		writeAck(w, run())
+	})
+}
+
+// writeAck answers Slack: an empty 200, or the JSON of the acknowledgement.
+func writeAck(w http.ResponseWriter, ack any) {
+	if ack == nil || isNilPointer(ack) {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(marshal(ack))
+}
+
+func isNilPointer(v any) bool {
+	switch p := v.(type) {
+	case *message:
+		return p == nil
+	case *slack.ViewSubmissionResponse:
+		return p == nil
+	}
+	return false
+}

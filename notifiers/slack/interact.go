@@ -1,0 +1,403 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/breachbot/breachbot/incidents"
+	"github.com/breachbot/breachbot/incidents/commands"
+)
+
+// Interactions are routed by two tables. A button (block_actions) is found
+// by its action_id in buttons; a modal submission (view_submission) by its
+// callback_id in forms. Adding a button is one entry in defaultButtons (and,
+// if it asks for more, one in defaultForms): the rest — role check and
+// audit, opening the modal, running the /breach line as the person who
+// clicked, field-level errors, answering — is shared.
+
+// button is what pressing a button with a given action_id does. Its value is
+// "INC-2026-0001 TARGET" (commands.Action.Value).
+type button struct {
+	// name labels the metrics (the /breach command it stands for).
+	name string
+	// permission, if set, is checked (a refusal audited by the Service)
+	// before anything else happens.
+	permission string
+	// form, if set, opens that form for what the command needs.
+	form string
+	// command, if form is empty, is the /breach line run at once.
+	command func(incident, target string) string
+}
+
+func defaultButtons() map[string]button {
+	return map[string]button{
+		"step_done": {name: "step done", command: func(inc, target string) string {
+			return "step done " + target + " --incident " + inc
+		}},
+		"step_waive":       {name: "step waive", permission: incidents.ActWaive, form: "step_waive"},
+		"obligation_waive": {name: "waive", permission: incidents.ActWaive, form: "obligation_waive"},
+		"obligation_met":   {name: "met", permission: incidents.ActMet, form: "obligation_met"},
+	}
+}
+
+type fieldKind int
+
+const (
+	fieldText fieldKind = iota
+	fieldLong
+	fieldSelect
+	fieldTime
+)
+
+// field is one input of a form; its id is both the block id and action id.
+type field struct {
+	id, label, placeholder, hint string
+	kind                         fieldKind
+	optional                     bool
+	// options fills a select; the second result is the initial choice.
+	options func(ctx context.Context, b *Bot) ([]*slack.OptionBlockObject, *slack.OptionBlockObject, error)
+	// initialNow starts a time field at the current time.
+	initialNow bool
+}
+
+// formMeta travels in the modal's private_metadata: what the form is about
+// and where to answer.
+type formMeta struct {
+	Incident    string `json:"i,omitempty"`
+	Target      string `json:"t,omitempty"`
+	Channel     string `json:"c,omitempty"`
+	ResponseURL string `json:"r,omitempty"`
+}
+
+// form is a modal that collects what a /breach command needs.
+type form struct {
+	title, submit string
+	intro         func(m formMeta) string
+	fields        []field
+	// command builds the /breach line from the submitted values (by field
+	// id; times as RFC 3339, "" when not given).
+	command func(v map[string]string, m formMeta) string
+	// blame names the field a refusal is about: the first whose keywords
+	// occur in the message, else the last rule's field.
+	blame []blameRule
+}
+
+type blameRule struct {
+	field    string
+	keywords []string
+}
+
+func (f *form) blamed(msg string) string {
+	low := strings.ToLower(msg)
+	for _, r := range f.blame {
+		for _, k := range r.keywords {
+			if strings.Contains(low, k) {
+				return r.field
+			}
+		}
+	}
+	return f.blame[len(f.blame)-1].field
+}
+
+var severities = []string{"critical", "high", "medium", "low"}
+
+func severityOptions(context.Context, *Bot) ([]*slack.OptionBlockObject, *slack.OptionBlockObject, error) {
+	var opts []*slack.OptionBlockObject
+	for _, s := range severities {
+		opts = append(opts, slack.NewOptionBlockObject(s, plain(s), nil))
+	}
+	return opts, opts[1], nil
+}
+
+func playbookOptions(ctx context.Context, b *Bot) ([]*slack.OptionBlockObject, *slack.OptionBlockObject, error) {
+	src := b.svc.Playbooks()
+	pbs, err := src.Playbooks(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	def, _ := src.Default(ctx)
+	var (
+		opts    []*slack.OptionBlockObject
+		initial *slack.OptionBlockObject
+	)
+	for _, pb := range pbs {
+		if len(opts) == 100 { // Slack's limit for a static select
+			break
+		}
+		o := slack.NewOptionBlockObject(pb.ID, plain(truncate(pb.Title+" (v"+pb.Version+")", 75)), nil)
+		opts = append(opts, o)
+		if def != nil && pb.ID == def.ID {
+			initial = o
+		}
+	}
+	if len(opts) == 0 {
+		return nil, nil, incidents.Errorf(incidents.EINVALID, "there is no valid playbook to declare from").
+			WithHint("breachbot playbooks lint shows what is wrong with the playbooks")
+	}
+	return opts, initial, nil
+}
+
+func reasonField(placeholder string) field {
+	return field{id: "reason", label: "Reason", kind: fieldLong, placeholder: placeholder,
+		hint: "Recorded in the audit log and the incident record. No personal data of customers, please."}
+}
+
+func defaultForms() map[string]*form {
+	return map[string]*form{
+		"declare": {
+			title: "Declare an incident", submit: "Declare",
+			fields: []field{
+				{id: "title", label: "Title", kind: fieldText, placeholder: "Customer DB exposed",
+					hint: "Short; it names the incident channel. No customer names."},
+				{id: "severity", label: "Severity", kind: fieldSelect, options: severityOptions},
+				{id: "playbook", label: "Playbook", kind: fieldSelect, options: playbookOptions},
+				{id: "aware", label: "Became aware at", kind: fieldTime, initialNow: true, optional: true,
+					hint: "When the company became aware of the breach: it starts GDPR's 72 hours and most other clocks."},
+				{id: "facts", label: "Initial facts", kind: fieldLong, optional: true,
+					placeholder: "jurisdictions=EU,US-CA data=email,password_hash affected=12000",
+					hint: "name=value pairs; /breach help facts lists them. Counts only, never names or addresses."},
+			},
+			command: func(v map[string]string, _ formMeta) string {
+				line := "declare " + quote(v["title"])
+				if v["severity"] != "" {
+					line += " --severity " + quote(v["severity"])
+				}
+				if v["playbook"] != "" {
+					line += " --playbook " + quote(v["playbook"])
+				}
+				if v["aware"] != "" {
+					line += " --aware " + v["aware"]
+				}
+				if f := strings.Join(strings.Fields(v["facts"]), " "); f != "" {
+					line += " --facts " + quote(f)
+				}
+				return line
+			},
+			blame: []blameRule{
+				{"title", []string{"title"}},
+				{"aware", []string{"awareness", "aware", "time"}},
+				{"severity", []string{"severity"}},
+				{"playbook", []string{"playbook"}},
+				{"facts", nil},
+			},
+		},
+		"step_waive": {
+			title: "Waive a step", submit: "Waive",
+			intro: func(m formMeta) string {
+				return fmt.Sprintf("Waive step *%s* of %s: it will count as finished, with your reason.", escape(m.Target), escape(m.Incident))
+			},
+			fields: []field{reasonField("not needed: no processors involved")},
+			command: func(v map[string]string, m formMeta) string {
+				return "step waive " + quote(m.Target) + " " + quote(v["reason"]) + " --incident " + m.Incident
+			},
+			blame: []blameRule{{"reason", nil}},
+		},
+		"obligation_waive": {
+			title: "Waive an obligation", submit: "Waive",
+			intro: func(m formMeta) string {
+				return fmt.Sprintf("Waive *%s* of %s: its deadline will no longer be tracked. Say why it does not need to be met.", escape(m.Target), escape(m.Incident))
+			},
+			fields: []field{reasonField("unlikely to result in a risk: the data was encrypted")},
+			command: func(v map[string]string, m formMeta) string {
+				return "waive " + quote(m.Target) + " " + quote(v["reason"]) + " --incident " + m.Incident
+			},
+			blame: []blameRule{{"reason", nil}},
+		},
+		"obligation_met": {
+			title: "Record as met", submit: "Record",
+			intro: func(m formMeta) string {
+				return fmt.Sprintf("Record that *%s* of %s was met (the regulator or the people concerned were notified).", escape(m.Target), escape(m.Incident))
+			},
+			fields: []field{
+				{id: "ref", label: "Reference", kind: fieldText, placeholder: "CNIL-2026-1234",
+					hint: "The regulator's case number, or how and where it was sent."},
+				{id: "at", label: "Met at", kind: fieldTime, optional: true, hint: "Leave empty for now."},
+				{id: "delay_reason", label: "Reasons for the delay", kind: fieldLong, optional: true,
+					hint: "Required when it is met after its due time (GDPR Art. 33(1))."},
+			},
+			command: func(v map[string]string, m formMeta) string {
+				line := "met " + quote(m.Target) + " --ref " + quote(v["ref"])
+				if v["at"] != "" {
+					line += " --at " + v["at"]
+				}
+				if r := strings.TrimSpace(v["delay_reason"]); r != "" {
+					line += " --delay-reason " + quote(r)
+				}
+				return line + " --incident " + m.Incident
+			},
+			blame: []blameRule{
+				{"delay_reason", []string{"delay"}},
+				{"at", []string{"time it was met", "future"}},
+				{"ref", nil},
+			},
+		},
+	}
+}
+
+// view builds the modal of a form.
+func (b *Bot) view(ctx context.Context, id string, f *form, m formMeta) (slack.ModalViewRequest, error) {
+	meta, _ := json.Marshal(m)
+	v := slack.ModalViewRequest{
+		Type: slack.VTModal, CallbackID: id, PrivateMetadata: string(meta),
+		Title: plain(truncate(f.title, 24)), Submit: plain(f.submit), Close: plain("Cancel"),
+	}
+	if f.intro != nil {
+		v.Blocks.BlockSet = append(v.Blocks.BlockSet, slack.NewSectionBlock(mrkdwn(f.intro(m)), nil, nil))
+	}
+	for _, fd := range f.fields {
+		var el slack.BlockElement
+		switch fd.kind {
+		case fieldText, fieldLong:
+			in := slack.NewPlainTextInputBlockElement(nil, fd.id)
+			if fd.placeholder != "" {
+				in.Placeholder = plain(fd.placeholder)
+			}
+			in.Multiline = fd.kind == fieldLong
+			in.MaxLength = 1000
+			el = in
+		case fieldSelect:
+			opts, initial, err := fd.options(ctx, b)
+			if err != nil {
+				return v, err
+			}
+			sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Choose"), fd.id, opts...)
+			sel.InitialOption = initial
+			el = sel
+		case fieldTime:
+			dt := slack.NewDateTimePickerBlockElement(fd.id)
+			if fd.initialNow {
+				dt.InitialDateTime = b.svc.Clock().Now().Unix()
+			}
+			el = dt
+		}
+		var hint *slack.TextBlockObject
+		if fd.hint != "" {
+			hint = plain(fd.hint)
+		}
+		in := slack.NewInputBlock(fd.id, plain(fd.label), hint, el)
+		in.Optional = fd.optional
+		v.Blocks.BlockSet = append(v.Blocks.BlockSet, in)
+	}
+	return v, nil
+}
+
+// openForm opens a form's modal for the person who clicked or typed.
+func (b *Bot) openForm(ctx context.Context, triggerID, id string, m formMeta, user string) {
+	f := b.forms[id]
+	v, err := b.view(ctx, id, f, m)
+	if err == nil {
+		_, err = b.client.OpenViewContext(ctx, triggerID, v)
+		err = apiError("views.open", err)
+	}
+	if err != nil {
+		b.log.Error("slack: could not open a form", "form", id, "user", user, "err", err)
+		msg := "the form could not be opened"
+		if incidents.ErrorCode(err) != incidents.EINTERNAL {
+			msg = incidents.ErrorMessage(err)
+		}
+		b.respond(ctx, m.ResponseURL, m.Channel, user, errorReply(msg, "type the command instead; /breach help lists them"))
+	}
+}
+
+// values reads a submitted view's inputs by field id.
+func (f *form) values(v slack.View) map[string]string {
+	out := map[string]string{}
+	if v.State == nil {
+		return out
+	}
+	for _, fd := range f.fields {
+		a, ok := v.State.Values[fd.id][fd.id]
+		if !ok {
+			continue
+		}
+		switch fd.kind {
+		case fieldSelect:
+			out[fd.id] = a.SelectedOption.Value
+		case fieldTime:
+			if a.SelectedDateTime != 0 {
+				out[fd.id] = time.Unix(a.SelectedDateTime, 0).UTC().Format(time.RFC3339)
+			}
+		default:
+			out[fd.id] = strings.TrimSpace(a.Value)
+		}
+	}
+	return out
+}
+
+// interaction handles a block_actions or view_submission payload and returns
+// what to acknowledge with (nil: an empty 200).
+func (b *Bot) interaction(cb slack.InteractionCallback) any {
+	switch cb.Type {
+	case slack.InteractionTypeBlockActions:
+		for _, act := range cb.ActionCallback.BlockActions {
+			if act == nil {
+				continue
+			}
+			a := *act
+			b.spawn(func(ctx context.Context) { b.pressed(ctx, cb, a) })
+		}
+		return nil
+	case slack.InteractionTypeViewSubmission:
+		return b.submitted(cb)
+	}
+	return nil
+}
+
+// pressed carries out a button press as the person who pressed it.
+func (b *Bot) pressed(ctx context.Context, cb slack.InteractionCallback, act slack.BlockAction) {
+	user, channel := cb.User.ID, cb.Channel.ID
+	btn, ok := b.buttons[act.ActionID]
+	if !ok {
+		b.log.Debug("slack: button without a handler", "action_id", act.ActionID)
+		return
+	}
+	inc, target, ok := strings.Cut(strings.TrimSpace(act.Value), " ")
+	if !ok || inc == "" || target == "" {
+		b.respond(ctx, cb.ResponseURL, channel, user, errorReply("this button carries no incident", "type the command instead; /breach help lists them"))
+		return
+	}
+	if btn.permission != "" {
+		if err := b.svc.Authorize(ctx, user, btn.permission, inc); err != nil {
+			b.metrics.Commands.WithLabelValues(btn.name, metricsOutcome(err)).Inc()
+			b.respond(ctx, cb.ResponseURL, channel, user, refusal(err))
+			return
+		}
+	}
+	if btn.form != "" {
+		b.openForm(ctx, cb.TriggerID, btn.form, formMeta{Incident: inc, Target: target, Channel: channel, ResponseURL: cb.ResponseURL}, user)
+		return
+	}
+	rep := b.handle(ctx, commands.Request{User: user, Text: btn.command(inc, target), Channel: channel})
+	b.respond(ctx, cb.ResponseURL, channel, user, rep)
+}
+
+// submitted runs a form's command; a refusal is shown on the field it is
+// about and the modal stays open.
+func (b *Bot) submitted(cb slack.InteractionCallback) any {
+	f, ok := b.forms[cb.View.CallbackID]
+	if !ok {
+		return nil
+	}
+	var m formMeta
+	_ = json.Unmarshal([]byte(cb.View.PrivateMetadata), &m)
+	v := f.values(cb.View)
+	for _, fd := range f.fields {
+		if !fd.optional && v[fd.id] == "" {
+			return slack.NewErrorsViewSubmissionResponse(map[string]string{fd.id: fd.label + " is required."})
+		}
+	}
+	ctx, cancel := context.WithTimeout(b.ctx, 2500*time.Millisecond)
+	defer cancel()
+	user := cb.User.ID
+	rep := b.handle(ctx, commands.Request{User: user, Text: f.command(v, m), Channel: m.Channel})
+	if rep.Error {
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{f.blamed(rep.Title): truncate(rep.Title, 500)})
+	}
+	b.spawn(func(ctx context.Context) { b.respond(ctx, m.ResponseURL, m.Channel, user, rep) })
+	return nil
+}
