@@ -160,7 +160,7 @@ func defaultForms() map[string]*form {
 					hint: "When the company became aware of the breach: it starts GDPR's 72 hours and most other clocks."},
 				{id: "facts", label: "Initial facts", kind: fieldLong, optional: true,
 					placeholder: "jurisdictions=EU,US-CA data=email,password_hash affected=12000",
-					hint: "name=value pairs; /breach help facts lists them. Counts only, never names or addresses."},
+					hint:        "name=value pairs; /breach help facts lists them. Counts only, never names or addresses."},
 			},
 			command: func(v map[string]string, _ formMeta) string {
 				line := "declare " + quote(v["title"])
