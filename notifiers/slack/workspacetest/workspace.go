@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
@@ -97,6 +98,9 @@ type Fault struct {
 	Status int
 	// Hang holds the request until the client gives up (its timeout).
 	Hang bool
+	// Lose carries the call out but loses the answer (HTTP 502), as when
+	// a connection drops after Slack acted.
+	Lose bool
 	// Count is how many calls fail; 0 means until Clear.
 	Count int
 }
@@ -361,6 +365,9 @@ func (w *Workspace) api(method string, h http.HandlerFunc) http.HandlerFunc {
 			case <-hang:
 			}
 			http.Error(rw, "gave up", http.StatusGatewayTimeout)
+		case fault.Lose:
+			h(httptest.NewRecorder(), r)
+			http.Error(rw, "bad gateway", http.StatusBadGateway)
 		case fault.RetryAfter > 0:
 			rw.Header().Set("Retry-After", strconv.Itoa(int(fault.RetryAfter/time.Second)))
 			http.Error(rw, "ratelimited", http.StatusTooManyRequests)
