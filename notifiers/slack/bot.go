@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -71,6 +72,11 @@ type Bot struct {
 	boardMu  sync.Map // incident id -> *sync.Mutex: one board render at a time
 	botUser  atomic.Value
 	socketUp atomic.Bool
+	// slots bounds the commands run at once (half the CPUs, at least one),
+	// so acknowledgements never queue behind running commands for CPU; a
+	// command that finds no slot free is acknowledged at once and answered
+	// through response_url when its turn comes.
+	slots chan struct{}
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -105,11 +111,15 @@ func New(c Config) (*Bot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("slack buckets: %w", err)
 	}
+	sn, err := newSeen(c.DB, c.Now, c.Log)
+	if err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &Bot{
 		client: c.Client, svc: c.Service, router: c.Router, store: c.Store, db: c.DB, dir: c.Directory,
 		secret: c.SigningSecret, metrics: c.Metrics, log: c.Log, budget: c.AckBudget, now: c.Now,
-		seen: &seen{db: c.DB, now: c.Now}, buttons: defaultButtons(), forms: defaultForms(),
+		seen: sn, slots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2)), buttons: defaultButtons(), forms: defaultForms(),
 		ctx: ctx, cancel: cancel,
 	}
 	if b.router.ChannelIncident == nil {
@@ -136,6 +146,7 @@ func (b *Bot) Close() error {
 	}
 	b.cancel()
 	<-done
+	b.seen.close()
 	return nil
 }
 
@@ -162,19 +173,39 @@ func (b *Bot) handle(ctx context.Context, req commands.Request) *commands.Reply 
 }
 
 // within runs a command and returns its reply if it finishes within the ack
-// budget; otherwise it returns nil and later calls late with the reply.
+// budget; otherwise it returns nil and later calls late with the reply. When
+// every slot is busy (a burst of commands) it does not wait at all: the
+// acknowledgement goes out at once and the answer follows.
 func (b *Bot) within(req commands.Request, late func(ctx context.Context, rep *commands.Reply)) *commands.Reply {
 	result := make(chan *commands.Reply)
 	gaveUp := make(chan struct{})
+	budget := b.budget
+	select {
+	case b.slots <- struct{}{}:
+	default:
+		budget = 0
+	}
 	b.spawn(func(ctx context.Context) {
+		if budget == 0 {
+			select {
+			case b.slots <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+		}
 		rep := b.handle(ctx, req)
+		<-b.slots
 		select {
 		case result <- rep:
 		case <-gaveUp:
 			late(ctx, rep)
 		}
 	})
-	t := time.NewTimer(b.budget)
+	if budget == 0 {
+		close(gaveUp)
+		return nil
+	}
+	t := time.NewTimer(budget)
 	defer t.Stop()
 	select {
 	case rep := <-result:

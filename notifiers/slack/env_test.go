@@ -47,7 +47,7 @@ var roles = map[string][]string{
 var start = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	ws      *workspacetest.Workspace
 	clock   *clocktest.Clock
 	store   *boltstore.Store
@@ -84,7 +84,7 @@ type envOptions struct {
 	clientTimeout time.Duration
 }
 
-func newEnv(t *testing.T, o envOptions) *env {
+func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
 	ws := workspacetest.New(t)
 	ws.SetGroup("S0RESP", alice, bob)
@@ -97,7 +97,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if o.clientTimeout == 0 {
 		o.clientTimeout = 2 * time.Second
 	}
-	client := slackapi.New("xoxb-test", slackapi.OptionAPIURL(ws.APIURL()), slackapi.OptionHTTPClient(&http.Client{Timeout: o.clientTimeout}))
+	client := slackapi.New("xoxb-test", slackapi.OptionAPIURL(ws.APIURL()), slackapi.OptionHTTPClient(&http.Client{Timeout: o.clientTimeout, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	dir := slack.NewDirectory(client, roles, log)
 	if err := dir.Refresh(context.Background()); err != nil {

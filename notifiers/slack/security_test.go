@@ -103,6 +103,7 @@ func TestReplayWindowSurvivesRestart(t *testing.T) {
 	if status, _ := e.do(workspacetest.Request(e.srv.URL+"/slack/commands", secret, signed, body)); status != http.StatusOK {
 		t.Fatalf("HTTP %d", status)
 	}
+	e.bot.Close() // a restart: the first process stops
 	restarted := e.secondBot()
 	if status, _ := e.do(workspacetest.Request(restarted+"/slack/commands", secret, signed, body)); status != http.StatusUnauthorized {
 		t.Errorf("replay after restart: HTTP %d, want 401", status)

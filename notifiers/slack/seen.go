@@ -3,7 +3,8 @@ package slack
 import (
 	"encoding/binary"
 	"fmt"
-	"sync/atomic"
+	"log/slog"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -11,8 +12,9 @@ import (
 
 // Buckets this adapter keeps in breachbot's database file.
 var (
-	// bucketSeen holds request signatures and trigger ids already used, with
-	// when they may be forgotten: a restart does not reopen the replay window.
+	// bucketSeen holds request signatures, trigger ids and envelope ids
+	// already used, with when they may be forgotten, so a restart does not
+	// reopen the replay window.
 	bucketSeen = []byte("slack_seen")
 	// bucketChannels holds, per incident, its Slack channel and how far
 	// setting it up got.
@@ -22,68 +24,144 @@ var (
 	bucketPosts = []byte("slack_posts")
 )
 
+// seenFlush is how often newly seen keys are written to disk.
+const seenFlush = 20 * time.Millisecond
+
 // seen remembers keys (request signatures, trigger ids) until they expire.
+// Memory is the authority, so checking costs no disk sync on the path of an
+// acknowledgement; new keys are written to the bbolt bucket every 20 ms (and
+// on Close) and loaded back at start, so a restart does not reopen the
+// replay window. Only keys taken in the last flush interval before a crash
+// (SIGKILL, power loss) can be forgotten.
 type seen struct {
-	db        *bolt.DB
-	now       func() time.Time
-	lastPurge atomic.Int64
+	db  *bolt.DB
+	now func() time.Time
+	log *slog.Logger
+
+	mu      sync.Mutex
+	keys    map[string]time.Time
+	pending map[string]time.Time
+	purged  time.Time
+
+	stop chan struct{}
+	done chan struct{}
+}
+
+func newSeen(db *bolt.DB, now func() time.Time, log *slog.Logger) (*seen, error) {
+	s := &seen{db: db, now: now, log: log, keys: map[string]time.Time{}, pending: map[string]time.Time{},
+		stop: make(chan struct{}), done: make(chan struct{})}
+	t := now()
+	err := db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketSeen).ForEach(func(k, v []byte) error {
+			if len(v) == 8 {
+				if exp := time.Unix(0, int64(binary.BigEndian.Uint64(v))); exp.After(t) {
+					s.keys[string(k)] = exp
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load seen slack requests: %w", err)
+	}
+	go s.run()
+	return s, nil
 }
 
 // claim records each key not seen before and reports, per key, whether it
 // was fresh. Keys are claimed in order and a stale key stops the claim: if
-// the signature was used before, the trigger id is left alone. Concurrent
-// claims share one transaction (bolt's Batch), so a burst of commands costs
-// one disk sync, not one each. Empty keys are skipped and count as fresh.
-func (s *seen) claim(keys []string, ttls []time.Duration) ([]bool, error) {
+// the signature was used before, the trigger id is left alone. Empty keys
+// are skipped and count as fresh.
+func (s *seen) claim(keys []string, ttls []time.Duration) []bool {
 	fresh := make([]bool, len(keys))
 	now := s.now()
-	err := s.db.Batch(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketSeen)
-		for i := range fresh {
-			fresh[i] = false
-		}
-		for i, k := range keys {
-			if k == "" {
-				fresh[i] = true
-				continue
-			}
-			if v := b.Get([]byte(k)); len(v) == 8 && int64(binary.BigEndian.Uint64(v)) > now.UnixNano() {
-				return nil
-			}
-			exp := binary.BigEndian.AppendUint64(nil, uint64(now.Add(ttls[i]).UnixNano()))
-			if err := b.Put([]byte(k), exp); err != nil {
-				return err
-			}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, k := range keys {
+		if k == "" {
 			fresh[i] = true
+			continue
 		}
-		return s.purge(b, now)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("remember slack request: %w", err)
+		if exp, ok := s.keys[k]; ok && exp.After(now) {
+			return fresh
+		}
+		exp := now.Add(ttls[i])
+		s.keys[k], s.pending[k] = exp, exp
+		fresh[i] = true
 	}
-	return fresh, nil
+	return fresh
 }
 
-// purge forgets expired keys, at most once a minute.
-func (s *seen) purge(b *bolt.Bucket, now time.Time) error {
-	last := s.lastPurge.Load()
-	if now.UnixNano()-last < int64(time.Minute) || !s.lastPurge.CompareAndSwap(last, now.UnixNano()) {
+func (s *seen) run() {
+	defer close(s.done)
+	t := time.NewTicker(seenFlush)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			if err := s.flush(); err != nil {
+				s.log.Error("slack: seen requests not saved", "err", err)
+			}
+			return
+		case <-t.C:
+			if err := s.flush(); err != nil {
+				s.log.Error("slack: seen requests not saved; retrying", "err", err)
+			}
+		}
+	}
+}
+
+// flush writes the keys claimed since the last flush and, once a minute,
+// forgets expired ones.
+func (s *seen) flush() error {
+	now := s.now()
+	s.mu.Lock()
+	batch := s.pending
+	s.pending = map[string]time.Time{}
+	var expired []string
+	if now.Sub(s.purged) > time.Minute {
+		s.purged = now
+		for k, exp := range s.keys {
+			if !exp.After(now) {
+				expired = append(expired, k)
+				delete(s.keys, k)
+			}
+		}
+	}
+	s.mu.Unlock()
+	if len(batch) == 0 && len(expired) == 0 {
 		return nil
 	}
-	var old [][]byte
-	err := b.ForEach(func(k, v []byte) error {
-		if len(v) != 8 || int64(binary.BigEndian.Uint64(v)) <= now.UnixNano() {
-			old = append(old, append([]byte(nil), k...))
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSeen)
+		for k, exp := range batch {
+			if err := b.Put([]byte(k), binary.BigEndian.AppendUint64(nil, uint64(exp.UnixNano()))); err != nil {
+				return err
+			}
+		}
+		for _, k := range expired {
+			if err := b.Delete([]byte(k)); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
 	if err != nil {
-		return err
-	}
-	for _, k := range old {
-		if err := b.Delete(k); err != nil {
-			return err
+		s.mu.Lock()
+		for k, exp := range batch {
+			s.pending[k] = exp
 		}
+		s.mu.Unlock()
 	}
-	return nil
+	return err
+}
+
+// close writes what is pending and stops the flusher.
+func (s *seen) close() {
+	select {
+	case <-s.stop:
+	default:
+		close(s.stop)
+	}
+	<-s.done
 }

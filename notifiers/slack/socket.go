@@ -31,12 +31,12 @@ func (b *Bot) RunSocketMode(ctx context.Context, sm *socketmode.Client) error {
 			}
 			return err
 		case evt := <-sm.Events:
-			b.socketEvent(ctx, sm, evt)
+			b.socketEvent(sm, evt)
 		}
 	}
 }
 
-func (b *Bot) socketEvent(ctx context.Context, sm *socketmode.Client, evt socketmode.Event) {
+func (b *Bot) socketEvent(sm *socketmode.Client, evt socketmode.Event) {
 	switch evt.Type {
 	case socketmode.EventTypeConnected:
 		b.socketUp.Store(true)
@@ -71,11 +71,7 @@ func (b *Bot) socketEvent(ctx context.Context, sm *socketmode.Client, evt socket
 			if trigger != "" {
 				keys[1] = "trigger:" + trigger
 			}
-			fresh, err := b.seen.claim(keys, []time.Duration{triggerTTL, triggerTTL})
-			if err != nil {
-				b.log.Error("slack request not recorded", "err", err)
-				return // not acknowledged: Slack delivers it again
-			}
+			fresh := b.seen.claim(keys, []time.Duration{triggerTTL, triggerTTL})
 			if !fresh[0] || !fresh[1] {
 				b.log.Info("slack retry of a request already handled; not run again", "retry", req.RetryAttempt)
 				_ = sm.Ack(req)
@@ -94,5 +90,4 @@ func (b *Bot) socketEvent(ctx context.Context, sm *socketmode.Client, evt socket
 			_ = sm.Ack(*evt.Request)
 		}
 	}
-	_ = ctx
 }

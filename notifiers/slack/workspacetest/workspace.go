@@ -128,6 +128,7 @@ type Workspace struct {
 	socket    *websocket.Conn
 	envelopes chan []byte
 	acks      map[string]json.RawMessage
+	ackTotal  int
 	hangDone  chan struct{}
 }
 
@@ -729,6 +730,7 @@ func (w *Workspace) ws(rw http.ResponseWriter, r *http.Request) {
 					ack.Payload = json.RawMessage("null")
 				}
 				w.acks[ack.EnvelopeID] = ack.Payload
+				w.ackTotal++
 				w.signalLocked()
 				w.mu.Unlock()
 			}
@@ -790,11 +792,12 @@ func (w *Workspace) Ack(envelopeID string) (json.RawMessage, bool) {
 	return a, ok
 }
 
-// AckCount returns how many acknowledgements arrived.
+// AckCount returns how many acknowledgements arrived (redeliveries of an
+// envelope count again).
 func (w *Workspace) AckCount() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return len(w.acks)
+	return w.ackTotal
 }
 
 // blocksText collects the "text" strings of Block Kit JSON.
