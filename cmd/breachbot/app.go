@@ -18,20 +18,28 @@ import (
 // App, either opened by itself or inside the running process (through the
 // admin endpoint).
 type App struct {
-	Config   Config
-	Store    *boltstore.Store
-	Service  *incidents.Service
-	Router   *commands.Router
-	Library  *playbooks.Library
-	Log      *slog.Logger
-	Clock    incidents.Clock
-	Stdout   io.Writer
-	Stderr   io.Writer
+	Config  Config
+	Store   *boltstore.Store
+	Service *incidents.Service
+	Router  *commands.Router
+	Library *playbooks.Library
+	Log     *slog.Logger
+	Clock   incidents.Clock
+	Stdout  io.Writer
+	Stderr  io.Writer
+	// HTTPAddr is the address `serve` listens on, once it listens.
+	HTTPAddr string
 	closeFns []func() error
 }
 
 // OpenApp opens the database and wires the service. The caller must Close it.
 func OpenApp(cfg Config, clock incidents.Clock, log *slog.Logger) (*App, error) {
+	return openApp(cfg, clock, log, cfg.roleResolver())
+}
+
+// openApp is OpenApp with the roles resolved by roles (Slack resolves user
+// groups; the console reads the config).
+func openApp(cfg Config, clock incidents.Clock, log *slog.Logger, roles incidents.RoleResolver) (*App, error) {
 	if clock == nil {
 		clock = incidents.SystemClock{}
 	}
@@ -52,7 +60,7 @@ func OpenApp(cfg Config, clock incidents.Clock, log *slog.Logger) (*App, error) 
 		perms[action] = roles // validated by Config.Validate
 	}
 	svc := incidents.NewService(incidents.Config{
-		Store: store, Playbooks: lib, Clock: clock, Roles: cfg.roleResolver(), Permissions: perms, Logger: log,
+		Store: store, Playbooks: lib, Clock: clock, Roles: roles, Permissions: perms, Logger: log,
 	})
 	router := commands.NewRouter(svc)
 	router.Log = log

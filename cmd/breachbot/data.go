@@ -144,11 +144,6 @@ func (m *Main) runPlaybooks(args []string) int {
 	return 0
 }
 
-// runServe runs the Slack bot.
-func (m *Main) runServe(ctx context.Context, args []string) error {
-	return errors.New("serve: Slack mode is not built yet in this version; use breachbot console")
-}
-
 // lintPlaybooks lints the given files and folders, or with none the
 // playbooks built into the binary.
 func lintPlaybooks(paths []string) []string {

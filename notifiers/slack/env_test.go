@@ -82,6 +82,10 @@ type envOptions struct {
 	background bool
 	// clientTimeout bounds each Slack API call.
 	clientTimeout time.Duration
+	// ackBudget is how long a command may take to be answered in its
+	// acknowledgement (default 2 s, so that answers are inline on a loaded
+	// test machine; the production default is 250 ms).
+	ackBudget time.Duration
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -94,6 +98,9 @@ func newEnv(t testing.TB, o envOptions) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
+	if o.ackBudget == 0 {
+		o.ackBudget = 2 * time.Second
+	}
 	if o.clientTimeout == 0 {
 		o.clientTimeout = 2 * time.Second
 	}
@@ -110,7 +117,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	router.Log = log
 	m := metrics.New(store)
 	bot, err := slack.New(slack.Config{Client: client, Service: svc, Router: router, Store: store, DB: store.DB(),
-		Directory: dir, SigningSecret: secret, Metrics: m, Log: log})
+		Directory: dir, SigningSecret: secret, Metrics: m, Log: log, AckBudget: o.ackBudget})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -195,3 +195,27 @@ func TestWaiveButtonRefusedWithoutTheRole(t *testing.T) {
 		t.Errorf("obligation %+v", o)
 	}
 }
+
+// TestSlowCommandsAreAnsweredLater gives commands no time to answer in the
+// acknowledgement: Slack gets an empty 200 at once and the answer arrives
+// through response_url, once.
+func TestSlowCommandsAreAnsweredLater(t *testing.T) {
+	e := newEnv(t, envOptions{ackBudget: time.Nanosecond})
+	t0 := time.Now()
+	status, ack, trigger := e.command(alice, "C0GENERAL", "declare Laptop stolen")
+	if status != http.StatusOK || ack != "" {
+		t.Fatalf("want an empty 200, got HTTP %d %q", status, ack)
+	}
+	if d := time.Since(t0); d > 300*time.Millisecond {
+		t.Errorf("acknowledged after %s", d)
+	}
+	e.ws.WaitFor("the answer through response_url", func() bool { return len(e.ws.Responses(trigger)) == 1 })
+	if r := e.ws.Responses(trigger)[0]; r.ResponseType != "in_channel" || !strings.Contains(r.Text, "INC-2026-0001 declared: Laptop stolen") {
+		t.Errorf("answer %+v", r)
+	}
+	status, _, trigger = e.command(eve, "C0GENERAL", "declare Another one")
+	e.ws.WaitFor("the refusal through response_url", func() bool { return len(e.ws.Responses(trigger)) == 1 })
+	if r := e.ws.Responses(trigger)[0]; status != http.StatusOK || r.ResponseType != "ephemeral" || !strings.Contains(r.Text, "declaring an incident needs the responders or leads role; you have no breachbot role") {
+		t.Errorf("refusal %+v", r)
+	}
+}

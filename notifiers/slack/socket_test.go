@@ -55,6 +55,9 @@ func TestSocketModeReconnects(t *testing.T) {
 	if ack, _ := e.ws.Ack(id); !strings.Contains(string(ack), "INC-2026-0001 declared: Laptop stolen") {
 		t.Errorf("declare acknowledged with %s", ack)
 	}
+	if n := e.incidentsDeclared(); n != 1 {
+		t.Fatalf("%d incidents after declare, want 1", n)
+	}
 	before := e.ws.AckCount()
 	e.ws.SendEnvelope("slash_commands", declare.Payload(), 1, id) // Slack's retry of the same envelope
 	e.ws.WaitFor("the retry acknowledged", func() bool { return e.ws.AckCount() > before })

@@ -1,0 +1,211 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/breachbot/breachbot/incidents/clocktest"
+	"github.com/breachbot/breachbot/notifiers/slack/workspacetest"
+)
+
+const serveConfig = `roles:
+  responders: [S0RESP]
+  leads: [U0LEAD]
+  legal: [U0DPO]
+`
+
+// TestServeHTTP runs `breachbot serve` against a fake Slack workspace: a
+// signed /breach declare is answered, the incident channel is created by the
+// dispatcher, /healthz and /metrics answer, and cancelling (what SIGTERM
+// does) stops it cleanly.
+func TestServeHTTP(t *testing.T) {
+	ws := workspacetest.New(t)
+	ws.SetGroup("S0RESP", "U0ALICE")
+	dir := t.TempDir()
+	db := filepath.Join(dir, "breachbot.db")
+	cfgPath := filepath.Join(dir, "breachbot.yaml")
+	if err := os.WriteFile(cfgPath, []byte(serveConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const signing = "serve-test-secret"
+	m, _, stderr := testMain(t, db, clocktest.New(now), strings.NewReader(""), map[string]string{
+		"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": signing, "SLACK_API_URL": strings.TrimSuffix(ws.APIURL(), "/"),
+		"BREACHBOT_HTTP_ADDR": "127.0.0.1:0",
+	})
+	ready := make(chan *App, 1)
+	m.started = func(a *App) { ready <- a }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() { done <- m.Run(ctx, []string{"serve", "--config", cfgPath}) }()
+	var app *App
+	select {
+	case app = <-ready:
+	case code := <-done:
+		t.Fatalf("serve exited %d: %s", code, stderr)
+	case <-time.After(10 * time.Second):
+		t.Fatalf("serve did not start: %s", stderr)
+	}
+	base := "http://" + app.HTTPAddr
+
+	get := func(path string) (int, string) {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	if status, body := get("/healthz"); status != http.StatusOK || body != "ok\n" {
+		t.Errorf("/healthz: %d %q", status, body)
+	}
+	cmd := workspacetest.Command{User: "U0ALICE", Channel: "C0GENERAL", Text: "declare Laptop stolen", TriggerID: "t1", ResponseURL: ws.ResponseURL("t1")}
+	resp, err := http.DefaultClient.Do(workspacetest.Request(base+"/slack/commands", signing, time.Now(), cmd.Form().Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ack, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("declare: HTTP %d %s", resp.StatusCode, ack)
+	}
+	if !strings.Contains(string(ack), "INC-2026-0001 declared: Laptop stolen") { // else answered later
+		ws.WaitFor("the answer through response_url", func() bool {
+			r := ws.Responses("t1")
+			return len(r) == 1 && strings.Contains(r[0].Text, "INC-2026-0001 declared: Laptop stolen")
+		})
+	}
+	unsigned, _ := http.Post(base+"/slack/interactions", "application/x-www-form-urlencoded", strings.NewReader("payload={}"))
+	if unsigned.StatusCode != http.StatusUnauthorized {
+		t.Errorf("unsigned interaction: HTTP %d, want 401", unsigned.StatusCode)
+	}
+	unsigned.Body.Close()
+	ws.WaitFor("the incident channel", func() bool {
+		ch, ok := ws.Channel("inc-2026-0001-laptop-stolen")
+		return ok && len(ch.Pins) == 2
+	})
+	if status, body := get("/metrics"); status != http.StatusOK || !strings.Contains(body, `breachbot_commands_total{command="declare",outcome="ok"} 1`) {
+		t.Errorf("/metrics: %d\n%s", status, body)
+	}
+
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("serve exited %d: %s", code, stderr)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	if _, err := os.Stat(adminFile(db)); !os.IsNotExist(err) {
+		t.Errorf("admin file left behind: %v", err)
+	}
+}
+
+// TestServeSaysWhatIsMissing starts serve without tokens or roles.
+func TestServeSaysWhatIsMissing(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "breachbot.yaml")
+	os.WriteFile(cfgPath, []byte("roles:\n  leads: [alice]\n"), 0o600)
+	m, _, stderr := testMain(t, filepath.Join(dir, "breachbot.db"), clocktest.New(now), strings.NewReader(""), nil)
+	if code := m.Run(context.Background(), []string{"serve", "--config", cfgPath}); code != 1 {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	for _, want := range []string{"SLACK_BOT_TOKEN is not set", "SLACK_SIGNING_SECRET is not set", `roles.leads: "alice" is not a Slack user id`} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+}
+
+// TestMain lets the test binary act as breachbot itself, so that a test can
+// run it as a real process and send it real signals.
+func TestMain(m *testing.M) {
+	if os.Getenv("BREACHBOT_TEST_AS_MAIN") == "1" {
+		os.Args = append([]string{"breachbot"}, strings.Fields(os.Getenv("BREACHBOT_TEST_ARGS"))...)
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// TestServeStopsOnSIGTERM runs serve in Socket Mode as a separate process,
+// waits until it is connected to the (fake) workspace and answers a command
+// there, then sends SIGTERM: it exits 0 and removes its admin file.
+func TestServeStopsOnSIGTERM(t *testing.T) {
+	ws := workspacetest.New(t)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "breachbot.db")
+	cfgPath := filepath.Join(dir, "breachbot.yaml")
+	os.WriteFile(cfgPath, []byte(serveConfig), 0o600)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "BREACHBOT_TEST_AS_MAIN=1", "BREACHBOT_TEST_ARGS=serve --config "+cfgPath,
+		"BREACHBOT_DB="+db, "BREACHBOT_HTTP_ADDR="+addr, "SLACK_BOT_TOKEN=xoxb-test", "SLACK_APP_TOKEN=xapp-test",
+		"SLACK_API_URL="+ws.APIURL())
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			<-exited
+		}
+	}()
+	ws.WaitFor("the Socket Mode connection", func() bool { return ws.Sockets() == 1 })
+	help := workspacetest.Command{User: "U0LEAD", Channel: "C0GENERAL", Text: "help", TriggerID: "t1", ResponseURL: ws.ResponseURL("t1")}
+	id := ws.SendEnvelope("slash_commands", help.Payload(), 0, "")
+	ws.WaitFor("the acknowledgement", func() bool { _, ok := ws.Ack(id); return ok })
+	if ack, _ := ws.Ack(id); !strings.Contains(string(ack), "breachbot: /breach commands") { // else answered later
+		ws.WaitFor("the answer through response_url", func() bool {
+			r := ws.Responses("t1")
+			return len(r) == 1 && strings.Contains(r[0].Text, "breachbot: /breach commands")
+		})
+	}
+	resp, err := http.Get("http://" + addr + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("/healthz in Socket Mode: %d", resp.StatusCode)
+	}
+	resp, _ = http.Post("http://"+addr+"/slack/commands", "application/x-www-form-urlencoded", strings.NewReader("x=1"))
+	if resp.StatusCode != http.StatusNotFound && resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("/slack/commands served in Socket Mode: %d", resp.StatusCode)
+	}
+	resp.Body.Close()
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("after SIGTERM: %v\n%s", err, stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("serve did not stop on SIGTERM:\n%s", stderr.String())
+	}
+	if _, err := os.Stat(adminFile(db)); !os.IsNotExist(err) {
+		t.Errorf("admin file left behind: %v", err)
+	}
+}
