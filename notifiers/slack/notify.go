@@ -155,7 +155,11 @@ func channelName(inc *incidents.Incident) string {
 		name += "-" + s
 	}
 	if len(name) > 76 {
-		name = strings.TrimRight(name[:76], "-")
+		name = name[:76]
+		if i := strings.LastIndexByte(name, '-'); i > 60 {
+			name = name[:i] // end on a whole word
+		}
+		name = strings.TrimRight(name, "-")
 	}
 	return name
 }
