@@ -190,6 +190,7 @@ func (b *Bot) within(req commands.Request, late func(ctx context.Context, rep *c
 			select {
 			case b.slots <- struct{}{}:
 			case <-ctx.Done():
+				b.log.Error("slack: command not run: no free slot before shutdown or timeout", "user", req.User)
 				return
 			}
 		}

@@ -219,3 +219,54 @@ func TestSlowCommandsAreAnsweredLater(t *testing.T) {
 		t.Errorf("refusal %+v", r)
 	}
 }
+
+// TestLateMetFormAsksForTheDelayReasons presses Met on a missed obligation:
+// without the reasons for the delay the form shows the error on that field;
+// with them it records the obligation as met, late.
+func TestLateMetFormAsksForTheDelayReasons(t *testing.T) {
+	e := newEnv(t, envOptions{background: true})
+	// Aware 80 hours ago: GDPR's 72 hours are over.
+	if status, ack, _ := e.command(lead, "C0GENERAL", `declare Laptop stolen --aware 80h ago --facts "jurisdictions=EU"`); status != http.StatusOK {
+		t.Fatalf("HTTP %d %s", status, ack)
+	}
+	ch := e.declaredChannel("INC-2026-0001")
+	e.waitOutboxEmpty()
+	board := ch.Messages[1]
+	met := workspacetest.Buttons(board.Blocks)["obligation_met"]
+	if len(met) == 0 || met[0] != "INC-2026-0001 gdpr-art33" {
+		t.Fatalf("Met buttons %v", met)
+	}
+	e.click(dpo, ch.ID, board.TS, "obligation_met", met[0])
+	e.ws.WaitFor("the Met form", func() bool { return len(e.ws.Views()) == 1 })
+	v := e.ws.Views()[0]
+	_, body := e.submit(dpo, v, map[string]any{"ref": "CNIL-2026-1234"})
+	errs, _ := decode(t, body)["errors"].(map[string]any)
+	if msg, _ := errs["delay_reason"].(string); !strings.Contains(msg, "the reasons for the delay must be recorded") {
+		t.Fatalf("want the error on the delay reasons, got %s", body)
+	}
+	if status, body := e.submit(dpo, v, map[string]any{"ref": "CNIL-2026-1234", "delay_reason": "the breach was found on a Friday night"}); status != http.StatusOK || body != "" {
+		t.Fatalf("HTTP %d %s", status, body)
+	}
+	o, _ := e.incident("INC-2026-0001").Obligation("gdpr-art33")
+	if o.Status != "met" || o.Reference != "CNIL-2026-1234" || o.DelayReason == "" || o.MetBy != dpo {
+		t.Errorf("obligation %+v", o)
+	}
+}
+
+// TestExportComesByDirectMessage asks for the record: the channel is told
+// nothing, the file goes to the person who asked.
+func TestExportComesByDirectMessage(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	if status, ack, _ := e.command(lead, "C0GENERAL", "declare Laptop stolen"); status != http.StatusOK {
+		t.Fatalf("HTTP %d %s", status, ack)
+	}
+	status, ack, _ := e.command(lead, "C0GENERAL", "export --format json --incident INC-2026-0001")
+	if status != http.StatusOK || decode(t, ack)["response_type"] != "ephemeral" || !strings.Contains(ack, "INC-2026-0001.json") {
+		t.Fatalf("HTTP %d %s", status, ack)
+	}
+	e.ws.WaitFor("the file", func() bool { return len(e.ws.Files()) == 1 && e.ws.Files()[0].Channel != "" })
+	f := e.ws.Files()[0]
+	if f.Channel != "D"+lead || f.Name != "INC-2026-0001.json" || !strings.Contains(string(f.Content), `"INC-2026-0001"`) {
+		t.Errorf("file %s in %s: %.200s", f.Name, f.Channel, f.Content)
+	}
+}
