@@ -49,8 +49,9 @@ var _ incidents.PlaybookSource = (*Library)(nil)
 // New returns a Library of the playbooks in the root of fsys. source labels
 // the files in messages and in each Playbook's Source: "embedded" gives
 // "embedded:x.yaml", a label ending in ":" is followed by the file name
-// ("github:acme/playbooks@v3:"), and anything else is taken as the folder
-// path. A nil fsys means the embedded playbooks.
+// ("github:acme/playbooks@v3:"), as is one that holds ":" and ends in "/"
+// ("github:acme/playbooks@v3:playbooks/"), and anything else is taken as the
+// folder path. A nil fsys means the embedded playbooks.
 func New(fsys fs.FS, source string) *Library {
 	if fsys == nil {
 		fsys, source = shipped, "embedded"
@@ -65,7 +66,7 @@ func (l *Library) display(name string) string {
 		return name
 	case l.source == "embedded":
 		return "embedded:" + name
-	case strings.HasSuffix(l.source, ":"):
+	case strings.HasSuffix(l.source, ":"), strings.Contains(l.source, ":") && strings.HasSuffix(l.source, "/"):
 		return l.source + name
 	}
 	return filepath.Join(l.source, filepath.FromSlash(name))

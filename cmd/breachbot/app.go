@@ -6,10 +6,12 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/boltstore"
 	"github.com/breachbot/breachbot/incidents/commands"
+	"github.com/breachbot/breachbot/notifiers/github"
 	"github.com/breachbot/breachbot/playbooks"
 )
 
@@ -30,6 +32,14 @@ type App struct {
 	// HTTPAddr is the address `serve` listens on, once it listens.
 	HTTPAddr string
 	closeFns []func() error
+
+	// GitHub serves the playbooks when BREACHBOT_PLAYBOOKS is github:...
+	// (Library is then the embedded fallback); nil otherwise.
+	GitHub *github.Playbooks
+	// GitHubWebhook handles POST /github/webhook and its Run reports lint
+	// results on pushed commits; nil unless GitHub and
+	// GITHUB_WEBHOOK_SECRET are set. serve mounts it and runs its worker.
+	GitHubWebhook *github.Webhook
 }
 
 // OpenApp opens the database and wires the service. The caller must Close it.
@@ -48,26 +58,65 @@ func openApp(cfg Config, clock incidents.Clock, log *slog.Logger, roles incident
 		return nil, err
 	}
 	lib := playbooks.New(playbooks.Embedded(), "embedded")
-	if cfg.Playbooks != "" {
+	var source incidents.PlaybookSource = lib
+	var ghPlaybooks *github.Playbooks
+	var ghWebhook *github.Webhook
+	if strings.HasPrefix(cfg.Playbooks, github.SpecPrefix) {
+		ghPlaybooks, ghWebhook, err = openGitHub(cfg, store, clock, log, lib)
+		if err != nil {
+			store.Close()
+			return nil, err
+		}
+		source = ghPlaybooks
+	} else if cfg.Playbooks != "" {
 		if st, err := os.Stat(cfg.Playbooks); err != nil || !st.IsDir() {
 			store.Close()
 			return nil, fmt.Errorf("playbooks folder %s (BREACHBOT_PLAYBOOKS): not a readable folder", cfg.Playbooks)
 		}
 		lib = playbooks.New(os.DirFS(cfg.Playbooks), cfg.Playbooks)
+		source = lib
 	}
 	perms := incidents.DefaultPermissions()
 	for action, roles := range cfg.Permissions {
 		perms[action] = roles // validated by Config.Validate
 	}
 	svc := incidents.NewService(incidents.Config{
-		Store: store, Playbooks: lib, Clock: clock, Roles: roles, Permissions: perms, Logger: log,
+		Store: store, Playbooks: source, Clock: clock, Roles: roles, Permissions: perms, Logger: log,
 	})
 	router := commands.NewRouter(svc)
 	router.Log = log
 	router.Zone = cfg.zone
-	a := &App{Config: cfg, Store: store, Service: svc, Router: router, Library: lib, Log: log, Clock: clock}
+	a := &App{Config: cfg, Store: store, Service: svc, Router: router, Library: lib, Log: log, Clock: clock,
+		GitHub: ghPlaybooks, GitHubWebhook: ghWebhook}
 	a.closeFns = append(a.closeFns, store.Close)
 	return a, nil
+}
+
+// openGitHub wires the playbooks of BREACHBOT_PLAYBOOKS=github:... with the
+// embedded ones as the fallback a responder can name, and the push webhook
+// if GITHUB_WEBHOOK_SECRET is set.
+func openGitHub(cfg Config, store *boltstore.Store, clock incidents.Clock, log *slog.Logger, builtin *playbooks.Library) (*github.Playbooks, *github.Webhook, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	spec, err := github.ParseRepoSpec(cfg.Playbooks)
+	if err != nil {
+		return nil, nil, fmt.Errorf("BREACHBOT_PLAYBOOKS: %w", err)
+	}
+	client, err := github.NewClient(cfg.GitHubToken, cfg.GitHubAPIURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	p := github.NewPlaybooks(client, spec, github.PlaybooksOptions{Clock: clock, Logger: log, Builtin: builtin})
+	if cfg.GitHubWebhookSecret == "" {
+		log.Info("GITHUB_WEBHOOK_SECRET is not set: pushed playbooks are picked up within a minute and not linted on GitHub", "playbooks", spec.String())
+		return p, nil, nil
+	}
+	w, err := github.NewWebhook(github.WebhookConfig{DB: store.DB(), Playbooks: p, Secret: []byte(cfg.GitHubWebhookSecret), Clock: clock, Logger: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, w, nil
 }
 
 // Close releases what the App holds, last opened first.

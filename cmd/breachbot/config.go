@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/breachbot/breachbot/incidents"
+	"github.com/breachbot/breachbot/notifiers/github"
 )
 
 // Config is breachbot's configuration: a YAML file (--config, default
@@ -155,6 +156,11 @@ func (c *Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		problems = append(problems, fmt.Sprintf("log_level: %q is not debug, info, warn or error", c.LogLevel))
+	}
+	if strings.HasPrefix(c.Playbooks, github.SpecPrefix) {
+		if _, err := github.ParseRepoSpec(c.Playbooks); err != nil {
+			problems = append(problems, fmt.Sprintf("playbooks / BREACHBOT_PLAYBOOKS: %s; %s", incidents.ErrorMessage(err), incidents.ErrorHint(err)))
+		}
 	}
 	if c.DB == "" {
 		problems = append(problems, "db: empty (set BREACHBOT_DB or db: in the config file)")

@@ -49,7 +49,8 @@ func (c *Config) validateServe() error {
 
 // runServe runs the Slack bot: Socket Mode when SLACK_APP_TOKEN is set,
 // else HTTP (POST /slack/commands, POST /slack/interactions). Either way it
-// serves GET /healthz and GET /metrics on BREACHBOT_HTTP_ADDR, runs the
+// serves GET /healthz and GET /metrics (and POST /github/webhook when the
+// GitHub playbooks and GITHUB_WEBHOOK_SECRET are set) on BREACHBOT_HTTP_ADDR, runs the
 // scheduler and the outbox dispatcher with Slack as the notifier, and the
 // admin endpoint for data commands. It stops cleanly when ctx ends (SIGTERM,
 // Ctrl-C): no new requests, answers in flight sent, background loops
@@ -125,6 +126,9 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		mux.Handle("POST /slack/commands", bot.CommandsHandler())
 		mux.Handle("POST /slack/interactions", bot.InteractionsHandler())
 	}
+	if app.GitHubWebhook != nil {
+		mux.Handle("POST /github/webhook", app.GitHubWebhook.Handler())
+	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s (BREACHBOT_HTTP_ADDR): %w", cfg.HTTPAddr, err)
@@ -150,6 +154,13 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	}
 	goLoop(func() { dir.Run(bg) })
 	goLoop(func() { bot.RunBoards(bg, 5*time.Minute) })
+	if app.GitHubWebhook != nil {
+		goLoop(func() {
+			if err := app.GitHubWebhook.Run(bg); err != nil && bg.Err() == nil {
+				log.Error("github commit statuses stopped", "err", err)
+			}
+		})
+	}
 	if socketMode {
 		goLoop(func() {
 			if err := bot.RunSocketMode(bg, socketmode.New(client)); err != nil {

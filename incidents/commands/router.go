@@ -59,7 +59,9 @@ func (r *Router) fail(err error, req Request) *Reply {
 	if code == incidents.EINTERNAL {
 		ref := newRef()
 		r.Log.Error("command failed", "ref", ref, "user", req.User, "command", firstWord(req.Text), "err", err)
-		return errorReply(code, fmt.Sprintf("internal error (ref %s): nothing was changed; try again, and tell the breachbot admins the ref if it persists", ref), "")
+		// An *incidents.Error's hint is written for the user even when the
+		// code is internal (e.g. what to declare with while GitHub is down).
+		return errorReply(code, fmt.Sprintf("internal error (ref %s): nothing was changed; try again, and tell the breachbot admins the ref if it persists", ref), incidents.ErrorHint(err))
 	}
 	return errorReply(code, incidents.ErrorMessage(err), incidents.ErrorHint(err))
 }

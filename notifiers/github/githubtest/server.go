@@ -1,0 +1,580 @@
+// Package githubtest imitates the parts of GitHub that breachbot talks to,
+// for tests that use the real go-github client: a REST API server (commits,
+// contents, blobs, commit statuses) holding repositories whose commits a
+// test makes, with switches for outages and rate limits, and webhook
+// deliveries built and signed exactly as GitHub sends them.
+package githubtest
+
+import (
+	"context"
+	"crypto/sha1"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"path"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// ZeroSHA is the "before" of a push that creates a ref and the "after" of
+// one that deletes it.
+const ZeroSHA = "0000000000000000000000000000000000000000"
+
+// Server is a fake GitHub REST API. Point go-github at it with
+// GITHUB_API_URL = URL (go-github adds /api/v3/, as for GitHub Enterprise).
+type Server struct {
+	// URL is the server's root URL.
+	URL string
+	// Now gives the time for timestamps and rate-limit headers (default
+	// time.Now); set it to a fake clock's Now.
+	Now func() time.Time
+
+	srv   *httptest.Server
+	token string
+
+	mu       sync.Mutex
+	repos    map[string]*repo // by lower-case full name
+	down     bool
+	once     []onceAnswer // queued answers that replace the next matching requests
+	statuses []Status
+	requests []Request
+	changed  chan struct{} // closed and replaced when a status is created
+	seq      int
+}
+
+// Status is a commit status as created through the API.
+type Status struct {
+	Repo        string // owner/name
+	SHA         string
+	State       string
+	Description string
+	Context     string
+	TargetURL   string
+}
+
+// Request is an API request the server answered.
+type Request struct {
+	Method string
+	Path   string // without /api/v3
+	Code   int
+}
+
+// onceAnswer replaces the answer to the next request with the method.
+type onceAnswer struct {
+	method string
+	answer func(http.ResponseWriter)
+}
+
+type repo struct {
+	owner, name string
+	id          int64
+	defBranch   string
+	refs        map[string]string // "refs/heads/main" -> commit sha
+	commits     map[string]*commit
+	blobs       map[string][]byte
+}
+
+type commit struct {
+	sha, parent, message string
+	tree                 map[string]string // path -> blob sha
+	at                   time.Time
+}
+
+// NewServer starts a fake GitHub API that requires "Authorization: Bearer
+// token" (any or none if token is empty). It stops when the test ends.
+func NewServer(t testing.TB, token string) *Server {
+	s := &Server{Now: time.Now, token: token, repos: map[string]*repo{}, changed: make(chan struct{})}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v3/repos/{owner}/{repo}/commits/{ref...}", s.getCommit)
+	mux.HandleFunc("GET /api/v3/repos/{owner}/{repo}/contents/{path...}", s.getContents)
+	mux.HandleFunc("GET /api/v3/repos/{owner}/{repo}/git/blobs/{sha}", s.getBlob)
+	mux.HandleFunc("POST /api/v3/repos/{owner}/{repo}/statuses/{sha}", s.createStatus)
+	s.srv = httptest.NewServer(s.middleware(mux))
+	s.URL = s.srv.URL
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// Push describes a commit pushed to a branch, as a push webhook reports it.
+type Push struct {
+	Repo                     string // owner/name
+	Ref                      string // refs/heads/BRANCH
+	Before                   string
+	After                    string
+	Message                  string
+	Added, Removed, Modified []string
+}
+
+// Commit makes a commit on branch whose tree is exactly files (path ->
+// content), moves the branch to it and returns the push that did it.
+// The repository is created on first use, with branch as its default.
+func (s *Server) Commit(fullName, branch string, files map[string]string, message string) Push {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.repoLocked(fullName, branch)
+	ref := "refs/heads/" + branch
+	parent := r.refs[ref]
+	c := &commit{parent: parent, message: message, tree: map[string]string{}, at: s.Now()}
+	for p, content := range files {
+		sha := BlobSHA([]byte(content))
+		r.blobs[sha] = []byte(content)
+		c.tree[strings.TrimPrefix(p, "/")] = sha
+	}
+	s.seq++
+	h := sha1.New()
+	fmt.Fprintf(h, "commit %s %s %d\n", parent, message, s.seq)
+	for _, p := range slices.Sorted(maps.Keys(c.tree)) {
+		fmt.Fprintf(h, "%s %s\n", c.tree[p], p)
+	}
+	c.sha = hex.EncodeToString(h.Sum(nil))
+	r.commits[c.sha] = c
+	r.refs[ref] = c.sha
+	push := Push{Repo: r.owner + "/" + r.name, Ref: ref, Before: parent, After: c.sha, Message: message}
+	if push.Before == "" {
+		push.Before = ZeroSHA
+	}
+	var old map[string]string
+	if p := r.commits[parent]; p != nil {
+		old = p.tree
+	}
+	for p, sha := range c.tree {
+		switch o, ok := old[p]; {
+		case !ok:
+			push.Added = append(push.Added, p)
+		case o != sha:
+			push.Modified = append(push.Modified, p)
+		}
+	}
+	for p := range old {
+		if _, ok := c.tree[p]; !ok {
+			push.Removed = append(push.Removed, p)
+		}
+	}
+	sort.Strings(push.Added)
+	sort.Strings(push.Modified)
+	sort.Strings(push.Removed)
+	return push
+}
+
+// Tag points tag at a commit.
+func (s *Server) Tag(fullName, tag, sha string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.repoLocked(fullName, "main").refs["refs/tags/"+tag] = sha
+}
+
+func (s *Server) repoLocked(fullName, branch string) *repo {
+	key := strings.ToLower(fullName)
+	r := s.repos[key]
+	if r == nil {
+		owner, name, _ := strings.Cut(fullName, "/")
+		r = &repo{owner: owner, name: name, id: int64(1296269 + len(s.repos)), defBranch: branch,
+			refs: map[string]string{}, commits: map[string]*commit{}, blobs: map[string][]byte{}}
+		s.repos[key] = r
+	}
+	return r
+}
+
+// SetDown makes every API request fail with 503, as in an outage, or ends
+// the outage.
+func (s *Server) SetDown(down bool) {
+	s.mu.Lock()
+	s.down = down
+	s.mu.Unlock()
+}
+
+// RateLimitOnce answers the next API request with the method (GET, POST)
+// with GitHub's primary rate limit error (403, x-ratelimit-remaining: 0),
+// resetting at reset.
+func (s *Server) RateLimitOnce(method string, reset time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.once = append(s.once, onceAnswer{method, func(w http.ResponseWriter) {
+		h := w.Header()
+		h.Set("X-Ratelimit-Limit", "5000")
+		h.Set("X-Ratelimit-Remaining", "0")
+		h.Set("X-Ratelimit-Used", "5000")
+		h.Set("X-Ratelimit-Reset", strconv.FormatInt(reset.Unix(), 10))
+		h.Set("X-Ratelimit-Resource", "core")
+		writeJSON(w, http.StatusForbidden, map[string]string{
+			"message":           "API rate limit exceeded for user ID 1.",
+			"documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-the-primary-rate-limit",
+		})
+	}})
+}
+
+// SecondaryLimitOnce answers the next API request with the method with
+// GitHub's secondary rate limit error (403), saying with x-ratelimit-reset
+// when to try again.
+func (s *Server) SecondaryLimitOnce(method string, reset time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.once = append(s.once, onceAnswer{method, func(w http.ResponseWriter) {
+		w.Header().Set("X-Ratelimit-Reset", strconv.FormatInt(reset.Unix(), 10))
+		writeJSON(w, http.StatusForbidden, map[string]string{
+			"message":           "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+			"documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
+		})
+	}})
+}
+
+// Statuses returns the commit statuses created so far, in order.
+func (s *Server) Statuses() []Status {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.statuses)
+}
+
+// WaitStatuses waits until at least n commit statuses have been created
+// and returns them, or returns an error when ctx ends first.
+func (s *Server) WaitStatuses(ctx context.Context, n int) ([]Status, error) {
+	for {
+		s.mu.Lock()
+		have, changed := slices.Clone(s.statuses), s.changed
+		s.mu.Unlock()
+		if len(have) >= n {
+			return have, nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return have, fmt.Errorf("githubtest: waiting for %d commit statuses, have %d: %w", n, len(have), ctx.Err())
+		}
+	}
+}
+
+// Requests returns the API requests answered so far, in order.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.requests)
+}
+
+// recorder remembers the status code a handler wrote.
+type recorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if r.code == 0 {
+		r.code = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.code == 0 {
+		r.code = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+func (s *Server) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &recorder{ResponseWriter: w}
+		defer func() {
+			s.mu.Lock()
+			s.requests = append(s.requests, Request{Method: r.Method, Path: strings.TrimPrefix(r.URL.Path, "/api/v3"), Code: rec.code})
+			s.mu.Unlock()
+		}()
+		s.mu.Lock()
+		down, n := s.down, len(s.requests)
+		var once func(http.ResponseWriter)
+		if i := slices.IndexFunc(s.once, func(a onceAnswer) bool { return a.method == r.Method }); !down && i >= 0 {
+			once = s.once[i].answer
+			s.once = slices.Delete(s.once, i, i+1)
+		}
+		s.mu.Unlock()
+		if down {
+			rec.Header().Set("Content-Type", "text/html")
+			rec.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(rec, "<html><body><h1>Unicorn!</h1>No server is currently available to service your request.</body></html>")
+			return
+		}
+		if s.token != "" && r.Header.Get("Authorization") != "Bearer "+s.token {
+			writeJSON(rec, http.StatusUnauthorized, map[string]string{"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"})
+			return
+		}
+		if once != nil {
+			once(rec)
+			return
+		}
+		h := rec.Header()
+		h.Set("X-Ratelimit-Limit", "5000")
+		h.Set("X-Ratelimit-Remaining", strconv.Itoa(max(4999-n, 1)))
+		h.Set("X-Ratelimit-Used", strconv.Itoa(min(n+1, 4999)))
+		h.Set("X-Ratelimit-Reset", strconv.FormatInt(s.Now().Add(time.Hour).Unix(), 10))
+		h.Set("X-Ratelimit-Resource", "core")
+		h.Set("X-Github-Api-Version-Selected", "2022-11-28")
+		next.ServeHTTP(rec, r)
+	})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(v)
+}
+
+func notFound(w http.ResponseWriter, doc string) {
+	writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found", "documentation_url": doc})
+}
+
+// lookup finds the repository of a request, or answers 404.
+func (s *Server) lookup(w http.ResponseWriter, r *http.Request, doc string) *repo {
+	rp := s.repos[strings.ToLower(r.PathValue("owner")+"/"+r.PathValue("repo"))]
+	if rp == nil {
+		notFound(w, doc)
+	}
+	return rp
+}
+
+// resolve returns the commit a ref names: a branch, tag, full ref or
+// (abbreviated) commit SHA.
+func (rp *repo) resolve(ref string) *commit {
+	if ref == "" {
+		ref = rp.defBranch
+	}
+	for _, full := range []string{ref, "refs/heads/" + ref, "refs/tags/" + ref} {
+		if sha, ok := rp.refs[full]; ok {
+			return rp.commits[sha]
+		}
+	}
+	if c := rp.commits[strings.ToLower(ref)]; c != nil {
+		return c
+	}
+	if len(ref) >= 7 {
+		for sha, c := range rp.commits {
+			if strings.HasPrefix(sha, strings.ToLower(ref)) {
+				return c
+			}
+		}
+	}
+	return nil
+}
+
+const docGetCommit = "https://docs.github.com/rest/commits/commits#get-a-commit"
+
+func (s *Server) getCommit(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rp := s.lookup(w, r, docGetCommit)
+	if rp == nil {
+		return
+	}
+	c := rp.resolve(r.PathValue("ref"))
+	if c == nil {
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{
+			"message": "No commit found for SHA: " + r.PathValue("ref"), "documentation_url": docGetCommit})
+		return
+	}
+	etag := `"` + c.sha + `"`
+	if strings.Contains(r.Header.Get("Accept"), "application/vnd.github.v3.sha") {
+		if r.Header.Get("If-None-Match") == etag {
+			w.Header().Set("ETag", etag)
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("Content-Type", "application/vnd.github.v3.sha; charset=utf-8")
+		w.Header().Set("ETag", etag)
+		io.WriteString(w, c.sha)
+		return
+	}
+	base := s.URL + "/api/v3/repos/" + rp.owner + "/" + rp.name
+	writeJSON(w, http.StatusOK, map[string]any{
+		"sha": c.sha, "node_id": "C_" + c.sha[:12], "url": base + "/commits/" + c.sha,
+		"html_url": "https://github.com/" + rp.owner + "/" + rp.name + "/commit/" + c.sha,
+		"commit": map[string]any{
+			"message": c.message,
+			"author":  map[string]any{"name": "Lead", "email": "lead@example.com", "date": c.at.UTC().Format(time.RFC3339)},
+		},
+		"parents": []map[string]string{{"sha": c.parent}},
+	})
+}
+
+const docContents = "https://docs.github.com/rest/repos/contents#get-repository-content"
+
+func (s *Server) getContents(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rp := s.lookup(w, r, docContents)
+	if rp == nil {
+		return
+	}
+	c := rp.resolve(r.URL.Query().Get("ref"))
+	if c == nil {
+		notFound(w, docContents)
+		return
+	}
+	p := strings.Trim(r.PathValue("path"), "/")
+	htmlBase := "https://github.com/" + rp.owner + "/" + rp.name
+	apiBase := s.URL + "/api/v3/repos/" + rp.owner + "/" + rp.name
+	entry := func(name, p, typ, sha string, size int) map[string]any {
+		m := map[string]any{
+			"type": typ, "size": size, "name": name, "path": p, "sha": sha,
+			"url":      apiBase + "/contents/" + p + "?ref=" + c.sha,
+			"git_url":  apiBase + "/git/blobs/" + sha,
+			"html_url": htmlBase + "/blob/" + c.sha + "/" + p,
+			"_links": map[string]string{"self": apiBase + "/contents/" + p + "?ref=" + c.sha,
+				"git": apiBase + "/git/blobs/" + sha, "html": htmlBase + "/blob/" + c.sha + "/" + p},
+		}
+		if typ == "file" {
+			m["download_url"] = "https://raw.githubusercontent.com/" + rp.owner + "/" + rp.name + "/" + c.sha + "/" + p
+		} else {
+			m["download_url"] = nil
+			m["git_url"] = apiBase + "/git/trees/" + sha
+		}
+		return m
+	}
+	if sha, ok := c.tree[p]; ok {
+		data := rp.blobs[sha]
+		m := entry(path.Base(p), p, "file", sha, len(data))
+		m["encoding"] = "base64"
+		m["content"] = wrap76(base64.StdEncoding.EncodeToString(data))
+		writeJSON(w, http.StatusOK, m)
+		return
+	}
+	prefix := p + "/"
+	if p == "" {
+		prefix = ""
+	}
+	seen := map[string]bool{}
+	var list []map[string]any
+	for _, fp := range slices.Sorted(maps.Keys(c.tree)) {
+		rest, ok := strings.CutPrefix(fp, prefix)
+		if !ok {
+			continue
+		}
+		if dir, _, isDir := strings.Cut(rest, "/"); isDir {
+			if !seen[dir] {
+				seen[dir] = true
+				h := sha1.Sum([]byte("tree " + c.sha + prefix + dir))
+				list = append(list, entry(dir, prefix+dir, "dir", hex.EncodeToString(h[:]), 0))
+			}
+			continue
+		}
+		list = append(list, entry(rest, fp, "file", c.tree[fp], len(rp.blobs[c.tree[fp]])))
+	}
+	if list == nil {
+		notFound(w, docContents)
+		return
+	}
+	writeJSON(w, http.StatusOK, list)
+}
+
+// wrap76 breaks base64 into lines as GitHub's contents API does.
+func wrap76(s string) string {
+	var b strings.Builder
+	for len(s) > 60 {
+		b.WriteString(s[:60] + "\n")
+		s = s[60:]
+	}
+	b.WriteString(s + "\n")
+	return b.String()
+}
+
+const docBlob = "https://docs.github.com/rest/git/blobs#get-a-blob"
+
+func (s *Server) getBlob(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rp := s.lookup(w, r, docBlob)
+	if rp == nil {
+		return
+	}
+	sha := r.PathValue("sha")
+	data, ok := rp.blobs[sha]
+	if !ok {
+		notFound(w, docBlob)
+		return
+	}
+	if strings.Contains(r.Header.Get("Accept"), "application/vnd.github.v3.raw") {
+		w.Header().Set("Content-Type", "application/vnd.github.raw")
+		w.Write(data)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"sha": sha, "node_id": "B_" + sha[:12], "size": len(data), "encoding": "base64",
+		"url": s.URL + "/api/v3/repos/" + rp.owner + "/" + rp.name + "/git/blobs/" + sha, "content": wrap76(base64.StdEncoding.EncodeToString(data)),
+	})
+}
+
+const docStatus = "https://docs.github.com/rest/commits/statuses#create-a-commit-status"
+
+func (s *Server) createStatus(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rp := s.lookup(w, r, docStatus)
+	if rp == nil {
+		return
+	}
+	var in struct {
+		State       string `json:"state"`
+		TargetURL   string `json:"target_url"`
+		Description string `json:"description"`
+		Context     string `json:"context"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"message": "Problems parsing JSON", "documentation_url": docStatus})
+		return
+	}
+	sha := r.PathValue("sha")
+	invalid := func(field, msg string) {
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{
+			"message": "Validation Failed", "documentation_url": docStatus,
+			"errors": []map[string]string{{"resource": "Status", "code": "custom", "field": field, "message": msg}},
+		})
+	}
+	switch {
+	case rp.commits[sha] == nil:
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"message": "No commit found for SHA: " + sha, "documentation_url": docStatus})
+		return
+	case !slices.Contains([]string{"error", "failure", "pending", "success"}, in.State):
+		invalid("state", "state is not included in the list")
+		return
+	case len([]rune(in.Description)) > 140:
+		invalid("description", "description is too long (maximum is 140 characters)")
+		return
+	}
+	if in.Context == "" {
+		in.Context = "default"
+	}
+	s.statuses = append(s.statuses, Status{Repo: rp.owner + "/" + rp.name, SHA: sha, State: in.State,
+		Description: in.Description, Context: in.Context, TargetURL: in.TargetURL})
+	close(s.changed)
+	s.changed = make(chan struct{})
+	now := s.Now().UTC().Format(time.RFC3339)
+	id := 1000 + len(s.statuses)
+	writeJSON(w, http.StatusCreated, map[string]any{
+		"url": s.URL + "/api/v3/repos/" + rp.owner + "/" + rp.name + "/statuses/" + sha, "avatar_url": "https://github.com/images/error/hubot_happy.gif",
+		"id": id, "node_id": "SC_" + strconv.Itoa(id), "state": in.State, "description": in.Description,
+		"target_url": nullable(in.TargetURL), "context": in.Context, "created_at": now, "updated_at": now,
+		"creator": map[string]any{"login": "breachbot[bot]", "id": 41898282, "type": "Bot", "site_admin": false},
+	})
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// BlobSHA returns the git object id of a blob with the given content.
+func BlobSHA(data []byte) string {
+	h := sha1.New()
+	fmt.Fprintf(h, "blob %d\x00", len(data))
+	h.Write(data)
+	return hex.EncodeToString(h.Sum(nil))
+}

@@ -1,0 +1,229 @@
+package github
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	gh "github.com/google/go-github/v60/github"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/breachbot/breachbot/incidents"
+	"github.com/breachbot/breachbot/playbooks"
+)
+
+// maxDescription is GitHub's limit on a commit status description.
+const maxDescription = 140
+
+// sendTimeout bounds one attempt to create a commit status.
+const sendTimeout = 30 * time.Second
+
+// pendingStatus is a commit status on its way to GitHub. It is written with
+// the delivery id of the push that asked for it, before the push is
+// acknowledged, and deleted once GitHub has taken it.
+type pendingStatus struct {
+	Key      uint64    `json:"key"`
+	Delivery string    `json:"delivery"`
+	SHA      string    `json:"sha"`
+	Ref      string    `json:"ref"`
+	Received time.Time `json:"received"`
+	// State and Description are empty until the commit has been linted;
+	// a commit never changes, so neither does its lint.
+	State       string    `json:"state,omitempty"`
+	Description string    `json:"description,omitempty"`
+	Attempts    int       `json:"attempts,omitempty"`
+	NextAttempt time.Time `json:"next_attempt"`
+	LastError   string    `json:"last_error,omitempty"`
+}
+
+func statusKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
+
+func putStatus(b *bolt.Bucket, s pendingStatus) error {
+	data, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	return b.Put(statusKey(s.Key), data)
+}
+
+// Run delivers pending commit statuses until ctx is done, waking when a
+// push is recorded and when a postponed status is due. Run it once, in a
+// goroutine owned by the caller (serve), with the app's context; it returns
+// nil when ctx ends.
+func (w *Webhook) Run(ctx context.Context) error {
+	for {
+		next, err := w.Drain(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			w.log.Error("github statuses", "err", err)
+			next = w.clock.Now().Add(time.Second)
+		}
+		var (
+			timer incidents.Timer
+			c     <-chan time.Time
+		)
+		if !next.IsZero() {
+			timer = w.clock.NewTimer(next.Sub(w.clock.Now()))
+			c = timer.C()
+		}
+		select {
+		case <-ctx.Done():
+		case <-w.wake:
+		case <-c:
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+	}
+}
+
+// Drain attempts every pending status that is due and returns when the
+// earliest postponed one is due again (zero if none is left).
+func (w *Webhook) Drain(ctx context.Context) (time.Time, error) {
+	var all []pendingStatus
+	err := w.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketStatuses).ForEach(func(k, v []byte) error {
+			var s pendingStatus
+			if err := json.Unmarshal(v, &s); err != nil {
+				return fmt.Errorf("decode pending status %x: %w", k, err)
+			}
+			all = append(all, s)
+			return nil
+		})
+	})
+	if err != nil {
+		return time.Time{}, err
+	}
+	var next time.Time
+	for _, s := range all {
+		if ctx.Err() != nil {
+			return time.Time{}, ctx.Err()
+		}
+		if s.NextAttempt.After(w.clock.Now()) {
+			next = earliest(next, s.NextAttempt)
+			continue
+		}
+		at, err := w.attempt(ctx, s)
+		if err != nil {
+			return time.Time{}, err
+		}
+		next = earliest(next, at)
+	}
+	return next, nil
+}
+
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
+}
+
+// attempt lints the status's commit if that is still to do and sends the
+// status. It returns when to try again (zero when done); errors are the
+// database's only.
+func (w *Webhook) attempt(ctx context.Context, s pendingStatus) (time.Time, error) {
+	spec := w.p.spec
+	if s.State == "" {
+		if err := w.p.Refresh(ctx); err != nil && ctx.Err() == nil {
+			w.log.Warn("github statuses: refresh the playbooks", "err", err) // serving continues from the last snapshot
+		}
+		snap, err := w.p.snapshotAt(ctx, s.SHA)
+		var perm *permanentError
+		switch {
+		case ctx.Err() != nil:
+			return time.Time{}, ctx.Err()
+		case errors.As(err, &perm):
+			s.State, s.Description = "failure", perm.msg
+		case err != nil:
+			return w.postpone(s, err)
+		default:
+			s.State, s.Description = summarize(spec, playbooks.Lint(snap.fs), snap.playbookFiles())
+		}
+		s.Description = truncate(s.Description, maxDescription)
+		if err := w.save(s); err != nil {
+			return time.Time{}, err
+		}
+	}
+	// A request under way is finished even if ctx ends (shutdown), so that
+	// a status GitHub took is marked sent and not sent again at restart.
+	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
+	defer cancel()
+	_, _, err := w.client.Repositories.CreateStatus(sendCtx, spec.Owner, spec.Repo, s.SHA, &gh.RepoStatus{
+		State: gh.String(s.State), Description: gh.String(s.Description), Context: gh.String(StatusContext),
+	})
+	if err != nil {
+		return w.postpone(s, err)
+	}
+	w.log.Info("github statuses: reported", "commit", s.SHA, "state", s.State, "attempts", s.Attempts+1)
+	return time.Time{}, w.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketStatuses).Delete(statusKey(s.Key)) })
+}
+
+// postpone records a failed attempt and when to try again: exponential
+// backoff up to MaxBackoff, or as long as GitHub's rate limit asks. A status
+// older than Expire is dropped.
+func (w *Webhook) postpone(s pendingStatus, cause error) (time.Time, error) {
+	now := w.clock.Now()
+	if now.Sub(s.Received) > w.expire {
+		w.log.Error("github statuses: giving up on a commit status", "commit", s.SHA, "attempts", s.Attempts,
+			"since", s.Received, "err", cause)
+		return time.Time{}, w.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketStatuses).Delete(statusKey(s.Key)) })
+	}
+	s.Attempts++
+	delay := min(time.Second<<min(s.Attempts-1, 20), w.maxBackoff)
+	if at := retryAt(cause, now); !at.IsZero() {
+		delay = max(at.Sub(now), time.Second)
+		delay = min(delay, 2*time.Hour) // a skewed clock must not park it for days
+	}
+	s.NextAttempt, s.LastError = now.Add(delay), cause.Error()
+	w.log.Warn("github statuses: will retry", "commit", s.SHA, "attempt", s.Attempts, "in", delay.String(), "err", cause)
+	return s.NextAttempt, w.save(s)
+}
+
+func (w *Webhook) save(s pendingStatus) error {
+	return w.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketStatuses)
+		if b.Get(statusKey(s.Key)) == nil {
+			return nil // delivered or dropped meanwhile
+		}
+		return putStatus(b, s)
+	})
+}
+
+// summarize turns lint problems into a status state and description:
+// success, or failure with "N problems, first: file:line:col: message",
+// files named by their path in the repository.
+func summarize(spec RepoSpec, probs playbooks.Problems, files int) (string, string) {
+	if len(probs) == 0 {
+		noun := "files"
+		if files == 1 {
+			noun = "file"
+		}
+		return "success", fmt.Sprintf("%d playbook %s, no problems", files, noun)
+	}
+	first := probs[0]
+	first.File = spec.filePath(first.File)
+	noun := "problems"
+	if len(probs) == 1 {
+		noun = "problem"
+	}
+	return "failure", fmt.Sprintf("%d %s, first: %s", len(probs), noun, first)
+}
+
+// truncate shortens s to at most n characters, ending in "…" if cut.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}

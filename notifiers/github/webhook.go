@@ -1,0 +1,294 @@
+package github
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	gh "github.com/google/go-github/v60/github"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/breachbot/breachbot/incidents"
+)
+
+// StatusContext is the context of the commit status breachbot reports on
+// pushed playbook commits; branch protection can require it.
+const StatusContext = "breachbot/playbooks"
+
+// Bucket names, in the database file of the incidents store.
+var (
+	bucketDeliveries = []byte("github_deliveries") // delivery id -> time received (RFC 3339)
+	bucketStatuses   = []byte("github_statuses")   // sequence -> pendingStatus (JSON)
+)
+
+// Defaults of WebhookConfig.
+const (
+	DefaultMaxBody        = 2 << 20
+	DefaultMaxBackoff     = 5 * time.Minute
+	DefaultKeepDeliveries = 7 * 24 * time.Hour
+	DefaultExpire         = 7 * 24 * time.Hour
+)
+
+// WebhookConfig configures a Webhook.
+type WebhookConfig struct {
+	// DB is the incidents database (boltstore.Store.DB()); the webhook keeps
+	// its own buckets in it.
+	DB *bolt.DB
+	// Playbooks is the source the pushes refresh; its client and
+	// repository are the ones statuses are reported through and on.
+	Playbooks *Playbooks
+	// Secret is GITHUB_WEBHOOK_SECRET, as entered in the webhook's settings.
+	Secret []byte
+	// Clock is the time source (default the system clock).
+	Clock incidents.Clock
+	// Logger receives what the webhook does (default slog.Default()).
+	Logger *slog.Logger
+	// MaxBody caps a request body (default 2 MiB; GitHub's push payloads
+	// for a playbooks repository are a few kilobytes).
+	MaxBody int64
+	// MaxBackoff caps the wait between attempts to report a status, except
+	// where GitHub's rate limit asks for longer (default 5 min).
+	MaxBackoff time.Duration
+	// KeepDeliveries is how long delivery ids are remembered to refuse a
+	// replay (default 7 days; GitHub redelivers only up to 3 days back).
+	KeepDeliveries time.Duration
+	// Expire is how long a status is retried before it is dropped with an
+	// error in the log (default 7 days).
+	Expire time.Duration
+}
+
+// Webhook receives GitHub's webhook at POST /github/webhook and reports on
+// pushed playbooks. It is an http.Handler; its worker, Run, delivers the
+// commit statuses. A push to the configured ref is acknowledged once it is
+// recorded: its delivery id and a pending status for the pushed commit, in
+// one transaction of the database. The playbook snapshot is refreshed at
+// once; the worker then lints the pushed commit's folder with
+// playbooks.Lint and reports success or failure on the commit as the status
+// breachbot/playbooks, retrying with backoff (honouring GitHub's rate
+// limits) until GitHub takes it, also across restarts.
+type Webhook struct {
+	db         *bolt.DB
+	p          *Playbooks
+	client     *gh.Client
+	secret     []byte
+	clock      incidents.Clock
+	log        *slog.Logger
+	maxBody    int64
+	maxBackoff time.Duration
+	keep       time.Duration
+	expire     time.Duration
+	wake       chan struct{}
+}
+
+var _ http.Handler = (*Webhook)(nil)
+
+// NewWebhook returns a webhook for c.Playbooks' repository and creates its
+// buckets. It refuses an empty secret: GitHub's requests could not be
+// verified.
+func NewWebhook(c WebhookConfig) (*Webhook, error) {
+	switch {
+	case len(c.Secret) == 0:
+		return nil, incidents.Errorf(incidents.EINVALID, "GITHUB_WEBHOOK_SECRET is not set, so GitHub's webhook requests could not be verified").
+			WithHint("set it to the secret entered in the repository's webhook settings")
+	case c.DB == nil || c.Playbooks == nil:
+		return nil, errors.New("github webhook: DB and Playbooks are required")
+	}
+	w := &Webhook{db: c.DB, p: c.Playbooks, client: c.Playbooks.client, secret: c.Secret, clock: c.Clock, log: c.Logger,
+		maxBody: c.MaxBody, maxBackoff: c.MaxBackoff, keep: c.KeepDeliveries, expire: c.Expire, wake: make(chan struct{}, 1)}
+	if w.clock == nil {
+		w.clock = incidents.SystemClock{}
+	}
+	if w.log == nil {
+		w.log = slog.Default()
+	}
+	if w.maxBody <= 0 {
+		w.maxBody = DefaultMaxBody
+	}
+	if w.maxBackoff <= 0 {
+		w.maxBackoff = DefaultMaxBackoff
+	}
+	if w.keep <= 0 {
+		w.keep = DefaultKeepDeliveries
+	}
+	if w.expire <= 0 {
+		w.expire = DefaultExpire
+	}
+	err := w.db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketDeliveries, bucketStatuses} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("github webhook: create buckets: %w", err)
+	}
+	return w, nil
+}
+
+// Handler returns the handler to mount at POST /github/webhook.
+func (w *Webhook) Handler() http.Handler { return w }
+
+// ServeHTTP handles one webhook delivery. Requests without a valid
+// X-Hub-Signature-256 for the secret get 401 and change nothing; a body
+// over MaxBody gets 413. ping is answered; push to the configured ref is
+// recorded (202) once per delivery id, a replayed id gets 200 and changes
+// nothing; other events and refs get 200 and are ignored.
+func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		rw.Header().Set("Allow", http.MethodPost)
+		http.Error(rw, "use POST", http.StatusMethodNotAllowed)
+		return
+	}
+	sig := r.Header.Get(gh.SHA256SignatureHeader)
+	if !strings.HasPrefix(sig, "sha256=") {
+		w.log.Warn("github webhook refused: no X-Hub-Signature-256", "delivery", clip(gh.DeliveryID(r)), "remote", r.RemoteAddr)
+		http.Error(rw, "missing X-Hub-Signature-256", http.StatusUnauthorized)
+		return
+	}
+	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || (ct != "application/json" && ct != "application/x-www-form-urlencoded") {
+		http.Error(rw, "Content-Type must be application/json", http.StatusUnsupportedMediaType)
+		return
+	}
+	r.Body = http.MaxBytesReader(rw, r.Body, w.maxBody)
+	// ValidatePayload checks X-Hub-Signature-256 (present, as checked above)
+	// over the raw body in constant time, as GitHub signs it.
+	payload, err := gh.ValidatePayload(r, w.secret)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			http.Error(rw, fmt.Sprintf("body over %d bytes", w.maxBody), http.StatusRequestEntityTooLarge)
+			return
+		}
+		w.log.Warn("github webhook refused: bad signature", "delivery", clip(gh.DeliveryID(r)), "remote", r.RemoteAddr)
+		http.Error(rw, "bad signature", http.StatusUnauthorized)
+		return
+	}
+	event, delivery := gh.WebHookType(r), gh.DeliveryID(r)
+	switch event {
+	case "ping":
+		w.log.Info("github webhook: ping", "delivery", clip(delivery))
+		fmt.Fprintln(rw, "pong")
+		return
+	case "push":
+	default:
+		fmt.Fprintf(rw, "ignored: breachbot acts on push events only, not %q\n", clip(event))
+		return
+	}
+	if delivery == "" || len(delivery) > 100 {
+		http.Error(rw, "missing or malformed X-GitHub-Delivery", http.StatusBadRequest)
+		return
+	}
+	var ev gh.PushEvent
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		http.Error(rw, "malformed push payload", http.StatusBadRequest)
+		return
+	}
+	status, msg := w.push(delivery, &ev)
+	rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	rw.WriteHeader(status)
+	fmt.Fprintln(rw, msg)
+}
+
+// push records a push event; it returns the HTTP status and a short text.
+func (w *Webhook) push(delivery string, ev *gh.PushEvent) (int, string) {
+	spec := w.p.spec
+	if !strings.EqualFold(ev.GetRepo().GetFullName(), spec.FullName()) {
+		return http.StatusOK, "ignored: not the playbooks repository " + spec.FullName()
+	}
+	if !refMatches(ev.GetRef(), spec.Ref) {
+		return http.StatusOK, "ignored: not a push to " + spec.Ref
+	}
+	after := strings.ToLower(ev.GetAfter())
+	if ev.GetDeleted() || !isSHA(after) || strings.Trim(after, "0") == "" {
+		w.p.Invalidate()
+		w.log.Warn("github webhook: the playbooks ref was deleted", "spec", spec.String(), "delivery", delivery)
+		return http.StatusOK, "ref deleted; nothing to check"
+	}
+	now := w.clock.Now()
+	dup := false
+	err := w.db.Update(func(tx *bolt.Tx) error {
+		d := tx.Bucket(bucketDeliveries)
+		if d.Get([]byte(delivery)) != nil {
+			dup = true
+			return nil
+		}
+		if err := w.forget(d, now); err != nil {
+			return err
+		}
+		if err := d.Put([]byte(delivery), []byte(now.UTC().Format(time.RFC3339Nano))); err != nil {
+			return err
+		}
+		b := tx.Bucket(bucketStatuses)
+		pending := false
+		if err := b.ForEach(func(_, v []byte) error {
+			var s pendingStatus
+			if json.Unmarshal(v, &s) == nil && s.SHA == after {
+				pending = true
+			}
+			return nil
+		}); err != nil || pending {
+			return err // a status for that commit is already on its way
+		}
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		s := pendingStatus{Key: seq, Delivery: delivery, SHA: after, Ref: ev.GetRef(), Received: now, NextAttempt: now}
+		return putStatus(b, s)
+	})
+	if err != nil {
+		w.log.Error("github webhook: record push", "delivery", delivery, "err", err)
+		return http.StatusInternalServerError, "could not record the push; redeliver it from the webhook's settings"
+	}
+	if dup {
+		w.log.Info("github webhook: replayed delivery ignored", "delivery", delivery)
+		return http.StatusOK, "duplicate delivery; already handled"
+	}
+	w.log.Info("github webhook: push recorded", "delivery", delivery, "ref", ev.GetRef(), "commit", after)
+	w.p.Invalidate()
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+	return http.StatusAccepted, "accepted: checking " + after
+}
+
+// forget removes delivery ids older than the retention from d.
+func (w *Webhook) forget(d *bolt.Bucket, now time.Time) error {
+	var old [][]byte
+	err := d.ForEach(func(k, v []byte) error {
+		t, err := time.Parse(time.RFC3339Nano, string(v))
+		if err != nil || now.Sub(t) > w.keep {
+			old = append(old, k)
+		}
+		return nil
+	})
+	for _, k := range old {
+		if err := d.Delete(k); err != nil {
+			return err
+		}
+	}
+	return err
+}
+
+// refMatches reports whether a push's full ref (refs/heads/main) is the
+// configured ref (main, refs/heads/main, or a tag name).
+func refMatches(pushed, ref string) bool {
+	if pushed == ref {
+		return true
+	}
+	for _, prefix := range []string{"refs/heads/", "refs/tags/"} {
+		if strings.TrimPrefix(pushed, prefix) == ref && strings.HasPrefix(pushed, prefix) {
+			return true
+		}
+	}
+	return false
+}
