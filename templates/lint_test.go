@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -163,5 +164,75 @@ func TestNewRefusesBrokenOverride(t *testing.T) {
 		if !strings.Contains(filepath.ToSlash(msg), s) {
 			t.Errorf("error message lacks %q:\n%s", s, msg)
 		}
+	}
+}
+
+// TestEveryRuleFires builds, for each regime of the table, a template that
+// meets it, checks that it lints clean, and then that leaving out any one
+// heading, marker or field is reported in both bodies.
+func TestEveryRuleFires(t *testing.T) {
+	t.Parallel()
+	for _, r := range Regimes() {
+		t.Run(r.Name, func(t *testing.T) {
+			t.Parallel()
+			type part struct{ what, text, html string }
+			var parts []part
+			for _, h := range r.Headings {
+				parts = append(parts, part{"heading " + h, h + "\n=====\n", "<h2>" + h + "</h2>\n"})
+			}
+			for _, m := range r.Markers {
+				parts = append(parts, part{"marker " + m.Text, m.Text + "\n", "<p>" + m.Text + "</p>\n"})
+			}
+			for _, need := range r.Uses {
+				f := need.Fields[0]
+				var action string
+				switch typ := fieldType(f); {
+				case typ == timeType:
+					action = "{{with date ." + f + "}}{{.}}{{end}}"
+				case typ.Kind() == reflect.Slice:
+					action = "{{range ." + f + "}}{{label .}} {{else}}-{{end}}"
+				case typ.Kind() == reflect.Bool:
+					action = "{{if ." + f + "}}yes{{end}}"
+				default:
+					action = "{{with ." + f + "}}{{.}}{{end}}"
+				}
+				parts = append(parts, part{"field " + f, action + "\n", "<p>" + action + "</p>\n"})
+			}
+			lint := func(skip int) []string {
+				var text, html strings.Builder
+				for i, p := range parts {
+					if i != skip {
+						text.WriteString(p.text)
+						html.WriteString(p.html)
+					}
+				}
+				var got []string
+				for _, p := range Lint(fstest.MapFS{
+					"x/meta.yaml":      {Data: []byte("description: One regime.\nregimes: [" + r.Name + "]\n")},
+					"x/en/subject.txt": {Data: []byte("Notice\n")},
+					"x/en/body.txt":    {Data: []byte(text.String())},
+					"x/en/body.html":   {Data: []byte(html.String())},
+				}) {
+					got = append(got, p.String())
+				}
+				return got
+			}
+			if got := lint(-1); len(got) != 0 {
+				t.Fatalf("a template with every part of %s has problems:\n%s", r.Name, strings.Join(got, "\n"))
+			}
+			for i, p := range parts {
+				got := lint(i)
+				if len(got) != 2 || !strings.HasPrefix(got[0], "x/en/body.html:1:1: ") || !strings.HasPrefix(got[1], "x/en/body.txt:1:1: ") {
+					t.Errorf("without %s: problems\n%s\nwant one in body.html and one in body.txt at 1:1", p.what, strings.Join(got, "\n"))
+					continue
+				}
+				name := strings.SplitN(p.what, " ", 2)[1]
+				for _, g := range got {
+					if !strings.Contains(g, name) || !strings.Contains(g, r.Citation) {
+						t.Errorf("without %s: problem %q does not name it and %s", p.what, g, r.Citation)
+					}
+				}
+			}
+		})
 	}
 }

@@ -182,6 +182,11 @@ const maxOutput = 1 << 20
 // of everything the template would print empty, every field a regime of
 // d.Notice.Regimes needs that is empty, and a regime the template does not
 // claim to meet; ENOTFOUND for an unknown template.
+//
+// Render is safe for concurrent use. Recipients of one notice are rendered
+// from a cache (see fast.go): the templates run once per shape of recipient
+// (the data categories, country, ... the template uses) and the name and
+// address are put in place, with the same result as running them in full.
 func (s *Set) Render(name, locale string, d Data) (*Message, error) {
 	v, err := s.variant(name, locale)
 	if err != nil {
@@ -443,12 +448,19 @@ func tidyText(s string) string {
 func insertBanner(h string, b banner) string {
 	div := `<div role="alert" style="border:3px solid #b00020;background:#fff0f0;color:#b00020;padding:12px 16px;margin:0 0 24px 0;font-family:Arial,sans-serif;font-size:16px;">` +
 		`<strong style="font-size:20px;">` + html.EscapeString(b.Title) + `</strong><br>` + html.EscapeString(b.Text) + `</div>`
-	lower := strings.ToLower(h)
 	at := 0
-	if i := strings.Index(lower, "<body"); i >= 0 {
-		if j := strings.IndexByte(lower[i:], '>'); j >= 0 {
-			at = i + j + 1
+	for i := strings.IndexByte(h, '<'); i >= 0 && i+5 <= len(h); {
+		if strings.EqualFold(h[i:i+5], "<body") {
+			if j := strings.IndexByte(h[i:], '>'); j >= 0 {
+				at = i + j + 1
+			}
+			break
 		}
+		next := strings.IndexByte(h[i+1:], '<')
+		if next < 0 {
+			break
+		}
+		i += 1 + next
 	}
 	return h[:at] + "\n" + div + "\n" + h[at:]
 }
