@@ -7,6 +7,7 @@
 //	breachbot console [--user ID] [--db PATH] [--config FILE]
 //	breachbot serve [--config FILE]
 //	breachbot playbooks lint [PATH...]
+//	breachbot templates lint [PATH...]
 //	breachbot export INCIDENT [--format md|json]
 //	breachbot audit verify
 package main
@@ -66,6 +67,7 @@ Usage:
   breachbot console [--user ID] [--db PATH] [--config FILE]   the /breach commands on a local console
   breachbot serve [--config FILE]                             Slack (Socket Mode or HTTP)
   breachbot playbooks lint [PATH...]                          check playbook and catalog files
+  breachbot templates lint [PATH...]                          check notice templates (sections each regime needs, fields)
   breachbot export INCIDENT [--format md|json]                the incident record for regulators
   breachbot audit verify                                      check the audit log's hash chain
 
@@ -87,6 +89,8 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		err = m.runServe(ctx, args[1:])
 	case "playbooks":
 		return m.runPlaybooks(args[1:])
+	case "templates":
+		return m.runTemplates(args[1:])
 	case "export", "audit":
 		return m.runData(ctx, args)
 	case "help", "-h", "--help":
