@@ -768,6 +768,7 @@ type LookupNotice struct {
 	Pending   bool
 	At        time.Time
 	MessageID string
+	Code      int
 	Reply     string
 }
 
@@ -810,7 +811,7 @@ func (s *Service) LookupRecipient(ctx context.Context, actor, id, address string
 			}
 			ln := LookupNotice{Notice: n.ID, Pending: !ok}
 			if ok {
-				ln.State, ln.At, ln.MessageID, ln.Reply = d.State, d.At, d.MessageID, d.Reply
+				ln.State, ln.At, ln.MessageID, ln.Code, ln.Reply = d.State, d.At, d.MessageID, d.Code, d.Reply
 			}
 			res.Notices = append(res.Notices, ln)
 			return nil

@@ -31,6 +31,11 @@ type Router struct {
 	// Zone reads times typed without a zone; nil refuses them.
 	Zone *time.Location
 	Log  *slog.Logger
+	// OpenFile opens files that commands name (notice import FILE, notice
+	// draft --file); nil outside the console, where files are uploads.
+	OpenFile FileOpener
+	// UserEmail returns a user's own address (for test messages), if known.
+	UserEmail func(ctx context.Context, user string) (string, bool)
 }
 
 // NewRouter returns a Router for svc.
@@ -154,6 +159,9 @@ func (r *Router) run(ctx context.Context, req Request, cmd Command) (*Reply, err
 	id, err := r.incident(ctx, req, cmd)
 	if err != nil {
 		return nil, err
+	}
+	if strings.HasPrefix(cmd.Name, "notice ") {
+		return r.notice(ctx, req, cmd, id)
 	}
 	switch cmd.Name {
 	case "status":
