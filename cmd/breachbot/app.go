@@ -23,6 +23,9 @@ type App struct {
 	Service  *incidents.Service
 	Router   *commands.Router
 	Library  *playbooks.Library
+	// Notices sends notices in the background (see runBackground).
+	Notices  *incidents.NoticeSender
+	Mailer   incidents.Mailer
 	Log      *slog.Logger
 	Clock    incidents.Clock
 	Stdout   io.Writer
@@ -51,14 +54,37 @@ func OpenApp(cfg Config, clock incidents.Clock, log *slog.Logger) (*App, error) 
 	for action, roles := range cfg.Permissions {
 		perms[action] = roles // validated by Config.Validate
 	}
+	if _, err := loadKey(cfg, store, false); err != nil {
+		store.Close()
+		return nil, err
+	}
+	set, err := openTemplates(cfg)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	mailer, sandbox, closers, err := mailers(cfg)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	c := cfg.Company
 	svc := incidents.NewService(incidents.Config{
 		Store: store, Playbooks: lib, Clock: clock, Roles: cfg.roleResolver(), Permissions: perms, Logger: log,
+		Notices: noticeRenderer{set}, Mailer: mailer, Sandbox: sandbox, MaxImportBytes: cfg.ImportMaxBytes,
+		Company: incidents.Company{Name: c.Name, ContactEmail: c.ContactEmail, ContactPhone: c.ContactPhone, Website: c.Website, PostalAddress: c.PostalAddress, DPO: c.DPO},
 	})
 	router := commands.NewRouter(svc)
 	router.Log = log
 	router.Zone = cfg.zone
-	a := &App{Config: cfg, Store: store, Service: svc, Router: router, Library: lib, Log: log, Clock: clock}
+	router.UserEmail = func(_ context.Context, user string) (string, bool) {
+		addr, ok := cfg.Users[user]
+		return addr, ok
+	}
+	a := &App{Config: cfg, Store: store, Service: svc, Router: router, Library: lib, Log: log, Clock: clock,
+		Notices: incidents.NewNoticeSender(svc), Mailer: mailer}
 	a.closeFns = append(a.closeFns, store.Close)
+	a.closeFns = append(a.closeFns, closers...)
 	return a, nil
 }
 
@@ -78,7 +104,7 @@ func (a *App) Close() error {
 // stops them and waits for them to return.
 func (a *App) runBackground(ctx context.Context, notifier incidents.Notifier) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{}, 2)
+	done := make(chan struct{}, 3)
 	go func() {
 		defer func() { done <- struct{}{} }()
 		if err := incidents.NewScheduler(a.Service).Run(ctx); err != nil {
@@ -91,8 +117,15 @@ func (a *App) runBackground(ctx context.Context, notifier incidents.Notifier) (s
 			a.Log.Error("dispatcher stopped", "err", err)
 		}
 	}()
+	go func() {
+		defer func() { done <- struct{}{} }()
+		if err := a.Notices.Run(ctx); err != nil {
+			a.Log.Error("notice sender stopped", "err", err)
+		}
+	}()
 	return func() {
 		cancel()
+		<-done
 		<-done
 		<-done
 	}

@@ -9,6 +9,8 @@
 //	breachbot playbooks lint [PATH...]
 //	breachbot export INCIDENT [--format md|json]
 //	breachbot audit verify
+//	breachbot notice import INCIDENT FILE.csv
+//	breachbot notice lookup INCIDENT ADDRESS
 package main
 
 import (
@@ -68,8 +70,10 @@ Usage:
   breachbot playbooks lint [PATH...]                          check playbook and catalog files
   breachbot export INCIDENT [--format md|json]                the incident record for regulators
   breachbot audit verify                                      check the audit log's hash chain
+  breachbot notice import INCIDENT FILE.csv                   import the affected people of an incident
+  breachbot notice lookup INCIDENT ADDRESS                    was this address notified, and when (exit 3: not notified)
 
-Data commands (export, audit verify) work whether or not a console or server runs on the same database.
+Data commands (export, audit verify, notice) work whether or not a console or server runs on the same database.
 Configuration: breachbot.yaml (or --config) and environment variables; see README.md.
 `
 
@@ -87,7 +91,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		err = m.runServe(ctx, args[1:])
 	case "playbooks":
 		return m.runPlaybooks(args[1:])
-	case "export", "audit":
+	case "export", "audit", "notice":
 		return m.runData(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)
