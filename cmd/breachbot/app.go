@@ -18,11 +18,11 @@ import (
 // App, either opened by itself or inside the running process (through the
 // admin endpoint).
 type App struct {
-	Config   Config
-	Store    *boltstore.Store
-	Service  *incidents.Service
-	Router   *commands.Router
-	Library  *playbooks.Library
+	Config  Config
+	Store   *boltstore.Store
+	Service *incidents.Service
+	Router  *commands.Router
+	Library *playbooks.Library
 	// Notices sends notices in the background (see runBackground).
 	Notices  *incidents.NoticeSender
 	Mailer   incidents.Mailer
