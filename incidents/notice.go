@@ -202,7 +202,7 @@ func (e *SendError) Error() string {
 	return kind + " failure: " + e.Reply
 }
 
-var addrInText = regexp.MustCompile(`[^\s<>"'(),;:]+@[^\s<>"'(),;:]+`)
+var addrInText = regexp.MustCompile(`<?[^\s<>"'(),;:]+@[^\s<>"'(),;:]+>?`)
 
 // RedactAddresses replaces anything that looks like an e-mail address in s.
 func RedactAddresses(s string) string { return addrInText.ReplaceAllString(s, "<address>") }
