@@ -62,7 +62,7 @@ func TestCSVReader(t *testing.T) {
 				Dropped: []string{"SSN", "Notes"},
 			}},
 		{name: "region with the country prefix; quotes with doubled quotes and newlines",
-			src: "email,name,region\nc@example.com,\"Carol \"\"CJ\"\"\nSmith\",US-NY\n",
+			src:  "email,name,region\nc@example.com,\"Carol \"\"CJ\"\"\nSmith\",US-NY\n",
 			want: readResult{People: []incidents.Recipient{{Email: "c@example.com", Name: "Carol \"CJ\"Smith", Country: "US", Region: "NY"}}}},
 		{name: "internationalised domain becomes punycode",
 			src:  "email\nmax@bücher.example\n",

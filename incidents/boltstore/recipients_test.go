@@ -45,7 +45,10 @@ func TestRecipientsAreEncryptedAtRestAndBoundToTheirPlace(t *testing.T) {
 	}
 	ctx := context.Background()
 	// Without a key nothing personal is stored.
-	err = s.Update(ctx, func(tx incidents.Tx) error { _, err := tx.NewRecipientSet("INC-2026-0001", time.Now(), "u"); return err })
+	err = s.Update(ctx, func(tx incidents.Tx) error {
+		_, err := tx.NewRecipientSet("INC-2026-0001", time.Now(), "u")
+		return err
+	})
 	if incidents.ErrorCode(err) != incidents.EINVALID || !strings.Contains(incidents.ErrorHint(err), "BREACHBOT_ENCRYPTION_KEY") {
 		t.Fatalf("import without a key: %v", err)
 	}

@@ -44,7 +44,7 @@ func newSender(t *testing.T, srv *smtptest.Server, mod func(*email.Config)) *ema
 
 func mail(to string, i int) *incidents.Mail {
 	return &incidents.Mail{To: to, Incident: "INC-2026-0001", MessageID: fmt.Sprintf("inc-2026-0001.n1.%d@acme.example", i),
-		Date: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC),
+		Date:    time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC),
 		Content: &incidents.MailContent{Subject: "Notice of Data Breach", Text: "What Happened\nSomething.", HTML: "<h2>What Happened</h2>"}}
 }
 
