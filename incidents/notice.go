@@ -48,7 +48,8 @@ type Notice struct {
 	Rejection *Rejection `json:"rejection,omitempty"`
 	Void      *Voiding   `json:"void,omitempty"`
 	Test      *TestSend  `json:"test,omitempty"`
-	Send      *SendState `json:"send,omitempty"`
+	// Send is stored apart from the rest (see Tx.NoticeSend).
+	Send *SendState `json:"send,omitempty"`
 }
 
 // NoticeState is where a notice is in its life.

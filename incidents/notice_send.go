@@ -25,8 +25,11 @@ var ErrStop = errors.New("stop iteration")
 // someone asks (RetryNotice); everything else resumes.
 type NoticeSender struct {
 	svc *Service
-	// Window is how many recipients are claimed ahead of the workers
-	// (0: twice the connections).
+	// Window is how many recipients are claimed ahead of the workers (0:
+	// eight per connection). It bounds how many recipients can be in
+	// flight, and so possibly duplicated after a crash (Window plus the
+	// connections), and how many are marked per transaction: too small and
+	// the commits, not the mail server, set the pace.
 	Window int
 	// ProgressEvery throttles progress notifications.
 	ProgressEvery time.Duration
@@ -217,7 +220,7 @@ func (ns *NoticeSender) send(ctx context.Context, incidentID, noticeID string) e
 	workers := max(mailer.Connections(), 1)
 	window := ns.Window
 	if window <= 0 {
-		window = 2 * workers
+		window = 8 * workers
 	}
 	domain := mailDomain(n.Data.Company)
 
@@ -301,34 +304,43 @@ func (ns *NoticeSender) send(ctx context.Context, incidentID, noticeID string) e
 		if len(pending) > 0 || first || (room > 0 && !exhausted && !stopping) || (exhausted && outstanding == 0) {
 			var done bool
 			err := svc.update(bg, func(t *txn) error {
-				cur, err := t.Notice(incidentID, noticeID)
+				// Only the send state is read and written here; the notice
+				// itself is rewritten when the send finishes or pauses.
+				send, err := t.NoticeSend(incidentID, noticeID)
 				if err != nil {
 					return err
 				}
+				if send == nil {
+					return fmt.Errorf("notice %s of %s has no send state", noticeID, incidentID)
+				}
+				cur := *n
+				cur.Send = send
 				if first {
 					cur.Send.Runs++
 					cur.Send.StartedAt, cur.Send.StartedSent = t.now, cur.Send.Sent
 				}
-				if err := ns.record(t, cur, pending); err != nil {
+				if err := ns.record(t, &cur, pending); err != nil {
 					return err
 				}
-				if room > 0 && !exhausted && !stopping && cur.State == NoticeSending {
-					claimed, exhausted, err = ns.claim(t, inc, cur, room)
+				if room > 0 && !exhausted && !stopping {
+					claimed, exhausted, err = ns.claim(t, inc, &cur, room)
 					if err != nil {
 						return err
 					}
 				}
-				if cur.State != NoticeSending {
-					stopping = true // paused or finished elsewhere
-				}
 				done = exhausted && outstanding == 0 && len(claimed) == 0
 				if done {
-					return ns.finish(t, inc, cur, "")
+					full, err := t.Notice(incidentID, noticeID)
+					if err != nil {
+						return err
+					}
+					full.Send = cur.Send
+					return ns.finish(t, inc, full, "")
 				}
-				if err := ns.progress(t, inc, cur, false); err != nil {
+				if err := ns.progress(t, inc, &cur, false); err != nil {
 					return err
 				}
-				return t.PutNotice(cur)
+				return t.PutNoticeSend(incidentID, noticeID, cur.Send)
 			})
 			if err != nil {
 				return err
@@ -459,12 +471,13 @@ func (ns *NoticeSender) claim(t *txn, inc *Incident, n *Notice, k int) ([]sendJo
 	if err != nil && !errors.Is(err, ErrStop) {
 		return nil, false, err
 	}
+	requeued := len(seqs)
 	for len(seqs) < k && n.Send.Cursor <= n.Send.Total {
 		seqs = append(seqs, n.Send.Cursor)
 		n.Send.Cursor++
 	}
 	jobs := make([]sendJob, 0, len(seqs))
-	for _, seq := range seqs {
+	for i, seq := range seqs {
 		r, err := t.Recipient(n.Recipients.ID, seq)
 		if err != nil {
 			return nil, false, err
@@ -473,9 +486,11 @@ func (ns *NoticeSender) claim(t *txn, inc *Incident, n *Notice, k int) ([]sendJo
 		if err != nil {
 			return nil, false, err
 		}
-		d, _, err := t.Delivery(n.Incident, n.ID, seq)
-		if err != nil {
-			return nil, false, err
+		var d Delivery
+		if i < requeued { // tried before: keep its attempts
+			if d, _, err = t.Delivery(n.Incident, n.ID, seq); err != nil {
+				return nil, false, err
+			}
 		}
 		d.State, d.At, d.Attempts = DeliveryInFlight, t.now, d.Attempts+1
 		if err := t.PutDelivery(n.Incident, n.ID, seq, d); err != nil {

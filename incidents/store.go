@@ -100,6 +100,11 @@ type Tx interface {
 	PutNotice(n *Notice) error
 	// Notices calls fn for the notices of an incident ("" for all) in order.
 	Notices(incident string, fn func(*Notice) error) error
+	// NoticeSend returns the send state of a notice (nil if never sent);
+	// PutNoticeSend stores it. They are the cheap path of the sender's
+	// frequent transactions; Notice and PutNotice include the send state.
+	NoticeSend(incident, id string) (*SendState, error)
+	PutNoticeSend(incident, id string, s *SendState) error
 	// NextNoticeNumber returns the next notice number of an incident.
 	NextNoticeNumber(incident string) (int, error)
 	// Delivery returns a recipient's state in a notice's outbox (ok false:

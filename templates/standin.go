@@ -13,10 +13,12 @@ import (
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
+	"io"
 	"io/fs"
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"testing/fstest"
 	texttemplate "text/template"
 	"time"
@@ -70,6 +72,12 @@ type Info struct {
 type Set struct {
 	fsys   fs.FS
 	source string
+	mu     sync.Mutex
+	parsed map[string]executor // file path and content -> parsed template
+}
+
+type executor interface {
+	Execute(w io.Writer, data any) error
 }
 
 // Files: NAME/LOCALE/subject.txt, NAME/LOCALE/body.txt, NAME/LOCALE/body.html.
@@ -142,9 +150,9 @@ func Embedded() fs.FS { return embedded }
 // New returns a Set reading override (may be nil) before the embedded files.
 func New(override fs.FS, source string) (*Set, error) {
 	if override == nil {
-		return &Set{fsys: embedded, source: "embedded"}, nil
+		return &Set{fsys: embedded, source: "embedded", parsed: map[string]executor{}}, nil
 	}
-	return &Set{fsys: layered{override, embedded}, source: source}, nil
+	return &Set{fsys: layered{override, embedded}, source: source, parsed: map[string]executor{}}, nil
 }
 
 type layered struct{ top, bottom fs.FS }
@@ -168,38 +176,50 @@ func (s *Set) read(name, locale, file string) ([]byte, error) {
 func (s *Set) Render(name, locale string, d Data) (*Message, error) {
 	var m Message
 	for _, f := range []string{"subject.txt", "body.txt", "body.html"} {
-		src, err := s.read(name, locale, f)
+		t, err := s.template(name, locale, f)
 		if err != nil {
 			return nil, err
 		}
 		var buf bytes.Buffer
-		file := path.Join(name, locale, f)
-		if strings.HasSuffix(f, ".html") {
-			t, err := htmltemplate.New(file).Option("missingkey=error").Parse(string(src))
-			if err != nil {
-				return nil, err
-			}
-			err = t.Execute(&buf, d)
-			if err != nil {
-				return nil, err
-			}
-			m.HTML = buf.String()
-			continue
-		}
-		t, err := texttemplate.New(file).Option("missingkey=error").Parse(string(src))
-		if err != nil {
-			return nil, err
-		}
 		if err := t.Execute(&buf, d); err != nil {
 			return nil, err
 		}
-		if f == "subject.txt" {
+		switch f {
+		case "subject.txt":
 			m.Subject = strings.TrimSpace(buf.String())
-		} else {
+		case "body.txt":
 			m.Text = buf.String()
+		default:
+			m.HTML = buf.String()
 		}
 	}
 	return &m, nil
+}
+
+func (s *Set) template(name, locale, f string) (executor, error) {
+	file := path.Join(name, locale, f)
+	src, err := s.read(name, locale, f)
+	if err != nil {
+		return nil, err
+	}
+	// Parsed once per content: an edited file is parsed again.
+	key := file + "\x00" + string(src)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t, ok := s.parsed[key]; ok {
+		return t, nil
+	}
+	var t executor
+	if strings.HasSuffix(f, ".html") {
+		t, err = htmltemplate.New(file).Option("missingkey=error").Parse(string(src))
+	} else {
+		t, err = texttemplate.New(file).Option("missingkey=error").Parse(string(src))
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.parsed[key] = t
+	return t, nil
 }
 
 // Templates lists the templates.

@@ -83,6 +83,7 @@ func OpenApp(cfg Config, clock incidents.Clock, log *slog.Logger) (*App, error) 
 	}
 	a := &App{Config: cfg, Store: store, Service: svc, Router: router, Library: lib, Log: log, Clock: clock,
 		Notices: incidents.NewNoticeSender(svc), Mailer: mailer}
+	a.Notices.Window = cfg.NoticeWindow
 	a.closeFns = append(a.closeFns, store.Close)
 	a.closeFns = append(a.closeFns, closers...)
 	return a, nil

@@ -50,6 +50,11 @@ type Config struct {
 	SMTPConnections int     `yaml:"smtp_connections"`
 	SMTPRate        float64 `yaml:"smtp_rate"`
 	SMTPTimeout     string  `yaml:"smtp_timeout"`
+	// NoticeWindow is how many recipients the sender claims ahead of the
+	// connections (0: eight per connection). After a crash at most
+	// NoticeWindow + SMTPConnections recipients are "possibly duplicated";
+	// a smaller window means fewer of them and slower sending.
+	NoticeWindow int `yaml:"notice_window"`
 	// SandboxAddress receives every message of a drill's notices; without
 	// it they are written as .eml files under the outbox folder.
 	SandboxAddress string `yaml:"sandbox_address"`
@@ -201,6 +206,9 @@ func (c *Config) Validate() error {
 	}
 	if c.SMTPConnections < 0 || c.SMTPConnections > 64 {
 		problems = append(problems, fmt.Sprintf("smtp_connections: %d is not between 1 and 64", c.SMTPConnections))
+	}
+	if c.NoticeWindow < 0 || c.NoticeWindow > 10000 {
+		problems = append(problems, fmt.Sprintf("notice_window: %d is not between 1 and 10000", c.NoticeWindow))
 	}
 	if c.SMTPRate < 0 {
 		problems = append(problems, fmt.Sprintf("smtp_rate: %v is negative", c.SMTPRate))

@@ -39,10 +39,11 @@ var (
 	bucketRecipients      = []byte("recipients")
 	bucketNotices         = []byte("notices")
 	bucketDeliveries      = []byte("deliveries")
+	bucketNoticeSends     = []byte("notice_sends")
 
 	allBuckets = [][]byte{bucketIncidents, bucketCounters, bucketPins, bucketCurrent, bucketSchedule,
 		bucketOutbox, bucketOutboxIDs, bucketDelivered, bucketAudit, bucketAuditByIncident, bucketMeta, bucketChannels,
-		bucketRecipientSets, bucketRecipients, bucketNotices, bucketDeliveries}
+		bucketRecipientSets, bucketRecipients, bucketNotices, bucketDeliveries, bucketNoticeSends}
 
 	keyAuditHead = []byte("audit_head")
 )

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"log"
 	"net"
 	"net/mail"
 	"strings"
@@ -97,6 +98,7 @@ func Listen(addr string) (*Server, error) {
 	s.srv.ReadTimeout = 30 * time.Second
 	s.srv.WriteTimeout = 30 * time.Second
 	s.srv.MaxMessageBytes = 10 << 20
+	s.srv.ErrorLog = log.New(io.Discard, "", 0)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
