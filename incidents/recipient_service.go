@@ -49,8 +49,10 @@ type ImportReport struct {
 // maxReportedRowErrors bounds the per-row report.
 const maxReportedRowErrors = 100
 
-// importBatch is how many recipients go into one transaction.
-const importBatch = 20000
+// importBatch is how many recipients go into one transaction. The address
+// index has random keys, so a transaction rewrites about one index page
+// per recipient: bigger batches mean fewer commits but more memory.
+const importBatch = 4000
 
 // ImportRecipients reads affected people from a CSV file and makes them the
 // incident's recipient list. It reads in constant memory and writes in

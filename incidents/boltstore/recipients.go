@@ -75,7 +75,7 @@ func (t *Tx) AddRecipients(set string, rs []incidents.Recipient) ([]bool, error)
 	rec.FillPercent = 1
 	added := make([]bool, len(rs))
 	for i, r := range rs {
-		tag := keys.tag(r.Email)
+		tag := keys.indexTag(r.Email)
 		if idx.Get(tag) != nil {
 			continue
 		}
@@ -173,7 +173,7 @@ func (t *Tx) RecipientByAddress(set, address string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	v := idx.Get(keys.tag(address))
+	v := idx.Get(keys.indexTag(address))
 	if len(v) != 8 {
 		return 0, nil
 	}

@@ -61,6 +61,25 @@ func peakRSSMiB() float64 {
 	return float64(ru.Maxrss) / 1024 // Linux: KiB
 }
 
+// rssNow reads the resident anonymous and file-backed (the bbolt mmap)
+// memory from /proc/self/status.
+func rssNow() (anon, file float64) {
+	data, _ := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 {
+			v, _ := strconv.ParseFloat(f[1], 64)
+			switch f[0] {
+			case "RssAnon:":
+				anon = v / 1024
+			case "RssFile:":
+				file = v / 1024
+			}
+		}
+	}
+	return anon, file
+}
+
 func benchRows() int {
 	if n, err := strconv.Atoi(os.Getenv("BENCH_ROWS")); err == nil && n > 0 {
 		return n
@@ -127,6 +146,9 @@ func BenchmarkImport(b *testing.B) {
 		b.ReportMetric(took.Seconds(), "import-s")
 		b.ReportMetric(float64(rep.Imported), "people")
 		b.ReportMetric(peakRSSMiB(), "peak-RSS-MiB")
+		anon, file := rssNow()
+		b.ReportMetric(anon, "end-RssAnon-MiB")
+		b.ReportMetric(file, "end-RssFile-MiB")
 		b.ReportMetric(float64(st.Size())/(1<<20), "file-MiB")
 		store.Close()
 	}
