@@ -15,7 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-smtp"
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/breachbot/breachbot/incidents/clocktest"
+	"github.com/breachbot/breachbot/notifiers/email/smtptest"
 	"github.com/breachbot/breachbot/templates"
 )
 
@@ -370,3 +374,41 @@ func copyFS(t *testing.T, src fs.FS, dst string) {
 
 var _ = fmt.Sprint
 var _ = time.Second
+
+func TestNoticeSendingOverSMTPWithRefusalsAndRetry(t *testing.T) {
+	srv := smtptest.Start(t)
+	e := newNoticeEnv(t, "smtp_timeout: 2s\n")
+	e.env["SMTP_ADDR"], e.env["SMTP_TLS"], e.env["SMTP_FROM"] = srv.Addr, "none", "privacy@acme.example"
+	csv := e.file("customers.csv", customers)
+	e.console("U_RESP", "/breach declare Customer DB exposed --aware 2026-11-27T09:00:00Z", "/breach notice import "+csv, draftLine, "/breach notice submit")
+	e.console("U_LEGAL1", "/breach notice approve --incident INC-2026-0001")
+	// Bob's server refuses for good; Carol's says try later.
+	refuse := smtptest.Behaviour{RcptErrors: map[string]*smtp.SMTPError{
+		"bob@":   {Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "<bob@example.de>: unknown user"},
+		"carol@": {Code: 451, EnhancedCode: smtp.EnhancedCode{4, 7, 1}, Message: "greylisted, try later"},
+	}}
+	out := e.console("U_LEAD", "/breach notice test --incident INC-2026-0001 --to lead@acme.example", "/breach notice test --confirm")
+	mustContain(t, out, "Sent through SMTP "+srv.Addr)
+	srv.Set(refuse)
+	out = e.console("U_LEAD", "/breach notice send", "/breach notice status")
+	mustContain(t, out, ">>> Notice N1 of INC-2026-0001 is sent: 1 of 3 sent, 2 failed")
+	out = e.console("U_LEGAL1", "/breach notice lookup bob@example.de", "/breach notice status")
+	mustContain(t, out,
+		"bob@example.de is among the people of INC-2026-0001 but was not notified yet\n  notice N1: NOT delivered (failed permanently at 2026-11-28 12:00 UTC: 550 <address>: unknown user)",
+		"sent 1 · failed permanently 1 · failed temporarily 1",
+		"/breach notice retry N1 sends again to the temporary failures")
+	// Carol's server takes mail again: a retry sends to her only.
+	srv.Set(smtptest.Behaviour{})
+	out = e.console("U_LEAD", "/breach notice retry")
+	mustContain(t, out, "Notice N1 of INC-2026-0001: sending again to the recipients queued for a retry",
+		">>> Notice N1 of INC-2026-0001 is sent: 2 of 3 sent, 1 failed")
+	out = e.console("U_LEAD", "/breach notice status", "/breach notice retry")
+	mustContain(t, out, "sent 2 · failed permanently 1 · failed temporarily 0", "Error: notice N1 has no temporary failures to retry")
+	got := map[string]int{}
+	for _, m := range srv.Messages() {
+		got[m.To[0]]++
+	}
+	if diff := cmp.Diff(map[string]int{"lead@acme.example": 1, "alice@example.com": 1, "carol@example.com": 1}, got); diff != "" {
+		t.Errorf("messages per recipient (-want +got):\n%s", diff)
+	}
+}

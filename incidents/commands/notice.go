@@ -516,7 +516,8 @@ func LookupReply(res *incidents.LookupResult) *Reply {
 			notified = true
 			lines = append(lines, fmt.Sprintf("notice %s: handed to the mail server at %s, possibly twice (breachbot stopped while sending)", n.Notice, FormatTime(n.At)))
 		case n.State == incidents.DeliveryPermanent || n.State == incidents.DeliveryTemporary:
-			lines = append(lines, fmt.Sprintf("notice %s: NOT delivered (%s at %s: %d %s)", n.Notice, strings.ReplaceAll(string(n.State), "_", " "), FormatTime(n.At), n.Code, n.Reply))
+			how := map[incidents.DeliveryState]string{incidents.DeliveryPermanent: "failed permanently", incidents.DeliveryTemporary: "failed temporarily"}[n.State]
+			lines = append(lines, fmt.Sprintf("notice %s: NOT delivered (%s at %s: %d %s)", n.Notice, how, FormatTime(n.At), n.Code, n.Reply))
 		default:
 			lines = append(lines, fmt.Sprintf("notice %s: %s since %s", n.Notice, strings.ReplaceAll(string(n.State), "_", " "), FormatTime(n.At)))
 		}

@@ -42,6 +42,8 @@ type Behaviour struct {
 	// (all if RcptMatch is empty): e.g. &smtp.SMTPError{Code: 550, ...}.
 	RcptError *smtp.SMTPError
 	RcptMatch string
+	// RcptErrors answers RCPT TO of recipients containing a key with its error.
+	RcptErrors map[string]*smtp.SMTPError
 	// DataError is returned after the message data (e.g. 451).
 	DataError *smtp.SMTPError
 	// StallData stalls after receiving the data, never answering, until
@@ -187,6 +189,11 @@ func (x *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	b := x.behaviour()
 	if b.RcptError != nil && (b.RcptMatch == "" || strings.Contains(to, b.RcptMatch)) {
 		return b.RcptError
+	}
+	for match, err := range b.RcptErrors {
+		if strings.Contains(to, match) {
+			return err
+		}
 	}
 	x.to = append(x.to, to)
 	return nil
