@@ -322,6 +322,9 @@ func (ns *NoticeSender) send(ctx context.Context, incidentID, noticeID string) e
 				if err := ns.record(t, &cur, pending); err != nil {
 					return err
 				}
+				// A retry may have queued recipients meanwhile: what is left
+				// is read from the stored state, not remembered.
+				exhausted = cur.Send.Cursor > cur.Send.Total && cur.Send.Queued == 0
 				if room > 0 && !exhausted && !stopping {
 					claimed, exhausted, err = ns.claim(t, inc, &cur, room)
 					if err != nil {
