@@ -791,6 +791,10 @@ func (s *Service) LookupRecipient(ctx context.Context, actor, id, address string
 			return err
 		}
 		if inc.Recipients != nil {
+			if rs, err := t.RecipientSet(inc.Recipients.ID); err == nil && rs.State == SetPurged {
+				return Errorf(ECONFLICT, "the affected people of %s were purged on %s (retention); whether an address was notified can no longer be answered",
+					inc.ID, rs.PurgedAt.UTC().Format("2006-01-02")).WithHint("the export (/breach export) keeps the counts and outcomes")
+			}
 			seq, err := t.RecipientByAddress(inc.Recipients.ID, addr)
 			if err != nil {
 				return err

@@ -159,6 +159,8 @@ type RecipientSet struct {
 	// Source describes the file (its name and SHA-256, never its content).
 	Source       string `json:"source,omitempty"`
 	SourceSHA256 string `json:"source_sha256,omitempty"`
+	// PurgedAt is when the people were deleted (retention), if they were.
+	PurgedAt time.Time `json:"purged_at,omitzero"`
 }
 
 // Recipient set states.

@@ -39,6 +39,8 @@ const (
 	ActSend = "send"
 	// ActLookup answers whether an address was notified: legal only.
 	ActLookup = "lookup"
+	// ActPurge deletes the affected people of a closed incident.
+	ActPurge = "purge"
 )
 
 // RoleResolver tells which roles a user holds. The Service calls it before
@@ -81,6 +83,7 @@ func DefaultPermissions() Permissions {
 		ActApprove: {RoleLegal},
 		ActSend:    {RoleLeads, RoleLegal},
 		ActLookup:  {RoleLegal},
+		ActPurge:   {RoleLeads, RoleLegal},
 	}
 }
 

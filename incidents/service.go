@@ -231,6 +231,8 @@ func describeAction(a string) string {
 		return "sending a notice"
 	case ActLookup:
 		return "looking up whether an address was notified"
+	case ActPurge:
+		return "purging personal data"
 	}
 	return a
 }

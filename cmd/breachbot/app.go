@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/boltstore"
@@ -105,7 +106,7 @@ func (a *App) Close() error {
 // stops them and waits for them to return.
 func (a *App) runBackground(ctx context.Context, notifier incidents.Notifier) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{}, 3)
+	done := make(chan struct{}, 4)
 	go func() {
 		defer func() { done <- struct{}{} }()
 		if err := incidents.NewScheduler(a.Service).Run(ctx); err != nil {
@@ -124,10 +125,45 @@ func (a *App) runBackground(ctx context.Context, notifier incidents.Notifier) (s
 			a.Log.Error("notice sender stopped", "err", err)
 		}
 	}()
+	go func() {
+		defer func() { done <- struct{}{} }()
+		a.purgeLoop(ctx)
+	}()
 	return func() {
 		cancel()
 		<-done
 		<-done
 		<-done
+		<-done
+	}
+}
+
+// purgeExpired purges the personal data of incidents closed longer ago
+// than the retention period and logs what it did (counts only).
+func (a *App) purgeExpired(ctx context.Context) {
+	done, err := a.Service.PurgeExpired(ctx, a.Config.retention)
+	if err != nil && ctx.Err() == nil {
+		a.Log.Error("retention purge", "err", err)
+	}
+	for _, p := range done {
+		a.Log.Info("purged the affected people's data after the retention period", "incident", p.Incident, "people", p.People)
+	}
+}
+
+// purgeLoop runs purgeExpired hourly until ctx is done (the console and the
+// server also run it once when they start).
+func (a *App) purgeLoop(ctx context.Context) {
+	if a.Config.retention <= 0 {
+		return
+	}
+	for {
+		timer := a.Clock.NewTimer(time.Hour)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return
+		case <-timer.C():
+		}
+		a.purgeExpired(ctx)
 	}
 }

@@ -67,6 +67,10 @@ type Config struct {
 	Users map[string]string `yaml:"users"`
 	// ImportMaxBytes caps an affected-people CSV (default 2 GiB).
 	ImportMaxBytes int64 `yaml:"import_max_bytes"`
+	// Retention is how long after an incident closes its affected people's
+	// data is kept ("90d", "2160h"); empty keeps it until purged by hand
+	// (breachbot notice purge INCIDENT).
+	Retention string `yaml:"retention"`
 
 	// Secrets, from the environment (or the files above) only.
 	EncryptionKey       string `yaml:"-"`
@@ -83,6 +87,7 @@ type Config struct {
 	// encryptionKey is EncryptionKey decoded (nil if none is set).
 	encryptionKey []byte
 	smtpTimeout   time.Duration
+	retention     time.Duration
 }
 
 // CompanyConfig is the notifying organisation.
@@ -151,7 +156,8 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 		}
 		*dst = strings.TrimSpace(string(b))
 	}
-	return cfg, cfg.Validate()
+	err = cfg.Validate() // before cfg is returned: Validate fills in derived fields
+	return cfg, err
 }
 
 // Validate reports every problem of the configuration at once.
@@ -221,6 +227,14 @@ func (c *Config) Validate() error {
 		}
 		c.smtpTimeout = d
 	}
+	c.retention = 0
+	if c.Retention != "" {
+		d, err := parseRetention(c.Retention)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("retention: %q is not a duration like 90d or 2160h", c.Retention))
+		}
+		c.retention = d
+	}
 	if c.SMTPAddr != "" && c.SMTPFrom == "" {
 		problems = append(problems, "SMTP_FROM / smtp_from: notices need a sender address when SMTP_ADDR is set")
 	}
@@ -267,4 +281,19 @@ func (c *Config) roleResolver() incidents.RoleResolver {
 		}
 		return out, nil
 	})
+}
+
+func parseRetention(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		var n int
+		if _, err := fmt.Sscanf(days, "%d", &n); err != nil || n <= 0 || fmt.Sprint(n) != days {
+			return 0, fmt.Errorf("bad days")
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("bad duration")
+	}
+	return d, nil
 }

@@ -132,6 +132,7 @@ func (m *Main) runConsole(ctx context.Context, args []string) error {
 		fmt.Fprintf(m.Stderr, "Warning: %q holds no role in %s; most commands will be refused. Use --user with an id listed under roles:.\n", *userID, cfg.Path)
 	}
 
+	app.purgeExpired(ctx)
 	notifier := &consoleNotifier{out: out, clock: app.Clock}
 	stop := sync.OnceFunc(app.runBackground(ctx, notifier))
 	defer stop()

@@ -147,8 +147,19 @@ func runDataCommand(ctx context.Context, app *App, args []string, stdout, stderr
 		return 2
 	case len(rest) == 4 && rest[0] == "notice" && (rest[1] == "import" || rest[1] == "lookup"):
 		return runNoticeData(ctx, app, actor, rest, stdout, fail)
+	case len(rest) == 3 && rest[0] == "notice" && rest[1] == "purge":
+		id, err := incidents.ParseIncidentID(rest[2])
+		if err != nil {
+			return fail(err)
+		}
+		res, err := app.Service.PurgePersonalData(ctx, actor, id)
+		if err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(stdout, "%s: the data of %d affected people (lists %s) is deleted; counts, hashes and outcomes remain\n", id, res.People, strings.Join(res.Sets, ", "))
+		return 0
 	case len(rest) >= 1 && rest[0] == "notice":
-		fmt.Fprintln(stderr, "usage: breachbot notice import INCIDENT FILE.csv | breachbot notice lookup INCIDENT ADDRESS")
+		fmt.Fprintln(stderr, "usage: breachbot notice import INCIDENT FILE.csv | breachbot notice lookup INCIDENT ADDRESS | breachbot notice purge INCIDENT")
 		return 2
 	}
 	fmt.Fprintf(stderr, "breachbot: unknown data command %q\nusage: breachbot audit verify | breachbot export INCIDENT [--format md|json]\n", strings.Join(rest, " "))

@@ -11,6 +11,7 @@
 //	breachbot audit verify
 //	breachbot notice import INCIDENT FILE.csv
 //	breachbot notice lookup INCIDENT ADDRESS
+//	breachbot notice purge INCIDENT
 package main
 
 import (
@@ -72,6 +73,7 @@ Usage:
   breachbot audit verify                                      check the audit log's hash chain
   breachbot notice import INCIDENT FILE.csv                   import the affected people of an incident
   breachbot notice lookup INCIDENT ADDRESS                    was this address notified, and when (exit 3: not notified)
+  breachbot notice purge INCIDENT                             delete a closed incident's affected people (counts stay)
 
 Data commands (export, audit verify, notice) work whether or not a console or server runs on the same database.
 Configuration: breachbot.yaml (or --config) and environment variables; see README.md.

@@ -412,3 +412,43 @@ func TestNoticeSendingOverSMTPWithRefusalsAndRetry(t *testing.T) {
 		t.Errorf("messages per recipient (-want +got):\n%s", diff)
 	}
 }
+
+func TestPersonalDataIsPurgedAfterRetention(t *testing.T) {
+	e := newNoticeEnv(t, "retention: 30d\n")
+	folder := filepath.Join(e.dir, "playbooks")
+	os.Mkdir(folder, 0o755)
+	os.WriteFile(filepath.Join(folder, "tiny.yaml"), []byte("id: tiny\nversion: \"1\"\ntitle: Tiny\nsteps:\n  - {id: triage, title: Triage, owner: responders}\n"), 0o644)
+	e.env["BREACHBOT_PLAYBOOKS"] = folder
+	csv := e.file("customers.csv", customers)
+	e.console("U_RESP", "/breach declare Lost laptop --playbook tiny --aware 1h ago", "/breach notice import "+csv, draftLine, "/breach notice submit")
+	e.console("U_LEGAL1", "/breach notice approve --incident INC-2026-0001")
+	e.console("U_LEAD", "/breach notice test --incident INC-2026-0001", "/breach notice test --confirm", "/breach notice send")
+	out := e.console("U_LEAD", "/breach step done triage --incident INC-2026-0001", "/breach close")
+	mustContain(t, out, "INC-2026-0001 is now closed")
+	if code, out, _ := e.run("notice", "lookup", "INC-2026-0001", "alice@example.com"); code != 0 || !strings.Contains(out, "was notified") {
+		t.Fatalf("lookup before the purge: %d %s", code, out)
+	}
+	// 29 days later nothing is purged; after 30 days the console purges at start.
+	e.clock.Advance(29 * 24 * time.Hour)
+	e.console("U_LEAD", "/breach status --incident INC-2026-0001")
+	if code, _, _ := e.run("notice", "lookup", "INC-2026-0001", "alice@example.com"); code != 0 {
+		t.Fatalf("purged before the retention period ended")
+	}
+	e.clock.Advance(2 * 24 * time.Hour)
+	e.console("U_LEAD", "/breach status --incident INC-2026-0001")
+	code, _, errOut := e.run("notice", "lookup", "INC-2026-0001", "alice@example.com")
+	if code != 1 || !strings.Contains(errOut, "the affected people of INC-2026-0001 were purged on 2026-12-29 (retention)") {
+		t.Errorf("lookup after the purge: exit %d %s", code, errOut)
+	}
+	code, out, _ = e.run("export", "INC-2026-0001")
+	mustContain(t, out, "Affected people imported: 3 (list R1", "| N1 | sent | 3 (R1) |", "recipients.purged")
+	code, _, errOut = e.run("notice", "purge", "INC-2026-0001")
+	if code != 1 || !strings.Contains(errOut, "holds no personal data of affected people (already purged") {
+		t.Errorf("second purge: %d %s", code, errOut)
+	}
+	// Nothing of the people is left in the file.
+	raw, _ := os.ReadFile(e.db)
+	if strings.Contains(string(raw), "Alice Anders") || strings.Contains(string(raw), "alice@example.com") {
+		t.Error("the database still holds a purged person in clear")
+	}
+}
