@@ -301,7 +301,10 @@ func (ns *NoticeSender) send(ctx context.Context, incidentID, noticeID string) e
 		}
 		room := window - outstanding
 		var claimed []sendJob
-		if len(pending) > 0 || first || (room > 0 && !exhausted && !stopping) || (exhausted && outstanding == 0) {
+		// Group commit: wait until half the window is done (or nothing is
+		// in flight) before the next transaction, so one commit marks many
+		// recipients while the other half keeps the connections busy.
+		if first || stopping || outstanding == 0 || (room >= max(1, window/2) && (len(pending) > 0 || !exhausted)) {
 			var done bool
 			err := svc.update(bg, func(t *txn) error {
 				// Only the send state is read and written here; the notice
