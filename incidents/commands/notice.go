@@ -41,7 +41,7 @@ func init() {
 				"other columns are dropped and named, never stored. Addresses are normalised and de-duplicated; rows with problems are listed by row number. " +
 				"The people are stored encrypted; their counts per jurisdiction become the residents and affected facts, and obligations are recomputed. " +
 				"An import replaces the incident's previous list (and voids unsent drafts bound to it). In Slack this opens a form to upload the file.",
-			flags: []string{incidentFlag}, minArgs: 1, maxArgs: 1, missing: "needs the CSV file"},
+			flags: []string{incidentFlag}, maxArgs: 1},
 		{name: "notice draft", group: "Notices",
 			usage:   "/breach notice draft [--what-happened TEXT] [--what-we-are-doing TEXT] [--what-you-can-do TEXT] [--consequences TEXT] [--breach-start TIME] [--breach-end TIME] [--data a,b] [--law-enforcement-delay] [--file FIELDS.yaml] [--template NAME] [--locale en] [--incident ID]",
 			summary: "render a draft notice from the template for the imported people: a preview and counts; changes start from the latest draft",
@@ -102,6 +102,9 @@ func (r *Router) notice(ctx context.Context, req Request, cmd Command, id string
 	nid, rest := splitNoticeID(cmd.Args)
 	switch cmd.Name {
 	case "notice import":
+		if r.OpenFile != nil && len(cmd.Args) == 0 {
+			return nil, incidents.Errorf(incidents.EINVALID, "notice import needs the CSV file").WithHint("/breach notice import customers.csv")
+		}
 		if r.OpenFile == nil {
 			return nil, incidents.Errorf(incidents.EINVALID, "here the affected people are imported by uploading the CSV file").
 				WithHint("type /breach notice import without a file name to open the upload form, or use: breachbot notice import %s FILE.csv", id)
@@ -556,6 +559,7 @@ func noticeNotificationReply(n incidents.Notification, rep *Reply, drill string)
 		value := n.Incident + " " + info.ID
 		rep.Sections = append(rep.Sections, Section{Heading: "Recipients by jurisdiction", Text: countsText(info.Counts), Note: "content sha256 " + info.ContentHash,
 			Items: []Item{{Mark: MarkWait, Text: "Legal decides (not " + strings.Join(uniq(info.DraftedBy, info.SubmittedBy), " or ") + ")",
+				Detail: fmt.Sprintf("approve: /breach notice approve %s --incident %s\nreject:  /breach notice reject %s REASON --incident %s", info.ID, n.Incident, info.ID, n.Incident),
 				Actions: []Action{
 					{ID: "notice_approve", Label: "Approve", Value: value, Command: fmt.Sprintf("/breach notice approve %s --incident %s", info.ID, n.Incident), Style: "primary"},
 					{ID: "notice_reject", Label: "Reject", Value: value, Command: fmt.Sprintf("/breach notice reject %s REASON --incident %s", info.ID, n.Incident), Style: "danger"},
