@@ -155,15 +155,18 @@ func (s *Sender) Close() error {
 // Send hands m to a worker and waits for the server's answer. It returns
 // nil once the server accepted the message, else a *incidents.SendError.
 func (s *Sender) Send(ctx context.Context, m *incidents.Mail) error {
+	if s.cfg.Redirect != "" {
+		// The sandbox gets the message addressed to itself: no customer's
+		// address travels, not even in a header.
+		c := *m
+		c.To = s.cfg.Redirect
+		m = &c
+	}
 	data, err := Compose(s.cfg.From, m)
 	if err != nil {
 		return &incidents.SendError{Permanent: true, Reply: "compose: " + incidents.RedactAddresses(err.Error())}
 	}
-	to := m.To
-	if s.cfg.Redirect != "" {
-		to = s.cfg.Redirect
-	}
-	return s.SendRaw(ctx, to, data)
+	return s.SendRaw(ctx, m.To, data)
 }
 
 // SendRaw sends an already composed message to one recipient.

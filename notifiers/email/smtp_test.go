@@ -224,3 +224,16 @@ func TestFolderWritesOneFilePerMessageID(t *testing.T) {
 		}
 	}
 }
+
+func TestSandboxRedirectCarriesNoCustomerAddress(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.Start(t)
+	s := newSender(t, srv, func(c *email.Config) { c.Redirect = "sandbox@acme.example" })
+	if err := s.Send(context.Background(), mail("customer@example.com", 1)); err != nil {
+		t.Fatal(err)
+	}
+	m := srv.Messages()[0]
+	if m.To[0] != "sandbox@acme.example" || strings.Contains(string(m.Data), "customer@example.com") {
+		t.Errorf("sandbox message: envelope %v, data:\n%s", m.To, m.Data)
+	}
+}
