@@ -125,8 +125,11 @@ type Record struct {
 	Disclaimer string       `json:"disclaimer,omitempty"`
 	Titles     []RuleTitle  `json:"obligation_titles"`
 	Timeline   []AuditEntry `json:"timeline"`
-	ExportedAt time.Time    `json:"exported_at"`
-	ExportedBy string       `json:"exported_by"`
+	// Notices are the incident's notices: approvals, test and send totals
+	// (no recipient's data; previews left out).
+	Notices    []*Notice `json:"notices,omitempty"`
+	ExportedAt time.Time `json:"exported_at"`
+	ExportedBy string    `json:"exported_by"`
 }
 
 // RuleTitle names an obligation and the law behind it, for the record.
@@ -154,6 +157,14 @@ func (s *Service) Export(ctx context.Context, actor, id string) (*Record, error)
 		for _, r := range pb.Obligations {
 			rec.Titles = append(rec.Titles, RuleTitle{ID: r.ID, Title: r.Regulation.Title, Citation: r.Regulation.Citation,
 				Notify: r.Regulation.Notify, Deadline: r.Regulation.Deadline.String(), Status: r.Regulation.Status})
+		}
+		err = t.Notices(inc.ID, func(n *Notice) error {
+			n.Previews = nil
+			rec.Notices = append(rec.Notices, n)
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 		return t.AuditLog(inc.ID, func(e AuditEntry) error {
 			rec.Timeline = append(rec.Timeline, e)

@@ -39,6 +39,9 @@ type Incident struct {
 	// Channel is the chat channel of the incident (a Slack channel id), if any.
 	Channel  string    `json:"channel,omitempty"`
 	ClosedAt time.Time `json:"closed_at,omitzero"`
+	// Recipients is the current list of affected people for notices, if
+	// one was imported (counts and hash only; the people are in the store).
+	Recipients *RecipientSetRef `json:"recipients,omitempty"`
 	// Rev counts the changes made to the incident.
 	Rev int64 `json:"rev"`
 }

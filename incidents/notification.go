@@ -17,6 +17,17 @@ const (
 	// NotifyDeclared: an incident was declared; chat adapters create its
 	// channel, invite its people and post its checklist and board.
 	NotifyDeclared = "declared"
+	// NotifyNoticeApproval: a notice was submitted; legal is asked to
+	// approve or reject it (Slack: buttons). NoticeInfo has the preview,
+	// counts and content hash.
+	NotifyNoticeApproval = "notice_approval"
+	// NotifyNoticeDecision: legal approved or rejected a notice, or its
+	// approval was voided.
+	NotifyNoticeDecision = "notice_decision"
+	// NotifyNoticeProgress: how sending a notice goes. All progress
+	// notifications of one notice share an UpdateKey: chat adapters update
+	// one message in place.
+	NotifyNoticeProgress = "notice_progress"
 )
 
 // Audiences of a notification.
@@ -25,6 +36,9 @@ const (
 	AudienceIncident = "incident"
 	// AudienceLeads is every lead, by direct message.
 	AudienceLeads = "leads"
+	// AudienceLegal is every member of legal (Slack: by direct message, or
+	// in the incident channel addressed to them).
+	AudienceLegal = "legal"
 )
 
 // Notification is a message that leaves the process (to Slack, the console,
@@ -57,6 +71,12 @@ type Notification struct {
 	// transport that renders nothing richer.
 	Text    string    `json:"text"`
 	Created time.Time `json:"created"`
+	// UpdateKey, when set, names the one chat message this notification
+	// updates in place (every notification still has its own ID, the
+	// outbox's dedupe key).
+	UpdateKey string `json:"update_key,omitempty"`
+	// Notice describes a notice for the notice_* kinds (no personal data).
+	Notice *NoticeInfo `json:"notice,omitempty"`
 
 	// Delivery bookkeeping, maintained by the Dispatcher.
 	Attempts    int       `json:"attempts,omitempty"`
@@ -78,3 +98,30 @@ type NotifierFunc func(ctx context.Context, n Notification) error
 
 // Notify calls f.
 func (f NotifierFunc) Notify(ctx context.Context, n Notification) error { return f(ctx, n) }
+
+// NoticeInfo is what a notice notification shows: never any recipient's
+// personal data (previews are rendered for a placeholder person).
+type NoticeInfo struct {
+	ID          string           `json:"id"`
+	State       NoticeState      `json:"state"`
+	Template    string           `json:"template,omitempty"`
+	ContentHash string           `json:"content_hash,omitempty"`
+	Recipients  int64            `json:"recipients"`
+	Counts      map[string]int64 `json:"counts,omitempty"`
+	Previews    []NoticePreview  `json:"previews,omitempty"`
+	DraftedBy   string           `json:"drafted_by,omitempty"`
+	SubmittedBy string           `json:"submitted_by,omitempty"`
+	// Decision is "approved", "rejected" or "voided", with Reason.
+	Decision string `json:"decision,omitempty"`
+	Reason   string `json:"reason,omitempty"`
+	// Progress of sending.
+	Sent              int64         `json:"sent,omitempty"`
+	Failed            int64         `json:"failed,omitempty"`
+	PossiblyDuplicate int64         `json:"possibly_duplicate,omitempty"`
+	Remaining         int64         `json:"remaining,omitempty"`
+	Rate              float64       `json:"rate,omitempty"`
+	ETA               time.Duration `json:"eta,omitempty"`
+	Done              bool          `json:"done,omitempty"`
+	Paused            string        `json:"paused,omitempty"`
+	Sandbox           string        `json:"sandbox,omitempty"`
+}

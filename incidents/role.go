@@ -29,6 +29,18 @@ const (
 	ActWaive   = "waive"
 	ActClose   = "close"
 	ActExport  = "export"
+	// ActImport imports affected people for notices.
+	ActImport = "import"
+	// ActNotice drafts and submits notices and shows their status.
+	ActNotice = "notice"
+	// ActApprove approves or rejects notices: legal only.
+	ActApprove = "approve"
+	// ActSend test-sends, sends and retries approved notices.
+	ActSend = "send"
+	// ActLookup answers whether an address was notified: legal only.
+	ActLookup = "lookup"
+	// ActPurge deletes the affected people of a closed incident.
+	ActPurge = "purge"
 )
 
 // RoleResolver tells which roles a user holds. The Service calls it before
@@ -66,12 +78,20 @@ func DefaultPermissions() Permissions {
 		ActWaive:   {RoleLeads, RoleLegal},
 		ActClose:   {RoleLeads},
 		ActExport:  {RoleLeads, RoleLegal},
+		ActImport:  {RoleResponders, RoleLeads, RoleLegal},
+		ActNotice:  {RoleResponders, RoleLeads, RoleLegal},
+		ActApprove: {RoleLegal},
+		ActSend:    {RoleLeads, RoleLegal},
+		ActLookup:  {RoleLegal},
+		ActPurge:   {RoleLeads, RoleLegal},
 	}
 }
 
 // restricted lists actions whose roles the config may narrow but not widen.
 var restricted = map[string][]string{
-	ActWaive: {RoleLeads, RoleLegal},
+	ActWaive:   {RoleLeads, RoleLegal},
+	ActApprove: {RoleLegal},
+	ActLookup:  {RoleLegal},
 }
 
 // Validate checks that every action and role is known and that restricted

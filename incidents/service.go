@@ -32,6 +32,16 @@ type Config struct {
 	Roles       RoleResolver
 	Permissions Permissions
 	Logger      *slog.Logger
+
+	// Notices renders customer notices; Mailer sends them; Sandbox receives
+	// a drill's notices instead of customers (an .eml folder or a sandbox
+	// address). Company is the notifying organisation.
+	Notices NoticeRenderer
+	Mailer  Mailer
+	Sandbox Mailer
+	Company Company
+	// MaxImportBytes caps an affected-people import (0: DefaultMaxImportBytes).
+	MaxImportBytes int64
 }
 
 // Service carries out the use cases of breachbot. Every method that changes
@@ -49,6 +59,15 @@ type Service struct {
 
 	schedulerWake  chan struct{}
 	dispatcherWake chan struct{}
+
+	renderer   NoticeRenderer
+	mailer     Mailer
+	sandbox    Mailer
+	company    Company
+	maxImport  int64
+	imports    sync.Map // staging recipient set id -> struct{}: imports running in this process
+	noticeWake chan struct{}
+	testMailMu sync.Mutex
 }
 
 // NewService returns a Service; Clock, Roles, Permissions and Logger default
@@ -57,6 +76,8 @@ func NewService(c Config) *Service {
 	s := &Service{
 		store: c.Store, playbooks: c.Playbooks, clock: c.Clock, roles: c.Roles, perms: c.Permissions, log: c.Logger,
 		schedulerWake: make(chan struct{}, 1), dispatcherWake: make(chan struct{}, 1),
+		renderer: c.Notices, mailer: c.Mailer, sandbox: c.Sandbox, company: c.Company, maxImport: c.MaxImportBytes,
+		noticeWake: make(chan struct{}, 1),
 	}
 	if s.clock == nil {
 		s.clock = SystemClock{}
@@ -220,6 +241,18 @@ func describeAction(a string) string {
 		return "closing an incident"
 	case ActExport:
 		return "exporting an incident"
+	case ActImport:
+		return "importing affected people"
+	case ActNotice:
+		return "drafting a notice"
+	case ActApprove:
+		return "approving or rejecting a notice"
+	case ActSend:
+		return "sending a notice"
+	case ActLookup:
+		return "looking up whether an address was notified"
+	case ActPurge:
+		return "purging personal data"
 	}
 	return a
 }

@@ -67,4 +67,52 @@ type Tx interface {
 	AuditLog(incident string, fn func(AuditEntry) error) error
 	// AuditHead returns the hash of the last entry, as recorded.
 	AuditHead() string
+
+	// Recipient sets hold personal data: the store encrypts each recipient
+	// at rest and indexes addresses by a keyed hash only. Without an
+	// encryption key these methods return EINVALID saying how to set one.
+
+	// NewRecipientSet creates an empty set in state staging and returns it.
+	NewRecipientSet(incident string, at time.Time, by string) (*RecipientSet, error)
+	// AddRecipients appends recipients to a staging set, skipping any whose
+	// address (by DedupeKey) the set already holds; it returns which were
+	// added. Recipients are numbered 1, 2, ... in the order added.
+	AddRecipients(set string, rs []Recipient) ([]bool, error)
+	// RecipientSet returns a set's description.
+	RecipientSet(id string) (*RecipientSet, error)
+	// PutRecipientSet stores a set's description.
+	PutRecipientSet(s *RecipientSet) error
+	// RecipientSets calls fn for every set's description.
+	RecipientSets(fn func(*RecipientSet) error) error
+	// DeleteRecipientSet removes a set and its recipients.
+	DeleteRecipientSet(id string) error
+	// Recipient returns recipient number seq of a set.
+	Recipient(set string, seq int64) (Recipient, error)
+	// RecipientByAddress finds a normalised address in a set (0 if absent).
+	RecipientByAddress(set, address string) (int64, error)
+	// AddressTag is a keyed hash (HMAC-SHA256) of an address's DedupeKey:
+	// it identifies an address in audit entries without revealing it.
+	AddressTag(address string) (string, error)
+
+	// Notice returns a notice of an incident.
+	Notice(incident, id string) (*Notice, error)
+	// PutNotice stores a notice.
+	PutNotice(n *Notice) error
+	// Notices calls fn for the notices of an incident ("" for all) in order.
+	Notices(incident string, fn func(*Notice) error) error
+	// NoticeSend returns the send state of a notice (nil if never sent);
+	// PutNoticeSend stores it. They are the cheap path of the sender's
+	// frequent transactions; Notice and PutNotice include the send state.
+	NoticeSend(incident, id string) (*SendState, error)
+	PutNoticeSend(incident, id string, s *SendState) error
+	// NextNoticeNumber returns the next notice number of an incident.
+	NextNoticeNumber(incident string) (int, error)
+	// Delivery returns a recipient's state in a notice's outbox (ok false:
+	// pending, never claimed).
+	Delivery(incident, notice string, seq int64) (Delivery, bool, error)
+	// PutDelivery stores a recipient's state in a notice's outbox.
+	PutDelivery(incident, notice string, seq int64, d Delivery) error
+	// Deliveries calls fn for the recipients of a notice's outbox in a
+	// state ("" for every state), by recipient number.
+	Deliveries(incident, notice string, state DeliveryState, fn func(seq int64, d Delivery) error) error
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/boltstore"
@@ -25,6 +26,9 @@ type App struct {
 	Service *incidents.Service
 	Router  *commands.Router
 	Library *playbooks.Library
+	// Notices sends notices in the background (see runBackground).
+	Notices *incidents.NoticeSender
+	Mailer  incidents.Mailer
 	Log     *slog.Logger
 	Clock   incidents.Clock
 	Stdout  io.Writer
@@ -80,15 +84,39 @@ func openApp(cfg Config, clock incidents.Clock, log *slog.Logger, roles incident
 	for action, roles := range cfg.Permissions {
 		perms[action] = roles // validated by Config.Validate
 	}
+	if _, err := loadKey(cfg, store, false); err != nil {
+		store.Close()
+		return nil, err
+	}
+	set, err := openTemplates(cfg)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	mailer, sandbox, closers, err := mailers(cfg)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	c := cfg.Company
 	svc := incidents.NewService(incidents.Config{
 		Store: store, Playbooks: source, Clock: clock, Roles: roles, Permissions: perms, Logger: log,
+		Notices: noticeRenderer{set}, Mailer: mailer, Sandbox: sandbox, MaxImportBytes: cfg.ImportMaxBytes,
+		Company: incidents.Company{Name: c.Name, ContactEmail: c.ContactEmail, ContactPhone: c.ContactPhone, Website: c.Website, PostalAddress: c.PostalAddress, DPO: c.DPO},
 	})
 	router := commands.NewRouter(svc)
 	router.Log = log
 	router.Zone = cfg.zone
+	router.UserEmail = func(_ context.Context, user string) (string, bool) {
+		addr, ok := cfg.Users[user]
+		return addr, ok
+	}
 	a := &App{Config: cfg, Store: store, Service: svc, Router: router, Library: lib, Log: log, Clock: clock,
-		GitHub: ghPlaybooks, GitHubWebhook: ghWebhook}
+		GitHub: ghPlaybooks, GitHubWebhook: ghWebhook,
+		Notices: incidents.NewNoticeSender(svc), Mailer: mailer}
+	a.Notices.Window = cfg.NoticeWindow
 	a.closeFns = append(a.closeFns, store.Close)
+	a.closeFns = append(a.closeFns, closers...)
 	return a, nil
 }
 
@@ -135,7 +163,7 @@ func (a *App) Close() error {
 // stops them and waits for them to return.
 func (a *App) runBackground(ctx context.Context, notifier incidents.Notifier) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{}, 2)
+	done := make(chan struct{}, 4)
 	go func() {
 		defer func() { done <- struct{}{} }()
 		if err := incidents.NewScheduler(a.Service).Run(ctx); err != nil {
@@ -148,9 +176,51 @@ func (a *App) runBackground(ctx context.Context, notifier incidents.Notifier) (s
 			a.Log.Error("dispatcher stopped", "err", err)
 		}
 	}()
+	go func() {
+		defer func() { done <- struct{}{} }()
+		if err := a.Notices.Run(ctx); err != nil {
+			a.Log.Error("notice sender stopped", "err", err)
+		}
+	}()
+	go func() {
+		defer func() { done <- struct{}{} }()
+		a.purgeLoop(ctx)
+	}()
 	return func() {
 		cancel()
 		<-done
 		<-done
+		<-done
+		<-done
+	}
+}
+
+// purgeExpired purges the personal data of incidents closed longer ago
+// than the retention period and logs what it did (counts only).
+func (a *App) purgeExpired(ctx context.Context) {
+	done, err := a.Service.PurgeExpired(ctx, a.Config.retention)
+	if err != nil && ctx.Err() == nil {
+		a.Log.Error("retention purge", "err", err)
+	}
+	for _, p := range done {
+		a.Log.Info("purged the affected people's data after the retention period", "incident", p.Incident, "people", p.People)
+	}
+}
+
+// purgeLoop runs purgeExpired hourly until ctx is done (the console and the
+// server also run it once when they start).
+func (a *App) purgeLoop(ctx context.Context) {
+	if a.Config.retention <= 0 {
+		return
+	}
+	for {
+		timer := a.Clock.NewTimer(time.Hour)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return
+		case <-timer.C():
+		}
+		a.purgeExpired(ctx)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/breachbot/breachbot/incidents"
+	"github.com/breachbot/breachbot/incidents/boltstore"
 	"github.com/breachbot/breachbot/notifiers/github"
 )
 
@@ -44,6 +45,33 @@ type Config struct {
 	SMTPUsername string `yaml:"smtp_username"`
 	SMTPFrom     string `yaml:"smtp_from"`
 	SMTPTLS      string `yaml:"smtp_tls"`
+	// SMTPConnections is how many connections send notices at once;
+	// SMTPRate the most messages per second (0: no limit); SMTPTimeout
+	// bounds every read and write ("60s").
+	SMTPConnections int     `yaml:"smtp_connections"`
+	SMTPRate        float64 `yaml:"smtp_rate"`
+	SMTPTimeout     string  `yaml:"smtp_timeout"`
+	// NoticeWindow is how many recipients the sender claims ahead of the
+	// connections (0: eight per connection). After a crash at most
+	// NoticeWindow + SMTPConnections recipients are "possibly duplicated";
+	// a smaller window means fewer of them and slower sending.
+	NoticeWindow int `yaml:"notice_window"`
+	// SandboxAddress receives every message of a drill's notices; without
+	// it they are written as .eml files under the outbox folder.
+	SandboxAddress string `yaml:"sandbox_address"`
+
+	// Templates is a folder of notice templates overriding the shipped ones.
+	Templates string `yaml:"templates"`
+	// Company is the notifying organisation, as notices name it.
+	Company CompanyConfig `yaml:"company"`
+	// Users maps a user id to their own e-mail address (for test messages).
+	Users map[string]string `yaml:"users"`
+	// ImportMaxBytes caps an affected-people CSV (default 2 GiB).
+	ImportMaxBytes int64 `yaml:"import_max_bytes"`
+	// Retention is how long after an incident closes its affected people's
+	// data is kept ("90d", "2160h"); empty keeps it until purged by hand
+	// (breachbot notice purge INCIDENT).
+	Retention string `yaml:"retention"`
 
 	// Secrets, from the environment (or the files above) only.
 	EncryptionKey       string `yaml:"-"`
@@ -57,6 +85,20 @@ type Config struct {
 	GitHubWebhookSecret string `yaml:"-"`
 
 	zone *time.Location
+	// encryptionKey is EncryptionKey decoded (nil if none is set).
+	encryptionKey []byte
+	smtpTimeout   time.Duration
+	retention     time.Duration
+}
+
+// CompanyConfig is the notifying organisation.
+type CompanyConfig struct {
+	Name          string `yaml:"name"`
+	ContactEmail  string `yaml:"contact_email"`
+	ContactPhone  string `yaml:"contact_phone"`
+	Website       string `yaml:"website"`
+	PostalAddress string `yaml:"postal_address"`
+	DPO           string `yaml:"dpo"`
 }
 
 // DefaultConfig returns the configuration used when nothing is set.
@@ -98,7 +140,7 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 		"SLACK_BOT_TOKEN": &cfg.SlackBotToken, "SLACK_SIGNING_SECRET": &cfg.SlackSigningSecret,
 		"SLACK_APP_TOKEN": &cfg.SlackAppToken, "SLACK_API_URL": &cfg.SlackAPIURL,
 		"SMTP_ADDR": &cfg.SMTPAddr, "SMTP_USERNAME": &cfg.SMTPUsername, "SMTP_PASSWORD": &cfg.SMTPPassword,
-		"SMTP_FROM": &cfg.SMTPFrom, "SMTP_TLS": &cfg.SMTPTLS,
+		"SMTP_FROM": &cfg.SMTPFrom, "SMTP_TLS": &cfg.SMTPTLS, "BREACHBOT_TEMPLATES": &cfg.Templates,
 		"GITHUB_TOKEN": &cfg.GitHubToken, "GITHUB_API_URL": &cfg.GitHubAPIURL, "GITHUB_WEBHOOK_SECRET": &cfg.GitHubWebhookSecret,
 	} {
 		if v := getenv(env); v != "" {
@@ -115,7 +157,8 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 		}
 		*dst = strings.TrimSpace(string(b))
 	}
-	return cfg, cfg.Validate()
+	err = cfg.Validate() // before cfg is returned: Validate fills in derived fields
+	return cfg, err
 }
 
 // Validate reports every problem of the configuration at once.
@@ -165,6 +208,52 @@ func (c *Config) Validate() error {
 	if c.DB == "" {
 		problems = append(problems, "db: empty (set BREACHBOT_DB or db: in the config file)")
 	}
+	c.encryptionKey = nil
+	if c.EncryptionKey != "" {
+		key, err := boltstore.ParseKey(c.EncryptionKey)
+		if err != nil {
+			problems = append(problems, "BREACHBOT_ENCRYPTION_KEY / encryption_key_file: "+err.Error())
+		}
+		c.encryptionKey = key
+	}
+	if c.SMTPConnections < 0 || c.SMTPConnections > 64 {
+		problems = append(problems, fmt.Sprintf("smtp_connections: %d is not between 1 and 64", c.SMTPConnections))
+	}
+	if c.NoticeWindow < 0 || c.NoticeWindow > 10000 {
+		problems = append(problems, fmt.Sprintf("notice_window: %d is not between 1 and 10000", c.NoticeWindow))
+	}
+	if c.SMTPRate < 0 {
+		problems = append(problems, fmt.Sprintf("smtp_rate: %v is negative", c.SMTPRate))
+	}
+	c.smtpTimeout = 0
+	if c.SMTPTimeout != "" {
+		d, err := time.ParseDuration(c.SMTPTimeout)
+		if err != nil || d <= 0 {
+			problems = append(problems, fmt.Sprintf("smtp_timeout: %q is not a duration like 60s", c.SMTPTimeout))
+		}
+		c.smtpTimeout = d
+	}
+	c.retention = 0
+	if c.Retention != "" {
+		d, err := parseRetention(c.Retention)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("retention: %q is not a duration like 90d or 2160h", c.Retention))
+		}
+		c.retention = d
+	}
+	if c.SMTPAddr != "" && c.SMTPFrom == "" {
+		problems = append(problems, "SMTP_FROM / smtp_from: notices need a sender address when SMTP_ADDR is set")
+	}
+	if c.SandboxAddress != "" {
+		if _, err := incidents.NormalizeAddress(c.SandboxAddress); err != nil {
+			problems = append(problems, "sandbox_address: "+incidents.ErrorMessage(err))
+		}
+	}
+	for user, addr := range c.Users {
+		if _, err := incidents.NormalizeAddress(addr); err != nil {
+			problems = append(problems, fmt.Sprintf("users.%s: %s", user, incidents.ErrorMessage(err)))
+		}
+	}
 	if len(problems) > 0 {
 		where := "configuration"
 		if c.Path != "" {
@@ -182,6 +271,11 @@ func (c *Config) roleResolver() incidents.RoleResolver {
 		return incidents.EveryRole
 	}
 	return incidents.RoleResolverFunc(func(_ context.Context, user string) ([]string, error) {
+		if strings.HasPrefix(user, "cli:") || user == "cli" {
+			// Data commands run by the database's owner on this machine
+			// (see cliActor): they act with every role, and are audited as such.
+			return incidents.AllRoles, nil
+		}
 		var out []string
 		for _, role := range incidents.AllRoles {
 			for _, id := range c.Roles[role] {
@@ -193,4 +287,19 @@ func (c *Config) roleResolver() incidents.RoleResolver {
 		}
 		return out, nil
 	})
+}
+
+func parseRetention(s string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		var n int
+		if _, err := fmt.Sscanf(days, "%d", &n); err != nil || n <= 0 || fmt.Sprint(n) != days {
+			return 0, fmt.Errorf("bad days")
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("bad duration")
+	}
+	return d, nil
 }

@@ -3,14 +3,18 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"os"
 	"os/user"
+	"path/filepath"
 	"strings"
 	"sync"
 
 	"github.com/breachbot/breachbot/incidents"
+	"github.com/breachbot/breachbot/incidents/boltstore"
 	"github.com/breachbot/breachbot/incidents/commands"
 )
 
@@ -36,6 +40,14 @@ type consoleNotifier struct {
 func (c *consoleNotifier) Notify(_ context.Context, n incidents.Notification) error {
 	switch n.Kind {
 	case incidents.NotifyReminder, incidents.NotifyEscalation:
+	case incidents.NotifyNoticeApproval:
+		rep := commands.NotificationReply(n, c.clock.Now())
+		c.out.print("\n>>> [to legal] " + rep.Text())
+		return nil
+	case incidents.NotifyNoticeDecision, incidents.NotifyNoticeProgress:
+		// Slack updates one progress message in place; the console prints each.
+		c.out.print("\n>>> " + commands.NotificationReply(n, c.clock.Now()).Title + "\n")
+		return nil
 	default:
 		return nil // board refreshes are for Slack messages updated in place
 	}
@@ -86,11 +98,25 @@ func (m *Main) runConsole(ctx context.Context, args []string) error {
 		*userID = defaultConsoleUser()
 	}
 	log := m.logger(cfg)
+	if cfg.encryptionKey == nil {
+		// The console works without setup: personal data is encrypted
+		// under a key kept beside the database, created on first use.
+		if _, err := os.Stat(keyFile(cfg.DB)); errors.Is(err, iofs.ErrNotExist) {
+			if _, err := os.Stat(filepath.Dir(keyFile(cfg.DB))); err == nil {
+				k := boltstore.GenerateKey()
+				if err := writeFile0600(keyFile(cfg.DB), []byte(k+"\n")); err != nil {
+					return fmt.Errorf("create the local encryption key: %w", err)
+				}
+				fmt.Fprintf(m.Stderr, "Created an encryption key for affected people's data at %s (readable by you only). Keep it with the database: without it the imported people cannot be read. Production: set BREACHBOT_ENCRYPTION_KEY.\n", keyFile(cfg.DB))
+			}
+		}
+	}
 	app, err := OpenApp(cfg, m.Clock, log)
 	if err != nil {
 		return err
 	}
 	defer app.Close()
+	app.Router.OpenFile = consoleFiles
 
 	out := &lockedWriter{w: m.Stdout}
 	admin, err := startAdmin(ctx, app)
@@ -106,6 +132,7 @@ func (m *Main) runConsole(ctx context.Context, args []string) error {
 		fmt.Fprintf(m.Stderr, "Warning: %q holds no role in %s; most commands will be refused. Use --user with an id listed under roles:.\n", *userID, cfg.Path)
 	}
 
+	app.purgeExpired(ctx)
 	notifier := &consoleNotifier{out: out, clock: app.Clock}
 	stop := sync.OnceFunc(app.runBackground(ctx, notifier))
 	defer stop()
@@ -162,8 +189,12 @@ func (m *Main) runConsole(ctx context.Context, args []string) error {
 		}
 	default:
 	}
-	// Stop the background loops, then fire and deliver what is already due,
-	// so a piped session shows the reminders its commands caused.
+	// Finish the notice sends in progress (progress is printed as it goes),
+	// then stop the background loops, then fire and deliver what is already
+	// due, so a piped session shows the reminders its commands caused.
+	if err := app.Notices.Idle(ctx); err != nil && ctx.Err() == nil {
+		return err
+	}
 	stop()
 	if _, _, err := app.Service.FireDue(ctx); err != nil {
 		return err

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/user"
+	"path/filepath"
 	"strings"
 
 	"github.com/breachbot/breachbot/incidents"
@@ -27,6 +29,28 @@ func (m *Main) runData(ctx context.Context, args []string) int {
 	cmdArgs := positional
 	if args[0] == "export" {
 		cmdArgs = append(cmdArgs, "--format", *format)
+	}
+	if len(cmdArgs) == 4 && cmdArgs[0] == "notice" && cmdArgs[1] == "import" {
+		// The process that holds the database reads the file itself (same
+		// user, same machine): give it an absolute path, and refuse a file
+		// too big to import before anything is sent or read.
+		abs, err := filepath.Abs(cmdArgs[3])
+		if err == nil {
+			cmdArgs[3] = abs
+		}
+		st, err := os.Stat(cmdArgs[3])
+		if err != nil {
+			fmt.Fprintf(m.Stderr, "breachbot: cannot read %s: %v\n", cmdArgs[3], errors.Unwrap(err))
+			return 1
+		}
+		cfgMax := int64(0)
+		if c, err := m.loadConfig(c); err == nil {
+			cfgMax = c.ImportMaxBytes
+		}
+		if err := incidents.CheckImportSize(st.Size(), cfgMax); err != nil {
+			fmt.Fprintf(m.Stderr, "breachbot: %s\n  try: %s\n", incidents.ErrorMessage(err), incidents.ErrorHint(err))
+			return 1
+		}
 	}
 	cfg, err := m.loadConfig(c)
 	if err != nil {
@@ -120,6 +144,22 @@ func runDataCommand(ctx context.Context, app *App, args []string, stdout, stderr
 		return 0
 	case len(rest) >= 1 && rest[0] == "export":
 		fmt.Fprintln(stderr, "usage: breachbot export INCIDENT [--format md|json]")
+		return 2
+	case len(rest) == 4 && rest[0] == "notice" && (rest[1] == "import" || rest[1] == "lookup"):
+		return runNoticeData(ctx, app, actor, rest, stdout, fail)
+	case len(rest) == 3 && rest[0] == "notice" && rest[1] == "purge":
+		id, err := incidents.ParseIncidentID(rest[2])
+		if err != nil {
+			return fail(err)
+		}
+		res, err := app.Service.PurgePersonalData(ctx, actor, id)
+		if err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(stdout, "%s: the data of %d affected people (lists %s) is deleted; counts, hashes and outcomes remain\n", id, res.People, strings.Join(res.Sets, ", "))
+		return 0
+	case len(rest) >= 1 && rest[0] == "notice":
+		fmt.Fprintln(stderr, "usage: breachbot notice import INCIDENT FILE.csv | breachbot notice lookup INCIDENT ADDRESS | breachbot notice purge INCIDENT")
 		return 2
 	}
 	fmt.Fprintf(stderr, "breachbot: unknown data command %q\nusage: breachbot audit verify | breachbot export INCIDENT [--format md|json]\n", strings.Join(rest, " "))

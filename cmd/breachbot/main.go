@@ -10,6 +10,9 @@
 //	breachbot templates lint [PATH...]
 //	breachbot export INCIDENT [--format md|json]
 //	breachbot audit verify
+//	breachbot notice import INCIDENT FILE.csv
+//	breachbot notice lookup INCIDENT ADDRESS
+//	breachbot notice purge INCIDENT
 package main
 
 import (
@@ -70,8 +73,11 @@ Usage:
   breachbot templates lint [PATH...]                          check notice templates (sections each regime needs, fields)
   breachbot export INCIDENT [--format md|json]                the incident record for regulators
   breachbot audit verify                                      check the audit log's hash chain
+  breachbot notice import INCIDENT FILE.csv                   import the affected people of an incident
+  breachbot notice lookup INCIDENT ADDRESS                    was this address notified, and when (exit 3: not notified)
+  breachbot notice purge INCIDENT                             delete a closed incident's affected people (counts stay)
 
-Data commands (export, audit verify) work whether or not a console or server runs on the same database.
+Data commands (export, audit verify, notice) work whether or not a console or server runs on the same database.
 Configuration: breachbot.yaml (or --config) and environment variables; see README.md.
 `
 
@@ -91,7 +97,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		return m.runPlaybooks(args[1:])
 	case "templates":
 		return m.runTemplates(args[1:])
-	case "export", "audit":
+	case "export", "audit", "notice":
 		return m.runData(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)

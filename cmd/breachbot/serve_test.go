@@ -129,9 +129,14 @@ func TestServeSaysWhatIsMissing(t *testing.T) {
 
 // TestMain lets the test binary act as breachbot itself, so that a test can
 // run it as a real process and send it real signals.
+// TestMain lets tests run this binary as breachbot itself: with
+// BREACHBOT_TEST_AS_MAIN=1 it runs main() on BREACHBOT_TEST_ARGS, or on its own
+// arguments when that is unset.
 func TestMain(m *testing.M) {
 	if os.Getenv("BREACHBOT_TEST_AS_MAIN") == "1" {
-		os.Args = append([]string{"breachbot"}, strings.Fields(os.Getenv("BREACHBOT_TEST_ARGS"))...)
+		if args := os.Getenv("BREACHBOT_TEST_ARGS"); args != "" {
+			os.Args = append([]string{"breachbot"}, strings.Fields(args)...)
+		}
 		main()
 		return
 	}

@@ -35,9 +35,15 @@ var (
 	bucketAuditByIncident = []byte("audit_by_incident")
 	bucketMeta            = []byte("meta")
 	bucketChannels        = []byte("channels")
+	bucketRecipientSets   = []byte("recipient_sets")
+	bucketRecipients      = []byte("recipients")
+	bucketNotices         = []byte("notices")
+	bucketDeliveries      = []byte("deliveries")
+	bucketNoticeSends     = []byte("notice_sends")
 
 	allBuckets = [][]byte{bucketIncidents, bucketCounters, bucketPins, bucketCurrent, bucketSchedule,
-		bucketOutbox, bucketOutboxIDs, bucketDelivered, bucketAudit, bucketAuditByIncident, bucketMeta, bucketChannels}
+		bucketOutbox, bucketOutboxIDs, bucketDelivered, bucketAudit, bucketAuditByIncident, bucketMeta, bucketChannels,
+		bucketRecipientSets, bucketRecipients, bucketNotices, bucketDeliveries, bucketNoticeSends}
 
 	keyAuditHead = []byte("audit_head")
 )
@@ -49,6 +55,7 @@ var ErrInUse = errors.New("database in use")
 type Store struct {
 	db   *bolt.DB
 	path string
+	keys *keyring // nil until SetEncryptionKey
 }
 
 var _ incidents.Store = (*Store)(nil)
@@ -102,7 +109,7 @@ func (s *Store) View(ctx context.Context, fn func(incidents.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.View(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) })
+	return s.db.View(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx, keys: s.keys}) })
 }
 
 // Update runs fn in a read-write transaction.
@@ -110,12 +117,13 @@ func (s *Store) Update(ctx context.Context, fn func(incidents.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.Update(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) })
+	return s.db.Update(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx, keys: s.keys}) })
 }
 
 // Tx is a transaction; it implements incidents.Tx.
 type Tx struct {
-	tx *bolt.Tx
+	tx   *bolt.Tx
+	keys *keyring
 }
 
 var _ incidents.Tx = (*Tx)(nil)

@@ -114,6 +114,33 @@ func RecordMarkdown(rec *incidents.Record) []byte {
 		p("| %s | %s | %s | %s | %s |\n", s.ID, s.Status, when, s.By, mdEscape(s.Note))
 	}
 
+	if len(rec.Notices) > 0 || inc.Recipients != nil {
+		p("\n## Notices to affected people\n\n")
+		if r := inc.Recipients; r != nil {
+			p("Affected people imported: %d (list %s, sha256 `%s`): %s\n\n", r.Count, r.ID, r.Hash, mdEscape(countsText(r.Counts)))
+		}
+		if len(rec.Notices) > 0 {
+			p("| Notice | State | Recipients | Content sha256 | Approval | Sent | Failed | Possibly duplicated |\n|---|---|---|---|---|---|---|---|\n")
+		}
+		for _, n := range rec.Notices {
+			approval := "-"
+			switch {
+			case n.Approval != nil:
+				approval = fmt.Sprintf("approved %s by %s (drafted by %s, submitted by %s)", FormatTime(n.Approval.At), n.Approval.By, n.DraftedBy, n.SubmittedBy)
+			case n.Rejection != nil:
+				approval = fmt.Sprintf("rejected %s by %s: %s", FormatTime(n.Rejection.At), n.Rejection.By, n.Rejection.Reason)
+			}
+			if n.Void != nil {
+				approval += "; void: " + n.Void.Reason
+			}
+			var sent, failed, dup int64
+			if s := n.Send; s != nil {
+				sent, failed, dup = s.Sent, s.FailedPermanent+s.FailedTemporary, s.PossiblyDuplicate
+			}
+			p("| %s | %s | %d (%s) | `%s` | %s | %d | %d | %d |\n", n.ID, n.State, n.Recipients.Count, n.Recipients.ID, short(n.ContentHash), mdEscape(approval), sent, failed, dup)
+		}
+	}
+
 	p("\n## Timeline (audit log)\n\n| # | Time | Actor | Action | Outcome | Details |\n|---|---|---|---|---|---|\n")
 	for _, e := range rec.Timeline {
 		var parts []string

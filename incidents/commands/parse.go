@@ -214,6 +214,19 @@ func lookup(words []string) (*spec, []string, error) {
 		return nil, nil, incidents.Errorf(incidents.EINVALID, "unknown step action %q", words[1]).
 			WithHint("/breach step done STEP or /breach step waive STEP REASON")
 	}
+	if first == "notice" || first == "notices" {
+		if len(words) < 2 || strings.HasPrefix(words[1], "-") {
+			return findSpec("notice status"), words[1:], nil
+		}
+		if sp := findSpec("notice " + strings.ToLower(words[1])); sp != nil {
+			return sp, words[2:], nil
+		}
+		e := incidents.Errorf(incidents.EINVALID, "unknown notice action %q", words[1])
+		if best := closest(strings.ToLower(words[1]), noticeVerbs); best != "" {
+			return nil, nil, e.WithHint("did you mean /breach notice %s? /breach help notice lists them", best)
+		}
+		return nil, nil, e.WithHint("/breach notice %s", strings.Join(noticeVerbs, "|"))
+	}
 	if sp := findSpec(first); sp != nil {
 		return sp, words[1:], nil
 	}

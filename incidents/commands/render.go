@@ -536,6 +536,9 @@ func NotificationReply(n incidents.Notification, now time.Time) *Reply {
 	}
 	var lines []string
 	switch n.Kind {
+	case incidents.NotifyNoticeApproval, incidents.NotifyNoticeDecision, incidents.NotifyNoticeProgress:
+		noticeNotificationReply(n, rep, drill)
+		return rep
 	case incidents.NotifyReminder:
 		rep.Title = fmt.Sprintf("%sReminder: %s for %s is due %s", drill, n.ObligationTitle, n.Incident, Relative(n.Due, now))
 		lines = append(lines, fmt.Sprintf("Due %s (%s reminder). When it is done: /breach met %s --ref REFERENCE --incident %s", FormatTime(n.Due), n.Label, n.Obligation, n.Incident))
@@ -561,6 +564,17 @@ func helpReply(args []string) *Reply {
 		name := strings.ToLower(strings.Join(args, " "))
 		if name == "step" {
 			name = "step done"
+		}
+		if name == "notice" || name == "notices" {
+			rep := &Reply{Title: "breachbot: /breach notice commands", Ephemeral: true}
+			var items []Item
+			for _, sp := range specs {
+				if strings.HasPrefix(sp.name, "notice ") {
+					items = append(items, Item{Mark: MarkInfo, Text: sp.usage, Detail: sp.summary})
+				}
+			}
+			rep.Sections = []Section{{Items: items, Note: "Notice commands act on the incident's latest notice unless given its id (N1)."}}
+			return rep
 		}
 		sp := findSpec(name)
 		if sp == nil {

@@ -32,6 +32,11 @@ type Router struct {
 	// Zone reads times typed without a zone; nil refuses them.
 	Zone *time.Location
 	Log  *slog.Logger
+	// OpenFile opens files that commands name (notice import FILE, notice
+	// draft --file); nil outside the console, where files are uploads.
+	OpenFile FileOpener
+	// UserEmail returns a user's own address (for test messages), if known.
+	UserEmail func(ctx context.Context, user string) (string, bool)
 }
 
 // NewRouter returns a Router for svc.
@@ -168,12 +173,16 @@ func (r *Router) run(ctx context.Context, req Request, cmd Command) (*Reply, err
 	if err != nil {
 		return nil, err
 	}
-	if cmd.Flags[incidentFlag] != "" && readOnly(cmd) {
+	notice := strings.HasPrefix(cmd.Name, "notice ")
+	if cmd.Flags[incidentFlag] != "" && (readOnly(cmd) || notice) {
 		// Naming an incident makes it the one later commands mean; commands
-		// that change it do this in their own transaction.
+		// that change the incident itself do this in their own transaction.
 		if err := r.svc.MakeCurrent(ctx, req.User, id); err != nil {
 			return nil, err
 		}
+	}
+	if notice {
+		return r.notice(ctx, req, cmd, id)
 	}
 	switch cmd.Name {
 	case "status":

@@ -126,5 +126,5 @@ func specNames() []string {
 			out = append(out, s.name)
 		}
 	}
-	return append(out, "step")
+	return append(out, "step", "notice")
 }

@@ -1,0 +1,613 @@
+package incidents
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// ErrStop ends an iteration early when returned by its callback; the
+// iterating method then returns nil.
+var ErrStop = errors.New("stop iteration")
+
+// NoticeSender sends the notices that are in state sending: a fixed number
+// of goroutines (the Mailer's Connections) render and hand over messages,
+// while one coordinator records every recipient's state in the store.
+//
+// A recipient is marked in flight, durably, before its message is handed
+// to the mailer, and marked sent or failed afterwards; marks are group
+// committed, one transaction for everything that happened meanwhile, so at
+// most Window + Connections recipients are in flight at any time. After a
+// crash those are recorded as possibly duplicated and not sent again unless
+// someone asks (RetryNotice); everything else resumes.
+type NoticeSender struct {
+	svc *Service
+	// Window is how many recipients are claimed ahead of the workers (0:
+	// eight per connection). It bounds how many recipients can be in
+	// flight, and so possibly duplicated after a crash (Window plus the
+	// connections), and how many are marked per transaction: too small and
+	// the commits, not the mail server, set the pace.
+	Window int
+	// ProgressEvery throttles progress notifications.
+	ProgressEvery time.Duration
+	// PauseAfter consecutive temporary failures pause the send (the server
+	// is probably down); notice retry resumes it.
+	PauseAfter int
+
+	runMu sync.Mutex // one send loop at a time
+
+	mu      sync.Mutex
+	waiters []chan struct{}
+}
+
+// NewNoticeSender returns a sender for svc's notices.
+func NewNoticeSender(svc *Service) *NoticeSender {
+	return &NoticeSender{svc: svc, ProgressEvery: 10 * time.Second, PauseAfter: 50}
+}
+
+// Run recovers from an earlier crash, then sends notices as they are
+// started, until ctx is done. Run it once per process.
+func (ns *NoticeSender) Run(ctx context.Context) error {
+	if _, err := ns.Recover(ctx); err != nil {
+		return err
+	}
+	for {
+		if err := ns.SendPending(ctx); err != nil && ctx.Err() == nil {
+			ns.svc.log.Error("notice sender", "err", err)
+			timer := ns.svc.clock.NewTimer(5 * time.Second)
+			select {
+			case <-ctx.Done():
+			case <-timer.C():
+			}
+			timer.Stop()
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-ns.svc.noticeWake:
+		}
+	}
+}
+
+// Recover records the recipients that were in flight when the process
+// stopped as possibly duplicated. It must run before any sending starts.
+func (ns *NoticeSender) Recover(ctx context.Context) (int64, error) {
+	var total int64
+	err := ns.svc.update(ctx, func(t *txn) error {
+		return t.Notices("", func(n *Notice) error {
+			if n.Send == nil || n.Send.InFlight == 0 && n.State != NoticeSending {
+				return nil
+			}
+			var k int64
+			err := t.Deliveries(n.Incident, n.ID, DeliveryInFlight, func(seq int64, d Delivery) error {
+				d.State, d.At = DeliveryPossiblyDuplicate, t.now
+				k++
+				return t.PutDelivery(n.Incident, n.ID, seq, d)
+			})
+			if err != nil || k == 0 {
+				return err
+			}
+			n.Send.InFlight -= k
+			n.Send.PossiblyDuplicate += k
+			n.Send.Recovered += k
+			total += k
+			if err := t.PutNotice(n); err != nil {
+				return err
+			}
+			inc, err := t.Incident(n.Incident)
+			if err != nil {
+				return err
+			}
+			return ns.svc.audit(t, "breachbot", "notice.recovered", inc, map[string]string{"notice": n.ID, "possibly_duplicate": strconv.FormatInt(k, 10)})
+		})
+	})
+	return total, err
+}
+
+// SendPending sends every notice in state sending until each is sent or
+// paused, or ctx is done.
+func (ns *NoticeSender) SendPending(ctx context.Context) error {
+	ns.runMu.Lock()
+	defer ns.runMu.Unlock()
+	defer ns.passDone()
+	for ctx.Err() == nil {
+		var next *Notice
+		err := ns.svc.store.View(ctx, func(tx Tx) error {
+			return tx.Notices("", func(n *Notice) error {
+				if n.State == NoticeSending {
+					next = n
+					return ErrStop
+				}
+				return nil
+			})
+		})
+		if errors.Is(err, ErrStop) {
+			err = nil
+		}
+		if err != nil || next == nil {
+			return err
+		}
+		if err := ns.send(ctx, next.Incident, next.ID); err != nil {
+			return fmt.Errorf("send notice %s of %s: %w", next.ID, next.Incident, err)
+		}
+	}
+	return nil
+}
+
+func (ns *NoticeSender) passDone() {
+	ns.mu.Lock()
+	defer ns.mu.Unlock()
+	for _, w := range ns.waiters {
+		close(w)
+	}
+	ns.waiters = nil
+}
+
+// Idle waits until no notice is being sent (every one is sent, paused or
+// not started), or ctx is done. The console calls it before it exits.
+func (ns *NoticeSender) Idle(ctx context.Context) error {
+	for {
+		ns.mu.Lock()
+		w := make(chan struct{})
+		ns.waiters = append(ns.waiters, w)
+		ns.mu.Unlock()
+		busy := false
+		err := ns.svc.store.View(ctx, func(tx Tx) error {
+			return tx.Notices("", func(n *Notice) error {
+				if n.State == NoticeSending {
+					busy = true
+					return ErrStop
+				}
+				return nil
+			})
+		})
+		if err != nil && !errors.Is(err, ErrStop) {
+			return err
+		}
+		if !busy {
+			return nil
+		}
+		wake(ns.svc.noticeWake)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-w:
+		}
+	}
+}
+
+type sendJob struct {
+	seq int64
+	r   Recipient
+	tag string
+}
+
+type sendResult struct {
+	seq       int64
+	messageID string
+	err       error
+	at        time.Time
+}
+
+// send runs one notice until it is sent, paused or ctx is done.
+func (ns *NoticeSender) send(ctx context.Context, incidentID, noticeID string) error {
+	svc := ns.svc
+	var (
+		n   *Notice
+		inc *Incident
+	)
+	err := svc.store.View(ctx, func(tx Tx) error {
+		var err error
+		if inc, err = tx.Incident(incidentID); err != nil {
+			return err
+		}
+		n, err = tx.Notice(incidentID, noticeID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	mailer, err := svc.noticeMailer(inc)
+	if err != nil {
+		return ns.pause(ctx, incidentID, noticeID, ErrorMessage(err))
+	}
+	if svc.renderer == nil {
+		return ns.pause(ctx, incidentID, noticeID, "no notice templates are configured")
+	}
+	workers := max(mailer.Connections(), 1)
+	window := ns.Window
+	if window <= 0 {
+		window = 8 * workers
+	}
+	domain := mailDomain(n.Data.Company)
+
+	jobs := make(chan sendJob, window)
+	results := make(chan sendResult, window+workers)
+	stop := make(chan struct{})
+	// Workers finish the message in hand when the send stops: their context
+	// is not cancelled with ctx (the mailer's I/O deadlines bound them).
+	wctx := context.WithoutCancel(ctx)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				case j, ok := <-jobs:
+					if !ok {
+						return
+					}
+					results <- ns.deliver(wctx, mailer, inc, n, domain, j)
+				}
+			}
+		}()
+	}
+	workersDone := make(chan struct{})
+	stopOnce := sync.OnceFunc(func() { close(stop) })
+	go func() { wg.Wait(); close(workersDone) }()
+	defer func() {
+		stopOnce()
+		<-workersDone
+	}()
+
+	var (
+		outstanding int
+		pending     []sendResult
+		exhausted   bool
+		stopping    bool
+		pauseWhy    string
+		tempRun     int
+		first       = true
+	)
+	bg := context.WithoutCancel(ctx)
+	for {
+		// Gather what finished meanwhile.
+	gather:
+		for {
+			select {
+			case r := <-results:
+				pending = append(pending, r)
+				outstanding--
+			default:
+				break gather
+			}
+		}
+		for _, r := range pending {
+			var se *SendError
+			if r.err != nil && errors.As(r.err, &se) && !se.Permanent && !se.Uncertain {
+				tempRun++
+			} else {
+				tempRun = 0
+			}
+		}
+		if !stopping && ns.PauseAfter > 0 && tempRun >= ns.PauseAfter {
+			stopping = true
+			pauseWhy = fmt.Sprintf("%d messages in a row failed temporarily; the mail server may be down", tempRun)
+			for _, r := range pending {
+				var se *SendError
+				if errors.As(r.err, &se) {
+					pauseWhy += " (last reply: " + se.Error() + ")"
+				}
+			}
+		}
+		if !stopping && ctx.Err() != nil {
+			stopping = true
+		}
+		room := window - outstanding
+		var claimed []sendJob
+		// Group commit: wait until half the window is done (or nothing is
+		// in flight) before the next transaction, so one commit marks many
+		// recipients while the other half keeps the connections busy.
+		if first || stopping || outstanding == 0 || (room >= max(1, window/2) && (len(pending) > 0 || !exhausted)) {
+			var done bool
+			err := svc.update(bg, func(t *txn) error {
+				// Only the send state is read and written here; the notice
+				// itself is rewritten when the send finishes or pauses.
+				send, err := t.NoticeSend(incidentID, noticeID)
+				if err != nil {
+					return err
+				}
+				if send == nil {
+					return fmt.Errorf("notice %s of %s has no send state", noticeID, incidentID)
+				}
+				cur := *n
+				cur.Send = send
+				if first {
+					cur.Send.Runs++
+					cur.Send.StartedAt, cur.Send.StartedSent = t.now, cur.Send.Sent
+				}
+				if err := ns.record(t, &cur, pending); err != nil {
+					return err
+				}
+				// A retry may have queued recipients meanwhile: what is left
+				// is read from the stored state, not remembered.
+				exhausted = cur.Send.Cursor > cur.Send.Total && cur.Send.Queued == 0
+				if room > 0 && !exhausted && !stopping {
+					claimed, exhausted, err = ns.claim(t, inc, &cur, room)
+					if err != nil {
+						return err
+					}
+				}
+				done = exhausted && outstanding == 0 && len(claimed) == 0
+				if done {
+					full, err := t.Notice(incidentID, noticeID)
+					if err != nil {
+						return err
+					}
+					full.Send = cur.Send
+					return ns.finish(t, inc, full, "")
+				}
+				if err := ns.progress(t, inc, &cur, false); err != nil {
+					return err
+				}
+				return t.PutNoticeSend(incidentID, noticeID, cur.Send)
+			})
+			if err != nil {
+				return err
+			}
+			first = false
+			pending = pending[:0]
+			if done {
+				return nil
+			}
+			for _, j := range claimed {
+				jobs <- j // never blocks: outstanding <= window = cap(jobs)
+				outstanding++
+			}
+		}
+		if stopping {
+			return ns.wind(bg, incidentID, noticeID, jobs, results, stopOnce, workersDone, outstanding, pauseWhy, inc)
+		}
+		if len(claimed) == 0 && !(exhausted && outstanding == 0) {
+			select {
+			case r := <-results:
+				pending = append(pending, r)
+				outstanding--
+			case <-ctx.Done():
+			}
+		}
+	}
+}
+
+// wind stops a send: workers finish the message in hand, recipients
+// claimed but never handed over go back to the queue, and the notice is
+// paused (with the reason) or left sending to resume later.
+func (ns *NoticeSender) wind(ctx context.Context, incidentID, noticeID string, jobs chan sendJob, results chan sendResult,
+	stopWorkers func(), workersDone chan struct{}, outstanding int, pauseWhy string, inc *Incident) error {
+	stopWorkers()
+	<-workersDone
+	var unclaimed []int64
+	for {
+		select {
+		case j := <-jobs:
+			unclaimed = append(unclaimed, j.seq)
+			outstanding--
+			continue
+		default:
+		}
+		break
+	}
+	var pending []sendResult
+	for outstanding > 0 {
+		pending = append(pending, <-results)
+		outstanding--
+	}
+	return ns.svc.update(ctx, func(t *txn) error {
+		cur, err := t.Notice(incidentID, noticeID)
+		if err != nil {
+			return err
+		}
+		if err := ns.record(t, cur, pending); err != nil {
+			return err
+		}
+		for _, seq := range unclaimed {
+			if err := t.PutDelivery(cur.Incident, cur.ID, seq, Delivery{State: DeliveryQueued, At: t.now}); err != nil {
+				return err
+			}
+			cur.Send.InFlight--
+			cur.Send.Queued++
+		}
+		if pauseWhy != "" && cur.State == NoticeSending {
+			cur.State, cur.Send.Paused = NoticePaused, pauseWhy
+			if err := ns.svc.audit(t, "breachbot", "notice.paused", inc, map[string]string{"notice": cur.ID, "reason": pauseWhy,
+				"sent": strconv.FormatInt(cur.Send.Sent, 10)}); err != nil {
+				return err
+			}
+			if err := ns.progress(t, inc, cur, true); err != nil {
+				return err
+			}
+		}
+		return t.PutNotice(cur)
+	})
+}
+
+func (ns *NoticeSender) pause(ctx context.Context, incidentID, noticeID, why string) error {
+	return ns.svc.update(ctx, func(t *txn) error {
+		cur, err := t.Notice(incidentID, noticeID)
+		if err != nil {
+			return err
+		}
+		inc, err := t.Incident(incidentID)
+		if err != nil {
+			return err
+		}
+		cur.State, cur.Send.Paused = NoticePaused, why
+		if err := ns.progress(t, inc, cur, true); err != nil {
+			return err
+		}
+		if err := t.PutNotice(cur); err != nil {
+			return err
+		}
+		return ns.svc.audit(t, "breachbot", "notice.paused", inc, map[string]string{"notice": cur.ID, "reason": why})
+	})
+}
+
+// deliver renders and hands over one message.
+func (ns *NoticeSender) deliver(ctx context.Context, mailer Mailer, inc *Incident, n *Notice, domain string, j sendJob) sendResult {
+	res := sendResult{seq: j.seq, messageID: MessageID(inc.ID, n.ID, j.tag, domain)}
+	content, err := ns.svc.renderer.Render(n.Template, n.LocaleFor(j.r), n.Data, j.r)
+	if err != nil {
+		res.err = &SendError{Permanent: true, Reply: "not rendered: " + RedactAddresses(ErrorMessage(err))}
+		res.at = ns.svc.clock.Now()
+		return res
+	}
+	res.err = mailer.Send(ctx, &Mail{To: j.r.Email, Content: content, MessageID: res.messageID, Incident: inc.ID, Date: ns.svc.clock.Now()})
+	res.at = ns.svc.clock.Now()
+	return res
+}
+
+// claim marks up to k recipients in flight: first those queued again, then
+// those never tried. It reports when none is left to claim.
+func (ns *NoticeSender) claim(t *txn, inc *Incident, n *Notice, k int) ([]sendJob, bool, error) {
+	var seqs []int64
+	err := t.Deliveries(n.Incident, n.ID, DeliveryQueued, func(seq int64, _ Delivery) error {
+		if len(seqs) >= k {
+			return ErrStop
+		}
+		seqs = append(seqs, seq)
+		n.Send.Queued--
+		return nil
+	})
+	if err != nil && !errors.Is(err, ErrStop) {
+		return nil, false, err
+	}
+	requeued := len(seqs)
+	for len(seqs) < k && n.Send.Cursor <= n.Send.Total {
+		seqs = append(seqs, n.Send.Cursor)
+		n.Send.Cursor++
+	}
+	jobs := make([]sendJob, 0, len(seqs))
+	for i, seq := range seqs {
+		r, err := t.Recipient(n.Recipients.ID, seq)
+		if err != nil {
+			return nil, false, err
+		}
+		tag, err := t.AddressTag(r.Email)
+		if err != nil {
+			return nil, false, err
+		}
+		var d Delivery
+		if i < requeued { // tried before: keep its attempts
+			if d, _, err = t.Delivery(n.Incident, n.ID, seq); err != nil {
+				return nil, false, err
+			}
+		}
+		d.State, d.At, d.Attempts = DeliveryInFlight, t.now, d.Attempts+1
+		if err := t.PutDelivery(n.Incident, n.ID, seq, d); err != nil {
+			return nil, false, err
+		}
+		n.Send.InFlight++
+		jobs = append(jobs, sendJob{seq: seq, r: r, tag: tag})
+	}
+	exhausted := n.Send.Cursor > n.Send.Total && n.Send.Queued == 0
+	return jobs, exhausted, nil
+}
+
+// record stores the outcome of handed-over messages.
+func (ns *NoticeSender) record(t *txn, n *Notice, results []sendResult) error {
+	for _, r := range results {
+		d, _, err := t.Delivery(n.Incident, n.ID, r.seq)
+		if err != nil {
+			return err
+		}
+		if d.State != DeliveryInFlight {
+			continue
+		}
+		d.At, d.MessageID = r.at, r.messageID
+		var se *SendError
+		switch {
+		case r.err == nil:
+			d.State, d.Code, d.Reply = DeliverySent, 0, ""
+			n.Send.Sent++
+		case errors.As(r.err, &se) && se.Permanent:
+			d.State, d.Code, d.Reply = DeliveryPermanent, se.Code, truncate(se.Reply, 300)
+			n.Send.FailedPermanent++
+		case errors.As(r.err, &se) && !se.Uncertain:
+			d.State, d.Code, d.Reply = DeliveryTemporary, se.Code, truncate(se.Reply, 300)
+			n.Send.FailedTemporary++
+		default:
+			// The message may have been delivered: never resent unasked.
+			d.State, d.Reply = DeliveryPossiblyDuplicate, truncate(RedactAddresses(r.err.Error()), 300)
+			if se != nil {
+				d.Code = se.Code
+			}
+			n.Send.PossiblyDuplicate++
+		}
+		n.Send.InFlight--
+		if err := t.PutDelivery(n.Incident, n.ID, r.seq, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// finish records that every recipient was attempted.
+func (ns *NoticeSender) finish(t *txn, inc *Incident, n *Notice, _ string) error {
+	n.State = NoticeSent
+	n.Send.FinishedAt = t.now
+	if err := ns.progress(t, inc, n, true); err != nil {
+		return err
+	}
+	if err := t.PutNotice(n); err != nil {
+		return err
+	}
+	details := map[string]string{"notice": n.ID, "sent": strconv.FormatInt(n.Send.Sent, 10),
+		"failed_permanent": strconv.FormatInt(n.Send.FailedPermanent, 10), "failed_temporary": strconv.FormatInt(n.Send.FailedTemporary, 10),
+		"possibly_duplicate": strconv.FormatInt(n.Send.PossiblyDuplicate, 10)}
+	if n.Send.Sandbox != "" {
+		details["sandbox"] = n.Send.Sandbox
+	}
+	return ns.svc.audit(t, "breachbot", "notice.sent", inc, details)
+}
+
+// progress enqueues a progress notification, at most every ProgressEvery
+// unless final.
+func (ns *NoticeSender) progress(t *txn, inc *Incident, n *Notice, final bool) error {
+	s := n.Send
+	if !final && !s.LastProgressAt.IsZero() && t.now.Sub(s.LastProgressAt) < ns.ProgressEvery {
+		return nil
+	}
+	s.LastProgressAt = t.now
+	s.ProgressSeq++
+	info := ProgressInfo(n, t.now)
+	text := fmt.Sprintf("Notice %s of %s: %d of %d sent, %d failed, %d remaining", n.ID, inc.ID, info.Sent, s.Total, info.Failed, info.Remaining)
+	switch {
+	case info.Done:
+		text = fmt.Sprintf("Notice %s of %s is sent: %d of %d sent, %d failed", n.ID, inc.ID, info.Sent, s.Total, info.Failed)
+	case info.Paused != "":
+		text += "; PAUSED: " + info.Paused + " (/breach notice retry " + n.ID + " resumes)"
+	case info.Rate > 0:
+		text += fmt.Sprintf(" (%.0f/s, about %s left)", info.Rate, HumanDuration(info.ETA))
+	}
+	if info.PossiblyDuplicate > 0 {
+		text += fmt.Sprintf("; %d possibly duplicated after a restart", info.PossiblyDuplicate)
+	}
+	return t.enqueue(Notification{
+		ID: fmt.Sprintf("notice-progress:%s:%s:%d", inc.ID, n.ID, s.ProgressSeq), UpdateKey: "notice-progress:" + inc.ID + ":" + n.ID,
+		Kind: NotifyNoticeProgress, Audience: AudienceIncident, Incident: inc.ID, Title: inc.Title, Drill: inc.Drill,
+		Text: text, Notice: info,
+	})
+}
+
+// ProgressInfo summarises a notice's sending for a progress message.
+func ProgressInfo(n *Notice, now time.Time) *NoticeInfo {
+	info := &NoticeInfo{ID: n.ID, State: n.State, Recipients: n.Recipients.Count, ContentHash: n.ContentHash}
+	s := n.Send
+	if s == nil {
+		return info
+	}
+	info.Sent, info.Failed, info.PossiblyDuplicate = s.Sent, s.FailedPermanent+s.FailedTemporary, s.PossiblyDuplicate
+	info.Remaining, info.Paused, info.Sandbox = s.Remaining(), s.Paused, s.Sandbox
+	info.Done = n.State == NoticeSent
+	if el := now.Sub(s.StartedAt); !s.StartedAt.IsZero() && el > 0 && s.Sent > s.StartedSent {
+		info.Rate = float64(s.Sent-s.StartedSent) / el.Seconds()
+		info.ETA = time.Duration(float64(info.Remaining) / info.Rate * float64(time.Second)).Round(time.Second)
+	}
+	return info
+}

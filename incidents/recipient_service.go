@@ -1,0 +1,466 @@
+package incidents
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ImportInput describes an affected-people file.
+type ImportInput struct {
+	// Source names the file for the record (its name, never its content).
+	Source string
+	// Size is the file's size if known (-1 or 0: unknown); a file over the
+	// limit is refused before it is read.
+	Size int64
+}
+
+// ImportReport says what an import did. It holds no personal data.
+type ImportReport struct {
+	Set *RecipientSet
+	// Previous is the recipient list this one replaced, if any.
+	Previous string
+	// Rows is the number of data rows read; Imported the distinct people
+	// stored; Duplicates rows whose address an earlier row had.
+	Rows       int64
+	Imported   int64
+	Duplicates int64
+	// Rejected counts rows with errors; Errors lists the first of them.
+	Rejected int64
+	Errors   []RowError
+	// Dropped names the columns that were not imported.
+	Dropped []string
+	// Unknown counts people without a country (their jurisdiction is unknown).
+	Unknown int64
+	// Voided lists notices that can no longer be sent because the list changed.
+	Voided []string
+	// Result is the incident with its recomputed obligations.
+	Result *Result
+}
+
+// maxReportedRowErrors bounds the per-row report.
+const maxReportedRowErrors = 100
+
+// importBatch is how many recipients go into one transaction. The address
+// index has random keys, so a transaction rewrites about one index page
+// per recipient: bigger batches mean fewer commits but more memory.
+const importBatch = 4000
+
+// ImportRecipients reads affected people from a CSV file and makes them the
+// incident's recipient list. It reads in constant memory and writes in
+// batched transactions into a staging list; only the final transaction
+// makes it the incident's list (and records the counts as facts,
+// recomputing obligations), so a failed or interrupted import leaves the
+// previous list and the incident as they were.
+func (s *Service) ImportRecipients(ctx context.Context, actor, id string, src io.Reader, in ImportInput) (*ImportReport, error) {
+	if _, err := s.authorize(ctx, actor, ActImport, id); err != nil {
+		return nil, err
+	}
+	if err := CheckImportSize(in.Size, s.maxImport); err != nil {
+		return nil, err
+	}
+	var categories []string
+	err := s.store.View(ctx, func(tx Tx) error {
+		inc, err := tx.Incident(id)
+		if err != nil {
+			return err
+		}
+		if inc.State == StateClosed {
+			return Errorf(ECONFLICT, "%s is closed; its record can no longer change", inc.ID)
+		}
+		pb, err := s.pinned(tx, inc.Playbook.Key)
+		if err != nil {
+			return err
+		}
+		if def, ok := pb.FactDefByName("data_categories"); ok && len(def.Values) > 0 {
+			categories = def.Values
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	reader, err := NewCSVReader(src, s.maxImport, categories)
+	if err != nil {
+		return nil, err
+	}
+	rep := &ImportReport{Dropped: reader.Dropped()}
+
+	// Start a staging list, and remove lists that earlier imports left
+	// behind when they failed or the process stopped.
+	var set *RecipientSet
+	err = s.update(ctx, func(t *txn) error {
+		var stale []string
+		err := t.RecipientSets(func(rs *RecipientSet) error {
+			if _, running := s.imports.Load(rs.ID); rs.State == SetStaging && !running {
+				stale = append(stale, rs.ID)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, sid := range stale {
+			if err := t.DeleteRecipientSet(sid); err != nil {
+				return err
+			}
+		}
+		set, err = t.NewRecipientSet(id, t.now, actor)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.imports.Store(set.ID, struct{}{})
+	defer s.imports.Delete(set.ID)
+	committed := false
+	defer func() {
+		if !committed {
+			err := s.store.Update(context.WithoutCancel(ctx), func(tx Tx) error { return tx.DeleteRecipientSet(set.ID) })
+			if err != nil {
+				s.log.Error("remove staging recipient list", "set", set.ID, "err", err)
+			}
+		}
+	}()
+
+	hash := sha256.New()
+	counts, locales := map[string]int64{}, map[string]int64{}
+	batch := make([]Recipient, 0, 1024)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		var added []bool
+		err := s.store.Update(ctx, func(tx Tx) error {
+			var err error
+			added, err = tx.AddRecipients(set.ID, batch)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		for i, r := range batch {
+			if !added[i] {
+				rep.Duplicates++
+				continue
+			}
+			rep.Imported++
+			counts[r.Jurisdiction()]++
+			locales[r.Locale]++
+			b, _ := json.Marshal(r)
+			hash.Write(b)
+			hash.Write([]byte{'\n'})
+		}
+		batch = batch[:0]
+		return nil
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		r, err := reader.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		var rowErr *RowError
+		if errors.As(err, &rowErr) {
+			rep.Rows++
+			rep.Rejected++
+			if len(rep.Errors) < maxReportedRowErrors {
+				rep.Errors = append(rep.Errors, *rowErr)
+			}
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		rep.Rows++
+		batch = append(batch, r)
+		if len(batch) == cap(batch) || len(batch) >= importBatch {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			if cap(batch) < importBatch {
+				batch = make([]Recipient, 0, importBatch)
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	if rep.Imported == 0 {
+		if rep.Rows == 0 {
+			return nil, Errorf(EINVALID, "the file has a header but no rows of people").WithHint("add one row per affected person under the header")
+		}
+		return nil, Errorf(EINVALID, "none of the %d rows could be imported; the first problem: row %d: %s", rep.Rows, rep.Errors[0].Row, rep.Errors[0].Reason).
+			WithHint("fix the file and import it again")
+	}
+	rep.Unknown = counts[JurisdictionUnknown]
+	set.Count, set.Counts, set.Locales = rep.Imported, counts, locales
+	set.Hash = hex.EncodeToString(hash.Sum(nil))
+	set.Source = in.Source
+	set.State = SetCommitted
+
+	var res Result
+	err = s.do(ctx, actor, ActImport, id, func(t *txn, _ []string) error {
+		inc, pb, err := s.load(t, id, false)
+		if err != nil {
+			return err
+		}
+		set.ImportedAt = t.now
+		if err := t.PutRecipientSet(set); err != nil {
+			return err
+		}
+		prev := inc.Recipients
+		ref := set.Ref()
+		inc.Recipients = &ref
+		if prev != nil {
+			rep.Previous = prev.ID
+		}
+		// The counts become facts, so thresholds are evaluated from real data.
+		var changed []string
+		apply := func(ch FactChange) {
+			var did bool
+			if inc.Facts, did = inc.Facts.Apply(ch, t.now, actor); did {
+				changed = append(changed, ch.Name)
+			}
+		}
+		known := map[string]int64{}
+		var places []string
+		for k, v := range counts {
+			if k != JurisdictionUnknown {
+				known[k] = v
+				places = append(places, k)
+			}
+		}
+		if def, ok := pb.FactDefByName("residents"); ok && def.Type == FactCounts && len(known) > 0 {
+			apply(FactChange{Name: def.Name, Op: "=", Value: Fact{Counts: known, Complete: rep.Unknown == 0, Source: "import"}})
+		}
+		if def, ok := pb.FactDefByName("affected"); ok && def.Type == FactNumber {
+			n := rep.Imported
+			apply(FactChange{Name: def.Name, Op: "=", Value: Fact{Number: &n, Source: "import"}})
+		}
+		if def, ok := pb.FactDefByName("jurisdictions"); ok && def.Type == FactSet && len(places) > 0 {
+			var set []string
+			for _, p := range places {
+				if c, err := def.canonical(p); err == nil && !slices.Contains(set, c) {
+					set = append(set, c)
+				}
+			}
+			slices.Sort(set)
+			if len(set) > 0 {
+				apply(FactChange{Name: def.Name, Op: "+=", Value: Fact{Set: set}})
+			}
+		}
+		slices.Sort(changed)
+		res.FactsChanged = changed
+		// Notices bound to an earlier list can no longer be sent.
+		var keepPrev bool
+		err = t.Notices(inc.ID, func(n *Notice) error {
+			if prev != nil && n.Recipients.ID == prev.ID && !n.State.Unsent() && n.State != NoticeVoid {
+				keepPrev = true // sent or sending from it: kept for the record and lookups
+			}
+			if !n.State.Unsent() || n.Recipients.ID == set.ID {
+				return nil
+			}
+			if err := s.voidNotice(t, inc, n, fmt.Sprintf("the recipient list changed (import %s replaced %s)", set.ID, n.Recipients.ID)); err != nil {
+				return err
+			}
+			rep.Voided = append(rep.Voided, n.ID)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if prev != nil && !keepPrev {
+			if err := t.DeleteRecipientSet(prev.ID); err != nil {
+				return err
+			}
+		}
+		if res.Changes, err = s.save(t, inc, pb); err != nil {
+			return err
+		}
+		res.Incident, res.Playbook = inc, pb
+		details := map[string]string{
+			"set": set.ID, "recipients": strconv.FormatInt(rep.Imported, 10), "rows": strconv.FormatInt(rep.Rows, 10),
+			"duplicates": strconv.FormatInt(rep.Duplicates, 10), "rejected": strconv.FormatInt(rep.Rejected, 10),
+			"hash": set.Hash, "counts": Fact{Counts: counts}.String(),
+		}
+		if in.Source != "" {
+			details["source"] = in.Source
+		}
+		if len(rep.Dropped) > 0 {
+			details["dropped_columns"] = strings.Join(rep.Dropped, ",")
+		}
+		if prev != nil {
+			details["replaced"] = prev.ID
+		}
+		if len(rep.Voided) > 0 {
+			details["voided"] = strings.Join(rep.Voided, ",")
+		}
+		for _, name := range changed {
+			details["fact."+name] = inc.Facts[name].String()
+		}
+		return s.audit(t, actor, "recipients.imported", inc, details)
+	})
+	if err != nil {
+		return nil, err
+	}
+	committed = true
+	rep.Set, rep.Result = set, &res
+	return rep, nil
+}
+
+// voidNotice marks an unsent notice void with the reason, audits it and
+// tells the incident channel when it had been submitted or approved.
+func (s *Service) voidNotice(t *txn, inc *Incident, n *Notice, reason string) error {
+	from := n.State
+	n.Void = &Voiding{At: t.now, Reason: reason, From: from}
+	n.State = NoticeVoid
+	if err := t.PutNotice(n); err != nil {
+		return err
+	}
+	if from == NoticeSubmitted || from == NoticeApproved {
+		what := "submission"
+		if from == NoticeApproved {
+			what = "approval"
+		}
+		err := t.enqueue(Notification{ID: "notice-void:" + inc.ID + ":" + n.ID, Kind: NotifyNoticeDecision, Audience: AudienceIncident,
+			Incident: inc.ID, Title: inc.Title, Drill: inc.Drill,
+			Text:   fmt.Sprintf("The %s of notice %s of %s is void: %s. Draft it again: /breach notice draft", what, n.ID, inc.ID, reason),
+			Notice: &NoticeInfo{ID: n.ID, State: n.State, Decision: "voided", Reason: reason, ContentHash: n.ContentHash, Recipients: n.Recipients.Count}})
+		if err != nil {
+			return err
+		}
+	}
+	return s.audit(t, "breachbot", "notice.voided", inc, map[string]string{"notice": n.ID, "from": string(from), "reason": reason})
+}
+
+// RecipientCounts returns the incident's current recipient list, if any.
+func (s *Service) RecipientCounts(ctx context.Context, actor, id string) (*RecipientSetRef, error) {
+	res, err := s.Get(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	return res.Incident.Recipients, nil
+}
+
+// sortedKeys returns the keys of m in order.
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
+
+// SetPurged is the state of a recipient set whose people were purged.
+const SetPurged = "purged"
+
+// PurgeResult says what a purge removed: counts only.
+type PurgeResult struct {
+	Incident string
+	Sets     []string
+	People   int64
+}
+
+// PurgePersonalData removes the affected people of a closed incident: the
+// recipient lists' people are deleted, their descriptions (counts, hashes)
+// stay, as do the notices, their per-recipient outcomes (states, times,
+// Message-IDs) and the audit log (PRODUCT principle 4).
+func (s *Service) PurgePersonalData(ctx context.Context, actor, id string) (*PurgeResult, error) {
+	return s.purge(ctx, actor, id, func(fn func(t *txn, _ []string) error) error { return s.do(ctx, actor, ActPurge, id, fn) })
+}
+
+func (s *Service) purge(ctx context.Context, actor, id string, run func(func(t *txn, _ []string) error) error) (*PurgeResult, error) {
+	res := &PurgeResult{Incident: id}
+	err := run(func(t *txn, _ []string) error {
+		inc, _, err := s.load(t, id, true)
+		if err != nil {
+			return err
+		}
+		if inc.State != StateClosed {
+			return Errorf(ECONFLICT, "%s is %s; personal data is purged only after it is closed", inc.ID, inc.State).
+				WithHint("close it first (/breach close), or wait for the retention period after closing")
+		}
+		var sets []*RecipientSet
+		err = t.RecipientSets(func(rs *RecipientSet) error {
+			if rs.Incident == inc.ID && rs.State != SetPurged {
+				sets = append(sets, rs)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if len(sets) == 0 {
+			return Errorf(ECONFLICT, "%s holds no personal data of affected people (already purged or never imported)", inc.ID)
+		}
+		for _, rs := range sets {
+			if err := t.DeleteRecipientSet(rs.ID); err != nil {
+				return err
+			}
+			if rs.State == SetStaging {
+				continue
+			}
+			rs.State = SetPurged
+			rs.PurgedAt = t.now
+			if err := t.PutRecipientSet(rs); err != nil {
+				return err
+			}
+			res.Sets = append(res.Sets, rs.ID)
+			res.People += rs.Count
+		}
+		return s.audit(t, actor, "recipients.purged", inc, map[string]string{"sets": strings.Join(res.Sets, ","), "people": strconv.FormatInt(res.People, 10)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// PurgeExpired purges the personal data of incidents closed more than
+// retention ago; the background loop calls it.
+func (s *Service) PurgeExpired(ctx context.Context, retention time.Duration) ([]*PurgeResult, error) {
+	if retention <= 0 {
+		return nil, nil
+	}
+	var due []string
+	err := s.store.View(ctx, func(tx Tx) error {
+		held := map[string]bool{}
+		if err := tx.RecipientSets(func(rs *RecipientSet) error {
+			if rs.State != SetPurged {
+				held[rs.Incident] = true
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		return tx.Incidents(func(inc *Incident) error {
+			if inc.State == StateClosed && held[inc.ID] && s.clock.Now().Sub(inc.ClosedAt) >= retention {
+				due = append(due, inc.ID)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []*PurgeResult
+	for _, id := range due {
+		// breachbot acts by itself here: no person's role is checked.
+		res, err := s.purge(ctx, SystemActor, id, func(fn func(t *txn, _ []string) error) error {
+			return s.update(ctx, func(t *txn) error { return fn(t, nil) })
+		})
+		if err != nil {
+			return out, err
+		}
+		out = append(out, res)
+	}
+	return out, nil
+}
+
+// SystemActor is the actor of what breachbot does by itself.
+const SystemActor = "breachbot"

@@ -1,0 +1,311 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/breachbot/breachbot/incidents"
+	"github.com/breachbot/breachbot/incidents/boltstore"
+	"github.com/breachbot/breachbot/notifiers/email"
+	"github.com/breachbot/breachbot/notifiers/email/smtptest"
+	"github.com/breachbot/breachbot/templates"
+)
+
+// renderer is cmd/breachbot's adapter over package templates, reduced to
+// what the benchmarks need.
+type renderer struct{ set *templates.Set }
+
+func (r renderer) Render(name, locale string, d incidents.NoticeData, rc incidents.Recipient) (*incidents.MailContent, error) {
+	in := d.Incident
+	m, err := r.set.Render(name, locale, templates.Data{
+		Company:   templates.Company{Name: d.Company.Name, ContactEmail: d.Company.ContactEmail},
+		Incident:  templates.Incident{ID: in.ID, WhatHappened: in.WhatHappened, DataCategories: in.DataCategories, WhatWeAreDoing: in.WhatWeAreDoing, WhatYouCanDo: in.WhatYouCanDo, BreachStart: in.BreachStart},
+		Recipient: templates.Recipient{Name: rc.Name, Email: rc.Email, Locale: rc.Locale, Country: rc.Country, Region: rc.Region},
+		Notice:    templates.Notice{ID: d.Notice.ID, Drill: d.Notice.Drill, Test: d.Notice.Test},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &incidents.MailContent{Subject: m.Subject, Text: m.Text, HTML: m.HTML}, nil
+}
+func (r renderer) Hash(name, locale string) (string, error) { return r.set.Hash(name, locale) }
+func (r renderer) Locales(name string) ([]string, error)    { return []string{"de", "en"}, nil }
+func (r renderer) Default() string                          { return "breach-notice" }
+
+func noticeService(b *testing.B, store *boltstore.Store, mailer incidents.Mailer) *incidents.Service {
+	b.Helper()
+	set, err := templates.New(nil, "embedded")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := store.SetEncryptionKey([]byte("0123456789abcdef0123456789abcdef")); err != nil {
+		b.Fatal(err)
+	}
+	return incidents.NewService(incidents.Config{Store: store, Playbooks: playbooks{benchPlaybook(72)}, Notices: renderer{set}, Mailer: mailer,
+		Company: incidents.Company{Name: "Acme Corp", ContactEmail: "privacy@acme.example"}})
+}
+
+func peakRSSMiB() float64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Maxrss) / 1024 // Linux: KiB
+}
+
+// rssNow reads the resident anonymous and file-backed (the bbolt mmap)
+// memory from /proc/self/status.
+func rssNow() (anon, file float64) {
+	data, _ := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 {
+			v, _ := strconv.ParseFloat(f[1], 64)
+			switch f[0] {
+			case "RssAnon:":
+				anon = v / 1024
+			case "RssFile:":
+				file = v / 1024
+			}
+		}
+	}
+	return anon, file
+}
+
+func benchRows() int {
+	if n, err := strconv.Atoi(os.Getenv("BENCH_ROWS")); err == nil && n > 0 {
+		return n
+	}
+	return 1_000_000
+}
+
+// writeCSV writes n people to a file without holding them in memory.
+func writeCSV(b *testing.B, path string, n int) {
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	w.WriteString("email,name,country,region,locale,data_categories,customer_id\n")
+	states := []string{"CA", "NY", "TX", "WA", "FL"}
+	for i := range n {
+		if i%3 == 0 {
+			fmt.Fprintf(w, "Person.%07d@Example.com,Person %d,DE,,de,email,%d\n", i, i, i)
+		} else {
+			fmt.Fprintf(w, "person.%07d@example.com,\"Person, %d\",US,%s,en,email;password_hash,%d\n", i, i, states[i%5], i)
+		}
+	}
+	if i := n / 100; i > 0 { // 1% duplicates
+		for j := range i {
+			fmt.Fprintf(w, "PERSON.%07d@example.com,Dupe,US,CA,en,email,0\n", j*3+1)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
+}
+
+// BenchmarkImport imports a 1,000,000-row CSV (validation, de-duplication,
+// encryption, batched transactions) and reports rows/s and peak RSS:
+//
+//	go test -run='^$' -bench=Import -benchtime=1x ./internal/bench/
+func BenchmarkImport(b *testing.B) {
+	dir := b.TempDir()
+	n := benchRows()
+	csv := filepath.Join(dir, "people.csv")
+	writeCSV(b, csv, n)
+	st, _ := os.Stat(csv)
+	for b.Loop() {
+		store, err := boltstore.Open(filepath.Join(dir, fmt.Sprint("import", time.Now().UnixNano(), ".db")))
+		if err != nil {
+			b.Fatal(err)
+		}
+		svc := noticeService(b, store, nil)
+		res, err := svc.Declare(context.Background(), "U1", incidents.DeclareInput{Title: "bench"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		f, _ := os.Open(csv)
+		start := time.Now()
+		rep, err := svc.ImportRecipients(context.Background(), "U1", res.Incident.ID, f, incidents.ImportInput{Size: st.Size()})
+		took := time.Since(start)
+		f.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(rep.Rows)/took.Seconds(), "rows/s")
+		b.ReportMetric(took.Seconds(), "import-s")
+		b.ReportMetric(float64(rep.Imported), "people")
+		b.ReportMetric(peakRSSMiB(), "peak-RSS-MiB")
+		anon, file := rssNow()
+		b.ReportMetric(anon, "end-RssAnon-MiB")
+		b.ReportMetric(file, "end-RssFile-MiB")
+		b.ReportMetric(float64(st.Size())/(1<<20), "file-MiB")
+		store.Close()
+	}
+}
+
+func sendCount() int {
+	if n, err := strconv.Atoi(os.Getenv("BENCH_SENDS")); err == nil && n > 0 {
+		return n
+	}
+	return 100_000
+}
+
+// BenchmarkSend sends 100,000 personalised notices (render, compose,
+// in-flight and sent marks in bbolt) to a local SMTP sink that discards,
+// and in the same run a bare loop that sends one pre-rendered message over
+// the same number of connections:
+//
+//	go test -run='^$' -bench=Send -benchtime=1x ./internal/bench/
+func BenchmarkSend(b *testing.B) {
+	n := sendCount()
+	for _, conns := range []int{4, 8} {
+		b.Run(fmt.Sprintf("connections=%d", conns), func(b *testing.B) {
+			for b.Loop() {
+				srv, err := smtptest.Listen("127.0.0.1:0")
+				if err != nil {
+					b.Fatal(err)
+				}
+				srv.Set(smtptest.Behaviour{Discard: true})
+				sender, err := email.New(email.Config{Addr: srv.Addr, From: "privacy@acme.example", TLS: "none", Connections: conns})
+				if err != nil {
+					b.Fatal(err)
+				}
+				c0 := cpuTime()
+				bare := bareRate(b, sender, conns, n)
+				c1 := cpuTime()
+				full, fullCPU := fullRateMailer(b, sender, n)
+				b.ReportMetric(full, "notices/s")
+				b.ReportMetric(bare, "bare-msgs/s")
+				b.ReportMetric(float64((c1-c0).Microseconds())/float64(n), "bare-cpu-µs/msg")
+				b.ReportMetric(float64(fullCPU.Microseconds())/float64(n), "full-cpu-µs/msg")
+				b.ReportMetric(100*full/bare, "%-of-bare")
+				sender.Close()
+				srv.Close()
+			}
+		})
+	}
+}
+
+func bareRate(b *testing.B, s *email.Sender, conns, n int) float64 {
+	msg, err := email.Compose("privacy@acme.example", &incidents.Mail{To: "person@example.com", MessageID: "x@acme.example", Incident: "INC-2026-0001",
+		Content: &incidents.MailContent{Subject: "Notice of Data Breach", Text: strings.Repeat("What happened. ", 60), HTML: "<p>" + strings.Repeat("What happened. ", 60) + "</p>"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var next sync.Mutex
+	left := n
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				next.Lock()
+				if left == 0 {
+					next.Unlock()
+					return
+				}
+				left--
+				next.Unlock()
+				if err := s.SendRaw(context.Background(), "person@example.com", msg); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(n) / time.Since(start).Seconds()
+}
+
+// fullRateMailer sets up an approved notice to n people and sends it; it
+// returns the rate and the process CPU time of the sending alone.
+func fullRateMailer(b *testing.B, sender incidents.Mailer, n int) (float64, time.Duration) {
+	ctx := context.Background()
+	store, err := boltstore.Open(filepath.Join(b.TempDir(), "send.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer store.Close()
+	svc := noticeService(b, store, sender)
+	res, err := svc.Declare(ctx, "U1", incidents.DeclareInput{Title: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	id := res.Incident.ID
+	pr, pw := io.Pipe()
+	go func() {
+		w := bufio.NewWriter(pw)
+		w.WriteString("email,name,country,region,locale\n")
+		for i := range n {
+			fmt.Fprintf(w, "person.%07d@example.com,Person %d,US,CA,en\n", i, i)
+		}
+		w.Flush()
+		pw.Close()
+	}()
+	store.DB().NoSync = true // setup only
+	if _, err := svc.ImportRecipients(ctx, "U1", id, pr, incidents.ImportInput{}); err != nil {
+		b.Fatal(err)
+	}
+	steps := []func() error{
+		func() error {
+			_, err := svc.DraftNotice(ctx, "U1", id, incidents.DraftInput{Fields: map[string]string{
+				"what_happened": strings.Repeat("What happened. ", 20), "what_we_are_doing": "We fixed it.", "what_you_can_do": "Change your password."}})
+			return err
+		},
+		func() error { _, err := svc.SubmitNotice(ctx, "U1", id, ""); return err },
+		func() error { _, err := svc.ApproveNotice(ctx, "U2", id, ""); return err },
+		func() error { _, err := svc.TestNotice(ctx, "U3", id, "", "me@acme.example"); return err },
+		func() error { _, err := svc.ConfirmTestNotice(ctx, "U3", id, ""); return err },
+		func() error { _, err := svc.SendNotice(ctx, "U3", id, ""); return err },
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	store.DB().NoSync = os.Getenv("BENCH_NOSYNC") == "1"
+	store.DB().Sync()
+	sender2 := incidents.NewNoticeSender(svc)
+	start, cpu0 := time.Now(), cpuTime()
+	if err := sender2.SendPending(ctx); err != nil {
+		b.Fatal(err)
+	}
+	took, cpu := time.Since(start), cpuTime()-cpu0
+	st, err := svc.NoticeStatus(ctx, "U1", id, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if st.Notice.State != incidents.NoticeSent || st.Notice.Send.Sent != int64(n) {
+		b.Fatalf("notice %s, %+v", st.Notice.State, st.Notice.Send)
+	}
+	return float64(n) / took.Seconds(), cpu
+}
+
+type nullMailer struct{ conns int }
+
+func (m nullMailer) Send(context.Context, *incidents.Mail) error { return nil }
+func (m nullMailer) Connections() int                            { return m.conns }
+func (m nullMailer) Describe() string                            { return "nowhere" }
+
+// BenchmarkSendNullMailer measures the sender's own ceiling: rendering and
+// the durable per-recipient marks, with a mailer that accepts instantly.
+func BenchmarkSendNullMailer(b *testing.B) {
+	for b.Loop() {
+		rate, cpu := fullRateMailer(b, nullMailer{4}, sendCount()/5)
+		b.ReportMetric(rate, "notices/s")
+		b.ReportMetric(float64(cpu.Microseconds())/float64(sendCount()/5), "cpu-µs/notice")
+	}
+}
