@@ -36,6 +36,9 @@ type NoticeSender struct {
 	// PauseAfter consecutive temporary failures pause the send (the server
 	// is probably down); notice retry resumes it.
 	PauseAfter int
+	// Recorded, if set, is called after each commit of send outcomes with
+	// how many messages it recorded as sent and as failed (for metrics).
+	Recorded func(sent, failed int)
 
 	runMu sync.Mutex // one send loop at a time
 
@@ -305,7 +308,10 @@ func (ns *NoticeSender) send(ctx context.Context, incidentID, noticeID string) e
 		// in flight) before the next transaction, so one commit marks many
 		// recipients while the other half keeps the connections busy.
 		if first || stopping || outstanding == 0 || (room >= max(1, window/2) && (len(pending) > 0 || !exhausted)) {
-			var done bool
+			var (
+				done         bool
+				sent, failed int
+			)
 			err := svc.update(bg, func(t *txn) error {
 				// Only the send state is read and written here; the notice
 				// itself is rewritten when the send finishes or pauses.
@@ -322,8 +328,9 @@ func (ns *NoticeSender) send(ctx context.Context, incidentID, noticeID string) e
 					cur.Send.Runs++
 					cur.Send.StartedAt, cur.Send.StartedSent = t.now, cur.Send.Sent
 				}
-				if err := ns.record(t, &cur, pending); err != nil {
-					return err
+				var err2 error
+				if sent, failed, err2 = ns.record(t, &cur, pending); err2 != nil {
+					return err2
 				}
 				// A retry may have queued recipients meanwhile: what is left
 				// is read from the stored state, not remembered.
@@ -351,6 +358,7 @@ func (ns *NoticeSender) send(ctx context.Context, incidentID, noticeID string) e
 			if err != nil {
 				return err
 			}
+			ns.recorded(sent, failed)
 			first = false
 			pending = pending[:0]
 			if done {
@@ -398,12 +406,13 @@ func (ns *NoticeSender) wind(ctx context.Context, incidentID, noticeID string, j
 		pending = append(pending, <-results)
 		outstanding--
 	}
-	return ns.svc.update(ctx, func(t *txn) error {
+	var sent, failed int
+	err := ns.svc.update(ctx, func(t *txn) error {
 		cur, err := t.Notice(incidentID, noticeID)
 		if err != nil {
 			return err
 		}
-		if err := ns.record(t, cur, pending); err != nil {
+		if sent, failed, err = ns.record(t, cur, pending); err != nil {
 			return err
 		}
 		for _, seq := range unclaimed {
@@ -425,6 +434,10 @@ func (ns *NoticeSender) wind(ctx context.Context, incidentID, noticeID string, j
 		}
 		return t.PutNotice(cur)
 	})
+	if err == nil {
+		ns.recorded(sent, failed)
+	}
+	return err
 }
 
 func (ns *NoticeSender) pause(ctx context.Context, incidentID, noticeID, why string) error {
@@ -510,11 +523,11 @@ func (ns *NoticeSender) claim(t *txn, inc *Incident, n *Notice, k int) ([]sendJo
 }
 
 // record stores the outcome of handed-over messages.
-func (ns *NoticeSender) record(t *txn, n *Notice, results []sendResult) error {
+func (ns *NoticeSender) record(t *txn, n *Notice, results []sendResult) (sent, failed int, err error) {
 	for _, r := range results {
 		d, _, err := t.Delivery(n.Incident, n.ID, r.seq)
 		if err != nil {
-			return err
+			return 0, 0, err
 		}
 		if d.State != DeliveryInFlight {
 			continue
@@ -525,12 +538,15 @@ func (ns *NoticeSender) record(t *txn, n *Notice, results []sendResult) error {
 		case r.err == nil:
 			d.State, d.Code, d.Reply = DeliverySent, 0, ""
 			n.Send.Sent++
+			sent++
 		case errors.As(r.err, &se) && se.Permanent:
 			d.State, d.Code, d.Reply = DeliveryPermanent, se.Code, truncate(se.Reply, 300)
 			n.Send.FailedPermanent++
+			failed++
 		case errors.As(r.err, &se) && !se.Uncertain:
 			d.State, d.Code, d.Reply = DeliveryTemporary, se.Code, truncate(se.Reply, 300)
 			n.Send.FailedTemporary++
+			failed++
 		default:
 			// The message may have been delivered: never resent unasked.
 			d.State, d.Reply = DeliveryPossiblyDuplicate, truncate(RedactAddresses(r.err.Error()), 300)
@@ -541,10 +557,17 @@ func (ns *NoticeSender) record(t *txn, n *Notice, results []sendResult) error {
 		}
 		n.Send.InFlight--
 		if err := t.PutDelivery(n.Incident, n.ID, r.seq, d); err != nil {
-			return err
+			return 0, 0, err
 		}
 	}
-	return nil
+	return sent, failed, nil
+}
+
+// recorded reports committed outcomes to the Recorded hook.
+func (ns *NoticeSender) recorded(sent, failed int) {
+	if ns.Recorded != nil && sent+failed > 0 {
+		ns.Recorded(sent, failed)
+	}
 }
 
 // finish records that every recipient was attempted.

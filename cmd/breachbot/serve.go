@@ -107,6 +107,19 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	defer bot.Close()
+	// Test-sends go to the requester: breachbot.yaml users: first, else
+	// their Slack profile.
+	fromConfig := app.Router.UserEmail
+	app.Router.UserEmail = func(ctx context.Context, user string) (string, bool) {
+		if addr, ok := fromConfig(ctx, user); ok {
+			return addr, true
+		}
+		return bot.UserEmail(ctx, user)
+	}
+	app.Notices.Recorded = func(sent, failed int) {
+		met.NoticesSent.Add(float64(sent))
+		met.NoticesFailed.Add(float64(failed))
+	}
 	admin, err := startAdmin(ctx, app)
 	if err != nil {
 		return err

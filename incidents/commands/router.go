@@ -92,6 +92,16 @@ func newRef() string {
 
 // incident resolves which incident a command means: --incident, else the
 // channel's incident, else the user's current one.
+// Incident returns the incident a request's command means: its --incident,
+// else the incident of its channel, else the user's current incident.
+func (r *Router) Incident(ctx context.Context, req Request) (string, error) {
+	cmd, err := Parse(req.Text)
+	if err != nil {
+		return "", err
+	}
+	return r.incident(ctx, req, cmd)
+}
+
 func (r *Router) incident(ctx context.Context, req Request, cmd Command) (string, error) {
 	if id := cmd.Flags[incidentFlag]; id != "" {
 		return r.svc.Resolve(ctx, req.User, id)

@@ -116,8 +116,8 @@ func TestManifestDeclaresWhatTheBotUses(t *testing.T) {
 	if !m.Settings.Interactivity.Enabled || !strings.HasSuffix(m.Settings.Interactivity.RequestURL, "/slack/interactions") || !m.Settings.SocketMode {
 		t.Errorf("settings %+v", m.Settings)
 	}
-	want := []string{"chat:write", "commands", "files:write", "groups:history", "groups:read", "groups:write", "im:history", "im:write",
-		"pins:write", "usergroups:read", "users:read"}
+	want := []string{"chat:write", "commands", "files:read", "files:write", "groups:history", "groups:read", "groups:write", "im:history", "im:write",
+		"pins:write", "usergroups:read", "users:read", "users:read.email"}
 	got := slices.Sorted(slices.Values(m.OAuth.Scopes.Bot))
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("bot scopes (-want +got):\n%s", diff)

@@ -122,6 +122,12 @@ func New(c Config) (*Bot, error) {
 		seen: sn, slots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2)), buttons: defaultButtons(), forms: defaultForms(),
 		ctx: ctx, cancel: cancel,
 	}
+	for id, btn := range noticeButtons() {
+		b.buttons[id] = btn
+	}
+	for id, f := range noticeForms() {
+		b.forms[id] = f
+	}
 	if b.router.ChannelIncident == nil {
 		b.router.ChannelIncident = func(ctx context.Context, channel string) (string, bool) {
 			id, ok, err := b.svc.IncidentByChannel(ctx, channel)
@@ -150,12 +156,16 @@ func (b *Bot) Close() error {
 	return nil
 }
 
-// spawn runs fn in the background under the Bot's lifetime; Close waits for it.
-func (b *Bot) spawn(fn func(ctx context.Context)) {
+// spawn runs fn in the background under the Bot's lifetime, for at most a
+// minute; Close waits for it.
+func (b *Bot) spawn(fn func(ctx context.Context)) { b.spawnFor(60*time.Second, fn) }
+
+// spawnFor is spawn with a longer (or shorter) time limit.
+func (b *Bot) spawnFor(limit time.Duration, fn func(ctx context.Context)) {
 	b.wg.Add(1)
 	go func() {
 		defer b.wg.Done()
-		ctx, cancel := context.WithTimeout(b.ctx, 60*time.Second)
+		ctx, cancel := context.WithTimeout(b.ctx, limit)
 		defer cancel()
 		fn(ctx)
 	}()

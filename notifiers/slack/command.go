@@ -28,6 +28,10 @@ func (b *Bot) slashCommand(sc slack.SlashCommand) any {
 		})
 		return nil
 	}
+	if cmd, err := commands.Parse(text); err == nil && cmd.Name == "notice import" && len(cmd.Args) == 0 {
+		b.spawn(func(ctx context.Context) { b.openImportForm(ctx, sc) })
+		return nil
+	}
 	req := commands.Request{User: sc.UserID, Text: text, Channel: sc.ChannelID}
 	rep := b.within(req, func(ctx context.Context, rep *commands.Reply) { b.answer(ctx, sc, rep) })
 	if rep == nil {

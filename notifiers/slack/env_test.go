@@ -20,7 +20,10 @@ import (
 	"github.com/breachbot/breachbot/incidents/boltstore"
 	"github.com/breachbot/breachbot/incidents/clocktest"
 	"github.com/breachbot/breachbot/incidents/commands"
+	"github.com/breachbot/breachbot/incidents/noticetest"
 	"github.com/breachbot/breachbot/internal/metrics"
+	"github.com/breachbot/breachbot/notifiers/email"
+	"github.com/breachbot/breachbot/notifiers/email/smtptest"
 	"github.com/breachbot/breachbot/notifiers/slack"
 	"github.com/breachbot/breachbot/notifiers/slack/workspacetest"
 	"github.com/breachbot/breachbot/playbooks"
@@ -82,6 +85,9 @@ type envOptions struct {
 	background bool
 	// clientTimeout bounds each Slack API call.
 	clientTimeout time.Duration
+	// notices wires customer notices: a renderer, SMTP to smtp (a real
+	// server), an encryption key, and the notice sender in the background.
+	notices *smtptest.Server
 	// ackBudget is how long a command may take to be answered in its
 	// acknowledgement (default 2 s, so that answers are inline on a loaded
 	// test machine; the production default is 250 ms).
@@ -111,11 +117,37 @@ func newEnv(t testing.TB, o envOptions) *env {
 		t.Fatal(err)
 	}
 	clock := clocktest.New(start)
-	svc := incidents.NewService(incidents.Config{Store: store, Playbooks: playbooks.New(playbooks.Embedded(), "embedded"),
-		Clock: clock, Roles: dir, Logger: log})
+	var e0 struct{ bot *slack.Bot } // the bot, for the router's UserEmail
+	cfg := incidents.Config{Store: store, Playbooks: playbooks.New(playbooks.Embedded(), "embedded"),
+		Clock: clock, Roles: dir, Logger: log}
+	var sender *incidents.NoticeSender
+	if o.notices != nil {
+		key, err := boltstore.ParseKey(boltstore.GenerateKey())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := store.SetEncryptionKey(key); err != nil {
+			t.Fatal(err)
+		}
+		mailer, err := email.New(email.Config{Addr: o.notices.Addr, TLS: "none", From: "privacy@acme.example", Connections: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { mailer.Close() })
+		cfg.Notices, cfg.Mailer = noticetest.Renderer{}, mailer
+		cfg.Company = incidents.Company{Name: "Acme Corp", ContactEmail: "privacy@acme.example"}
+	}
+	svc := incidents.NewService(cfg)
+	if o.notices != nil {
+		sender = incidents.NewNoticeSender(svc)
+		sender.ProgressEvery = 0
+	}
 	router := commands.NewRouter(svc)
 	router.Log = log
 	m := metrics.New(store)
+	router.UserEmail = func(ctx context.Context, user string) (string, bool) {
+		return e0.bot.UserEmail(ctx, user)
+	}
 	bot, err := slack.New(slack.Config{Client: client, Service: svc, Router: router, Store: store, DB: store.DB(),
 		Directory: dir, SigningSecret: secret, Metrics: m, Log: log, AckBudget: o.ackBudget})
 	if err != nil {
@@ -127,8 +159,12 @@ func newEnv(t testing.TB, o envOptions) *env {
 	mux.Handle("GET /metrics", m.Handler())
 	srv := httptest.NewServer(mux)
 	e := &env{t: t, ws: ws, clock: clock, store: store, svc: svc, bot: bot, metrics: m, srv: srv, client: client, dir: dir, router: router}
+	e0.bot = bot
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{}, 2)
+	done := make(chan struct{}, 3)
+	if sender != nil {
+		go func() { sender.Run(ctx); done <- struct{}{} }()
+	}
 	if o.background {
 		go func() { incidents.NewScheduler(svc).Run(ctx); done <- struct{}{} }()
 		go func() { incidents.NewDispatcher(svc, bot).Run(ctx); done <- struct{}{} }()
@@ -138,6 +174,9 @@ func newEnv(t testing.TB, o envOptions) *env {
 		cancel()
 		if o.background {
 			<-done
+			<-done
+		}
+		if sender != nil {
 			<-done
 		}
 		bot.Close()

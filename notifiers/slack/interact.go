@@ -52,6 +52,8 @@ const (
 	fieldLong
 	fieldSelect
 	fieldTime
+	// fieldFile is a file upload (one file); its value is the file id.
+	fieldFile
 )
 
 // field is one input of a form; its id is both the block id and action id.
@@ -82,6 +84,10 @@ type form struct {
 	// command builds the /breach line from the submitted values (by field
 	// id; times as RFC 3339, "" when not given).
 	command func(v map[string]string, m formMeta) string
+	// run, instead of command, does the work of a form that is no /breach
+	// line (an upload): the modal closes at once and run's reply is sent
+	// when it is done.
+	run func(b *Bot, ctx context.Context, user string, v map[string]string, m formMeta) *commands.Reply
 	// blame names the field a refusal is about: the first whose keywords
 	// occur in the message, else the last rule's field.
 	blame []blameRule
@@ -268,6 +274,10 @@ func (b *Bot) view(ctx context.Context, id string, f *form, m formMeta) (slack.M
 			sel := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("Choose"), fd.id, opts...)
 			sel.InitialOption = initial
 			el = sel
+		case fieldFile:
+			fi := slack.NewFileInputBlockElement(fd.id)
+			fi.FileTypes, fi.MaxFiles = []string{"csv", "txt"}, 1
+			el = fi
 		case fieldTime:
 			dt := slack.NewDateTimePickerBlockElement(fd.id)
 			if fd.initialNow {
@@ -318,6 +328,10 @@ func (f *form) values(v slack.View) map[string]string {
 		switch fd.kind {
 		case fieldSelect:
 			out[fd.id] = a.SelectedOption.Value
+		case fieldFile:
+			if len(a.Files) > 0 {
+				out[fd.id] = a.Files[0].ID
+			}
 		case fieldTime:
 			if a.SelectedDateTime != 0 {
 				out[fd.id] = time.Unix(a.SelectedDateTime, 0).UTC().Format(time.RFC3339)
@@ -391,9 +405,13 @@ func (b *Bot) submitted(cb slack.InteractionCallback) any {
 			return slack.NewErrorsViewSubmissionResponse(map[string]string{fd.id: fd.label + " is required."})
 		}
 	}
+	user := cb.User.ID
+	if f.run != nil {
+		b.spawnFor(importTimeout, func(ctx context.Context) { b.respond(ctx, m.ResponseURL, m.Channel, user, f.run(b, ctx, user, v, m)) })
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(b.ctx, 2500*time.Millisecond)
 	defer cancel()
-	user := cb.User.ID
 	rep := b.handle(ctx, commands.Request{User: user, Text: f.command(v, m), Channel: m.Channel})
 	if rep.Error {
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{f.blamed(rep.Title): truncate(rep.Title, 500)})

@@ -41,6 +41,9 @@ type postRecord struct {
 	// or may not have reached Slack, and the channel's history is checked
 	// (by the key in the message's metadata) before posting again.
 	Attempted bool `json:"attempted,omitempty"`
+	// Seq is the sequence number of the notification a message updated in
+	// place shows (notice progress), so an older one never replaces it.
+	Seq int64 `json:"seq,omitempty"`
 }
 
 // metadataEvent is the event_type of the metadata on every message the bot
@@ -75,6 +78,12 @@ func (b *Bot) Notify(ctx context.Context, n incidents.Notification) error {
 			return b.directToLeads(ctx, n)
 		}
 		return b.postToChannel(ctx, n)
+	case incidents.NotifyNoticeApproval:
+		return b.askLegal(ctx, n)
+	case incidents.NotifyNoticeDecision:
+		return b.noticeDecided(ctx, n)
+	case incidents.NotifyNoticeProgress:
+		return b.noticeProgress(ctx, n)
 	}
 	b.log.Debug("slack: notification kind not shown in Slack", "kind", n.Kind, "id", n.ID)
 	return nil

@@ -93,7 +93,8 @@ type Submission struct {
 	User, TriggerID string
 	View            View
 	// Values by block id (= action id): strings for text inputs and
-	// selects, time.Time for date-time pickers.
+	// selects, time.Time for date-time pickers, space-separated file ids
+	// for file inputs.
 	Values map[string]any
 }
 
@@ -123,6 +124,14 @@ func (s Submission) Payload() map[string]any {
 				"text": map[string]any{"type": "plain_text", "text": v, "emoji": true}, "value": v}}
 		case "datetimepicker":
 			state = map[string]any{"type": "datetimepicker", "selected_date_time": v.(time.Time).Unix()}
+		case "file_input":
+			// The ids of uploaded files (Workspace.UserUpload), as Slack
+			// gives them: file objects without their content.
+			var files []any
+			for _, id := range strings.Fields(v.(string)) {
+				files = append(files, map[string]any{"id": id, "mode": "hosted", "filetype": "csv"})
+			}
+			state = map[string]any{"type": "file_input", "files": files}
 		default:
 			state = map[string]any{"type": b.Element.Type, "value": v}
 		}

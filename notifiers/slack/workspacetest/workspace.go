@@ -84,6 +84,10 @@ type View struct {
 type File struct {
 	ID, Name, Title, Channel string
 	Content                  []byte
+	// User uploaded it (UserUpload); empty for the bot's own uploads.
+	User string
+	// Downloads counts downloads of its url_private_download.
+	Downloads int
 }
 
 // Fault makes API methods fail until cleared (or Count times).
@@ -120,6 +124,7 @@ type Workspace struct {
 	responses []Response
 	files     []File
 	uploads   map[string][]byte
+	emails    map[string]string
 	faults    []*Fault
 	calls     map[string]int
 
@@ -135,7 +140,7 @@ type Workspace struct {
 // New starts a workspace; it stops when the test ends.
 func New(t testing.TB) *Workspace {
 	w := &Workspace{t: t, changed: make(chan struct{}), channels: map[string]*Channel{}, groups: map[string][]string{},
-		uploads: map[string][]byte{}, calls: map[string]int{}, envelopes: make(chan []byte, 64),
+		uploads: map[string][]byte{}, emails: map[string]string{}, calls: map[string]int{}, envelopes: make(chan []byte, 64),
 		acks: map[string]json.RawMessage{}, hangDone: make(chan struct{})}
 	w.server = slacktest.NewTestServer(func(c slacktest.Customize) {
 		for method, h := range map[string]http.HandlerFunc{
@@ -154,10 +159,13 @@ func New(t testing.TB) *Workspace {
 			"files.getUploadURLExternal":   w.uploadURL,
 			"files.completeUploadExternal": w.completeUpload,
 			"apps.connections.open":        w.connectionsOpen,
+			"files.info":                   w.fileInfo,
+			"users.info":                   w.userInfo,
 		} {
 			c.Handle("/"+method, w.api(method, h))
 		}
 		c.Handle("/upload/", w.upload)
+		c.Handle("/download/", w.download)
 		c.Handle("/response/", w.response)
 		c.Handle("/ws", w.ws)
 	})
@@ -190,6 +198,35 @@ func (w *Workspace) SetGroup(id string, members ...string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.groups[id] = members
+}
+
+// SetEmail sets the e-mail address users.info gives for a user.
+func (w *Workspace) SetEmail(user, addr string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.emails[user] = addr
+}
+
+// UserUpload stores a file as a person's upload through a modal's file
+// input would, and returns its id (what the view submission carries).
+func (w *Workspace) UserUpload(user, name string, content []byte) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	id := w.nextLocked("F")
+	w.files = append(w.files, File{ID: id, Name: name, Title: name, Content: content, User: user})
+	return id
+}
+
+// Downloads returns how many times a file's content was downloaded.
+func (w *Workspace) Downloads(id string) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, f := range w.files {
+		if f.ID == id {
+			return f.Downloads
+		}
+	}
+	return 0
 }
 
 // AddChannel adds a channel made by someone else (e.g. to take a name).
@@ -857,4 +894,53 @@ func Buttons(raw json.RawMessage) map[string][]string {
 		}
 	}
 	return out
+}
+
+// fileInfo answers files.info with the file's name, size and a private
+// download URL on this server (slack-go sends the bot token only there).
+func (w *Workspace) fileInfo(rw http.ResponseWriter, r *http.Request) {
+	id := form(r).Get("file")
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, f := range w.files {
+		if f.ID == id {
+			reply(rw, map[string]any{"ok": true, "file": map[string]any{"id": f.ID, "name": f.Name, "title": f.Title,
+				"size": len(f.Content), "filetype": "csv", "user": f.User, "url_private_download": w.APIURL() + "download/" + f.ID}})
+			return
+		}
+	}
+	fail(rw, "file_not_found")
+}
+
+// download serves a file's content to the bot token only.
+func (w *Workspace) download(rw http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Authorization") != "Bearer xoxb-test" {
+		http.Error(rw, "sign in", http.StatusForbidden)
+		return
+	}
+	id := strings.TrimPrefix(r.URL.Path, "/download/")
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for i := range w.files {
+		if w.files[i].ID == id {
+			w.files[i].Downloads++
+			w.signalLocked()
+			rw.Write(w.files[i].Content)
+			return
+		}
+	}
+	http.NotFound(rw, r)
+}
+
+// userInfo answers users.info with the address set by SetEmail.
+func (w *Workspace) userInfo(rw http.ResponseWriter, r *http.Request) {
+	id := form(r).Get("user")
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	addr, ok := w.emails[id]
+	if !ok {
+		fail(rw, "user_not_found")
+		return
+	}
+	reply(rw, map[string]any{"ok": true, "user": map[string]any{"id": id, "profile": map[string]any{"email": addr}}})
 }
