@@ -14,6 +14,7 @@ import (
 	"github.com/breachbot/breachbot/incidents/commands"
 	"github.com/breachbot/breachbot/notifiers/github"
 	"github.com/breachbot/breachbot/playbooks"
+	"github.com/breachbot/breachbot/templates"
 )
 
 // App is the running application: the store, the service and the router,
@@ -101,7 +102,7 @@ func openApp(cfg Config, clock incidents.Clock, log *slog.Logger, roles incident
 	c := cfg.Company
 	svc := incidents.NewService(incidents.Config{
 		Store: store, Playbooks: source, Clock: clock, Roles: roles, Permissions: perms, Logger: log,
-		Notices: noticeRenderer{set}, Mailer: mailer, Sandbox: sandbox, MaxImportBytes: cfg.ImportMaxBytes,
+		Notices: templates.NewRenderer(set), Mailer: mailer, Sandbox: sandbox, MaxImportBytes: cfg.ImportMaxBytes,
 		Company: incidents.Company{Name: c.Name, ContactEmail: c.ContactEmail, ContactPhone: c.ContactPhone, Website: c.Website, PostalAddress: c.PostalAddress, DPO: c.DPO},
 	})
 	router := commands.NewRouter(svc)

@@ -8,10 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
-	"unicode"
 
 	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/boltstore"
@@ -19,130 +17,6 @@ import (
 	"github.com/breachbot/breachbot/notifiers/email"
 	"github.com/breachbot/breachbot/templates"
 )
-
-// DefaultTemplate is the shipped notice template.
-const DefaultTemplate = "breach-notice"
-
-// noticeRenderer adapts *templates.Set to incidents.NoticeRenderer, so the
-// domain does not depend on the templates package.
-type noticeRenderer struct {
-	set *templates.Set
-}
-
-var _ incidents.NoticeRenderer = noticeRenderer{}
-
-func (r noticeRenderer) Render(name, locale string, d incidents.NoticeData, rc incidents.Recipient) (*incidents.MailContent, error) {
-	in := d.Incident
-	m, err := r.set.Render(name, locale, templates.Data{
-		Company: templates.Company{Name: d.Company.Name, ContactEmail: d.Company.ContactEmail, ContactPhone: d.Company.ContactPhone,
-			Website: d.Company.Website, PostalAddress: d.Company.PostalAddress, DPO: d.Company.DPO},
-		Incident: templates.Incident{ID: in.ID, WhatHappened: in.WhatHappened, BreachStart: in.BreachStart, BreachEnd: in.BreachEnd,
-			DiscoveredAt: in.DiscoveredAt, DataCategories: in.DataCategories, WhatWeAreDoing: in.WhatWeAreDoing, WhatYouCanDo: in.WhatYouCanDo,
-			LikelyConsequences: in.LikelyConsequences, LawEnforcementDelay: in.LawEnforcementDelay,
-			IdentityTheftProtection: in.IdentityTheftProtection, MoreInfo: in.MoreInfo},
-		Recipient: templates.Recipient{Name: rc.Name, Email: rc.Email, Locale: rc.Locale, Country: rc.Country, Region: rc.Region, DataCategories: rc.DataCategories},
-		Notice:    templates.Notice{ID: d.Notice.ID, Regimes: regimeNames(d.Notice.Regimes), Drill: d.Notice.Drill, Test: d.Notice.Test},
-	})
-	var re *templates.RenderError
-	if errors.As(err, &re) {
-		if fields := missingContent(re); fields != nil {
-			return nil, &incidents.MissingContentError{Locale: re.Locale, Fields: fields}
-		}
-	}
-	if err != nil {
-		// Template errors name the file and line, never the data.
-		return nil, incidents.Errorf(incidents.EINVALID, "template %s (%s) cannot be rendered: %s", name, locale, incidents.RedactAddresses(err.Error())).
-			WithHint("fix the template (breachbot templates lint), or the draft's fields, and draft again")
-	}
-	return &incidents.MailContent{Subject: m.Subject, Text: m.Text, HTML: m.HTML}, nil
-}
-
-// templateField is a data path in a template problem: Incident.WhatHappened.
-var templateField = regexp.MustCompile(`\b(Incident|Company|Recipient|Notice)\.([A-Z][A-Za-z]*)`)
-
-// missingContent maps the problems of a render to the notice fields (or
-// company.* configuration keys) that would fix them, or returns nil if any
-// problem is not an empty field (a broken template, an unknown regime):
-// those are for whoever maintains the templates, not the responder.
-func missingContent(re *templates.RenderError) []string {
-	var fields []string
-	for _, p := range re.Problems {
-		if !strings.Contains(p.Message, "empty") {
-			return nil
-		}
-		var field string
-		for _, m := range templateField.FindAllStringSubmatch(p.Message, -1) {
-			switch m[1] {
-			case "Incident":
-				if field == "" || strings.HasPrefix(field, "company.") {
-					field = snake(m[2])
-				}
-			case "Company":
-				if field == "" {
-					field = "company." + snake(m[2])
-				}
-			}
-		}
-		if field == "" {
-			return nil
-		}
-		switch field {
-		case "identity_theft_protection":
-			field = incidents.FieldIdentityProtection
-		}
-		if !slices.Contains(fields, field) {
-			fields = append(fields, field)
-		}
-	}
-	return fields
-}
-
-// snake turns WhatWeAreDoing into what_we_are_doing, DPO into dpo.
-func snake(s string) string {
-	var b strings.Builder
-	for i, r := range s {
-		if unicode.IsUpper(r) && i > 0 && !unicode.IsUpper(rune(s[i-1])) {
-			b.WriteByte('_')
-		}
-		b.WriteRune(unicode.ToLower(r))
-	}
-	return b.String()
-}
-
-// regimeNames maps the catalog ids of the regulations a notice answers to
-// (gdpr-art34, ca-residents, ...) to the content rules of the templates
-// package (gdpr, california, ...). A regulation with no content rules of its
-// own there (most US states ask for no particular sections) adds none.
-func regimeNames(regulations []string) []string {
-	var out []string
-	for _, r := range templates.Regimes() {
-		if slices.ContainsFunc(r.Regulations, func(id string) bool { return slices.Contains(regulations, id) }) {
-			out = append(out, r.Name)
-		}
-	}
-	return out
-}
-
-func (r noticeRenderer) Hash(name, locale string) (string, error) {
-	h, err := r.set.Hash(name, locale)
-	if err != nil {
-		return "", incidents.Errorf(incidents.ENOTFOUND, "template %s (%s): %v", name, locale, err)
-	}
-	return h, nil
-}
-
-func (r noticeRenderer) Locales(name string) ([]string, error) {
-	var names []string
-	for _, info := range r.set.Templates() {
-		if info.Name == name {
-			return info.Locales, nil
-		}
-		names = append(names, info.Name)
-	}
-	return nil, incidents.Errorf(incidents.ENOTFOUND, "there is no notice template %q", name).WithHint("templates: %s", strings.Join(names, ", "))
-}
-
-func (r noticeRenderer) Default() string { return DefaultTemplate }
 
 // openTemplates returns the shipped templates, overridden by cfg.Templates.
 func openTemplates(cfg Config) (*templates.Set, error) {

@@ -21,27 +21,6 @@ import (
 	"github.com/breachbot/breachbot/templates"
 )
 
-// renderer is cmd/breachbot's adapter over package templates, reduced to
-// what the benchmarks need.
-type renderer struct{ set *templates.Set }
-
-func (r renderer) Render(name, locale string, d incidents.NoticeData, rc incidents.Recipient) (*incidents.MailContent, error) {
-	in := d.Incident
-	m, err := r.set.Render(name, locale, templates.Data{
-		Company:   templates.Company{Name: d.Company.Name, ContactEmail: d.Company.ContactEmail},
-		Incident:  templates.Incident{ID: in.ID, WhatHappened: in.WhatHappened, DataCategories: in.DataCategories, WhatWeAreDoing: in.WhatWeAreDoing, WhatYouCanDo: in.WhatYouCanDo, BreachStart: in.BreachStart},
-		Recipient: templates.Recipient{Name: rc.Name, Email: rc.Email, Locale: rc.Locale, Country: rc.Country, Region: rc.Region},
-		Notice:    templates.Notice{ID: d.Notice.ID, Drill: d.Notice.Drill, Test: d.Notice.Test},
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &incidents.MailContent{Subject: m.Subject, Text: m.Text, HTML: m.HTML}, nil
-}
-func (r renderer) Hash(name, locale string) (string, error) { return r.set.Hash(name, locale) }
-func (r renderer) Locales(name string) ([]string, error)    { return []string{"de", "en"}, nil }
-func (r renderer) Default() string                          { return "breach-notice" }
-
 func noticeService(b *testing.B, store *boltstore.Store, mailer incidents.Mailer) *incidents.Service {
 	b.Helper()
 	set, err := templates.New(nil, "embedded")
@@ -51,7 +30,7 @@ func noticeService(b *testing.B, store *boltstore.Store, mailer incidents.Mailer
 	if err := store.SetEncryptionKey([]byte("0123456789abcdef0123456789abcdef")); err != nil {
 		b.Fatal(err)
 	}
-	return incidents.NewService(incidents.Config{Store: store, Playbooks: playbooks{benchPlaybook(72)}, Notices: renderer{set}, Mailer: mailer,
+	return incidents.NewService(incidents.Config{Store: store, Playbooks: playbooks{benchPlaybook(72)}, Notices: templates.NewRenderer(set), Mailer: mailer,
 		Company: incidents.Company{Name: "Acme Corp", ContactEmail: "privacy@acme.example"}})
 }
 
@@ -240,7 +219,7 @@ func fullRateMailer(b *testing.B, sender incidents.Mailer, n int) (float64, time
 	}
 	defer store.Close()
 	svc := noticeService(b, store, sender)
-	res, err := svc.Declare(ctx, "U1", incidents.DeclareInput{Title: "bench"})
+	res, err := svc.Declare(ctx, "U1", incidents.DeclareInput{Title: "bench", AwareAt: time.Now().Add(-time.Hour)})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -262,7 +241,8 @@ func fullRateMailer(b *testing.B, sender incidents.Mailer, n int) (float64, time
 	steps := []func() error{
 		func() error {
 			_, err := svc.DraftNotice(ctx, "U1", id, incidents.DraftInput{Fields: map[string]string{
-				"what_happened": strings.Repeat("What happened. ", 20), "what_we_are_doing": "We fixed it.", "what_you_can_do": "Change your password."}})
+				"what_happened": strings.Repeat("What happened. ", 20), "what_we_are_doing": "We fixed it.", "what_you_can_do": "Change your password.",
+				"data_categories": "email,password_hash"}})
 			return err
 		},
 		func() error { _, err := svc.SubmitNotice(ctx, "U1", id, ""); return err },

@@ -1,0 +1,147 @@
+package templates
+
+import (
+	"errors"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/breachbot/breachbot/incidents"
+)
+
+// DefaultTemplate is the shipped notice template.
+const DefaultTemplate = "breach-notice"
+
+// Renderer renders the notices of package incidents with a Set: it is the
+// incidents.NoticeRenderer of the program, so that the domain does not
+// depend on this package. Content a notice must carry but lacks comes back
+// as an *incidents.MissingContentError naming the draft fields (or company
+// settings) to fill in; anything else wrong is a template problem, named by
+// file and line.
+type Renderer struct {
+	set *Set
+}
+
+var _ incidents.NoticeRenderer = Renderer{}
+
+// NewRenderer returns a Renderer over set.
+func NewRenderer(set *Set) Renderer { return Renderer{set: set} }
+
+// Render renders notice name in locale for one recipient.
+func (r Renderer) Render(name, locale string, d incidents.NoticeData, rc incidents.Recipient) (*incidents.MailContent, error) {
+	in := d.Incident
+	m, err := r.set.Render(name, locale, Data{
+		Company: Company{Name: d.Company.Name, ContactEmail: d.Company.ContactEmail, ContactPhone: d.Company.ContactPhone,
+			Website: d.Company.Website, PostalAddress: d.Company.PostalAddress, DPO: d.Company.DPO},
+		Incident: Incident{ID: in.ID, WhatHappened: in.WhatHappened, BreachStart: in.BreachStart, BreachEnd: in.BreachEnd,
+			DiscoveredAt: in.DiscoveredAt, DataCategories: in.DataCategories, WhatWeAreDoing: in.WhatWeAreDoing, WhatYouCanDo: in.WhatYouCanDo,
+			LikelyConsequences: in.LikelyConsequences, LawEnforcementDelay: in.LawEnforcementDelay,
+			IdentityTheftProtection: in.IdentityTheftProtection, MoreInfo: in.MoreInfo},
+		Recipient: Recipient{Name: rc.Name, Email: rc.Email, Locale: rc.Locale, Country: rc.Country, Region: rc.Region, DataCategories: rc.DataCategories},
+		Notice:    Notice{ID: d.Notice.ID, Regimes: regimesOf(d.Notice.Regimes), Drill: d.Notice.Drill, Test: d.Notice.Test},
+	})
+	var re *RenderError
+	if errors.As(err, &re) {
+		if fields := missingContent(re); fields != nil {
+			return nil, &incidents.MissingContentError{Locale: re.Locale, Fields: fields}
+		}
+	}
+	if err != nil {
+		// Template errors name the file and line, never the data.
+		return nil, incidents.Errorf(incidents.EINVALID, "template %s (%s) cannot be rendered: %s", name, locale, incidents.RedactAddresses(err.Error())).
+			WithHint("fix the template (breachbot templates lint), or the draft's fields, and draft again")
+	}
+	return &incidents.MailContent{Subject: m.Subject, Text: m.Text, HTML: m.HTML}, nil
+}
+
+// templateField is a data path in a template problem: Incident.WhatHappened.
+var templateField = regexp.MustCompile(`\b(Incident|Company|Recipient|Notice)\.([A-Z][A-Za-z]*)`)
+
+// missingContent maps the problems of a render to the notice fields (or
+// company.* configuration keys) that would fix them, or returns nil if any
+// problem is not an empty field (a broken template, an unknown regime):
+// those are for whoever maintains the templates, not the responder.
+func missingContent(re *RenderError) []string {
+	var fields []string
+	for _, p := range re.Problems {
+		if !strings.Contains(p.Message, "empty") {
+			return nil
+		}
+		var field string
+		for _, m := range templateField.FindAllStringSubmatch(p.Message, -1) {
+			switch m[1] {
+			case "Incident":
+				if field == "" || strings.HasPrefix(field, "company.") {
+					field = snake(m[2])
+				}
+			case "Company":
+				if field == "" {
+					field = "company." + snake(m[2])
+				}
+			}
+		}
+		if field == "" {
+			return nil
+		}
+		switch field {
+		case "identity_theft_protection":
+			field = incidents.FieldIdentityProtection
+		}
+		if !slices.Contains(fields, field) {
+			fields = append(fields, field)
+		}
+	}
+	return fields
+}
+
+// snake turns WhatWeAreDoing into what_we_are_doing, DPO into dpo.
+func snake(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if unicode.IsUpper(r) && i > 0 && !unicode.IsUpper(rune(s[i-1])) {
+			b.WriteByte('_')
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
+}
+
+// regimesOf maps the catalog ids of the regulations a notice answers to
+// (gdpr-art34, ca-residents, ...) to the content rules of the templates
+// package (gdpr, california, ...). A regulation with no content rules of its
+// own there (most US states ask for no particular sections) adds none.
+func regimesOf(regulations []string) []string {
+	var out []string
+	for _, r := range Regimes() {
+		if slices.ContainsFunc(r.Regulations, func(id string) bool { return slices.Contains(regulations, id) }) {
+			out = append(out, r.Name)
+		}
+	}
+	return out
+}
+
+// Hash is the hash of a template variant's files (approvals bind to it).
+func (r Renderer) Hash(name, locale string) (string, error) {
+	h, err := r.set.Hash(name, locale)
+	if err != nil {
+		return "", incidents.Errorf(incidents.ENOTFOUND, "template %s (%s): %v", name, locale, err)
+	}
+	return h, nil
+}
+
+// Locales lists the locales of a template.
+func (r Renderer) Locales(name string) ([]string, error) {
+	var names []string
+	for _, info := range r.set.Templates() {
+		if info.Name == name {
+			return info.Locales, nil
+		}
+		names = append(names, info.Name)
+	}
+	return nil, incidents.Errorf(incidents.ENOTFOUND, "there is no notice template %q", name).WithHint("templates: %s", strings.Join(names, ", "))
+}
+
+// Default is the shipped template's name.
+func (r Renderer) Default() string { return DefaultTemplate }
+
