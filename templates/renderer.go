@@ -144,4 +144,3 @@ func (r Renderer) Locales(name string) ([]string, error) {
 
 // Default is the shipped template's name.
 func (r Renderer) Default() string { return DefaultTemplate }
-
