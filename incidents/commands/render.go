@@ -331,7 +331,7 @@ func deadlineSections(res *incidents.Result, now time.Time, all bool) []Section 
 			continue
 		}
 		if ph.phase == incidents.PhaseNeedsFacts && !all {
-			out = append(out, needsFactsSection(pb, obs))
+			out = append(out, needsFactsSection(inc.ID, pb, obs))
 			continue
 		}
 		if ph.phase == incidents.PhaseNotApplies && !all {
@@ -358,7 +358,7 @@ func deadlineSections(res *incidents.Result, now time.Time, all bool) []Section 
 
 // needsFactsSection groups obligations that need facts by the fact that
 // would settle them, most useful first: one line a fact, not one a law.
-func needsFactsSection(pb *incidents.Playbook, obs []*incidents.Obligation) Section {
+func needsFactsSection(id string, pb *incidents.Playbook, obs []*incidents.Obligation) Section {
 	byFact := map[string][]string{}
 	var order []string
 	for _, o := range obs {
@@ -392,6 +392,10 @@ func needsFactsSection(pb *incidents.Playbook, obs []*incidents.Obligation) Sect
 				}
 				it.Detail += ex
 			}
+		}
+		if len(sec.Items) == 0 {
+			// One button for all of them (Slack: a form with a field a fact).
+			it.Actions = []Action{{ID: "facts_form", Label: "Record facts", Value: id + " facts", Command: "/breach facts NAME=VALUE ... --incident " + id}}
 		}
 		sec.Items = append(sec.Items, it)
 	}

@@ -128,6 +128,7 @@ func New(c Config) (*Bot, error) {
 	for id, f := range noticeForms() {
 		b.forms[id] = f
 	}
+	b.forms["facts"] = factsForm()
 	if b.router.ChannelIncident == nil {
 		b.router.ChannelIncident = func(ctx context.Context, channel string) (string, bool) {
 			id, ok, err := b.svc.IncidentByChannel(ctx, channel)

@@ -42,6 +42,7 @@ func defaultButtons() map[string]button {
 		"step_waive":       {name: "step waive", permission: incidents.ActWaive, form: "step_waive"},
 		"obligation_waive": {name: "waive", permission: incidents.ActWaive, form: "obligation_waive"},
 		"obligation_met":   {name: "met", permission: incidents.ActMet, form: "obligation_met"},
+		"facts_form":       {name: "facts", permission: incidents.ActFacts, form: "facts"},
 	}
 }
 
@@ -65,6 +66,8 @@ type field struct {
 	options func(ctx context.Context, b *Bot) ([]*slack.OptionBlockObject, *slack.OptionBlockObject, error)
 	// initialNow starts a time field at the current time.
 	initialNow bool
+	// initial is a text field's initial value.
+	initial string
 }
 
 // formMeta travels in the modal's private_metadata: what the form is about
@@ -91,6 +94,21 @@ type form struct {
 	// blame names the field a refusal is about: the first whose keywords
 	// occur in the message, else the last rule's field.
 	blame []blameRule
+	// fieldsFor, if set, makes the fields when the form opens and when it
+	// is submitted (they depend on the incident); a refusal is then shown
+	// on the first field whose id the message names, else the last field.
+	fieldsFor func(ctx context.Context, b *Bot, m formMeta) ([]field, error)
+	// commandWith, instead of command, builds the line knowing the fields
+	// (and their initial values); "" submits nothing.
+	commandWith func(v map[string]string, m formMeta, fields []field) string
+}
+
+// fieldsOf returns the form's fields for m.
+func (f *form) fieldsOf(ctx context.Context, b *Bot, m formMeta) ([]field, error) {
+	if f.fieldsFor != nil {
+		return f.fieldsFor(ctx, b, m)
+	}
+	return f.fields, nil
 }
 
 type blameRule struct {
@@ -98,8 +116,16 @@ type blameRule struct {
 	keywords []string
 }
 
-func (f *form) blamed(msg string) string {
+func (f *form) blamed(msg string, fields []field) string {
 	low := strings.ToLower(msg)
+	if f.fieldsFor != nil {
+		for _, fd := range fields {
+			if strings.Contains(low, strings.ToLower(fd.id)) {
+				return fd.id
+			}
+		}
+		return fields[len(fields)-1].id
+	}
 	for _, r := range f.blame {
 		for _, k := range r.keywords {
 			if strings.Contains(low, k) {
@@ -255,7 +281,11 @@ func (b *Bot) view(ctx context.Context, id string, f *form, m formMeta) (slack.M
 	if f.intro != nil {
 		v.Blocks.BlockSet = append(v.Blocks.BlockSet, slack.NewSectionBlock(mrkdwn(f.intro(m)), nil, nil))
 	}
-	for _, fd := range f.fields {
+	fields, err := f.fieldsOf(ctx, b, m)
+	if err != nil {
+		return v, err
+	}
+	for _, fd := range fields {
 		var el slack.BlockElement
 		switch fd.kind {
 		case fieldText, fieldLong:
@@ -265,6 +295,7 @@ func (b *Bot) view(ctx context.Context, id string, f *form, m formMeta) (slack.M
 			}
 			in.Multiline = fd.kind == fieldLong
 			in.MaxLength = 1000
+			in.InitialValue = fd.initial
 			el = in
 		case fieldSelect:
 			opts, initial, err := fd.options(ctx, b)
@@ -315,12 +346,12 @@ func (b *Bot) openForm(ctx context.Context, triggerID, id string, m formMeta, us
 }
 
 // values reads a submitted view's inputs by field id.
-func (f *form) values(v slack.View) map[string]string {
+func (f *form) values(v slack.View, fields []field) map[string]string {
 	out := map[string]string{}
 	if v.State == nil {
 		return out
 	}
-	for _, fd := range f.fields {
+	for _, fd := range fields {
 		a, ok := v.State.Values[fd.id][fd.id]
 		if !ok {
 			continue
@@ -399,8 +430,14 @@ func (b *Bot) submitted(cb slack.InteractionCallback) any {
 	}
 	var m formMeta
 	_ = json.Unmarshal([]byte(cb.View.PrivateMetadata), &m)
-	v := f.values(cb.View)
-	for _, fd := range f.fields {
+	ctx, cancel := context.WithTimeout(b.ctx, 2500*time.Millisecond)
+	defer cancel()
+	fields, err := f.fieldsOf(ctx, b, m)
+	if err != nil {
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{"more": truncate(incidents.ErrorMessage(err), 500)})
+	}
+	v := f.values(cb.View, fields)
+	for _, fd := range fields {
 		if !fd.optional && v[fd.id] == "" {
 			return slack.NewErrorsViewSubmissionResponse(map[string]string{fd.id: fd.label + " is required."})
 		}
@@ -410,11 +447,18 @@ func (b *Bot) submitted(cb slack.InteractionCallback) any {
 		b.spawnFor(importTimeout, func(ctx context.Context) { b.respond(ctx, m.ResponseURL, m.Channel, user, f.run(b, ctx, user, v, m)) })
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(b.ctx, 2500*time.Millisecond)
-	defer cancel()
-	rep := b.handle(ctx, commands.Request{User: user, Text: f.command(v, m), Channel: m.Channel})
+	var line string
+	if f.commandWith != nil {
+		line = f.commandWith(v, m, fields)
+	} else {
+		line = f.command(v, m)
+	}
+	if line == "" {
+		return nil // nothing to do (a form left as it was)
+	}
+	rep := b.handle(ctx, commands.Request{User: user, Text: line, Channel: m.Channel})
 	if rep.Error {
-		return slack.NewErrorsViewSubmissionResponse(map[string]string{f.blamed(rep.Title): truncate(rep.Title, 500)})
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{f.blamed(rep.Title, fields): truncate(rep.Title, 500)})
 	}
 	b.spawn(func(ctx context.Context) { b.respond(ctx, m.ResponseURL, m.Channel, user, rep) })
 	return nil

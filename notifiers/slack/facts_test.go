@@ -1,0 +1,57 @@
+package slack_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/breachbot/breachbot/notifiers/slack/workspacetest"
+)
+
+// TestFactsFormFromTheBoard presses Record facts on the deadlines board:
+// a form opens with a field per fact, the known ones filled in; a bad
+// value is shown on its field and nothing is recorded; a good one records
+// only what changed, and the board is updated in place.
+func TestFactsFormFromTheBoard(t *testing.T) {
+	e := newEnv(t, envOptions{background: true})
+	if status, ack, _ := e.command(alice, "C0GENERAL", `declare Laptop stolen --aware 2h ago --facts "jurisdictions=EU"`); status != http.StatusOK {
+		t.Fatalf("HTTP %d %s", status, ack)
+	}
+	ch := e.declaredChannel("INC-2026-0001")
+	board := ch.Messages[1]
+	facts := workspacetest.Buttons(board.Blocks)["facts_form"]
+	if len(facts) != 1 {
+		t.Fatalf("board has no Record facts button:\n%s", board.BlocksText())
+	}
+	e.click(bob, ch.ID, board.TS, "facts_form", facts[0])
+	e.ws.WaitFor("the facts form", func() bool { return len(e.ws.Views()) == 1 })
+	v := e.ws.Views()[0]
+	view := string(v.View)
+	for _, want := range []string{`"block_id":"data_categories"`, `"block_id":"affected"`, `"block_id":"more"`, `"initial_value":"EU"`, "Decides "} {
+		if !strings.Contains(view, want) {
+			t.Errorf("facts form lacks %s:\n%s", want, view)
+		}
+	}
+	_, body := e.submit(bob, v, map[string]any{"affected": "forty", "data_categories": "email"})
+	if errs, _ := decode(t, body)["errors"].(map[string]any); errs["affected"] == nil {
+		t.Fatalf("want the error on the affected field, got %s", body)
+	}
+	if _, ok := e.incident("INC-2026-0001").Facts["data_categories"]; ok {
+		t.Fatalf("a refused form recorded facts")
+	}
+	before := e.incident("INC-2026-0001").Facts["jurisdictions"]
+	if status, body := e.submit(bob, v, map[string]any{"affected": "40", "data_categories": "email", "jurisdictions": "EU"}); status != http.StatusOK || body != "" {
+		t.Fatalf("facts form: HTTP %d %s", status, body)
+	}
+	inc := e.incident("INC-2026-0001")
+	if f := inc.Facts["affected"]; f.Number == nil || *f.Number != 40 || f.By != bob {
+		t.Errorf("affected = %+v", f)
+	}
+	if after := inc.Facts["jurisdictions"]; !after.At.Equal(before.At) || after.By != before.By {
+		t.Errorf("an unchanged field was recorded again: %+v, was %+v", after, before)
+	}
+	e.ws.WaitFor("the board updated in place", func() bool {
+		c, _ := e.ws.Channel(ch.ID)
+		return c.Messages[1].Updates > 0
+	})
+}
