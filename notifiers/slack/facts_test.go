@@ -1,9 +1,11 @@
 package slack_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/breachbot/breachbot/notifiers/slack/workspacetest"
 )
@@ -53,5 +55,29 @@ func TestFactsFormFromTheBoard(t *testing.T) {
 	e.ws.WaitFor("the board updated in place", func() bool {
 		c, _ := e.ws.Channel(ch.ID)
 		return c.Messages[1].Updates > 0
+	})
+}
+
+// TestBoardsRefreshAsClocksRun runs the board refresher: as the (fake)
+// clock moves, the pinned board is updated in place with the new relative
+// times, without any command.
+func TestBoardsRefreshAsClocksRun(t *testing.T) {
+	e := newEnv(t, envOptions{background: true})
+	if status, ack, _ := e.command(alice, "C0GENERAL", `declare Laptop stolen --aware 2h ago --facts "jurisdictions=EU"`); status != http.StatusOK {
+		t.Fatalf("HTTP %d %s", status, ack)
+	}
+	ch := e.declaredChannel("INC-2026-0001")
+	e.waitOutboxEmpty()
+	if !strings.Contains(ch.Messages[1].BlocksText(), "(in 2 d 22 h)") {
+		t.Fatalf("board before:\n%s", ch.Messages[1].BlocksText())
+	}
+	e.clock.Advance(5 * time.Hour)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); e.bot.RunBoards(ctx, 10*time.Millisecond) }()
+	defer func() { cancel(); <-done }()
+	e.ws.WaitFor("the board showing 5 hours less", func() bool {
+		c, _ := e.ws.Channel(ch.ID)
+		return strings.Contains(c.Messages[1].BlocksText(), "(in 2 d 17 h)")
 	})
 }
