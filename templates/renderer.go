@@ -111,13 +111,20 @@ func snake(s string) string {
 // (gdpr-art34, ca-residents, ...) to the content rules of the templates
 // package (gdpr, california, ...). A regulation with no content rules of its
 // own there (most US states ask for no particular sections) adds none.
+//
+// It runs for every recipient, so it reads the table in place (Regimes
+// copies it for callers outside the package).
 func regimesOf(regulations []string) []string {
+	if len(regulations) == 0 {
+		return nil
+	}
 	var out []string
-	for _, r := range Regimes() {
+	for _, r := range regimes {
 		if slices.ContainsFunc(r.Regulations, func(id string) bool { return slices.Contains(regulations, id) }) {
 			out = append(out, r.Name)
 		}
 	}
+	slices.Sort(out)
 	return out
 }
 

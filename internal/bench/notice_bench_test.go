@@ -176,12 +176,32 @@ func BenchmarkSend(b *testing.B) {
 	}
 }
 
+// bareRate sends one pre-rendered notice n times over the sender's
+// connections: the transport alone. The message is a real notice rendered
+// once from the same templates and draft as the full run, so both move the
+// same bytes and the comparison measures what rendering and persistence
+// per recipient cost.
 func bareRate(b *testing.B, s *email.Sender, conns, n int) float64 {
-	msg, err := email.Compose("privacy@acme.example", &incidents.Mail{To: "person@example.com", MessageID: "x@acme.example", Incident: "INC-2026-0001",
-		Content: &incidents.MailContent{Subject: "Notice of Data Breach", Text: strings.Repeat("What happened. ", 60), HTML: "<p>" + strings.Repeat("What happened. ", 60) + "</p>"}})
+	set, err := templates.New(nil, "embedded")
 	if err != nil {
 		b.Fatal(err)
 	}
+	content, err := templates.NewRenderer(set).Render("breach-notice", "en", incidents.NoticeData{
+		Company: incidents.Company{Name: "Acme Corp", ContactEmail: "privacy@acme.example"},
+		Incident: incidents.NoticeIncident{ID: "INC-2026-0001", WhatHappened: strings.Repeat("What happened. ", 20),
+			WhatWeAreDoing: "We fixed it.", WhatYouCanDo: "Change your password.", DataCategories: []string{"email", "password_hash"},
+			DiscoveredAt: time.Now().Add(-time.Hour)},
+		Notice: incidents.NoticeReference{ID: "N1"},
+	}, incidents.Recipient{Email: "person.0000001@example.com", Name: "Person 1", Country: "US", Region: "CA", Locale: "en"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	msg, err := email.Compose("privacy@acme.example", &incidents.Mail{To: "person.0000001@example.com", MessageID: "x@acme.example", Incident: "INC-2026-0001",
+		Content: content})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(len(msg)), "msg-bytes")
 	var next sync.Mutex
 	left := n
 	start := time.Now()
