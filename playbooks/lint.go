@@ -56,7 +56,7 @@ func LintFiles(paths ...string) Problems {
 		}
 		probs = append(probs, lint(os.DirFS(dir), names[dir], display)...)
 	}
-	return probs.sorted()
+	return probs.Sorted()
 }
 
 // describe returns the reason of a file system error without the path, which
@@ -125,5 +125,5 @@ func lint(fsys fs.FS, paths []string, display func(string) string) Problems {
 			probs = append(probs, Problem{File: display(dir), Message: "no playbook files (*.yaml) here"})
 		}
 	}
-	return probs.sorted()
+	return probs.Sorted()
 }

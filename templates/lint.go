@@ -62,7 +62,7 @@ func LintFiles(paths ...string) Problems {
 		}
 		probs = append(probs, lint(os.DirFS(top), []string{rel}, display)...)
 	}
-	return probs.sorted()
+	return probs.Sorted()
 }
 
 // lint is Lint with a display name for each path of fsys.
@@ -104,7 +104,7 @@ func lint(fsys fs.FS, paths []string, display func(string) string) Problems {
 			probs = append(probs, check(t)...)
 		}
 	}
-	return probs.sorted()
+	return probs.Sorted()
 }
 
 // classify finds the templates a lint path means: the folder holding
