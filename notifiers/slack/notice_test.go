@@ -256,3 +256,36 @@ func (e *env) noticeState(id string) incidents.NoticeState {
 	}
 	return st
 }
+
+// TestImportFormWhenSlackCannotServeTheFile submits the import form while
+// files.info fails: the uploader is told what to do, nothing is imported,
+// and a bad file is refused with its row report.
+func TestImportFormWhenSlackCannotServeTheFile(t *testing.T) {
+	e := newEnv(t, envOptions{background: true, notices: smtptest.Start(t)})
+	e.answer(alice, "C0GENERAL", `declare Customer DB exposed --aware 2026-11-28T09:00Z`)
+	ch := e.declaredChannel("INC-2026-0001")
+
+	_, _, trigger := e.command(alice, ch.ID, "notice import")
+	e.ws.WaitFor("the import form", func() bool { return len(e.ws.Views()) == 1 })
+	file := e.ws.UserUpload(alice, "customers.csv", []byte(affectedCSV))
+	e.ws.Fail(workspacetest.Fault{Methods: []string{"files.info"}, Code: "internal_error", Count: 1})
+	e.submit(alice, e.ws.Views()[0], map[string]any{"file": file})
+	if got := e.response(trigger, "the failed import's answer"); !strings.Contains(got, "could not be read from Slack (internal_error)") ||
+		!strings.Contains(got, "breachbot notice import INC-2026-0001 FILE.csv") {
+		t.Errorf("answer:\n%s", got)
+	}
+	if e.incident("INC-2026-0001").Recipients != nil {
+		t.Fatalf("people imported although the file was not read")
+	}
+
+	_, _, trigger = e.command(alice, ch.ID, "notice import")
+	e.ws.WaitFor("the second import form", func() bool { return len(e.ws.Views()) == 2 })
+	bad := e.ws.UserUpload(alice, "bad.csv", []byte("name,country\nAlice,US\n"))
+	e.submit(alice, e.ws.Views()[1], map[string]any{"file": bad})
+	if got := e.response(trigger, "the bad file's answer"); !strings.Contains(got, "the header has no email column (it has: name, country)") {
+		t.Errorf("answer:\n%s", got)
+	}
+	if e.incident("INC-2026-0001").Recipients != nil {
+		t.Fatalf("people imported from a file without an email column")
+	}
+}
