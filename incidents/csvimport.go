@@ -319,7 +319,25 @@ func (c *CSVReader) Next() (Recipient, error) {
 			}
 		}
 	}
+	if r.Locale == "" {
+		// Without a locale, a person is written to in the main language of
+		// their country, where it has one (the default template locale
+		// otherwise, and wherever the template lacks that language).
+		r.Locale = countryLanguage[r.Country]
+	}
 	return r, nil
+}
+
+// countryLanguage is the language of countries with one main official
+// language among those breachbot ships or is likely to be given templates
+// for. Countries with several (CH, BE, CA, ...) are left out on purpose.
+var countryLanguage = map[string]string{
+	"DE": "de", "AT": "de", "LI": "de",
+	"ES": "es", "MX": "es", "AR": "es", "CO": "es", "CL": "es", "PE": "es", "VE": "es", "EC": "es", "GT": "es",
+	"CU": "es", "BO": "es", "DO": "es", "HN": "es", "PY": "es", "SV": "es", "NI": "es", "CR": "es", "PA": "es", "UY": "es",
+	"FR": "fr", "MC": "fr", "IT": "it", "SM": "it", "NL": "nl", "PT": "pt", "BR": "pt", "PL": "pl", "SE": "sv",
+	"DK": "da", "NO": "nb", "FI": "fi", "CZ": "cs", "SK": "sk", "HU": "hu", "RO": "ro", "GR": "el", "JP": "ja", "KR": "ko",
+	"GB": "en", "US": "en", "AU": "en", "NZ": "en", "IE": "en",
 }
 
 func dropControl(r rune) rune {

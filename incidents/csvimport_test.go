@@ -53,17 +53,20 @@ func TestCSVReader(t *testing.T) {
 		{name: "header case, BOM, extra columns dropped, normalisation",
 			src: "\ufeffE-Mail, Name ,COUNTRY,Region,Locale,Data Categories,SSN,Notes\r\n" +
 				" Alice@Example.COM ,Alice,us,ca,en_us,Email;password_hash,123-45-6789,vip\r\n" +
-				"bob@example.de,\"Bob, Jr.\",DE,,de,,,\r\n",
+				"bob@example.de,\"Bob, Jr.\",DE,,,,,\r\n" +
+				"chloe@example.ch,Chloe,CH,,,,,\r\n",
 			want: readResult{
 				People: []incidents.Recipient{
 					{Email: "Alice@example.com", Name: "Alice", Country: "US", Region: "CA", Locale: "en-US", DataCategories: []string{"email", "password_hash"}},
+					// No locale: the language of the country, where it has one.
 					{Email: "bob@example.de", Name: "Bob, Jr.", Country: "DE", Locale: "de"},
+					{Email: "chloe@example.ch", Name: "Chloe", Country: "CH"},
 				},
 				Dropped: []string{"SSN", "Notes"},
 			}},
 		{name: "region with the country prefix; quotes with doubled quotes and newlines",
 			src:  "email,name,region\nc@example.com,\"Carol \"\"CJ\"\"\nSmith\",US-NY\n",
-			want: readResult{People: []incidents.Recipient{{Email: "c@example.com", Name: "Carol \"CJ\"Smith", Country: "US", Region: "NY"}}}},
+			want: readResult{People: []incidents.Recipient{{Email: "c@example.com", Name: "Carol \"CJ\"Smith", Country: "US", Region: "NY", Locale: "en"}}}},
 		{name: "internationalised domain becomes punycode",
 			src:  "email\nmax@bücher.example\n",
 			want: readResult{People: []incidents.Recipient{{Email: "max@xn--bcher-kva.example"}}}},
@@ -78,7 +81,7 @@ func TestCSVReader(t *testing.T) {
 				"\n" +
 				"g@exa mple.com,G,US\n",
 			want: readResult{
-				People: []incidents.Recipient{{Email: "f@example.com", Name: "F", Country: "US"}},
+				People: []incidents.Recipient{{Email: "f@example.com", Name: "F", Country: "US", Locale: "en"}},
 				Errors: []string{
 					"row 2: the row has 2 fields; the header has 3",
 					"row 3: the row has 4 fields; the header has 3",

@@ -37,7 +37,7 @@ func init() {
 		{name: "notice import", group: "Notices",
 			usage:   "/breach notice import FILE.csv [--incident ID]",
 			summary: "import the affected people (CSV: email required; name, country, region, locale, data_categories optional); their counts become facts",
-			help: "Reads a CSV file with a header row. email is required; name, country (ISO code), region (state or province), locale (en, de) and data_categories are optional; " +
+			help: "Reads a CSV file with a header row. email is required; name, country (ISO code), region (state or province), locale (en, de; without it, the main language of the country) and data_categories are optional; " +
 				"other columns are dropped and named, never stored. Addresses are normalised and de-duplicated; rows with problems are listed by row number. " +
 				"The people are stored encrypted; their counts per jurisdiction become the residents and affected facts, and obligations are recomputed. " +
 				"An import replaces the incident's previous list (and voids unsent drafts bound to it). In Slack this opens a form to upload the file.",
