@@ -20,17 +20,22 @@ var ErrStop = errors.New("stop iteration")
 // A recipient is marked in flight, durably, before its message is handed
 // to the mailer, and marked sent or failed afterwards; marks are group
 // committed, one transaction for everything that happened meanwhile, so at
-// most Window + Connections recipients are in flight at any time. After a
-// crash those are recorded as possibly duplicated and not sent again unless
+// most the window of recipients is in flight at any time. After a crash
+// those are recorded as possibly duplicated and not sent again unless
 // someone asks (RetryNotice); everything else resumes.
 type NoticeSender struct {
 	svc *Service
-	// Window is how many recipients are claimed ahead of the workers (0:
-	// eight per connection). It bounds how many recipients can be in
-	// flight, and so possibly duplicated after a crash (Window plus the
-	// connections), and how many are marked per transaction: too small and
-	// the commits, not the mail server, set the pace.
+	// Window, if set, fixes how many recipients are claimed ahead of the
+	// workers. It bounds how many recipients can be in flight, and so
+	// possibly duplicated after a crash, and how many are marked per
+	// transaction: too small and the commits, not the mail server, set
+	// the pace. At 0 the window adapts: it starts at eight per connection
+	// and doubles, up to MaxWindow, whenever the connections ran out of
+	// work while a transaction was being committed (a fast local relay).
+	// A slow mail server keeps it small.
 	Window int
+	// MaxWindow caps the adaptive window (0: 32 per connection).
+	MaxWindow int
 	// ProgressEvery throttles progress notifications.
 	ProgressEvery time.Duration
 	// PauseAfter consecutive temporary failures pause the send (the server
@@ -221,14 +226,18 @@ func (ns *NoticeSender) send(ctx context.Context, incidentID, noticeID string) e
 		return ns.pause(ctx, incidentID, noticeID, "no notice templates are configured")
 	}
 	workers := max(mailer.Connections(), 1)
-	window := ns.Window
+	window, maxWindow := ns.Window, ns.Window
 	if window <= 0 {
-		window = 8 * workers
+		maxWindow = ns.MaxWindow
+		if maxWindow <= 0 {
+			maxWindow = 32 * workers
+		}
+		window = min(8*workers, maxWindow)
 	}
 	domain := mailDomain(n.Data.Company)
 
-	jobs := make(chan sendJob, window)
-	results := make(chan sendResult, window+workers)
+	jobs := make(chan sendJob, maxWindow)
+	results := make(chan sendResult, maxWindow+workers)
 	stop := make(chan struct{})
 	// Workers finish the message in hand when the send stops: their context
 	// is not cancelled with ctx (the mailer's I/O deadlines bound them).
@@ -269,34 +278,37 @@ func (ns *NoticeSender) send(ctx context.Context, incidentID, noticeID string) e
 		first       = true
 	)
 	bg := context.WithoutCancel(ctx)
+	var lastTemp *SendError
+	// take counts a result as it arrives: a run of temporary failures
+	// (each counted once, however long it waits for the next commit)
+	// pauses the send.
+	take := func(r sendResult) {
+		pending = append(pending, r)
+		outstanding--
+		var se *SendError
+		if r.err != nil && errors.As(r.err, &se) && !se.Permanent && !se.Uncertain {
+			tempRun++
+			lastTemp = se
+		} else {
+			tempRun = 0
+		}
+	}
 	for {
 		// Gather what finished meanwhile.
 	gather:
 		for {
 			select {
 			case r := <-results:
-				pending = append(pending, r)
-				outstanding--
+				take(r)
 			default:
 				break gather
-			}
-		}
-		for _, r := range pending {
-			var se *SendError
-			if r.err != nil && errors.As(r.err, &se) && !se.Permanent && !se.Uncertain {
-				tempRun++
-			} else {
-				tempRun = 0
 			}
 		}
 		if !stopping && ns.PauseAfter > 0 && tempRun >= ns.PauseAfter {
 			stopping = true
 			pauseWhy = fmt.Sprintf("%d messages in a row failed temporarily; the mail server may be down", tempRun)
-			for _, r := range pending {
-				var se *SendError
-				if errors.As(r.err, &se) {
-					pauseWhy += " (last reply: " + se.Error() + ")"
-				}
+			if lastTemp != nil {
+				pauseWhy += " (last reply: " + lastTemp.Error() + ")"
 			}
 		}
 		if !stopping && ctx.Err() != nil {
@@ -359,13 +371,18 @@ func (ns *NoticeSender) send(ctx context.Context, incidentID, noticeID string) e
 				return err
 			}
 			ns.recorded(sent, failed)
-			first = false
 			pending = pending[:0]
 			if done {
 				return nil
 			}
+			// Were the connections left without work while this commit
+			// ran? Then the window is too small for the server's pace.
+			if !first && window < maxWindow && outstanding-len(results) < workers {
+				window = min(2*window, maxWindow)
+			}
+			first = false
 			for _, j := range claimed {
-				jobs <- j // never blocks: outstanding <= window = cap(jobs)
+				jobs <- j // never blocks: outstanding <= window <= cap(jobs)
 				outstanding++
 			}
 		}
@@ -375,8 +392,7 @@ func (ns *NoticeSender) send(ctx context.Context, incidentID, noticeID string) e
 		if len(claimed) == 0 && !(exhausted && outstanding == 0) {
 			select {
 			case r := <-results:
-				pending = append(pending, r)
-				outstanding--
+				take(r)
 			case <-ctx.Done():
 			}
 		}

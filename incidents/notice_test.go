@@ -97,6 +97,71 @@ func status(t *testing.T, svc *incidents.Service, id string) *incidents.Notice {
 	return res.Notice
 }
 
+// Temporary failures two at a time, never three in a row, must not pause
+// a send that pauses after three: each failure counts once, however many times the sender wakes up
+// before it next commits.
+func TestScatteredTemporaryFailuresDoNotPauseTheSend(t *testing.T) {
+	t.Parallel()
+	m := &noticetest.Mailer{Conns: 1, SendFunc: func(mail *incidents.Mail) error {
+		// A server's latency: results trickle in, so the sender wakes up
+		// many times between commits.
+		time.Sleep(100 * time.Microsecond)
+		var i int
+		if _, err := fmt.Sscanf(mail.To, "p%03d@", &i); err == nil && i%4 < 2 {
+			return &incidents.SendError{Code: 451, Reply: "try again later"}
+		}
+		return nil
+	}}
+	svc, id := approvedNotice(t, m, 300)
+	ns := incidents.NewNoticeSender(svc)
+	ns.PauseAfter, ns.Window = 3, 40
+	if err := ns.SendPending(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	n := status(t, svc, id)
+	accounted(t, n.Send)
+	if n.State != incidents.NoticeSent || n.Send.Sent != 150 || n.Send.FailedTemporary != 150 {
+		t.Fatalf("failures in pairs with PauseAfter 3: %s %q %+v", n.State, n.Send.Paused, n.Send)
+	}
+}
+
+// With a server faster than the database commits, the window grows so the
+// connections are not left idle, but never past MaxWindow: the bound on
+// recipients "in flight" (possibly duplicated after a crash) holds.
+func TestWindowGrowsForAFastServerUpToItsCap(t *testing.T) {
+	t.Parallel()
+	var (
+		svc         *incidents.Service
+		id          string
+		mu          sync.Mutex
+		maxInFlight int64
+	)
+	m := &noticetest.Mailer{Conns: 2, SendFunc: func(mail *incidents.Mail) error {
+		if strings.HasPrefix(mail.To, "me@") {
+			return nil
+		}
+		n := status(t, svc, id) // what notice status would show right now
+		mu.Lock()
+		maxInFlight = max(maxInFlight, n.Send.InFlight)
+		mu.Unlock()
+		return nil
+	}}
+	svc, id = approvedNotice(t, m, 3000)
+	ns := incidents.NewNoticeSender(svc)
+	ns.MaxWindow = 48
+	if err := ns.SendPending(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	n := status(t, svc, id)
+	accounted(t, n.Send)
+	if n.State != incidents.NoticeSent || n.Send.Sent != 3000 {
+		t.Fatalf("%s %+v", n.State, n.Send)
+	}
+	if maxInFlight <= 16 || maxInFlight > 48 {
+		t.Errorf("at most %d recipients were in flight; want more than the starting window (16) and at most MaxWindow (48)", maxInFlight)
+	}
+}
+
 func TestRepeatedTemporaryFailuresPauseTheSendAndRetryResumesIt(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex

@@ -279,6 +279,9 @@ func fullRateMailer(b *testing.B, sender incidents.Mailer, n int) (float64, time
 	store.DB().NoSync = os.Getenv("BENCH_NOSYNC") == "1"
 	store.DB().Sync()
 	sender2 := incidents.NewNoticeSender(svc)
+	if w, err := strconv.Atoi(os.Getenv("BENCH_WINDOW")); err == nil {
+		sender2.Window = w
+	}
 	start, cpu0 := time.Now(), cpuTime()
 	if err := sender2.SendPending(ctx); err != nil {
 		b.Fatal(err)

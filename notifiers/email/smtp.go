@@ -59,6 +59,9 @@ type Config struct {
 // broken connection.
 type Sender struct {
 	cfg     Config
+	from    string // envelope sender, the bare address of cfg.From
+	header  string // From header, formatted once
+	bufs    sync.Pool
 	limiter *rate.Limiter
 	reqs    chan *request
 	closed  chan struct{}
@@ -91,10 +94,9 @@ func New(cfg Config) (*Sender, error) {
 	if cfg.From == "" {
 		return nil, errors.New("SMTP_FROM is not set; notices need a sender address")
 	}
-	if _, err := incidents.NormalizeAddress(cfg.From); err != nil {
-		if _, err := parseFrom(cfg.From); err != nil {
-			return nil, fmt.Errorf("SMTP_FROM is not an address: %w", err)
-		}
+	from, err := parseFrom(cfg.From)
+	if err != nil {
+		return nil, fmt.Errorf("SMTP_FROM is not an address: %w", err)
 	}
 	if cfg.Connections <= 0 {
 		cfg.Connections = 4
@@ -117,7 +119,7 @@ func New(cfg Config) (*Sender, error) {
 	if cfg.HelloName == "" {
 		cfg.HelloName = "localhost"
 	}
-	s := &Sender{cfg: cfg, reqs: make(chan *request), closed: make(chan struct{})}
+	s := &Sender{cfg: cfg, from: from, header: participants(cfg.From), reqs: make(chan *request), closed: make(chan struct{})}
 	s.limiter = rate.NewLimiter(rate.Inf, 1)
 	if cfg.Rate > 0 {
 		s.limiter = rate.NewLimiter(rate.Limit(cfg.Rate), max(1, int(cfg.Rate/10)))
@@ -162,11 +164,20 @@ func (s *Sender) Send(ctx context.Context, m *incidents.Mail) error {
 		c.To = s.cfg.Redirect
 		m = &c
 	}
-	data, err := Compose(s.cfg.From, m)
+	buf, _ := s.bufs.Get().(*[]byte)
+	if buf == nil {
+		buf = new([]byte)
+	}
+	data, err := appendMessage((*buf)[:0], s.header, m)
 	if err != nil {
 		return &incidents.SendError{Permanent: true, Reply: "compose: " + incidents.RedactAddresses(err.Error())}
 	}
-	return s.SendRaw(ctx, m.To, data)
+	err = s.SendRaw(ctx, m.To, data)
+	// SendRaw returns only after a worker is done with data (or never took
+	// it), so the buffer can be reused.
+	*buf = data
+	s.bufs.Put(buf)
+	return err
 }
 
 // SendRaw sends an already composed message to one recipient.
@@ -337,8 +348,7 @@ func (s *Sender) dial() (*smtp.Client, error) {
 
 // transact sends one message on c.
 func (s *Sender) transact(c *smtp.Client, req *request) *failure {
-	from, _ := parseFrom(s.cfg.From)
-	if err := c.Mail(from, nil); err != nil {
+	if err := c.Mail(s.from, nil); err != nil {
 		return &failure{stageEnvelope, err}
 	}
 	if err := c.Rcpt(req.to, nil); err != nil {

@@ -1,0 +1,9 @@
+package email
+
+// Exported for the external tests: the library's composition is the
+// reference the direct one is compared with.
+var (
+	ComposeWithLibrary     = composeWithLibrary
+	AppendQuotedPrintable  = appendQuotedPrintable
+	ParticipantsForTesting = participants
+)
