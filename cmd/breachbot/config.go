@@ -51,10 +51,13 @@ type Config struct {
 	SMTPConnections int     `yaml:"smtp_connections"`
 	SMTPRate        float64 `yaml:"smtp_rate"`
 	SMTPTimeout     string  `yaml:"smtp_timeout"`
-	// NoticeWindow is how many recipients the sender claims ahead of the
-	// connections (0: eight per connection). After a crash at most
-	// NoticeWindow + SMTPConnections recipients are "possibly duplicated";
-	// a smaller window means fewer of them and slower sending.
+	// NoticeWindow fixes how many recipients the sender claims ahead of
+	// the connections. At 0 (the default) the window starts at eight per
+	// connection and doubles, up to 32 per connection, only when the
+	// connections ran out of work while the database committed (a fast
+	// local relay); a slow server keeps it small. After a crash at most the
+	// window of recipients are "possibly duplicated"; a smaller window
+	// means fewer of them and, with a fast relay, slower sending.
 	NoticeWindow int `yaml:"notice_window"`
 	// SandboxAddress receives every message of a drill's notices; without
 	// it they are written as .eml files under the outbox folder.
