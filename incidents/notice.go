@@ -140,6 +140,27 @@ type MailContent struct {
 	Subject string
 	Text    string
 	HTML    string
+	// TextParts and HTMLParts, when not nil, are the text and the HTML as
+	// pieces to be written one after another, and Text and HTML are empty.
+	// The sender asks a PartsRenderer for them to spare joining (and
+	// allocating) every recipient's message; Bodies joins them.
+	TextParts, HTMLParts []string
+}
+
+// Bodies returns the text and the HTML, joined if they are in parts.
+func (c *MailContent) Bodies() (text, html string) {
+	if c.TextParts == nil && c.HTMLParts == nil {
+		return c.Text, c.HTML
+	}
+	return c.Text + strings.Join(c.TextParts, ""), c.HTML + strings.Join(c.HTMLParts, "")
+}
+
+// PartsRenderer is a NoticeRenderer that can also render a message with
+// its bodies in parts (MailContent.TextParts and HTMLParts), joined exactly
+// what Render gives.
+type PartsRenderer interface {
+	NoticeRenderer
+	RenderParts(template, locale string, d NoticeData, r Recipient) (*MailContent, error)
 }
 
 // NoticeRenderer renders notices from templates. cmd/breachbot implements it

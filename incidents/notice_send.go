@@ -480,7 +480,15 @@ func (ns *NoticeSender) pause(ctx context.Context, incidentID, noticeID, why str
 // deliver renders and hands over one message.
 func (ns *NoticeSender) deliver(ctx context.Context, mailer Mailer, inc *Incident, n *Notice, domain string, j sendJob) sendResult {
 	res := sendResult{seq: j.seq, messageID: MessageID(inc.ID, n.ID, j.tag, domain)}
-	content, err := ns.svc.renderer.Render(n.Template, n.LocaleFor(j.r), n.Data, j.r)
+	var (
+		content *MailContent
+		err     error
+	)
+	if pr, ok := ns.svc.renderer.(PartsRenderer); ok {
+		content, err = pr.RenderParts(n.Template, n.LocaleFor(j.r), n.Data, j.r)
+	} else {
+		content, err = ns.svc.renderer.Render(n.Template, n.LocaleFor(j.r), n.Data, j.r)
+	}
 	if err != nil {
 		res.err = &SendError{Permanent: true, Reply: "not rendered: " + RedactAddresses(ErrorMessage(err))}
 		res.at = ns.svc.clock.Now()

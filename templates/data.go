@@ -56,7 +56,18 @@ type Notice struct {
 
 // Message is a rendered notice: a one-line subject, a plain-text body and an
 // HTML body.
-type Message struct{ Subject, Text, HTML string }
+type Message struct {
+	Subject, Text, HTML string
+	// TextParts and HTMLParts, set only by RenderParts, are the text and
+	// HTML in pieces (Text and HTML are then empty).
+	TextParts, HTMLParts []string
+}
+
+// sameMessage reports whether a and b say the same, joined.
+func sameMessage(a, b *Message) bool {
+	return a.Subject == b.Subject && a.Text+strings.Join(a.TextParts, "") == b.Text+strings.Join(b.TextParts, "") &&
+		a.HTML+strings.Join(a.HTMLParts, "") == b.HTML+strings.Join(b.HTMLParts, "")
+}
 
 // Sample returns Data with every field filled with made-up values: what the
 // linter renders each template with, and a sample recipient for previews.

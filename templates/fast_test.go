@@ -21,14 +21,18 @@ func TestRenderCacheMatchesFullRender(t *testing.T) {
 		}
 		names := []string{"", "  ", "Alex", "Zoë Ünïcödé 名前", `<script>alert("x")</script> & 'O''Brien' + a=b`, "Line\nBreak\r\n\n\nName", "tab\there", "\x00nul", "\xff\xfe", sentinels[0], sentinels[1], "trailing   ", "Customer   Spaces"}
 		for i, name := range names {
-			for _, drill := range []bool{false, true} {
+			for mode := range 3 { // test, drill, real
 				d := recipients(25)[i*3%25]
 				d.Recipient.Name = name
 				d.Recipient.Email = strings.TrimSpace(name) + "@example.com"
-				d.Notice.Drill, d.Notice.Test = drill, !drill
+				d.Notice.Drill, d.Notice.Test = mode == 1, mode == 0
 				want, wantProbs := v.render(d)
-				for try := range 2 {
-					got, err := s.Render("breach-notice", locale, d)
+				for try := range 4 { // a miss, then hits; joined, then in parts
+					render := s.Render
+					if try >= 2 {
+						render = s.RenderParts
+					}
+					got, err := render("breach-notice", locale, d)
 					if wantProbs != nil {
 						if err == nil {
 							t.Errorf("%s %q: Render succeeded, full rendering fails: %v", locale, name, wantProbs)
@@ -37,6 +41,13 @@ func TestRenderCacheMatchesFullRender(t *testing.T) {
 					}
 					if err != nil {
 						t.Fatalf("%s %q: %v", locale, name, err)
+					}
+					if try >= 2 {
+						inParts := got.TextParts != nil && got.HTMLParts != nil && got.Text == "" && got.HTML == ""
+						if wantParts := mode == 2 && !strings.ContainsAny(name, "\r\n"); inParts != wantParts {
+							t.Errorf("%s %q mode %d: RenderParts gave parts: %v, want %v", locale, name, mode, inParts, wantParts)
+						}
+						got = &Message{Subject: got.Subject, Text: got.Text + strings.Join(got.TextParts, ""), HTML: got.HTML + strings.Join(got.HTMLParts, "")}
 					}
 					if diff := cmp.Diff(want, got); diff != "" {
 						t.Errorf("%s %q try %d: cached render differs from full (-full +cached):\n%s", locale, name, try, diff)
@@ -127,7 +138,7 @@ func TestRenderCacheRefusesWhatItCannotReproduce(t *testing.T) {
 			d.Recipient.Name = `Bob <"&'+>`
 			want, _ := v.render(d)
 			got, err := s.Render("x", "en", d)
-			if err != nil || *got != *want {
+			if err != nil || !sameMessage(got, want) {
 				t.Errorf("Render = %v, %v; want %v", got, err, want)
 			}
 		})

@@ -55,8 +55,12 @@ func FuzzRender(f *testing.F) {
 		m, err := s.Render("breach-notice", locale, d)
 		// The render cache gives what executing the templates in full gives.
 		full, fullProbs := s.templates["breach-notice"].variant(locale).render(d)
-		if (err == nil) != (fullProbs == nil) || err == nil && *m != *full {
+		if (err == nil) != (fullProbs == nil) || err == nil && (m.TextParts != nil || !sameMessage(m, full)) {
 			t.Fatalf("Render = %+v, %v; full rendering = %+v, %v", m, err, full, fullProbs)
+		}
+		// So does rendering in parts, joined.
+		if p, perr := s.RenderParts("breach-notice", locale, d); (perr == nil) != (err == nil) || err == nil && !sameMessage(p, full) {
+			t.Fatalf("RenderParts = %+v, %v; full rendering = %+v, %v", p, perr, full, fullProbs)
 		}
 		blank := strings.TrimSpace(text) == ""
 		if blank != (err != nil) {
@@ -189,7 +193,7 @@ func FuzzLint(f *testing.F) {
 			d.Recipient.Name, d.Recipient.Email = name, name
 			got, err := s.Render("fuzz", "en", d)
 			want, probs := s.templates["fuzz"].variant("en").render(d)
-			if (err == nil) != (probs == nil) || err == nil && *got != *want {
+			if (err == nil) != (probs == nil) || err == nil && !sameMessage(got, want) {
 				t.Fatalf("name %q: Render = %+v, %v; full rendering = %+v, %v", name, got, err, want, probs)
 			}
 		}

@@ -508,7 +508,7 @@ func TestRenderConcurrent(t *testing.T) {
 					errs <- err
 					return
 				}
-				if *got != *want {
+				if !sameMessage(got, want) {
 					errs <- errors.New("concurrent renders differ")
 					return
 				}

@@ -28,10 +28,22 @@ var _ incidents.NoticeRenderer = Renderer{}
 // NewRenderer returns a Renderer over set.
 func NewRenderer(set *Set) Renderer { return Renderer{set: set} }
 
+var _ incidents.PartsRenderer = Renderer{}
+
 // Render renders notice name in locale for one recipient.
 func (r Renderer) Render(name, locale string, d incidents.NoticeData, rc incidents.Recipient) (*incidents.MailContent, error) {
+	return r.render(name, locale, d, rc, false)
+}
+
+// RenderParts renders as Render does, with the bodies in parts where it
+// can (see Set.RenderParts).
+func (r Renderer) RenderParts(name, locale string, d incidents.NoticeData, rc incidents.Recipient) (*incidents.MailContent, error) {
+	return r.render(name, locale, d, rc, true)
+}
+
+func (r Renderer) render(name, locale string, d incidents.NoticeData, rc incidents.Recipient, parts bool) (*incidents.MailContent, error) {
 	in := d.Incident
-	m, err := r.set.Render(name, locale, Data{
+	m, err := r.set.render(name, locale, Data{
 		Company: Company{Name: d.Company.Name, ContactEmail: d.Company.ContactEmail, ContactPhone: d.Company.ContactPhone,
 			Website: d.Company.Website, PostalAddress: d.Company.PostalAddress, DPO: d.Company.DPO},
 		Incident: Incident{ID: in.ID, WhatHappened: in.WhatHappened, BreachStart: in.BreachStart, BreachEnd: in.BreachEnd,
@@ -40,7 +52,7 @@ func (r Renderer) Render(name, locale string, d incidents.NoticeData, rc inciden
 			IdentityTheftProtection: in.IdentityTheftProtection, MoreInfo: in.MoreInfo},
 		Recipient: Recipient{Name: rc.Name, Email: rc.Email, Locale: rc.Locale, Country: rc.Country, Region: rc.Region, DataCategories: rc.DataCategories},
 		Notice:    Notice{ID: d.Notice.ID, Regimes: regimesOf(d.Notice.Regimes), Drill: d.Notice.Drill, Test: d.Notice.Test},
-	})
+	}, parts)
 	var re *RenderError
 	if errors.As(err, &re) {
 		if fields := missingContent(re); fields != nil {
@@ -52,7 +64,7 @@ func (r Renderer) Render(name, locale string, d incidents.NoticeData, rc inciden
 		return nil, incidents.Errorf(incidents.EINVALID, "template %s (%s) cannot be rendered: %s", name, locale, incidents.RedactAddresses(err.Error())).
 			WithHint("fix the template (breachbot templates lint), or the draft's fields, and draft again")
 	}
-	return &incidents.MailContent{Subject: m.Subject, Text: m.Text, HTML: m.HTML}, nil
+	return &incidents.MailContent{Subject: m.Subject, Text: m.Text, HTML: m.HTML, TextParts: m.TextParts, HTMLParts: m.HTMLParts}, nil
 }
 
 // templateField is a data path in a template problem: Incident.WhatHappened.

@@ -188,6 +188,19 @@ const maxOutput = 1 << 20
 // (the data categories, country, ... the template uses) and the name and
 // address are put in place, with the same result as running them in full.
 func (s *Set) Render(name, locale string, d Data) (*Message, error) {
+	return s.render(name, locale, d, false)
+}
+
+// RenderParts is Render for sending many messages: where it can it gives
+// the text and HTML as pieces (TextParts, HTMLParts: the template's text
+// and the recipient's values in turn) that joined are exactly what Render
+// gives, sparing a copy of every message. Test and drill notices, and
+// values with line breaks, come joined.
+func (s *Set) RenderParts(name, locale string, d Data) (*Message, error) {
+	return s.render(name, locale, d, true)
+}
+
+func (s *Set) render(name, locale string, d Data, parts bool) (*Message, error) {
 	v, err := s.variant(name, locale)
 	if err != nil {
 		return nil, err
@@ -196,7 +209,7 @@ func (s *Set) Render(name, locale string, d Data) (*Message, error) {
 	if probs := checkRegimes(t, v, d); len(probs) > 0 {
 		return nil, newRenderError(name, v.locale, probs)
 	}
-	msg, probs, ok := v.renderFast(trimmed(d))
+	msg, probs, ok := v.renderFast(trimmed(d), parts)
 	if !ok {
 		msg, probs = v.render(d)
 	}

@@ -38,8 +38,9 @@ func Compose(from string, m *incidents.Mail) ([]byte, error) {
 // appendMessage appends the message for m to dst. fromHeader is the From
 // header's value as participants formats it.
 func appendMessage(dst []byte, fromHeader string, m *incidents.Mail) ([]byte, error) {
-	text, html := m.Content.Text, m.Content.HTML
-	if text == "" && html == "" {
+	c := m.Content
+	hasText, hasHTML := c.Text != "" || anyText(c.TextParts), c.HTML != "" || anyText(c.HTMLParts)
+	if !hasText && !hasHTML {
 		// Headers only: rare enough to leave to the library.
 		data, err := composeWithLibrary(fromHeader, m)
 		return append(dst, data...), err
@@ -50,8 +51,8 @@ func appendMessage(dst []byte, fromHeader string, m *incidents.Mail) ([]byte, er
 	}
 	dst = appendHeader(dst, "From", fromHeader)
 	dst = appendHeader(dst, "To", participants(m.To))
-	if m.Content.Subject != "" {
-		dst = appendHeader(dst, "Subject", mime.QEncoding.Encode("UTF-8", m.Content.Subject))
+	if c.Subject != "" {
+		dst = appendHeader(dst, "Subject", mime.QEncoding.Encode("UTF-8", c.Subject))
 	}
 	dst = append(dst, "Date: "...)
 	dst = date.AppendFormat(dst, time.RFC1123Z)
@@ -60,15 +61,15 @@ func appendMessage(dst []byte, fromHeader string, m *incidents.Mail) ([]byte, er
 	dst = append(dst, "Mime-Version: 1.0\r\n"...)
 	dst = appendHeader(dst, "X-Incident-Id", mime.QEncoding.Encode("UTF-8", m.Incident))
 	dst = append(dst, "Auto-Submitted: auto-generated\r\n"...)
-	if text == "" || html == "" {
-		kind, body := "text/plain", text
-		if html != "" {
-			kind, body = "text/html", html
+	if !hasText || !hasHTML {
+		kind, body, parts := "text/plain", c.Text, c.TextParts
+		if hasHTML {
+			kind, body, parts = "text/html", c.HTML, c.HTMLParts
 		}
 		dst = append(dst, "Content-Transfer-Encoding: quoted-printable\r\nContent-Type: "...)
 		dst = append(dst, kind...)
 		dst = append(dst, "; charset=UTF-8\r\n\r\n"...)
-		return appendQuotedPrintable(dst, body), nil
+		return appendQuotedPrintableParts(dst, body, parts), nil
 	}
 	// multipart/alternative with a random boundary, as mime/multipart
 	// makes it (30 random bytes in hex).
@@ -81,15 +82,24 @@ func appendMessage(dst []byte, fromHeader string, m *incidents.Mail) ([]byte, er
 	dst = append(dst, "\r\n\r\n--"...)
 	dst = append(dst, boundary[:]...)
 	dst = append(dst, "\r\nContent-Transfer-Encoding: quoted-printable\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n"...)
-	dst = appendQuotedPrintable(dst, text)
+	dst = appendQuotedPrintableParts(dst, c.Text, c.TextParts)
 	dst = append(dst, "\r\n--"...)
 	dst = append(dst, boundary[:]...)
 	dst = append(dst, "\r\nContent-Transfer-Encoding: quoted-printable\r\nContent-Type: text/html; charset=UTF-8\r\n\r\n"...)
-	dst = appendQuotedPrintable(dst, html)
+	dst = appendQuotedPrintableParts(dst, c.HTML, c.HTMLParts)
 	dst = append(dst, "\r\n--"...)
 	dst = append(dst, boundary[:]...)
 	dst = append(dst, "--\r\n"...)
 	return dst, nil
+}
+
+func anyText(parts []string) bool {
+	for _, p := range parts {
+		if p != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func appendHeader(dst []byte, name, value string) []byte {
@@ -126,11 +136,12 @@ func composeWithLibrary(from string, m *incidents.Mail) ([]byte, error) {
 		Subject: m.Content.Subject,
 		Headers: textproto.MIMEHeader{},
 	}
-	if m.Content.Text != "" {
-		e.Text = []byte(m.Content.Text)
+	text, html := m.Content.Bodies()
+	if text != "" {
+		e.Text = []byte(text)
 	}
-	if m.Content.HTML != "" {
-		e.HTML = []byte(m.Content.HTML)
+	if html != "" {
+		e.HTML = []byte(html)
 	}
 	date := m.Date
 	if date.IsZero() {
@@ -157,11 +168,35 @@ var qpPlain = func() (t [256]bool) {
 // appendQuotedPrintable appends s encoded exactly as mime/quotedprintable's
 // Writer (not in binary mode) encodes it: lines of at most 76 characters
 // with soft breaks, line ends as CRLF, '=' and bytes outside printable
-// ASCII escaped, and a space or tab before a line end escaped. Runs of
-// plain bytes are copied a line's worth at a time.
+// ASCII escaped, and a space or tab before a line end escaped.
 func appendQuotedPrintable(dst []byte, s string) []byte {
-	start := len(dst) // where the current line starts
-	cr := false
+	return appendQuotedPrintableParts(dst, s, nil)
+}
+
+// appendQuotedPrintableParts encodes s followed by the parts as one text,
+// as if they were joined.
+func appendQuotedPrintableParts(dst []byte, s string, parts []string) []byte {
+	q := qpEncoder{start: len(dst)}
+	dst = q.append(dst, s)
+	for _, p := range parts {
+		dst = q.append(dst, p)
+	}
+	dst, _ = qpEscapeLast(dst, q.start)
+	return dst
+}
+
+// qpEncoder is the state of quoted-printable encoding between pieces of
+// one text: where the current line starts in the output, and whether the
+// last line end was a CR (so that a following LF belongs to it).
+type qpEncoder struct {
+	start int
+	cr    bool
+}
+
+// append encodes s. Runs of plain bytes are copied a line's worth at a
+// time.
+func (q *qpEncoder) append(dst []byte, s string) []byte {
+	start, cr := q.start, q.cr
 	for i := 0; i < len(s); {
 		b := s[i]
 		switch {
@@ -201,7 +236,7 @@ func appendQuotedPrintable(dst []byte, s string) []byte {
 		}
 		i++
 	}
-	dst, _ = qpEscapeLast(dst, start)
+	q.start, q.cr = start, cr
 	return dst
 }
 

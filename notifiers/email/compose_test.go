@@ -77,6 +77,34 @@ func TestComposeWritesWhatTheLibraryWrites(t *testing.T) {
 	}
 }
 
+func TestComposeInPartsWritesWhatTheLibraryWritesJoined(t *testing.T) {
+	t.Parallel()
+	text := []string{"Dear ", "Ana Müller", ",\n\n", strings.Repeat("We found that someone could read your data. ", 4), "\n"}
+	html := []string{"<p>Dear ", "Ana M&uuml;ller", ",</p>\n<p>", strings.Repeat("x", 73), " ", "</p>\n"}
+	for name, c := range map[string]*incidents.MailContent{
+		"both in parts": {Subject: "Notice", TextParts: text, HTMLParts: html},
+		"text in parts": {Subject: "Notice", TextParts: text},
+		"html in parts": {Subject: "Notice", HTMLParts: html},
+		"empty parts":   {Subject: "Notice", TextParts: []string{"", "x", ""}, HTMLParts: []string{""}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			m := &incidents.Mail{To: "ana@example.com", Incident: "INC-2026-0001", MessageID: "id@acme.example",
+				Date: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC), Content: c}
+			assertSameAsLibrary(t, "Acme <privacy@acme.example>", m) // the library gets the parts joined
+			joinedText, joinedHTML := c.Bodies()
+			m2 := *m
+			m2.Content = &incidents.MailContent{Subject: c.Subject, Text: joinedText, HTML: joinedHTML}
+			a, _ := email.Compose("Acme <privacy@acme.example>", m)
+			b, _ := email.Compose("Acme <privacy@acme.example>", &m2)
+			ah, ab := canonical(t, a)
+			bh, bb := canonical(t, b)
+			if !slices.Equal(ah, bh) || ab != bb {
+				t.Fatalf("in parts:\n%s\njoined:\n%s", a, b)
+			}
+		})
+	}
+}
+
 func TestComposeMessageParsesWithTheRightHeaders(t *testing.T) {
 	t.Parallel()
 	m := &incidents.Mail{To: "ana@example.com", Incident: "INC-2026-0001", MessageID: "inc-2026-0001.n1.abc@acme.example",
@@ -121,9 +149,18 @@ func FuzzQuotedPrintableMatchesStandardLibrary(f *testing.F) {
 		f.Add(strings.Repeat("x", n) + "\t")
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		want := "prefix" + qpReference(s)
 		got := string(email.AppendQuotedPrintable([]byte("prefix"), s))
-		if want := "prefix" + qpReference(s); got != want {
+		if got != want {
 			t.Fatalf("quoted-printable of %q:\n got %q\nwant %q", s, got, want)
+		}
+		// In pieces (the renderer's parts), cut anywhere: the same.
+		a, b := len(s)/3, 2*len(s)/3
+		for _, cuts := range [][]string{{s[:a], s[a:b], s[b:]}, {"", s, ""}, {s[:b], s[b:]}} {
+			got := string(email.AppendQPParts([]byte("prefix"), cuts[0], cuts[1:]))
+			if got != want {
+				t.Fatalf("quoted-printable of %q in parts %q:\n got %q\nwant %q", s, cuts, got, want)
+			}
 		}
 	})
 }

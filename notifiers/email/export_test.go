@@ -5,5 +5,6 @@ package email
 var (
 	ComposeWithLibrary     = composeWithLibrary
 	AppendQuotedPrintable  = appendQuotedPrintable
+	AppendQPParts          = appendQuotedPrintableParts
 	ParticipantsForTesting = participants
 )
