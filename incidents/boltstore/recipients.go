@@ -157,7 +157,7 @@ func (t *Tx) Recipient(set string, seq int64) (incidents.Recipient, error) {
 	if err != nil {
 		return r, fmt.Errorf("decrypt recipient %d of %s (wrong key, or the record was tampered with): %w", seq, set, err)
 	}
-	if err := json.Unmarshal(plain, &r); err != nil {
+	if err := decodeRecipient(plain, &r); err != nil {
 		return r, fmt.Errorf("decode recipient %d of %s: %w", seq, set, err)
 	}
 	return r, nil
