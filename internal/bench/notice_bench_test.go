@@ -146,14 +146,14 @@ func sendRounds() int {
 	if n, err := strconv.Atoi(os.Getenv("BENCH_ROUNDS")); err == nil && n > 0 {
 		return n
 	}
-	return 3
+	return 5
 }
 
 // BenchmarkSend sends 100,000 personalised notices (render, compose,
 // in-flight and sent marks in bbolt) to a local SMTP sink that discards,
 // and in the same run a bare loop that sends one pre-rendered message over
 // the same number of connections. The machine is shared, so the pair is
-// measured BENCH_ROUNDS times (3), the order alternating, and the median
+// measured BENCH_ROUNDS times (5), the order alternating, and the median
 // ratio is reported with the lowest and highest:
 //
 //	go test -run='^$' -bench='Send$' -benchtime=1x ./internal/bench/
