@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"mime"
+	"mime/multipart"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -165,6 +166,50 @@ func TestNoticeEndToEndInTheConsole(t *testing.T) {
 		"Dear Alice Anders,", "Guten Tag Bob Berger,", "Subject: [TEST] Notice of Data Breach", "X-Incident-Id: INC-2026-0001"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("the .eml files lack %q", want)
+		}
+	}
+	// Decoded, each notice has a text and an HTML part that greet its own
+	// recipient and name nobody else.
+	names := map[string]string{"alice@example.com": "Alice Anders", "bob@example.de": "Bob Berger", "carol@example.com": "Carol Chu"}
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		msg, err := mail.ReadMessage(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		to := strings.Trim(msg.Header.Get("To"), "<>")
+		own, ok := names[to]
+		if !ok {
+			continue // the test message
+		}
+		_, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts := map[string]string{}
+		mr := multipart.NewReader(msg.Body, params["boundary"])
+		for {
+			p, err := mr.NextPart() // undoes the quoted-printable encoding
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", to, err)
+			}
+			body, _ := io.ReadAll(p)
+			kind, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
+			parts[kind] = string(body)
+		}
+		for _, kind := range []string{"text/plain", "text/html"} {
+			body := parts[kind]
+			if !strings.Contains(body, own+",") || !strings.Contains(body, "An attacker copied part of our customer database.") {
+				t.Errorf("the %s part to %s does not greet %s or lacks what happened:\n%s", kind, to, own, body)
+			}
+			for addr, other := range names {
+				if addr != to && (strings.Contains(body, other) || strings.Contains(body, addr)) {
+					t.Errorf("the %s part to %s names %s", kind, to, other)
+				}
+			}
 		}
 	}
 
