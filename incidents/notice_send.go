@@ -370,14 +370,16 @@ func (ns *NoticeSender) send(ctx context.Context, incidentID, noticeID string) e
 			if err != nil {
 				return err
 			}
+			// Were the connections left without work while this commit
+			// ran? Then the window is too small for the server's pace.
+			// (Measured before anything else happens, hooks included.)
+			starved := !first && outstanding-len(results) < workers
 			ns.recorded(sent, failed)
 			pending = pending[:0]
 			if done {
 				return nil
 			}
-			// Were the connections left without work while this commit
-			// ran? Then the window is too small for the server's pace.
-			if !first && window < maxWindow && outstanding-len(results) < workers {
+			if starved && !exhausted && window < maxWindow {
 				window = min(2*window, maxWindow)
 			}
 			first = false

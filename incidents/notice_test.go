@@ -97,6 +97,64 @@ func status(t *testing.T, svc *incidents.Service, id string) *incidents.Notice {
 	return res.Notice
 }
 
+// A server slower than the commits (here: one that answers only when the
+// test lets it, half a window at a time) keeps the window at its start,
+// eight per connection: no more recipients are put at risk of a duplicate
+// than the pace needs.
+func TestWindowStaysSmallForASlowServer(t *testing.T) {
+	t.Parallel()
+	var (
+		svc         *incidents.Service
+		id          string
+		mu          sync.Mutex
+		maxInFlight int64
+	)
+	answer := make(chan struct{}, 1000)
+	m := &noticetest.Mailer{Conns: 2, SendFunc: func(mail *incidents.Mail) error {
+		if strings.HasPrefix(mail.To, "me@") {
+			return nil
+		}
+		<-answer
+		n := status(t, svc, id)
+		mu.Lock()
+		maxInFlight = max(maxInFlight, n.Send.InFlight)
+		mu.Unlock()
+		return nil
+	}}
+	svc, id = approvedNotice(t, m, 200)
+	ns := incidents.NewNoticeSender(svc)
+	recorded := make(chan int, 100)
+	ns.Recorded = func(sent, _ int) { recorded <- sent }
+	done := make(chan error, 1)
+	go func() { done <- ns.SendPending(context.Background()) }()
+	for sent := 0; sent < 200; {
+		for range 8 { // half the starting window of 16
+			answer <- struct{}{}
+		}
+		for got := 0; got < 8 && sent < 200; { // until the server's answers are committed
+			select {
+			case k := <-recorded:
+				got += k
+				sent += k
+			case <-time.After(20 * time.Second): // a guard against hanging, not a deadline under test
+				close(answer)
+				<-done
+				t.Fatalf("after %d sent, the sender waits for more than the 8 answers it got: its window grew", sent)
+			}
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	n := status(t, svc, id)
+	if n.State != incidents.NoticeSent || n.Send.Sent != 200 {
+		t.Fatalf("%s %+v", n.State, n.Send)
+	}
+	if maxInFlight > 16 {
+		t.Errorf("%d recipients were in flight with a slow server; the window should have stayed at 16", maxInFlight)
+	}
+}
+
 // Temporary failures two at a time, never three in a row, must not pause
 // a send that pauses after three: each failure counts once, however many times the sender wakes up
 // before it next commits.
