@@ -103,25 +103,17 @@ func status(t *testing.T, svc *incidents.Service, id string) *incidents.Notice {
 // than the pace needs.
 func TestWindowStaysSmallForASlowServer(t *testing.T) {
 	t.Parallel()
-	var (
-		svc         *incidents.Service
-		id          string
-		mu          sync.Mutex
-		maxInFlight int64
-	)
+	probe := &inFlightProbe{}
 	answer := make(chan struct{}, 1000)
 	m := &noticetest.Mailer{Conns: 2, SendFunc: func(mail *incidents.Mail) error {
-		if strings.HasPrefix(mail.To, "me@") {
-			return nil
+		if !strings.HasPrefix(mail.To, "me@") {
+			<-answer
+			probe.observe(t)
 		}
-		<-answer
-		n := status(t, svc, id)
-		mu.Lock()
-		maxInFlight = max(maxInFlight, n.Send.InFlight)
-		mu.Unlock()
 		return nil
 	}}
-	svc, id = approvedNotice(t, m, 200)
+	svc, id := approvedNotice(t, m, 200)
+	probe.svc, probe.id = svc, id
 	ns := incidents.NewNoticeSender(svc)
 	recorded := make(chan int, 100)
 	ns.Recorded = func(sent, _ int) { recorded <- sent }
@@ -150,8 +142,8 @@ func TestWindowStaysSmallForASlowServer(t *testing.T) {
 	if n.State != incidents.NoticeSent || n.Send.Sent != 200 {
 		t.Fatalf("%s %+v", n.State, n.Send)
 	}
-	if maxInFlight > 16 {
-		t.Errorf("%d recipients were in flight with a slow server; the window should have stayed at 16", maxInFlight)
+	if probe.max > 16 {
+		t.Errorf("%d recipients were in flight with a slow server; the window should have stayed at 16", probe.max)
 	}
 }
 
@@ -183,28 +175,36 @@ func TestScatteredTemporaryFailuresDoNotPauseTheSend(t *testing.T) {
 	}
 }
 
+// inFlightProbe records the most recipients "notice status" showed in
+// flight while messages were being handed to the mailer.
+type inFlightProbe struct {
+	svc *incidents.Service
+	id  string
+	mu  sync.Mutex
+	max int64
+}
+
+func (p *inFlightProbe) observe(t *testing.T) {
+	n := status(t, p.svc, p.id)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.max = max(p.max, n.Send.InFlight)
+}
+
 // With a server faster than the database commits, the window grows so the
 // connections are not left idle, but never past MaxWindow: the bound on
 // recipients "in flight" (possibly duplicated after a crash) holds.
 func TestWindowGrowsForAFastServerUpToItsCap(t *testing.T) {
 	t.Parallel()
-	var (
-		svc         *incidents.Service
-		id          string
-		mu          sync.Mutex
-		maxInFlight int64
-	)
+	probe := &inFlightProbe{}
 	m := &noticetest.Mailer{Conns: 2, SendFunc: func(mail *incidents.Mail) error {
-		if strings.HasPrefix(mail.To, "me@") {
-			return nil
+		if !strings.HasPrefix(mail.To, "me@") {
+			probe.observe(t)
 		}
-		n := status(t, svc, id) // what notice status would show right now
-		mu.Lock()
-		maxInFlight = max(maxInFlight, n.Send.InFlight)
-		mu.Unlock()
 		return nil
 	}}
-	svc, id = approvedNotice(t, m, 3000)
+	svc, id := approvedNotice(t, m, 3000)
+	probe.svc, probe.id = svc, id
 	ns := incidents.NewNoticeSender(svc)
 	ns.MaxWindow = 48
 	if err := ns.SendPending(context.Background()); err != nil {
@@ -215,8 +215,8 @@ func TestWindowGrowsForAFastServerUpToItsCap(t *testing.T) {
 	if n.State != incidents.NoticeSent || n.Send.Sent != 3000 {
 		t.Fatalf("%s %+v", n.State, n.Send)
 	}
-	if maxInFlight <= 16 || maxInFlight > 48 {
-		t.Errorf("at most %d recipients were in flight; want more than the starting window (16) and at most MaxWindow (48)", maxInFlight)
+	if probe.max <= 16 || probe.max > 48 {
+		t.Errorf("at most %d recipients were in flight; want more than the starting window (16) and at most MaxWindow (48)", probe.max)
 	}
 }
 

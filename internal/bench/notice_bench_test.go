@@ -154,7 +154,8 @@ func sendRounds() int {
 // and in the same run a bare loop that sends one pre-rendered message over
 // the same number of connections. The machine is shared, so the pair is
 // measured BENCH_ROUNDS times (5), the order alternating, and the median
-// ratio is reported with the lowest and highest:
+// ratio is reported with the lowest and highest (BENCH_SENDS sets the
+// number of notices, BENCH_WINDOW fixes the claim window):
 //
 //	go test -run='^$' -bench='Send$' -benchtime=1x ./internal/bench/
 func BenchmarkSend(b *testing.B) {
