@@ -63,10 +63,16 @@ type Message struct {
 	TextParts, HTMLParts []string
 }
 
+// bodies returns the text and HTML, joined if they are in parts.
+func (m *Message) bodies() (text, html string) {
+	return m.Text + strings.Join(m.TextParts, ""), m.HTML + strings.Join(m.HTMLParts, "")
+}
+
 // sameMessage reports whether a and b say the same, joined.
 func sameMessage(a, b *Message) bool {
-	return a.Subject == b.Subject && a.Text+strings.Join(a.TextParts, "") == b.Text+strings.Join(b.TextParts, "") &&
-		a.HTML+strings.Join(a.HTMLParts, "") == b.HTML+strings.Join(b.HTMLParts, "")
+	at, ah := a.bodies()
+	bt, bh := b.bodies()
+	return a.Subject == b.Subject && at == bt && ah == bh
 }
 
 // Sample returns Data with every field filled with made-up values: what the

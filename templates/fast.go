@@ -371,10 +371,11 @@ func (v *variant) renderFast(d Data, parts bool) (msg *Message, probs Problems, 
 		lineBreak = lineBreak || strings.ContainsAny(plain[i], "\r\n")
 	}
 	w := v.words
+	subject := oneLine(join(raw.subject, &plain))
 	if parts && !lineBreak && !d.Notice.Test && !d.Notice.Drill {
-		return &Message{Subject: oneLine(join(raw.subject, &plain)), TextParts: split(raw.tidied, &plain), HTMLParts: split(raw.html, &escaped)}, nil, true
+		return &Message{Subject: subject, TextParts: split(raw.tidied, &plain), HTMLParts: split(raw.html, &escaped)}, nil, true
 	}
-	msg = &Message{Subject: oneLine(join(raw.subject, &plain)), Text: join(raw.tidied, &plain), HTML: join(raw.html, &escaped)}
+	msg = &Message{Subject: subject, Text: join(raw.tidied, &plain), HTML: join(raw.html, &escaped)}
 	if lineBreak {
 		msg.Text = tidyText(join(raw.text, &plain))
 	}

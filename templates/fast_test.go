@@ -47,7 +47,8 @@ func TestRenderCacheMatchesFullRender(t *testing.T) {
 						if wantParts := mode == 2 && !strings.ContainsAny(name, "\r\n"); inParts != wantParts {
 							t.Errorf("%s %q mode %d: RenderParts gave parts: %v, want %v", locale, name, mode, inParts, wantParts)
 						}
-						got = &Message{Subject: got.Subject, Text: got.Text + strings.Join(got.TextParts, ""), HTML: got.HTML + strings.Join(got.HTMLParts, "")}
+						text, html := got.bodies()
+						got = &Message{Subject: got.Subject, Text: text, HTML: html}
 					}
 					if diff := cmp.Diff(want, got); diff != "" {
 						t.Errorf("%s %q try %d: cached render differs from full (-full +cached):\n%s", locale, name, try, diff)
