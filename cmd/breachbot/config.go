@@ -33,6 +33,10 @@ type Config struct {
 	TimeZone string `yaml:"time_zone"`
 	LogLevel string `yaml:"log_level"`
 
+	// AnnounceChannel is a Slack channel id told that a confidential
+	// incident was declared, naming nothing of it; empty: none.
+	AnnounceChannel string `yaml:"announce_channel"`
+
 	// Roles lists Slack user or user-group ids per role.
 	Roles       map[string][]string `yaml:"roles"`
 	Permissions map[string][]string `yaml:"permissions"`
@@ -207,6 +211,9 @@ func (c *Config) Validate() error {
 		if _, err := github.ParseRepoSpec(c.Playbooks); err != nil {
 			problems = append(problems, fmt.Sprintf("playbooks / BREACHBOT_PLAYBOOKS: %s; %s", incidents.ErrorMessage(err), incidents.ErrorHint(err)))
 		}
+	}
+	if c.AnnounceChannel != "" && (!strings.ContainsRune("CG", rune(c.AnnounceChannel[0])) || strings.ToUpper(c.AnnounceChannel) != c.AnnounceChannel) {
+		problems = append(problems, fmt.Sprintf("announce_channel: %q is not a Slack channel id (C…; in Slack: channel details, at the bottom)", c.AnnounceChannel))
 	}
 	if c.DB == "" {
 		problems = append(problems, "db: empty (set BREACHBOT_DB or db: in the config file)")

@@ -102,7 +102,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 
 	met := metrics.New(app.Store)
 	bot, err := slack.New(slack.Config{Client: client, Service: app.Service, Router: app.Router, Store: app.Store, DB: app.Store.DB(),
-		Directory: dir, SigningSecret: cfg.SlackSigningSecret, Metrics: met, Log: log})
+		Directory: dir, SigningSecret: cfg.SlackSigningSecret, AnnounceChannel: cfg.AnnounceChannel, Metrics: met, Log: log})
 	if err != nil {
 		return err
 	}

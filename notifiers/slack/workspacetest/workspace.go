@@ -236,6 +236,22 @@ func (w *Workspace) AddChannel(id, name string, private bool, creator string) {
 	w.addChannelLocked(&Channel{ID: id, Name: name, Private: private, Creator: creator})
 }
 
+// Join adds users (the bot: BotUserID) to a channel's members.
+func (w *Workspace) Join(channel string, users ...string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	c, ok := w.channels[channel]
+	if !ok {
+		w.t.Fatalf("workspace: no channel %s to join", channel)
+	}
+	for _, u := range users {
+		if !slices.Contains(c.Members, u) {
+			c.Members = append(c.Members, u)
+		}
+	}
+	w.signalLocked()
+}
+
 func (w *Workspace) addChannelLocked(c *Channel) {
 	w.channels[c.ID] = c
 	w.order = append(w.order, c.ID)
