@@ -109,3 +109,26 @@ func TestReplayWindowSurvivesRestart(t *testing.T) {
 		t.Errorf("replay after restart: HTTP %d, want 401", status)
 	}
 }
+
+// TestReplayWithUpperCasedSignatureIsRefused replays a used request with its
+// signature's hex in upper case (which verification accepts, as it decodes
+// hex whatever the case): 401, and the command ran once.
+func TestReplayWithUpperCasedSignatureIsRefused(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	body := workspacetest.Command{User: alice, Channel: "C0GENERAL", Text: "declare Laptop stolen", TriggerID: "t-1",
+		ResponseURL: e.ws.ResponseURL("t-1")}.Form().Encode()
+	url := e.srv.URL + "/slack/commands"
+	signed := time.Now()
+	if status, ack := e.do(workspacetest.Request(url, secret, signed, body)); status != http.StatusOK {
+		t.Fatalf("first delivery: HTTP %d %s", status, ack)
+	}
+	replay := workspacetest.Request(url, secret, signed, body)
+	replay.Header.Set("X-Slack-Signature", "v0="+strings.ToUpper(strings.TrimPrefix(replay.Header.Get("X-Slack-Signature"), "v0=")))
+	replay.Header.Set("X-Slack-Retry-Num", "0")
+	if status, ack := e.do(replay); status != http.StatusUnauthorized {
+		t.Errorf("upper-cased replay: HTTP %d %s, want 401", status, ack)
+	}
+	if n := e.incidentsDeclared(); n != 1 {
+		t.Errorf("%d incidents declared, want 1", n)
+	}
+}
