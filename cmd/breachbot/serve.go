@@ -19,11 +19,21 @@ import (
 	"github.com/breachbot/breachbot/notifiers/slack"
 )
 
-// newHTTPServer returns a server for h with time limits on reading a
-// request's header and body, writing the answer, and idle connections.
+// Time limits of serve's listeners: reading a request's header, reading
+// the whole request (header and body), writing the answer, and keeping an
+// idle connection. Variables so that a test can shorten them.
+var (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 15 * time.Second
+	writeTimeout      = 15 * time.Second
+	idleTimeout       = 2 * time.Minute
+)
+
+// newHTTPServer returns a server for h with the time limits above, so a
+// client that sends slowly (or not at all) cannot hold connections.
 func newHTTPServer(h http.Handler) *http.Server {
-	return &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
-		WriteTimeout: 15 * time.Second, IdleTimeout: 2 * time.Minute}
+	return &http.Server{Handler: h, ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
+		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout}
 }
 
 // validateServe reports everything `serve` needs that the config lacks, at

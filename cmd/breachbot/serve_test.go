@@ -263,3 +263,64 @@ func TestMetricsAddrDefaultsToLoopback(t *testing.T) {
 		})
 	}
 }
+
+// TestServeDropsSlowClients connects to serve's HTTP listener and sends a
+// request's header, then another's body, too slowly: the server closes the
+// first connection and refuses the second request without running it, once
+// the read time limits (shortened here) are over.
+func TestServeDropsSlowClients(t *testing.T) {
+	defer func(h, r time.Duration) { readHeaderTimeout, readTimeout = h, r }(readHeaderTimeout, readTimeout)
+	readHeaderTimeout, readTimeout = 200*time.Millisecond, 400*time.Millisecond
+
+	ws := workspacetest.New(t)
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "breachbot.yaml")
+	if err := os.WriteFile(cfgPath, []byte(serveConfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m, _, stderr := testMain(t, filepath.Join(dir, "breachbot.db"), clocktest.New(now), strings.NewReader(""), map[string]string{
+		"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "slow-test-secret", "SLACK_API_URL": strings.TrimSuffix(ws.APIURL(), "/"),
+		"BREACHBOT_HTTP_ADDR": "127.0.0.1:0",
+	})
+	ready := make(chan *App, 1)
+	m.started = func(a *App) { ready <- a }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() { done <- m.Run(ctx, []string{"serve", "--config", cfgPath}) }()
+	defer func() { cancel(); <-done }()
+	var app *App
+	select {
+	case app = <-ready:
+	case code := <-done:
+		t.Fatalf("serve exited %d: %s", code, stderr)
+	case <-time.After(10 * time.Second):
+		t.Fatalf("serve did not start: %s", stderr)
+	}
+
+	// answer sends what, then stalls, and returns what the server said
+	// before it closed the connection (an error if it kept it open 5 s).
+	answer := func(what string) (string, error) {
+		conn, err := net.Dial("tcp", app.HTTPAddr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		if _, err := io.WriteString(conn, what); err != nil {
+			t.Fatal(err)
+		}
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second)) // a bound for the test, far above the limits
+		got, err := io.ReadAll(conn)
+		return string(got), err
+	}
+	if got, err := answer("POST /slack/commands HTTP/1.1\r\nHost: breachbot\r\nContent-Type: application/x-www-form-urlencoded\r\n"); err != nil {
+		t.Errorf("half a header: the connection stayed open (%v), want it closed after the header time limit; got %q", err, got)
+	}
+	got, err := answer("POST /slack/commands HTTP/1.1\r\nHost: breachbot\r\nContent-Type: application/x-www-form-urlencoded\r\n" +
+		"X-Slack-Request-Timestamp: 1764331200\r\nX-Slack-Signature: v0=00\r\nContent-Length: 4096\r\n\r\ncommand=%2Fbreach&text=declare")
+	if err != nil {
+		t.Errorf("a stalled body: the connection stayed open (%v), want it closed after the read time limit; got %q", err, got)
+	}
+	if strings.HasPrefix(got, "HTTP/1.1 200") {
+		t.Errorf("a stalled body was answered 200:\n%s", got)
+	}
+}

@@ -88,6 +88,9 @@ type File struct {
 	User string
 	// Downloads counts downloads of its url_private_download.
 	Downloads int
+	// DownloadURL, if set, is the url_private_download files.info gives
+	// (SetDownloadURL), instead of one on this server.
+	DownloadURL string
 }
 
 // Fault makes API methods fail until cleared (or Count times).
@@ -215,6 +218,20 @@ func (w *Workspace) UserUpload(user, name string, content []byte) string {
 	id := w.nextLocked("F")
 	w.files = append(w.files, File{ID: id, Name: name, Title: name, Content: content, User: user})
 	return id
+}
+
+// SetDownloadURL makes files.info give url as a file's url_private_download
+// (e.g. a host that is not Slack's).
+func (w *Workspace) SetDownloadURL(id, url string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for i := range w.files {
+		if w.files[i].ID == id {
+			w.files[i].DownloadURL = url
+			return
+		}
+	}
+	w.t.Fatalf("workspace: no file %s", id)
 }
 
 // Downloads returns how many times a file's content was downloaded.
@@ -920,8 +937,12 @@ func (w *Workspace) fileInfo(rw http.ResponseWriter, r *http.Request) {
 	defer w.mu.Unlock()
 	for _, f := range w.files {
 		if f.ID == id {
+			download := w.APIURL() + "download/" + f.ID
+			if f.DownloadURL != "" {
+				download = f.DownloadURL
+			}
 			reply(rw, map[string]any{"ok": true, "file": map[string]any{"id": f.ID, "name": f.Name, "title": f.Title,
-				"size": len(f.Content), "filetype": "csv", "user": f.User, "url_private_download": w.APIURL() + "download/" + f.ID}})
+				"size": len(f.Content), "filetype": "csv", "user": f.User, "url_private_download": download}})
 			return
 		}
 	}
