@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 	bolt "go.etcd.io/bbolt"
@@ -78,6 +79,10 @@ func (b *Bot) render(ctx context.Context, channel string, rep *commands.Reply) *
 	return m
 }
 
+// declareSetUpLimit bounds setting up a new incident's channel before the
+// declarer is answered.
+const declareSetUpLimit = 5 * time.Second
+
 // declared sets up the private channel of an incident just declared by
 // req, so that the answer can link it; the outbox's declared notification
 // finds it done (or tries again if this failed).
@@ -88,6 +93,10 @@ func (b *Bot) declared(ctx context.Context, req commands.Request, rep *commands.
 	if cmd, err := commands.Parse(req.Text); err != nil || (cmd.Name != "declare" && cmd.Name != "drill") {
 		return
 	}
+	// Slack slow or down must not hold the answer long: the outbox goes on
+	// from wherever this stopped.
+	ctx, cancel := context.WithTimeout(ctx, declareSetUpLimit)
+	defer cancel()
 	n := incidents.Notification{Kind: incidents.NotifyDeclared, Incident: rep.Incident, Actor: req.User}
 	if err := b.setUpChannel(ctx, n); err != nil {
 		b.log.Warn("slack: incident channel not set up yet; the outbox tries again", "incident", rep.Incident, "err", err)
