@@ -324,3 +324,22 @@ func TestServeDropsSlowClients(t *testing.T) {
 		t.Errorf("a stalled body was answered 200:\n%s", got)
 	}
 }
+
+// TestAnnounceChannelMustBeAChannelID refuses a channel name where the
+// config needs a channel id, naming the key and where to find the id.
+func TestAnnounceChannelMustBeAChannelID(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "breachbot.yaml")
+	if err := os.WriteFile(path, []byte("announce_channel: \"#security\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadConfig(path, func(string) string { return "" })
+	if err == nil || !strings.Contains(err.Error(), `announce_channel: "#security" is not a Slack channel id`) {
+		t.Errorf("LoadConfig: %v, want announce_channel refused", err)
+	}
+	if err := os.WriteFile(path, []byte("announce_channel: C0SECURITY\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if cfg, err := LoadConfig(path, func(string) string { return "" }); err != nil || cfg.AnnounceChannel != "C0SECURITY" {
+		t.Errorf("LoadConfig: %v, announce_channel %q", err, cfg.AnnounceChannel)
+	}
+}
