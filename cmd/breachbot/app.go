@@ -36,6 +36,10 @@ type App struct {
 	Stderr  io.Writer
 	// HTTPAddr is the address `serve` listens on, once it listens.
 	HTTPAddr string
+	// MetricsAddr is the address `serve` serves /metrics on, once it
+	// listens ("" when metrics are off).
+	MetricsAddr string
+
 	closeFns []func() error
 
 	// GitHub serves the playbooks when BREACHBOT_PLAYBOOKS is github:...

@@ -33,6 +33,13 @@ type Config struct {
 	TimeZone string `yaml:"time_zone"`
 	LogLevel string `yaml:"log_level"`
 
+	// MetricsAddr is where `serve` serves GET /metrics, apart from
+	// HTTPAddr (which Slack must reach); "off" or empty: not served.
+	MetricsAddr string `yaml:"metrics_addr"`
+	// AnnounceChannel is a Slack channel id told that a confidential
+	// incident was declared, naming nothing of it; empty: none.
+	AnnounceChannel string `yaml:"announce_channel"`
+
 	// Roles lists Slack user or user-group ids per role.
 	Roles       map[string][]string `yaml:"roles"`
 	Permissions map[string][]string `yaml:"permissions"`
@@ -112,6 +119,9 @@ func DefaultConfig() Config {
 		Outbox:   "outbox",
 		SMTPTLS:  "starttls",
 		LogLevel: "info",
+
+		// Metrics stay on the machine unless the config says otherwise.
+		MetricsAddr: "127.0.0.1:9090",
 	}
 }
 
@@ -145,6 +155,7 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 		"SMTP_ADDR": &cfg.SMTPAddr, "SMTP_USERNAME": &cfg.SMTPUsername, "SMTP_PASSWORD": &cfg.SMTPPassword,
 		"SMTP_FROM": &cfg.SMTPFrom, "SMTP_TLS": &cfg.SMTPTLS, "BREACHBOT_TEMPLATES": &cfg.Templates,
 		"GITHUB_TOKEN": &cfg.GitHubToken, "GITHUB_API_URL": &cfg.GitHubAPIURL, "GITHUB_WEBHOOK_SECRET": &cfg.GitHubWebhookSecret,
+		"BREACHBOT_METRICS_ADDR": &cfg.MetricsAddr,
 	} {
 		if v := getenv(env); v != "" {
 			*dst = v
@@ -208,6 +219,9 @@ func (c *Config) Validate() error {
 			problems = append(problems, fmt.Sprintf("playbooks / BREACHBOT_PLAYBOOKS: %s; %s", incidents.ErrorMessage(err), incidents.ErrorHint(err)))
 		}
 	}
+	if c.AnnounceChannel != "" && (!strings.ContainsRune("CG", rune(c.AnnounceChannel[0])) || strings.ToUpper(c.AnnounceChannel) != c.AnnounceChannel) {
+		problems = append(problems, fmt.Sprintf("announce_channel: %q is not a Slack channel id (C…; in Slack: channel details, at the bottom)", c.AnnounceChannel))
+	}
 	if c.DB == "" {
 		problems = append(problems, "db: empty (set BREACHBOT_DB or db: in the config file)")
 	}
@@ -266,6 +280,9 @@ func (c *Config) Validate() error {
 	}
 	return nil
 }
+
+// metricsOn reports whether `serve` serves metrics (on MetricsAddr).
+func (c *Config) metricsOn() bool { return c.MetricsAddr != "" && c.MetricsAddr != "off" }
 
 // roleResolver returns the roles of a user from the config. Without any
 // roles configured, every user has every role (the console's first run).

@@ -43,6 +43,9 @@ func testMain(t *testing.T, db string, clock *clocktest.Clock, stdin io.Reader, 
 			if k == "BREACHBOT_DB" {
 				return db
 			}
+			if k == "BREACHBOT_METRICS_ADDR" && env[k] == "" {
+				return "127.0.0.1:0" // not the default 9090, which tests running at once would share
+			}
 			return env[k]
 		}}
 	return m, stdout, stderr

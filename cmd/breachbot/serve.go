@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	slackapi "github.com/slack-go/slack"
@@ -17,6 +18,23 @@ import (
 	"github.com/breachbot/breachbot/internal/metrics"
 	"github.com/breachbot/breachbot/notifiers/slack"
 )
+
+// Time limits of serve's listeners: reading a request's header, reading
+// the whole request (header and body), writing the answer, and keeping an
+// idle connection. Variables so that a test can shorten them.
+var (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 15 * time.Second
+	writeTimeout      = 15 * time.Second
+	idleTimeout       = 2 * time.Minute
+)
+
+// newHTTPServer returns a server for h with the time limits above, so a
+// client that sends slowly (or not at all) cannot hold connections.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout,
+		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout}
+}
 
 // validateServe reports everything `serve` needs that the config lacks, at
 // once. Secrets are named, never shown.
@@ -49,8 +67,9 @@ func (c *Config) validateServe() error {
 
 // runServe runs the Slack bot: Socket Mode when SLACK_APP_TOKEN is set,
 // else HTTP (POST /slack/commands, POST /slack/interactions). Either way it
-// serves GET /healthz and GET /metrics (and POST /github/webhook when the
-// GitHub playbooks and GITHUB_WEBHOOK_SECRET are set) on BREACHBOT_HTTP_ADDR, runs the
+// serves GET /healthz (and POST /github/webhook when the GitHub playbooks
+// and GITHUB_WEBHOOK_SECRET are set) on BREACHBOT_HTTP_ADDR and GET /metrics
+// on BREACHBOT_METRICS_ADDR (unless off), runs the
 // scheduler and the outbox dispatcher with Slack as the notifier, and the
 // admin endpoint for data commands. It stops cleanly when ctx ends (SIGTERM,
 // Ctrl-C): no new requests, answers in flight sent, background loops
@@ -102,7 +121,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 
 	met := metrics.New(app.Store)
 	bot, err := slack.New(slack.Config{Client: client, Service: app.Service, Router: app.Router, Store: app.Store, DB: app.Store.DB(),
-		Directory: dir, SigningSecret: cfg.SlackSigningSecret, Metrics: met, Log: log})
+		Directory: dir, SigningSecret: cfg.SlackSigningSecret, AnnounceChannel: cfg.AnnounceChannel, Metrics: met, Log: log})
 	if err != nil {
 		return err
 	}
@@ -134,7 +153,6 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		}
 		fmt.Fprintln(w, "ok")
 	})
-	mux.Handle("GET /metrics", met.Handler())
 	if !socketMode {
 		mux.Handle("POST /slack/commands", bot.CommandsHandler())
 		mux.Handle("POST /slack/interactions", bot.InteractionsHandler())
@@ -147,16 +165,36 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		return fmt.Errorf("listen on %s (BREACHBOT_HTTP_ADDR): %w", cfg.HTTPAddr, err)
 	}
 	app.HTTPAddr = ln.Addr().String()
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
-		WriteTimeout: 15 * time.Second, IdleTimeout: 2 * time.Minute}
-	failed := make(chan error, 2)
-	served := make(chan struct{})
-	go func() {
-		defer close(served)
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			failed <- fmt.Errorf("http server: %w", err)
+	// Metrics (counts of open incidents' missed and running obligations)
+	// are not for whoever can reach the listener Slack reaches: they have
+	// their own, on the machine by default.
+	var mln net.Listener
+	if cfg.metricsOn() {
+		mln, err = net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on %s (BREACHBOT_METRICS_ADDR / metrics_addr; off to serve no metrics): %w", cfg.MetricsAddr, err)
 		}
-	}()
+		app.MetricsAddr = mln.Addr().String()
+	}
+	srv := newHTTPServer(mux)
+	failed := make(chan error, 3)
+	var served sync.WaitGroup
+	serveOn := func(name string, srv *http.Server, ln net.Listener) {
+		served.Go(func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				failed <- fmt.Errorf("%s: %w", name, err)
+			}
+		})
+	}
+	serveOn("http server", srv, ln)
+	var metricsSrv *http.Server
+	if mln != nil {
+		mmux := http.NewServeMux()
+		mmux.Handle("GET /metrics", met.Handler())
+		metricsSrv = newHTTPServer(mmux)
+		serveOn("metrics server", metricsSrv, mln)
+	}
 
 	bg, stopBg := context.WithCancel(ctx)
 	var loops []chan struct{}
@@ -187,7 +225,11 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	if socketMode {
 		mode = "Socket Mode"
 	}
-	fmt.Fprintf(m.Stderr, "breachbot serve: database %s, Slack over %s; /healthz and /metrics on %s.\n", cfg.DB, mode, app.HTTPAddr)
+	metricsOn := "metrics off"
+	if app.MetricsAddr != "" {
+		metricsOn = "/metrics on " + app.MetricsAddr
+	}
+	fmt.Fprintf(m.Stderr, "breachbot serve: database %s, Slack over %s; /healthz on %s, %s.\n", cfg.DB, mode, app.HTTPAddr, metricsOn)
 	if m.started != nil {
 		m.started(app)
 	}
@@ -203,7 +245,12 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn("http server did not stop in time", "err", err)
 	}
-	<-served
+	if metricsSrv != nil {
+		if err := metricsSrv.Shutdown(sctx); err != nil {
+			log.Warn("metrics server did not stop in time", "err", err)
+		}
+	}
+	served.Wait()
 	stopBg()
 	for _, done := range slices.Backward(loops) {
 		<-done

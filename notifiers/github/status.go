@@ -26,8 +26,11 @@ const sendTimeout = 30 * time.Second
 // the delivery id of the push that asked for it, before the push is
 // acknowledged, and deleted once GitHub has taken it.
 type pendingStatus struct {
-	Key      uint64    `json:"key"`
-	Delivery string    `json:"delivery"`
+	Key      uint64 `json:"key"`
+	Delivery string `json:"delivery"`
+	// Repo is the repository (owner/name); empty in statuses recorded
+	// before it was kept, which are of the configured repository.
+	Repo     string    `json:"repo,omitempty"`
 	SHA      string    `json:"sha"`
 	Ref      string    `json:"ref"`
 	Received time.Time `json:"received"`
@@ -38,6 +41,14 @@ type pendingStatus struct {
 	Attempts    int       `json:"attempts,omitempty"`
 	NextAttempt time.Time `json:"next_attempt"`
 	LastError   string    `json:"last_error,omitempty"`
+}
+
+// repo returns the status's repository, or def if it was not recorded.
+func (s pendingStatus) repo(def string) string {
+	if s.Repo == "" {
+		return def
+	}
+	return s.Repo
 }
 
 func statusKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
@@ -165,7 +176,15 @@ func (w *Webhook) attempt(ctx context.Context, s pendingStatus) (time.Time, erro
 		return w.postpone(s, err)
 	}
 	w.log.Info("github statuses: reported", "commit", s.SHA, "state", s.State, "attempts", s.Attempts+1)
-	return time.Time{}, w.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketStatuses).Delete(statusKey(s.Key)) })
+	// Taken by GitHub: off the queue and marked reported, in one
+	// transaction, so a push of the same commit never reports it again.
+	return time.Time{}, w.db.Update(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bucketStatuses).Delete(statusKey(s.Key)); err != nil {
+			return err
+		}
+		at := w.clock.Now().UTC().Format(time.RFC3339)
+		return tx.Bucket(bucketReported).Put(reportKey(s.repo(spec.FullName()), s.Ref, s.SHA), []byte(at))
+	})
 }
 
 // postpone records a failed attempt and when to try again: exponential

@@ -24,7 +24,17 @@ const StatusContext = "breachbot/playbooks"
 var (
 	bucketDeliveries = []byte("github_deliveries") // delivery id -> time received (RFC 3339)
 	bucketStatuses   = []byte("github_statuses")   // sequence -> pendingStatus (JSON)
+	// bucketReported holds the commits whose status GitHub took, keyed by
+	// reportKey (repository, ref, commit), with when (RFC 3339): a push
+	// delivered again, under any delivery id, does not report again.
+	bucketReported = []byte("github_reported")
 )
+
+// reportKey is the key of a commit status's effect: the repository (lower
+// case, as GitHub compares names), the pushed ref and the commit.
+func reportKey(repo, ref, sha string) []byte {
+	return []byte(strings.ToLower(repo) + "\x00" + ref + "\x00" + strings.ToLower(sha))
+}
 
 // Defaults of WebhookConfig.
 const (
@@ -119,7 +129,7 @@ func NewWebhook(c WebhookConfig) (*Webhook, error) {
 		w.expire = DefaultExpire
 	}
 	err := w.db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketDeliveries, bucketStatuses} {
+		for _, b := range [][]byte{bucketDeliveries, bucketStatuses, bucketReported} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -138,8 +148,10 @@ func (w *Webhook) Handler() http.Handler { return w }
 // ServeHTTP handles one webhook delivery. Requests without a valid
 // X-Hub-Signature-256 for the secret get 401 and change nothing; a body
 // over MaxBody gets 413. ping is answered; push to the configured ref is
-// recorded (202) once per delivery id, a replayed id gets 200 and changes
-// nothing; other events and refs get 200 and are ignored.
+// recorded (202) once per repository, ref and commit: a push whose status
+// is already queued or reported gets 200 and changes nothing, whatever its
+// X-GitHub-Delivery (which is not signed); other events and refs get 200
+// and are ignored.
 func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		rw.Header().Set("Allow", http.MethodPost)
@@ -213,7 +225,8 @@ func (w *Webhook) push(delivery string, ev *gh.PushEvent) (int, string) {
 		return http.StatusOK, "ref deleted; nothing to check"
 	}
 	now := w.clock.Now()
-	dup := false
+	repo, ref := spec.FullName(), ev.GetRef()
+	var dup, done bool
 	err := w.db.Update(func(tx *bolt.Tx) error {
 		d := tx.Bucket(bucketDeliveries)
 		if d.Get([]byte(delivery)) != nil {
@@ -226,22 +239,27 @@ func (w *Webhook) push(delivery string, ev *gh.PushEvent) (int, string) {
 		if err := d.Put([]byte(delivery), []byte(now.UTC().Format(time.RFC3339Nano))); err != nil {
 			return err
 		}
+		// The effect is keyed on what was pushed, not on the delivery id:
+		// a captured push sent again under a new id reports nothing twice.
+		if tx.Bucket(bucketReported).Get(reportKey(repo, ref, after)) != nil {
+			done = true
+			return nil
+		}
 		b := tx.Bucket(bucketStatuses)
-		pending := false
 		if err := b.ForEach(func(_, v []byte) error {
 			var s pendingStatus
-			if json.Unmarshal(v, &s) == nil && s.SHA == after {
-				pending = true
+			if json.Unmarshal(v, &s) == nil && s.SHA == after && s.Ref == ref && strings.EqualFold(s.repo(repo), repo) {
+				done = true
 			}
 			return nil
-		}); err != nil || pending {
+		}); err != nil || done {
 			return err // a status for that commit is already on its way
 		}
 		seq, err := b.NextSequence()
 		if err != nil {
 			return err
 		}
-		s := pendingStatus{Key: seq, Delivery: delivery, SHA: after, Ref: ev.GetRef(), Received: now, NextAttempt: now}
+		s := pendingStatus{Key: seq, Delivery: delivery, Repo: repo, SHA: after, Ref: ref, Received: now, NextAttempt: now}
 		return putStatus(b, s)
 	})
 	if err != nil {
@@ -251,6 +269,10 @@ func (w *Webhook) push(delivery string, ev *gh.PushEvent) (int, string) {
 	if dup {
 		w.log.Info("github webhook: replayed delivery ignored", "delivery", delivery)
 		return http.StatusOK, "duplicate delivery; already handled"
+	}
+	if done {
+		w.log.Info("github webhook: push of a commit already reported or queued; nothing to do", "delivery", delivery, "commit", after)
+		return http.StatusOK, "already reported or queued for " + after + "; nothing to do"
 	}
 	w.log.Info("github webhook: push recorded", "delivery", delivery, "ref", ev.GetRef(), "commit", after)
 	w.p.Invalidate()

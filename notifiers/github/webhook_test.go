@@ -353,3 +353,42 @@ func TestWebhookFormEncodedDelivery(t *testing.T) {
 		t.Errorf("%d statuses, want 1", n)
 	}
 }
+
+// TestPushReplayedUnderANewDeliveryIDReportsNothingAgain sends a captured
+// push again, signed as GitHub signed it but with a new X-GitHub-Delivery
+// (which GitHub does not sign): before and after the status was reported,
+// and after a restart. GitHub gets one commit status.
+func TestPushReplayedUnderANewDeliveryIDReportsNothingAgain(t *testing.T) {
+	f := newFixture(t)
+	b := f.gh.Commit(repoName, "main", tree(shipped(t, "2026.11.1")), "v1")
+	body := f.gh.PushPayload(b) // captured once: the same bytes and signature every time
+	replay := func(delivery string) (int, string) {
+		return f.deliver(githubtest.NewDelivery(f.url, []byte(secret), "push", delivery, body))
+	}
+	if code, text := replay("a1b2c3d4-cc78-11e3-8000-000000000001"); code != http.StatusAccepted {
+		t.Fatalf("first delivery: %d %s", code, text)
+	}
+	if code, text := replay("a1b2c3d4-cc78-11e3-8000-000000000002"); code != http.StatusOK || !strings.Contains(text, "already reported or queued") {
+		t.Errorf("replay while queued: %d %q, want 200 already reported or queued", code, text)
+	}
+	f.drain()
+	if code, text := replay("a1b2c3d4-cc78-11e3-8000-000000000003"); code != http.StatusOK || !strings.Contains(text, "already reported or queued") {
+		t.Errorf("replay after the report: %d %q, want 200 already reported or queued", code, text)
+	}
+	f.drain()
+	f.restart()
+	if code, text := replay("a1b2c3d4-cc78-11e3-8000-000000000004"); code != http.StatusOK || !strings.Contains(text, "already reported or queued") {
+		t.Errorf("replay after a restart: %d %q, want 200 already reported or queued", code, text)
+	}
+	f.drain()
+	if n := f.statusRequests(http.StatusCreated); n != 1 {
+		t.Errorf("GitHub took %d commit statuses, want 1", n)
+	}
+	// Another commit on the same ref is reported as usual.
+	c := f.gh.Commit(repoName, "main", tree(shipped(t, "2026.11.2")), "v2")
+	f.push(c, "a1b2c3d4-cc78-11e3-8000-000000000005")
+	f.drain()
+	if n := f.statusRequests(http.StatusCreated); n != 2 {
+		t.Errorf("GitHub took %d commit statuses after a new commit, want 2", n)
+	}
+}

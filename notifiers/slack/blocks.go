@@ -142,21 +142,25 @@ func pieces(rep *commands.Reply) []piece {
 // would need more than 50 blocks, the last items lose their buttons (their
 // command is shown instead); if that is still too many, the message is cut
 // with a note saying so. Text over 3,000 characters is split across blocks.
-func Blocks(rep *commands.Reply) []slack.Block {
+func Blocks(rep *commands.Reply) []slack.Block { return blocks(rep, true, maxBlocks) }
+
+// blocks renders a reply in at most limit blocks, with buttons or, without,
+// each item's command shown instead.
+func blocks(rep *commands.Reply, buttons bool, limit int) []slack.Block {
 	ps := pieces(rep)
 	actionable := 0
 	for _, p := range ps {
-		if p.item != nil {
+		if p.item != nil && buttons {
 			actionable++
 		}
 	}
 	for keep := actionable; ; keep-- {
 		blocks := render(rep, ps, keep)
-		if len(blocks) <= maxBlocks {
+		if len(blocks) <= limit {
 			return blocks
 		}
 		if keep == 0 {
-			blocks = blocks[:maxBlocks-1]
+			blocks = blocks[:limit-1]
 			return append(blocks, slack.NewContextBlock("cut", mrkdwn("_This message was shortened to fit Slack's limits; the console or a narrower command shows the rest._")))
 		}
 	}

@@ -40,8 +40,12 @@ type Config struct {
 	Directory *Directory
 	// SigningSecret verifies HTTP requests from Slack.
 	SigningSecret string
-	Metrics       *metrics.Metrics
-	Log           *slog.Logger
+	// AnnounceChannel, if set, is a channel id where the bot says that a
+	// confidential incident was declared, naming nothing of it (no title,
+	// id or severity). The bot must be a member of it.
+	AnnounceChannel string
+	Metrics         *metrics.Metrics
+	Log             *slog.Logger
 	// AckBudget is how long a command may run before the answer goes
 	// through response_url instead of the acknowledgement (default 250 ms;
 	// Slack's limit is 3 s, ours 300 ms).
@@ -55,23 +59,24 @@ type Config struct {
 // handlers or Socket Mode) and implements incidents.Notifier. Close waits
 // for the work it started in the background.
 type Bot struct {
-	client   *slack.Client
-	svc      *incidents.Service
-	router   *commands.Router
-	store    incidents.Store
-	db       *bolt.DB
-	dir      *Directory
-	secret   string
-	metrics  *metrics.Metrics
-	log      *slog.Logger
-	budget   time.Duration
-	now      func() time.Time
-	seen     *seen
-	buttons  map[string]button
-	forms    map[string]*form
-	boardMu  sync.Map // incident id -> *sync.Mutex: one board render at a time
-	botUser  atomic.Value
-	socketUp atomic.Bool
+	client     *slack.Client
+	svc        *incidents.Service
+	router     *commands.Router
+	store      incidents.Store
+	db         *bolt.DB
+	dir        *Directory
+	secret     string
+	announceTo string
+	metrics    *metrics.Metrics
+	log        *slog.Logger
+	budget     time.Duration
+	now        func() time.Time
+	seen       *seen
+	buttons    map[string]button
+	forms      map[string]*form
+	boardMu    sync.Map // incident id -> *sync.Mutex: one board render at a time
+	botUser    atomic.Value
+	socketUp   atomic.Bool
 	// slots bounds the commands run at once (half the CPUs, at least one),
 	// so acknowledgements never queue behind running commands for CPU; a
 	// command that finds no slot free is acknowledged at once and answered
@@ -118,7 +123,7 @@ func New(c Config) (*Bot, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &Bot{
 		client: c.Client, svc: c.Service, router: c.Router, store: c.Store, db: c.DB, dir: c.Directory,
-		secret: c.SigningSecret, metrics: c.Metrics, log: c.Log, budget: c.AckBudget, now: c.Now,
+		secret: c.SigningSecret, announceTo: c.AnnounceChannel, metrics: c.Metrics, log: c.Log, budget: c.AckBudget, now: c.Now,
 		seen: sn, slots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2)), buttons: defaultButtons(), forms: defaultForms(),
 		ctx: ctx, cancel: cancel,
 	}
@@ -186,7 +191,8 @@ func (b *Bot) handle(ctx context.Context, req commands.Request) *commands.Reply 
 // within runs a command and returns its reply if it finishes within the ack
 // budget; otherwise it returns nil and later calls late with the reply. When
 // every slot is busy (a burst of commands) it does not wait at all: the
-// acknowledgement goes out at once and the answer follows.
+// acknowledgement goes out at once and the answer follows. An incident just
+// declared gets its channel before the reply is given, so it can link it.
 func (b *Bot) within(req commands.Request, late func(ctx context.Context, rep *commands.Reply)) *commands.Reply {
 	result := make(chan *commands.Reply)
 	gaveUp := make(chan struct{})
@@ -207,6 +213,7 @@ func (b *Bot) within(req commands.Request, late func(ctx context.Context, rep *c
 		}
 		rep := b.handle(ctx, req)
 		<-b.slots
+		b.declared(ctx, req, rep) // Slack calls, not CPU: outside the slot
 		select {
 		case result <- rep:
 		case <-gaveUp:
@@ -233,9 +240,10 @@ func (b *Bot) within(req commands.Request, late func(ctx context.Context, rep *c
 const maxAckBytes = 16 * 1024
 
 // respond sends a reply through a response_url (valid for 30 minutes),
-// or as an ephemeral message to the user if there is none.
+// or as an ephemeral message to the user if there is none; outside the
+// incident's own channel it is shown to the user only (render).
 func (b *Bot) respond(ctx context.Context, responseURL, channel, user string, rep *commands.Reply) {
-	m := newMessage(rep)
+	m := b.render(ctx, channel, rep)
 	opts := []slack.MsgOption{slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...)}
 	var err error
 	if responseURL != "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -41,7 +42,9 @@ func (b *Bot) slashCommand(sc slack.SlashCommand) any {
 		b.spawn(func(ctx context.Context) { b.answer(ctx, sc, rep) })
 		return newMessage(&commands.Reply{Title: "Preparing " + rep.File.Name + "; it comes to you as a direct message.", Ephemeral: true})
 	}
-	m := newMessage(rep)
+	ctx, cancel := context.WithTimeout(b.ctx, time.Second)
+	defer cancel()
+	m := b.render(ctx, sc.ChannelID, rep)
 	if len(marshal(m)) > maxAckBytes {
 		b.spawn(func(ctx context.Context) { b.respond(ctx, sc.ResponseURL, sc.ChannelID, sc.UserID, rep) })
 		return nil

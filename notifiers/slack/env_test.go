@@ -92,6 +92,9 @@ type envOptions struct {
 	// acknowledgement (default 2 s, so that answers are inline on a loaded
 	// test machine; the production default is 250 ms).
 	ackBudget time.Duration
+	// announce is the channel told, without details, that an incident
+	// was declared (announce_channel).
+	announce string
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -149,7 +152,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 		return e0.bot.UserEmail(ctx, user)
 	}
 	bot, err := slack.New(slack.Config{Client: client, Service: svc, Router: router, Store: store, DB: store.DB(),
-		Directory: dir, SigningSecret: secret, Metrics: m, Log: log, AckBudget: o.ackBudget})
+		Directory: dir, SigningSecret: secret, Metrics: m, Log: log, AckBudget: o.ackBudget, AnnounceChannel: o.announce})
 	if err != nil {
 		t.Fatal(err)
 	}

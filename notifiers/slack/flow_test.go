@@ -14,9 +14,9 @@ import (
 	"github.com/breachbot/breachbot/notifiers/slack/workspacetest"
 )
 
-// TestDeclareWithArgumentsSetsUpAPrivateChannel declares with arguments:
-// the answer comes in the acknowledgement, and the outbox then creates a
-// private channel, invites the declarer and the roles' people (groups
+// TestDeclareWithArgumentsSetsUpAPrivateChannel declares with arguments in
+// #general: the answer comes in the acknowledgement, to the declarer only;
+// the bot creates a private channel, invites the declarer and the roles' people (groups
 // resolved), posts and pins the checklist and board, and records the channel.
 // Delivering the same notification again changes nothing.
 func TestDeclareWithArgumentsSetsUpAPrivateChannel(t *testing.T) {
@@ -26,7 +26,7 @@ func TestDeclareWithArgumentsSetsUpAPrivateChannel(t *testing.T) {
 		t.Fatalf("HTTP %d %s", status, ack)
 	}
 	got := decode(t, ack)
-	if got["response_type"] != "in_channel" || !strings.Contains(text(t, ack), "INC-2026-0001 declared: Customer DB exposed") {
+	if got["response_type"] != "ephemeral" || !strings.Contains(text(t, ack), "INC-2026-0001 declared: Customer DB exposed") {
 		t.Fatalf("acknowledgement: %s", ack)
 	}
 	if strings.Contains(ack, "<!channel>") {
@@ -144,8 +144,8 @@ func TestDeclareModalShowsFieldErrors(t *testing.T) {
 	if inc.Title != values["title"] || inc.AwareAt() != start.Add(-2*time.Hour) || inc.Severity != "high" || inc.Facts["affected"].String() != "40" {
 		t.Errorf("declared %+v", inc)
 	}
-	e.ws.WaitFor("the answer in the channel", func() bool { return len(e.ws.Responses(trigger)) == 1 })
-	if r := e.ws.Responses(trigger)[0]; r.ResponseType != "in_channel" || !strings.Contains(r.Text, "INC-2026-0001 declared") {
+	e.ws.WaitFor("the answer to the declarer", func() bool { return len(e.ws.Responses(trigger)) == 1 })
+	if r := e.ws.Responses(trigger)[0]; r.ResponseType != "ephemeral" || !strings.Contains(r.Text, "INC-2026-0001 declared") {
 		t.Errorf("answer %+v", r)
 	}
 }
@@ -210,7 +210,7 @@ func TestSlowCommandsAreAnsweredLater(t *testing.T) {
 		t.Errorf("acknowledged after %s", d)
 	}
 	e.ws.WaitFor("the answer through response_url", func() bool { return len(e.ws.Responses(trigger)) == 1 })
-	if r := e.ws.Responses(trigger)[0]; r.ResponseType != "in_channel" || !strings.Contains(r.Text, "INC-2026-0001 declared: Laptop stolen") {
+	if r := e.ws.Responses(trigger)[0]; r.ResponseType != "ephemeral" || !strings.Contains(r.Text, "INC-2026-0001 declared: Laptop stolen") {
 		t.Errorf("answer %+v", r)
 	}
 	status, _, trigger = e.command(eve, "C0GENERAL", "declare Another one")

@@ -1,11 +1,13 @@
 package slack
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -108,7 +110,7 @@ func (b *Bot) verified(limit int64, parse func(url.Values) (trigger string, run 
 		if trigger != "" {
 			triggerKey = "trigger:" + trigger
 		}
-		fresh := b.seen.claim([]string{"sig:" + r.Header.Get("X-Slack-Signature"), triggerKey}, []time.Duration{signatureTTL, triggerTTL})
+		fresh := b.seen.claim([]string{signatureKey(r.Header.Get("X-Slack-Signature")), triggerKey}, []time.Duration{signatureTTL, triggerTTL})
 		switch {
 		case !fresh[0]:
 			refuse("replayed signature")
@@ -120,6 +122,19 @@ func (b *Bot) verified(limit int64, parse func(url.Values) (trigger string, run 
 		}
 		writeAck(w, run())
 	})
+}
+
+// signatureKey is the replay key of a verified X-Slack-Signature: its
+// decoded bytes in lowercase hex. Verification decodes the hex whatever its
+// case, so keying on the header as sent would let an upper-cased copy of a
+// used signature run again. (A verified signature is the HMAC of the
+// timestamp and body, so it names exactly one request.)
+func signatureKey(header string) string {
+	sig, err := hex.DecodeString(strings.TrimPrefix(header, "v0="))
+	if err != nil {
+		return "sig:" + header // not reached: verification decoded it
+	}
+	return "sig:v0=" + hex.EncodeToString(sig)
 }
 
 // writeAck answers Slack: an empty 200, or the JSON of the acknowledgement.

@@ -406,6 +406,14 @@ func (b *Bot) pressed(ctx context.Context, cb slack.InteractionCallback, act sla
 		b.respond(ctx, cb.ResponseURL, channel, user, errorReply("this button carries no incident", "type the command instead; /breach help lists them"))
 		return
 	}
+	if err := b.buttonRefusal(ctx, cb, inc); err != nil {
+		if incidents.ErrorCode(err) == incidents.EFORBIDDEN {
+			b.svc.Refuse(ctx, user, btn.name, inc, err)
+		}
+		b.metrics.Commands.WithLabelValues(btn.name, metricsOutcome(err)).Inc()
+		b.respond(ctx, cb.ResponseURL, channel, user, refusal(err))
+		return
+	}
 	if btn.permission != "" {
 		if err := b.svc.Authorize(ctx, user, btn.permission, inc); err != nil {
 			b.metrics.Commands.WithLabelValues(btn.name, metricsOutcome(err)).Inc()
@@ -456,10 +464,14 @@ func (b *Bot) submitted(cb slack.InteractionCallback) any {
 	if line == "" {
 		return nil // nothing to do (a form left as it was)
 	}
-	rep := b.handle(ctx, commands.Request{User: user, Text: line, Channel: m.Channel})
+	req := commands.Request{User: user, Text: line, Channel: m.Channel}
+	rep := b.handle(ctx, req)
 	if rep.Error {
 		return slack.NewErrorsViewSubmissionResponse(map[string]string{f.blamed(rep.Title, fields): truncate(rep.Title, 500)})
 	}
-	b.spawn(func(ctx context.Context) { b.respond(ctx, m.ResponseURL, m.Channel, user, rep) })
+	b.spawn(func(ctx context.Context) {
+		b.declared(ctx, req, rep)
+		b.respond(ctx, m.ResponseURL, m.Channel, user, rep)
+	})
 	return nil
 }

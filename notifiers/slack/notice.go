@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -91,14 +92,23 @@ func (b *Bot) importUpload(ctx context.Context, user string, v map[string]string
 	}
 	pr, pw := io.Pipe()
 	done := make(chan struct{})
+	var downloadErr error
 	go func() {
 		defer close(done)
-		pw.CloseWithError(b.client.GetFileContext(ctx, info.URLPrivateDownload, pw))
+		// slack-go sends the bot token only to https Slack hosts and the
+		// API URL; any other url_private_download is refused unfetched.
+		downloadErr = b.client.GetFileContext(ctx, info.URLPrivateDownload, pw)
+		pw.CloseWithError(downloadErr)
 	}()
 	rep, err := b.svc.ImportRecipients(ctx, user, m.Incident, pr, incidents.ImportInput{Source: info.Name, Size: int64(info.Size)})
 	pr.CloseWithError(io.ErrClosedPipe) // stops the download if the import ended early
 	<-done
 	b.metrics.Commands.WithLabelValues("notice import", metricsOutcome(err)).Inc()
+	if err != nil && downloadErr != nil && !errors.Is(downloadErr, io.ErrClosedPipe) {
+		b.log.Error("slack: uploaded file not downloaded", "file", fileID, "err", downloadErr)
+		return errorReply("the uploaded file could not be downloaded from Slack, so nothing was imported",
+			"upload it again; or, on the server: breachbot notice import "+m.Incident+" FILE.csv")
+	}
 	if err != nil {
 		return refusal(err)
 	}

@@ -31,6 +31,9 @@ type channelState struct {
 	Channel string          `json:"channel,omitempty"`
 	Invited bool            `json:"invited,omitempty"`
 	Pinned  map[string]bool `json:"pinned,omitempty"`
+	// Announce is the random metadata key of the announcement (so that
+	// the message does not carry the incident id).
+	Announce string `json:"announce,omitempty"`
 }
 
 // postRecord is a message posted for a key (bucket slack_posts).
@@ -67,7 +70,10 @@ func pinnedKey(incident, part string) string { return "pinned:" + incident + ":"
 func (b *Bot) Notify(ctx context.Context, n incidents.Notification) error {
 	switch n.Kind {
 	case incidents.NotifyDeclared:
-		return b.setUpChannel(ctx, n)
+		if err := b.setUpChannel(ctx, n); err != nil {
+			return err
+		}
+		return b.announceDeclared(ctx, n.Incident)
 	case incidents.NotifyBoard:
 		return b.refreshBoard(ctx, n.Incident)
 	case incidents.NotifyReminder, incidents.NotifyEscalation:
@@ -352,6 +358,12 @@ func (b *Bot) invite(ctx context.Context, channel string, users []string) error 
 // postOnce posts a reply for a key unless it was posted already, and
 // returns the message's timestamp and whether it posted now.
 func (b *Bot) postOnce(ctx context.Context, channel, key string, rep *commands.Reply) (string, bool, error) {
+	return b.postOnceAs(ctx, channel, key, key, rep)
+}
+
+// postOnceAs is postOnce with the key the message carries in its metadata
+// given apart from the key it is recorded under.
+func (b *Bot) postOnceAs(ctx context.Context, channel, key, metaKey string, rep *commands.Reply) (string, bool, error) {
 	var rec postRecord
 	if err := b.load(bucketPosts, key, &rec); err != nil {
 		return "", false, err
@@ -360,7 +372,7 @@ func (b *Bot) postOnce(ctx context.Context, channel, key string, rep *commands.R
 		return rec.TS, false, nil
 	}
 	if rec.Attempted && rec.Channel == channel {
-		ts, err := b.findPosted(ctx, channel, key)
+		ts, err := b.findPosted(ctx, channel, metaKey)
 		if err != nil {
 			return "", false, err
 		}
@@ -376,7 +388,7 @@ func (b *Bot) postOnce(ctx context.Context, channel, key string, rep *commands.R
 	m := newMessage(rep)
 	_, ts, err := b.client.PostMessageContext(ctx, channel,
 		slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...),
-		slack.MsgOptionMetadata(slack.SlackMetadata{EventType: metadataEvent, EventPayload: map[string]any{"key": key}}))
+		slack.MsgOptionMetadata(slack.SlackMetadata{EventType: metadataEvent, EventPayload: map[string]any{"key": metaKey}}))
 	if err != nil {
 		return "", false, apiError("chat.postMessage", err)
 	}

@@ -88,6 +88,9 @@ type File struct {
 	User string
 	// Downloads counts downloads of its url_private_download.
 	Downloads int
+	// DownloadURL, if set, is the url_private_download files.info gives
+	// (SetDownloadURL), instead of one on this server.
+	DownloadURL string
 }
 
 // Fault makes API methods fail until cleared (or Count times).
@@ -217,6 +220,20 @@ func (w *Workspace) UserUpload(user, name string, content []byte) string {
 	return id
 }
 
+// SetDownloadURL makes files.info give url as a file's url_private_download
+// (e.g. a host that is not Slack's).
+func (w *Workspace) SetDownloadURL(id, url string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for i := range w.files {
+		if w.files[i].ID == id {
+			w.files[i].DownloadURL = url
+			return
+		}
+	}
+	w.t.Fatalf("workspace: no file %s", id)
+}
+
 // Downloads returns how many times a file's content was downloaded.
 func (w *Workspace) Downloads(id string) int {
 	w.mu.Lock()
@@ -234,6 +251,22 @@ func (w *Workspace) AddChannel(id, name string, private bool, creator string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.addChannelLocked(&Channel{ID: id, Name: name, Private: private, Creator: creator})
+}
+
+// Join adds users (the bot: BotUserID) to a channel's members.
+func (w *Workspace) Join(channel string, users ...string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	c, ok := w.channels[channel]
+	if !ok {
+		w.t.Fatalf("workspace: no channel %s to join", channel)
+	}
+	for _, u := range users {
+		if !slices.Contains(c.Members, u) {
+			c.Members = append(c.Members, u)
+		}
+	}
+	w.signalLocked()
 }
 
 func (w *Workspace) addChannelLocked(c *Channel) {
@@ -904,8 +937,12 @@ func (w *Workspace) fileInfo(rw http.ResponseWriter, r *http.Request) {
 	defer w.mu.Unlock()
 	for _, f := range w.files {
 		if f.ID == id {
+			download := w.APIURL() + "download/" + f.ID
+			if f.DownloadURL != "" {
+				download = f.DownloadURL
+			}
 			reply(rw, map[string]any{"ok": true, "file": map[string]any{"id": f.ID, "name": f.Name, "title": f.Title,
-				"size": len(f.Content), "filetype": "csv", "user": f.User, "url_private_download": w.APIURL() + "download/" + f.ID}})
+				"size": len(f.Content), "filetype": "csv", "user": f.User, "url_private_download": download}})
 			return
 		}
 	}
