@@ -360,12 +360,14 @@ func TestClockEventsAndChainedObligations(t *testing.T) {
 		t.Fatal(err)
 	}
 	state := obligation(t, res.Incident, "state30")
-	if want := det.AddDate(0, 0, 30); !state.Due.Equal(want) { // no DST change in the window
+	// 30 calendar days from 25 Nov in Los Angeles end at the end of 25 Dec there.
+	if want := time.Date(2026, 12, 26, 8, 0, 0, 0, time.UTC); !state.Due.Equal(want) {
 		t.Errorf("state30 due %v, want %v", state.Due, want)
 	}
-	// SEC: 4 US business days after Wednesday 25 Nov skips Thanksgiving (26th) and the weekend.
-	if sec := obligation(t, res.Incident, "sec4"); !sec.Due.Equal(time.Date(2026, 12, 2, 15, 0, 0, 0, time.UTC)) {
-		t.Errorf("sec4 due %v, want 2026-12-02 15:00 UTC", sec.Due)
+	// SEC: 4 US business days after Wednesday 25 Nov skips Thanksgiving (26th)
+	// and the weekend, and end at the end of Wednesday 2 Dec in New York.
+	if sec := obligation(t, res.Incident, "sec4"); !sec.Due.Equal(time.Date(2026, 12, 3, 5, 0, 0, 0, time.UTC)) {
+		t.Errorf("sec4 due %v, want 2026-12-03 05:00 UTC", sec.Due)
 	}
 	if ag := obligation(t, res.Incident, "ag15"); ag.Phase() != incidents.PhaseNotStarted {
 		t.Errorf("ag15 phase %s, want not started until state30 is met", ag.Phase())
@@ -376,8 +378,9 @@ func TestClockEventsAndChainedObligations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ag := obligation(t, res.Incident, "ag15"); !ag.Start.Equal(met) || !ag.Due.Equal(met.AddDate(0, 0, 15)) {
-		t.Errorf("ag15 start %v due %v, want start %v due %v", ag.Start, ag.Due, met, met.AddDate(0, 0, 15))
+	// 15 calendar days (in UTC) from 27 Nov end at the end of 12 Dec.
+	if ag, due := obligation(t, res.Incident, "ag15"), time.Date(2026, 12, 13, 0, 0, 0, 0, time.UTC); !ag.Start.Equal(met) || !ag.Due.Equal(due) {
+		t.Errorf("ag15 start %v due %v, want start %v due %v", ag.Start, ag.Due, met, due)
 	}
 	// Events before awareness, in the future, or unknown are refused.
 	for _, tc := range []struct {

@@ -1,0 +1,112 @@
+package commands_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/breachbot/breachbot/incidents"
+	"github.com/breachbot/breachbot/incidents/boltstore"
+	"github.com/breachbot/breachbot/incidents/clocktest"
+	"github.com/breachbot/breachbot/incidents/commands"
+	"github.com/breachbot/breachbot/playbooks"
+)
+
+// board is the /breach grammar over a real bbolt file, the shipped playbooks
+// and regulations catalog, and a fake clock.
+type board struct {
+	t      *testing.T
+	store  *boltstore.Store
+	clock  *clocktest.Clock
+	svc    *incidents.Service
+	router *commands.Router
+}
+
+func newBoard(t *testing.T, now time.Time) *board {
+	t.Helper()
+	store, err := boltstore.Open(filepath.Join(t.TempDir(), "breachbot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	roles := map[string][]string{
+		"Uresp":  {incidents.RoleResponders},
+		"Ulead":  {incidents.RoleLeads},
+		"Ulegal": {incidents.RoleLegal},
+	}
+	b := &board{t: t, store: store, clock: clocktest.New(now)}
+	b.svc = incidents.NewService(incidents.Config{
+		Store: store, Playbooks: playbooks.New(nil, ""), Clock: b.clock,
+		Roles: incidents.RoleResolverFunc(func(_ context.Context, u string) ([]string, error) { return roles[u], nil }),
+	})
+	b.router = commands.NewRouter(b.svc)
+	return b
+}
+
+// run types one /breach line as user and returns the reply's text; ok is
+// false when the reply is an error.
+func (b *board) run(user, line string) (text string, ok bool) {
+	b.t.Helper()
+	rep := b.router.Handle(context.Background(), commands.Request{User: user, Text: line})
+	return rep.Text(), !rep.Error
+}
+
+// must runs a line that must succeed.
+func (b *board) must(user, line string) string {
+	b.t.Helper()
+	text, ok := b.run(user, line)
+	if !ok {
+		b.t.Fatalf("/breach %s: %s", line, text)
+	}
+	return text
+}
+
+func (b *board) obligation(id, ob string) *incidents.Obligation {
+	b.t.Helper()
+	res, err := b.svc.Get(context.Background(), "Ulead", id)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	o, ok := res.Incident.Obligation(ob)
+	if !ok {
+		b.t.Fatalf("%s has no obligation %s", id, ob)
+	}
+	return o
+}
+
+func mustContain(t *testing.T, text string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(text, w) {
+			t.Errorf("reply lacks %q:\n%s", w, text)
+		}
+	}
+}
+
+// Singapore PDPA s. 26D(1): "no later than 3 calendar days after" the
+// assessment. Assessed on Saturday 21 November 2026 at 10:00 SGT, the PDPC
+// may be notified until the end of Tuesday 24 November SGT; a notice at
+// 12:00 SGT that Tuesday is on time and needs no reasons for a delay.
+func TestDaysEndAtTheEndOfTheLastDayInTheLawsZone(t *testing.T) {
+	t.Parallel()
+	sgt := time.FixedZone("SGT", 8*3600)
+	b := newBoard(t, time.Date(2026, 11, 21, 10, 0, 0, 0, sgt))
+	b.must("Uresp", `declare Shop DB copied --aware 2026-11-20T09:00+08:00 --facts "jurisdictions=SG affected=800"`)
+	b.must("Uresp", "clock notifiable_assessed --at 2026-11-21T10:00+08:00")
+	if o := b.obligation("INC-2026-0001", "sg-pdpc"); !o.Due.Equal(time.Date(2026, 11, 24, 16, 0, 0, 0, time.UTC)) {
+		t.Errorf("sg-pdpc due %s, want the end of 24 November in Singapore, 2026-11-24T16:00Z", o.Due.Format(time.RFC3339))
+	}
+	b.clock.Set(time.Date(2026, 11, 24, 12, 0, 0, 0, sgt))
+	if _, _, err := b.svc.FireDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	text := b.must("Ulegal", "met sg-pdpc --ref PDPC-2026-77 --incident INC-2026-0001")
+	if strings.Contains(text, "LATE") {
+		t.Errorf("a notice at 12:00 SGT on the last day was recorded as late:\n%s", text)
+	}
+	if o := b.obligation("INC-2026-0001", "sg-pdpc"); o.Status != incidents.ObligationMet || o.Late() != 0 {
+		t.Errorf("sg-pdpc = %s late by %s, want met on time", o.Status, o.Late())
+	}
+}
