@@ -337,6 +337,9 @@ func (s *Service) save(t *txn, inc *Incident, pb *Playbook) ([]ObligationChange,
 	if err := t.schedule(r); err != nil {
 		return nil, err
 	}
+	if err := s.escalatePassed(t, inc); err != nil {
+		return nil, err
+	}
 	inc.Rev++
 	if err := t.PutIncident(inc); err != nil {
 		return nil, err
@@ -346,6 +349,31 @@ func (s *Service) save(t *txn, inc *Incident, pb *Playbook) ([]ObligationChange,
 		Incident: inc.ID, Title: inc.Title, Drill: inc.Drill, Text: "deadlines of " + inc.ID + " changed",
 	})
 	return r.Changes, err
+}
+
+// escalatePassed fires, in the same transaction, the escalation of every
+// open obligation whose due time had already passed when it started to apply
+// (facts or a clock event recorded late): it is missed now, and the reply to
+// the command that made it apply must say so, not show a running clock.
+func (s *Service) escalatePassed(t *txn, inc *Incident) error {
+	for i := range inc.Obligations {
+		o := &inc.Obligations[i]
+		if o.Status != ObligationOpen || o.Applies != Applies || o.Due.IsZero() || o.Due.After(t.now) {
+			continue
+		}
+		for _, a := range slices.Clone(o.Alarms) {
+			if a.Kind != AlarmEscalate {
+				continue
+			}
+			if err := t.Unschedule(a); err != nil {
+				return err
+			}
+			if err := s.fire(t, inc, a); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Limits on free text, so a pasted log does not end up in the record.

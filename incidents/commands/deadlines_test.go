@@ -3,6 +3,7 @@ package commands_test
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -108,5 +109,47 @@ func TestDaysEndAtTheEndOfTheLastDayInTheLawsZone(t *testing.T) {
 	}
 	if o := b.obligation("INC-2026-0001", "sg-pdpc"); o.Status != incidents.ObligationMet || o.Late() != 0 {
 		t.Errorf("sg-pdpc = %s late by %s, want met on time", o.Status, o.Late())
+	}
+}
+
+// delivered drains the outbox through a Dispatcher and returns the
+// escalations it delivered, by audience.
+func (b *board) escalations() []string {
+	b.t.Helper()
+	var got []string
+	d := incidents.NewDispatcher(b.svc, incidents.NotifierFunc(func(_ context.Context, n incidents.Notification) error {
+		if n.Kind == incidents.NotifyEscalation {
+			got = append(got, n.Audience+":"+n.Obligation)
+		}
+		return nil
+	}))
+	if _, err := d.Drain(context.Background()); err != nil {
+		b.t.Fatal(err)
+	}
+	return got
+}
+
+// Facts recorded four days after awareness make GDPR Art. 33's 72 hours
+// apply when they have already run out: the reply to that command shows the
+// obligation as MISSED, and the escalation goes out at once, not when the
+// scheduler next wakes.
+func TestAnObligationAlreadyPastWhenItAppliesIsMissedAtOnce(t *testing.T) {
+	t.Parallel()
+	b := newBoard(t, time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
+	b.must("Uresp", "declare Laptop stolen --aware 2026-11-23T09:00Z")
+	text := b.must("Uresp", "facts jurisdictions=DE --incident INC-2026-0001")
+	mustContain(t, text, "MISSED", "gdpr-art33")
+	if running := text[strings.Index(text, "gdpr-art33"):]; strings.Contains(running, "ago) ·") {
+		t.Errorf("gdpr-art33 is shown as a running clock due in the past:\n%s", text)
+	}
+	if o := b.obligation("INC-2026-0001", "gdpr-art33"); o.Status != incidents.ObligationMissed ||
+		!o.MissedAt.Equal(time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)) {
+		t.Errorf("gdpr-art33 = %s missed at %v, want missed at its due time 2026-11-26 09:00 UTC", o.Status, o.MissedAt)
+	}
+	got := b.escalations()
+	for _, want := range []string{incidents.AudienceIncident + ":gdpr-art33", incidents.AudienceLeads + ":gdpr-art33"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("escalations delivered %v, want %s among them", got, want)
+		}
 	}
 }

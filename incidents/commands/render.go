@@ -425,7 +425,13 @@ func changesSection(res *incidents.Result) (Section, bool) {
 	for _, ch := range res.Changes {
 		rule := ruleOf(res.Playbook, ch.ID)
 		name := fmt.Sprintf("%s (%s)", ch.ID, rule.Regulation.Title)
+		o, _ := res.Incident.Obligation(ch.ID)
+		missed := o != nil && o.Phase() == incidents.PhaseMissed && !ch.DueTo.IsZero()
 		switch {
+		case ch.To == incidents.Applies && (ch.From != incidents.Applies || !ch.DueFrom.Equal(ch.DueTo)) && missed:
+			// Its due time had passed before it applied or its clock started.
+			sec.Items = append(sec.Items, Item{Mark: MarkMissed, Text: "MISSED as soon as it applied: " + name,
+				Detail: "it was due " + FormatTime(ch.DueTo) + "; notify now and record the reasons for the delay"})
 		case ch.To == incidents.Applies && ch.From != incidents.Applies:
 			sec.Items = append(sec.Items, Item{Mark: MarkUrgent, Text: "now applies: " + name, Detail: "because " + strings.Join(ch.Why, "; ")})
 		case ch.From == incidents.Applies && ch.To == incidents.NotApplicable:
