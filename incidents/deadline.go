@@ -203,8 +203,9 @@ func endOfDay(year int, month time.Month, day int, loc *time.Location) time.Time
 //   - DE is the nine holidays of every Land; Land-only holidays
 //     (Fronleichnam, Reformationstag, ...) are not in it.
 //   - BR is the national list including Carnival Tuesday (not Monday),
-//     Good Friday and Corpus Christi; it lacks Dia da Consciência Negra
-//     (20 November, national since 2024).
+//     Good Friday and Corpus Christi, plus Dia Nacional de Zumbi e da
+//     Consciência Negra (20 November, a national holiday since Lei
+//     14.759/2023), which rickar/cal's br.Holidays lacks: brHolidays adds it.
 //   - SE includes Midsommarafton, Julafton and Nyårsafton, which Swedish law
 //     on time limits treats like public holidays.
 //
@@ -215,7 +216,7 @@ var holidayLists = map[string][]*cal.Holiday{
 	"AT": at.Holidays,
 	"BE": be.Holidays,
 	"BG": bg.Holidays,
-	"BR": br.Holidays,
+	"BR": brHolidays,
 	"CZ": cz.Holidays,
 	"DE": de.Holidays,
 	"DK": dk.Holidays,
@@ -244,6 +245,21 @@ var holidayLists = map[string][]*cal.Holiday{
 	"US": us.Holidays,
 	"ZA": za.Holidays,
 }
+
+// brConscienciaNegra is Dia Nacional de Zumbi e da Consciência Negra, 20
+// November, a national holiday from 2024 (Lei 14.759 of 21 December 2023).
+// Brazil does not move a holiday that falls on a weekend.
+var brConscienciaNegra = &cal.Holiday{
+	Name:      "Dia Nacional de Zumbi e da Consciência Negra",
+	Type:      cal.ObservancePublic,
+	Month:     time.November,
+	Day:       20,
+	Func:      cal.CalcDayOfMonth,
+	StartYear: 2024,
+}
+
+// brHolidays is rickar/cal's Brazilian national list with what it lacks.
+var brHolidays = append(slices.Clone(br.Holidays), brConscienciaNegra)
 
 // businessCalendars are built once and only read afterwards, which makes
 // them safe for concurrent use: Cacheable stays false, because the cache of
