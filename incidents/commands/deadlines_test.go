@@ -153,3 +153,40 @@ func TestAnObligationAlreadyPastWhenItAppliesIsMissedAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// Japan APPI: a leak that may have been committed for an unlawful purpose is
+// reportable whatever the number of people (PPC Enforcement Rules Art.
+// 7(iii)), with 60 days for the final report (Art. 8(2)). Whether it was is
+// a fact that is asked for; unknown is never taken as "no".
+func TestJapanUnlawfulPurposeIsAskedForNeverAssumed(t *testing.T) {
+	t.Parallel()
+	b := newBoard(t, time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
+	b.must("Uresp", `declare Forum accounts taken --aware 2026-11-27T09:00Z --facts "jurisdictions=JP affected=40 data=email"`)
+	const id = "INC-2026-0001"
+	for _, ob := range []string{"jp-appi-preliminary", "jp-appi-final-unlawful", "jp-appi-individuals"} {
+		if o := b.obligation(id, ob); o.Applies != incidents.NeedsFacts || !slices.Contains(o.Missing, "unlawful_purpose") {
+			t.Errorf("%s = %s missing %v, want needs facts: unlawful_purpose", ob, o.Applies, o.Missing)
+		}
+	}
+	text := b.must("Uresp", "deadlines --incident "+id)
+	mustContain(t, text, "unlawful_purpose: decides 3")
+
+	text = b.must("Uresp", "facts unlawful_purpose=yes --incident "+id)
+	mustContain(t, text, "now applies: jp-appi-preliminary", "now applies: jp-appi-final-unlawful")
+	// 60 days from 27 Nov in Tokyo end at the end of 26 January 2027 there.
+	if o := b.obligation(id, "jp-appi-final-unlawful"); o.Applies != incidents.Applies || !o.Due.Equal(time.Date(2027, 1, 26, 15, 0, 0, 0, time.UTC)) {
+		t.Errorf("jp-appi-final-unlawful = %s due %v, want applies, due 2027-01-26 15:00 UTC", o.Applies, o.Due)
+	}
+	if o := b.obligation(id, "jp-appi-final"); o.Applies != incidents.NotApplicable {
+		t.Errorf("jp-appi-final (30 days) = %s, want not applicable once an unlawful purpose is recorded", o.Applies)
+	}
+
+	// A recorded "no" with more than 1,000 people gives the 30-day report.
+	b.must("Uresp", "facts unlawful_purpose=no affected=2000 --incident "+id)
+	if o := b.obligation(id, "jp-appi-final"); o.Applies != incidents.Applies || !o.Due.Equal(time.Date(2026, 12, 27, 15, 0, 0, 0, time.UTC)) {
+		t.Errorf("jp-appi-final = %s due %v, want applies, due 2026-12-27 15:00 UTC", o.Applies, o.Due)
+	}
+	if o := b.obligation(id, "jp-appi-final-unlawful"); o.Applies != incidents.NotApplicable {
+		t.Errorf("jp-appi-final-unlawful = %s, want not applicable after unlawful_purpose=no", o.Applies)
+	}
+}
