@@ -190,3 +190,43 @@ func TestJapanUnlawfulPurposeIsAskedForNeverAssumed(t *testing.T) {
 		t.Errorf("jp-appi-final-unlawful = %s, want not applicable after unlawful_purpose=no", o.Applies)
 	}
 }
+
+// section returns the part of a reply's text from the line holding heading
+// to the next blank line.
+func section(text, heading string) string {
+	i := strings.Index(text, heading)
+	if i < 0 {
+		return ""
+	}
+	rest := text[i:]
+	if j := strings.Index(rest, "\n\n"); j >= 0 {
+		rest = rest[:j]
+	}
+	return rest
+}
+
+// A due time reads in the law's own time zone beside UTC, so a Singapore
+// deadline at the end of 24 November reads 24 November, whatever the reader's
+// zone; obligations the law wants "immediately" are listed as urgent, apart
+// from the calm "without undue delay" ones.
+func TestBoardShowsDueTimesInTheLawsZoneAndImmediateOnesAsUrgent(t *testing.T) {
+	t.Parallel()
+	b := newBoard(t, time.Date(2026, 11, 21, 3, 0, 0, 0, time.UTC))
+	b.must("Uresp", `declare Shop DB copied --aware 2026-11-21T02:00Z --facts "jurisdictions=SG,CN,DE affected=800 high_risk=yes"`)
+	b.must("Uresp", "clock notifiable_assessed --at 2026-11-21T10:00+08:00 --incident INC-2026-0001")
+	text := b.must("Uresp", "deadlines --incident INC-2026-0001")
+	mustContain(t, text,
+		"due 2026-11-24 24:00 Singapore time (2026-11-24 16:00 UTC)", // PDPA: the end of Tuesday in Singapore
+		"due 2026-11-24 02:00 UTC (in 2 d 23 h)",                     // GDPR's 72 hours are counted in UTC
+	)
+	now := section(text, "Immediately")
+	mustContain(t, now, "cn-pipl", "[!] cn-pipl")
+	if strings.Contains(now, "gdpr-art34") {
+		t.Errorf("gdpr-art34 (without undue delay) is listed as immediate:\n%s", now)
+	}
+	calm := section(text, "Without a fixed deadline")
+	mustContain(t, calm, "gdpr-art34")
+	if strings.Contains(calm, "cn-pipl") {
+		t.Errorf("cn-pipl (immediately) is listed with the calm ones:\n%s", calm)
+	}
+}
