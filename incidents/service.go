@@ -253,6 +253,8 @@ func describeAction(a string) string {
 		return "looking up whether an address was notified"
 	case ActPurge:
 		return "purging personal data"
+	case ActAwarenessLater:
+		return "moving the awareness time later (it pushes back every deadline)"
 	}
 	return a
 }
@@ -376,6 +378,20 @@ func (s *Service) escalatePassed(t *txn, inc *Incident) error {
 	return nil
 }
 
+// Limits on times typed by people, so that a typo cannot move a legal clock
+// by years. They are product decisions.
+const (
+	// MaxAwarenessBeforeDeclaration is how much earlier than the
+	// declaration (or, when declaring, than now) awareness may be. A company
+	// may declare days or weeks after it became aware; more than a year is
+	// taken as a typo.
+	MaxAwarenessBeforeDeclaration = 365 * 24 * time.Hour
+	// MetBeforeAwarenessMargin is how much earlier than awareness an
+	// obligation may be recorded as met: a day, for an awareness time
+	// recorded a little late. Anything earlier is a typo.
+	MetBeforeAwarenessMargin = 24 * time.Hour
+)
+
 // Limits on free text, so a pasted log does not end up in the record.
 const (
 	maxTitle  = 200
@@ -439,6 +455,10 @@ func (s *Service) Declare(ctx context.Context, actor string, in DeclareInput) (*
 	if aware.After(now.Add(time.Minute)) {
 		return nil, Errorf(EINVALID, "the awareness time %s is in the future", aware.UTC().Format(time.RFC3339)).
 			WithHint("give when the company became aware, e.g. --aware 2h ago or --aware 2026-11-27T09:00Z")
+	}
+	if aware.Before(now.Add(-MaxAwarenessBeforeDeclaration)) {
+		return nil, Errorf(EINVALID, "the awareness time %s is more than a year ago; that looks like a typo", aware.UTC().Format(time.RFC3339)).
+			WithHint("check the year: --aware 2h ago or --aware %s", now.UTC().Add(-2*time.Hour).Format("2006-01-02T15:04Z"))
 	}
 	var pb *Playbook
 	if in.Playbook == "" {
@@ -673,10 +693,19 @@ func (s *Service) RecordFacts(ctx context.Context, actor, id string, assignments
 }
 
 // RecordEvent records when a clock-start event happened (a breach was
-// determined, a ransom was paid, ...), or corrects the awareness time.
-func (s *Service) RecordEvent(ctx context.Context, actor, id, event string, at time.Time) (*Result, error) {
+// determined, a ransom was paid, ...), or corrects the awareness time. A zero
+// at means now. Moving awareness later pushes back every deadline that runs
+// from it, so it needs ActAwarenessLater (leads and legal) and a reason;
+// moving it earlier needs only ActClock. Either is audited with the previous
+// time. Awareness may be at most MaxAwarenessBeforeDeclaration before the
+// declaration; other events may not be before awareness.
+func (s *Service) RecordEvent(ctx context.Context, actor, id, event string, at time.Time, reason string) (*Result, error) {
+	reason, err := checkText("the reason", reason, maxReason, false, `--reason "why awareness was later"`)
+	if err != nil {
+		return nil, err
+	}
 	var res Result
-	err := s.do(ctx, actor, ActClock, id, func(t *txn, _ []string) error {
+	err = s.do(ctx, actor, ActClock, id, func(t *txn, roles []string) error {
 		inc, pb, err := s.load(t, id, false)
 		if err != nil {
 			return err
@@ -705,11 +734,27 @@ func (s *Service) RecordEvent(ctx context.Context, actor, id, event string, at t
 			return Errorf(EINVALID, "%s (%s) cannot be before awareness (%s)", def.Name, at.UTC().Format(time.RFC3339), inc.AwareAt().Format(time.RFC3339)).
 				WithHint("if awareness was earlier, correct it first: /breach clock awareness --at TIME")
 		}
+		if def.Name == EventAwareness && at.Before(inc.DeclaredAt.Add(-MaxAwarenessBeforeDeclaration)) {
+			return Errorf(EINVALID, "awareness (%s) cannot be more than a year before the declaration (%s); that looks like a typo",
+				at.UTC().Format(time.RFC3339), inc.DeclaredAt.UTC().Format(time.RFC3339)).
+				WithHint("check the year: /breach clock awareness --at %s", inc.DeclaredAt.UTC().Add(-2*time.Hour).Format("2006-01-02T15:04Z"))
+		}
 		prev, had := inc.Events[def.Name]
 		res.Incident, res.Playbook = inc, pb
 		if had && prev.At.Equal(at.UTC()) {
 			res.Unchanged = true
 			return nil
+		}
+		if def.Name == EventAwareness && had && at.After(prev.At) {
+			if !s.perms.allowed(ActAwarenessLater, roles) {
+				return s.forbidden(ActAwarenessLater, roles).
+					WithHint("ask a lead or legal to run it with --reason; moving awareness earlier is open to you")
+			}
+			if reason == "" {
+				return Errorf(EINVALID, "moving awareness later (from %s to %s) pushes back every deadline, so it needs the reason",
+					prev.At.Format(time.RFC3339), at.UTC().Format(time.RFC3339)).
+					WithHint(`/breach clock awareness --at %s --reason "why the company became aware later than recorded"`, at.UTC().Format("2006-01-02T15:04Z"))
+			}
 		}
 		inc.Events[def.Name] = EventRecord{At: at.UTC(), RecordedAt: t.now, By: actor}
 		if res.Changes, err = s.save(t, inc, pb); err != nil {
@@ -718,6 +763,9 @@ func (s *Service) RecordEvent(ctx context.Context, actor, id, event string, at t
 		details := map[string]string{"event": def.Name, "at": at.UTC().Format(time.RFC3339)}
 		if had {
 			details["previous"] = prev.At.Format(time.RFC3339)
+		}
+		if reason != "" {
+			details["reason"] = reason
 		}
 		return s.audit(t, actor, "clock.recorded", inc, details)
 	})
@@ -957,6 +1005,10 @@ func (s *Service) Met(ctx context.Context, actor, id string, in MetInput) (*Resu
 		}
 		if at.After(t.now.Add(time.Minute)) {
 			return Errorf(EINVALID, "the time it was met (%s) is in the future", at.UTC().Format(time.RFC3339)).WithHint("leave out --at to mean now")
+		}
+		if aware := inc.AwareAt(); at.Before(aware.Add(-MetBeforeAwarenessMargin)) {
+			return Errorf(EINVALID, "the time it was met (%s) is more than a day before awareness (%s)", at.UTC().Format(time.RFC3339), aware.Format(time.RFC3339)).
+				WithHint("check the date: --at %s, or leave out --at to mean now", t.now.UTC().Format("2006-01-02T15:04Z"))
 		}
 		if !o.Due.IsZero() && at.After(o.Due) && delay == "" {
 			return Errorf(EINVALID, "%s is being met %s after its due time (%s); the reasons for the delay must be recorded",

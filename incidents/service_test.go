@@ -355,7 +355,7 @@ func TestClockEventsAndChainedObligations(t *testing.T) {
 	inc := e.declare(t0.Add(-48*time.Hour), "jurisdictions=US-CA", "encrypted=no", "residents=US-CA:501")
 	// Determination on Wednesday 25 Nov 2026 15:00 UTC (10:00 in New York, 07:00 in LA).
 	det := time.Date(2026, 11, 25, 15, 0, 0, 0, time.UTC)
-	res, err := e.svc.RecordEvent(ctx, "Uresp", inc.ID, "breach_determined", det)
+	res, err := e.svc.RecordEvent(ctx, "Uresp", inc.ID, "breach_determined", det, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -392,7 +392,7 @@ func TestClockEventsAndChainedObligations(t *testing.T) {
 		{"breach_determined", t0.Add(time.Hour), "breach_determined cannot be in the future (2026-11-27T10:00:00Z)"},
 		{"ransom_paid", t0, `unknown clock event "ransom_paid"`},
 	} {
-		_, err := e.svc.RecordEvent(ctx, "Uresp", inc.ID, tc.event, tc.at)
+		_, err := e.svc.RecordEvent(ctx, "Uresp", inc.ID, tc.event, tc.at, "")
 		if incidents.ErrorMessage(err) != tc.msg {
 			t.Errorf("RecordEvent(%s, %v) = %v, want %q", tc.event, tc.at, err, tc.msg)
 		}
