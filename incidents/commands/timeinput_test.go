@@ -32,7 +32,7 @@ func TestTimeInputTyposAreRefused(t *testing.T) {
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	b := newBoard(t, now)
 	for _, tc := range []struct{ line, msg, hint string }{
-		{"declare Laptop stolen --aware 213504d ago", `"213504d ago": 213504d is more than 100 years`, "Try: give a time instead"},
+		{"declare Laptop stolen --aware 213504d ago", `"213504d ago" is not a usable time: 213504d is more than 100 years`, "Try: give a time instead"},
 		{"declare Laptop stolen --aware 99999999999999999999h ago", "is more than 100 years", "Try: give a time instead"},
 		{"declare Laptop stolen --aware 0001-01-01T00:00Z", `"0001-01-01T00:00Z" is before the year 2000`, "Try: check the year: 2026-11-27T10:00Z"},
 		{"declare Laptop stolen --aware 1999-12-31T23:00Z", "is before the year 2000", "Try: check the year"},
