@@ -501,17 +501,19 @@ func (s *Service) Declare(ctx context.Context, actor string, in DeclareInput) (*
 		if err := inc.Validate(); err != nil {
 			return err
 		}
+		// Chat adapters create the incident's channel from this, through the
+		// outbox, so a crash right after declaring loses nothing. It goes
+		// first: the board, and the escalation of a deadline already past,
+		// are posted in that channel.
+		err = t.enqueue(Notification{ID: "declared:" + inc.ID, Kind: NotifyDeclared, Audience: AudienceIncident,
+			Incident: inc.ID, Title: inc.Title, Drill: inc.Drill, Text: inc.ID + " declared: " + inc.Title, Actor: actor})
+		if err != nil {
+			return err
+		}
 		if res.Changes, err = s.save(t, inc, pb); err != nil {
 			return err
 		}
 		if err := t.SetCurrent(actor, inc.ID); err != nil {
-			return err
-		}
-		// Chat adapters create the incident's channel from this, through the
-		// outbox, so a crash right after declaring loses nothing.
-		err = t.enqueue(Notification{ID: "declared:" + inc.ID, Kind: NotifyDeclared, Audience: AudienceIncident,
-			Incident: inc.ID, Title: inc.Title, Drill: inc.Drill, Text: inc.ID + " declared: " + inc.Title, Actor: actor})
-		if err != nil {
 			return err
 		}
 		details := map[string]string{
