@@ -379,13 +379,10 @@ func (s *Service) escalatePassed(t *txn, inc *Incident) error {
 }
 
 // Limits on times typed by people, so that a typo cannot move a legal clock
-// by years. They are product decisions.
+// by years. They are product decisions. Awareness has no limit of its own
+// before the declaration (a company may declare long after it became
+// aware); the chat layer refuses times before 2000 as typos.
 const (
-	// MaxAwarenessBeforeDeclaration is how much earlier than the
-	// declaration (or, when declaring, than now) awareness may be. A company
-	// may declare days or weeks after it became aware; more than a year is
-	// taken as a typo.
-	MaxAwarenessBeforeDeclaration = 365 * 24 * time.Hour
 	// MetBeforeAwarenessMargin is how much earlier than awareness an
 	// obligation may be recorded as met: a day, for an awareness time
 	// recorded a little late. Anything earlier is a typo.
@@ -455,10 +452,6 @@ func (s *Service) Declare(ctx context.Context, actor string, in DeclareInput) (*
 	if aware.After(now.Add(time.Minute)) {
 		return nil, Errorf(EINVALID, "the awareness time %s is in the future", aware.UTC().Format(time.RFC3339)).
 			WithHint("give when the company became aware, e.g. --aware 2h ago or --aware 2026-11-27T09:00Z")
-	}
-	if aware.Before(now.Add(-MaxAwarenessBeforeDeclaration)) {
-		return nil, Errorf(EINVALID, "the awareness time %s is more than a year ago; that looks like a typo", aware.UTC().Format(time.RFC3339)).
-			WithHint("check the year: --aware 2h ago or --aware %s", now.UTC().Add(-2*time.Hour).Format("2006-01-02T15:04Z"))
 	}
 	var pb *Playbook
 	if in.Playbook == "" {
@@ -699,8 +692,7 @@ func (s *Service) RecordFacts(ctx context.Context, actor, id string, assignments
 // at means now. Moving awareness later pushes back every deadline that runs
 // from it, so it needs ActAwarenessLater (leads and legal) and a reason;
 // moving it earlier needs only ActClock. Either is audited with the previous
-// time. Awareness may be at most MaxAwarenessBeforeDeclaration before the
-// declaration; other events may not be before awareness.
+// time. Other events may not be before awareness.
 func (s *Service) RecordEvent(ctx context.Context, actor, id, event string, at time.Time, reason string) (*Result, error) {
 	reason, err := checkText("the reason", reason, maxReason, false, `--reason "why awareness was later"`)
 	if err != nil {
@@ -735,11 +727,6 @@ func (s *Service) RecordEvent(ctx context.Context, actor, id, event string, at t
 		if def.Name != EventAwareness && at.Before(inc.AwareAt()) {
 			return Errorf(EINVALID, "%s (%s) cannot be before awareness (%s)", def.Name, at.UTC().Format(time.RFC3339), inc.AwareAt().Format(time.RFC3339)).
 				WithHint("if awareness was earlier, correct it first: /breach clock awareness --at TIME")
-		}
-		if def.Name == EventAwareness && at.Before(inc.DeclaredAt.Add(-MaxAwarenessBeforeDeclaration)) {
-			return Errorf(EINVALID, "awareness (%s) cannot be more than a year before the declaration (%s); that looks like a typo",
-				at.UTC().Format(time.RFC3339), inc.DeclaredAt.UTC().Format(time.RFC3339)).
-				WithHint("check the year: /breach clock awareness --at %s", inc.DeclaredAt.UTC().Add(-2*time.Hour).Format("2006-01-02T15:04Z"))
 		}
 		prev, had := inc.Events[def.Name]
 		res.Incident, res.Playbook = inc, pb

@@ -25,8 +25,7 @@ func (b *board) audit(id string) []incidents.AuditEntry {
 
 // Times a person types that are typos are refused, saying what to type, and
 // nothing changes: a span that overflows, the zero time, a time before 2000,
-// awareness more than a year before the declaration, and an obligation met
-// more than a day before awareness.
+// and an obligation met more than a day before awareness.
 func TestTimeInputTyposAreRefused(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
@@ -36,7 +35,6 @@ func TestTimeInputTyposAreRefused(t *testing.T) {
 		{"declare Laptop stolen --aware 99999999999999999999h ago", "is more than 100 years", "Try: give a time instead"},
 		{"declare Laptop stolen --aware 0001-01-01T00:00Z", `"0001-01-01T00:00Z" is before the year 2000`, "Try: check the year: 2026-11-27T10:00Z"},
 		{"declare Laptop stolen --aware 1999-12-31T23:00Z", "is before the year 2000", "Try: check the year"},
-		{"declare Laptop stolen --aware 2025-11-01T09:00Z", "the awareness time 2025-11-01T09:00:00Z is more than a year ago", "Try: check the year"},
 	} {
 		text, ok := b.run("Uresp", tc.line)
 		if ok {
@@ -54,7 +52,7 @@ func TestTimeInputTyposAreRefused(t *testing.T) {
 	for _, tc := range []struct{ user, line, msg string }{
 		{"Ulegal", "met gdpr-art33 --ref CNIL-1 --at 1999-01-01T00:00Z --incident " + id, "is before the year 2000"},
 		{"Ulegal", "met gdpr-art33 --ref CNIL-1 --at 2026-11-25T09:00Z --incident " + id, "the time it was met (2026-11-25T09:00:00Z) is more than a day before awareness (2026-11-27T09:00:00Z)"},
-		{"Ulead", "clock awareness --at 2025-11-01T09:00Z --incident " + id, "awareness (2025-11-01T09:00:00Z) cannot be more than a year before the declaration (2026-11-27T12:00:00Z)"},
+		{"Ulead", "clock awareness --at 1970-01-01T00:00Z --incident " + id, "is before the year 2000"},
 		{"Uresp", "clock breach_determined --at 0001-01-01T00:00Z --incident " + id, "is before the year 2000"},
 	} {
 		text, ok := b.run(tc.user, tc.line)
