@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/boltstore"
 	"github.com/breachbot/breachbot/incidents/clocktest"
@@ -99,10 +101,33 @@ func TestDaysEndAtTheEndOfTheLastDayInTheLawsZone(t *testing.T) {
 	if o := b.obligation("INC-2026-0001", "sg-pdpc"); !o.Due.Equal(time.Date(2026, 11, 24, 16, 0, 0, 0, time.UTC)) {
 		t.Errorf("sg-pdpc due %s, want the end of 24 November in Singapore, 2026-11-24T16:00Z", o.Due.Format(time.RFC3339))
 	}
+	// Reminders and the escalation follow the end of the day: 24 h before
+	// it is 16:00 UTC on 23 November, not 02:00.
+	var alarms []string
+	for _, a := range b.obligation("INC-2026-0001", "sg-pdpc").Alarms {
+		alarms = append(alarms, a.Label+"@"+a.At.UTC().Format("Jan 2 15:04"))
+	}
+	if diff := cmp.Diff([]string{"50%@Nov 22 21:00", "24h@Nov 23 16:00", "4h@Nov 24 12:00", "1h@Nov 24 15:00", "due@Nov 24 16:00"}, alarms); diff != "" {
+		t.Errorf("sg-pdpc alarms (-want +got):\n%s", diff)
+	}
 	b.clock.Set(time.Date(2026, 11, 24, 12, 0, 0, 0, sgt))
 	if _, _, err := b.svc.FireDue(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	var reminders []string
+	d := incidents.NewDispatcher(b.svc, incidents.NotifierFunc(func(_ context.Context, n incidents.Notification) error {
+		if n.Kind == incidents.NotifyReminder {
+			reminders = append(reminders, commands.NotificationReply(n, b.clock.Now()).Text())
+		}
+		return nil
+	}))
+	if _, err := d.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(reminders) != 2 {
+		t.Fatalf("%d reminders delivered by 12:00 SGT on the last day, want 2 (50%% and 24h)", len(reminders))
+	}
+	mustContain(t, reminders[1], "is due in 12 h", "Due 2026-11-24 24:00 Singapore time (2026-11-24 16:00 UTC) (24h reminder)")
 	text := b.must("Ulegal", "met sg-pdpc --ref PDPC-2026-77 --incident INC-2026-0001")
 	if strings.Contains(text, "LATE") {
 		t.Errorf("a notice at 12:00 SGT on the last day was recorded as late:\n%s", text)
