@@ -100,33 +100,33 @@ func (d Deadline) Validate() error {
 //
 // Days, months and business days are counted in TimeZone (UTC when empty),
 // and the result is in that location; callers convert it as they like. The
-// rules, which are product decisions:
+// rules follow how statutes count time ("within 3 calendar days" ends at
+// the end of the third day, not at the hour the clock started):
 //
-//   - Anchor end_of_calendar_year moves the start to 00:00 on 1 January of
-//     the year after start's year, in TimeZone. The clock then runs from
-//     there: 60 calendar days end at 00:00 on 2 March (1 March in a leap
-//     year), that is at the end of the 60th day after 31 December.
 //   - hours: exactly Amount elapsed hours. Weekends, holidays and daylight
 //     saving time do not matter, so across a DST change the wall clock of
 //     the result differs from the start's by an hour.
-//   - calendar_days: the same wall-clock time Amount days later. Across a DST
-//     change the elapsed time is an hour more or less than Amount × 24 h; that
-//     is intended: a day is a date, not 24 hours.
-//   - months: the same wall-clock time Amount calendar months later, clamped
-//     to the last day of the target month: 31 January plus one month is 28
-//     February (29 in a leap year), not 3 March.
-//   - business_days: the same wall-clock time on the Amount-th business day
-//     strictly after start's date. A business day is Monday to Friday and not
-//     a public holiday of Calendar; a holiday that falls on a weekend counts
-//     on the weekday it is observed on (4 July 2026, a Saturday, makes Friday
-//     3 July a holiday in "US"). From Saturday 10:00, 4 business days end on
-//     Thursday 10:00; from Monday 10:00 on Friday 10:00.
+//   - calendar_days: the end (24:00, that is 00:00 of the next day) of the
+//     Amount-th day after start's date, in TimeZone. Assessed on Saturday
+//     21 November at 10:00, 3 calendar days end at the end of Tuesday 24
+//     November. Across a DST change the elapsed time is not a multiple of
+//     24 h; that is intended: a day is a date, not 24 hours.
+//   - months: the end of the day Amount calendar months after start's date,
+//     clamped to the last day of the target month: one month after 31
+//     January ends at the end of 28 February (29 in a leap year).
+//   - business_days: the end of the Amount-th business day strictly after
+//     start's date. A business day is Monday to Friday and not a public
+//     holiday of Calendar; a holiday that falls on a weekend counts on the
+//     weekday it is observed on (4 July 2026, a Saturday, makes Friday 3 July
+//     a holiday in "US"). From Saturday 10:00, 4 business days end at the end
+//     of Thursday; from Monday 10:00, at the end of Friday.
+//   - Anchor end_of_calendar_year counts from 31 December of start's year,
+//     in TimeZone: 60 calendar days end at the end of 1 March (29 February in
+//     a leap year), the 60th day after 31 December.
 //
-// When the wall-clock time does not exist on the due date (it falls in the
-// hour skipped when clocks go forward) Go's time.Date normalisation applies:
-// it currently yields the hour before, 02:30 becoming 01:30 standard time,
-// earlier rather than later. A wall-clock time that happens twice (the hour
-// repeated when clocks go back) is its first, daylight-saving, occurrence.
+// The end of a day is the first instant of the next date in TimeZone, so it
+// is exact across DST changes (a day that starts at 01:00 because midnight
+// was skipped ends there).
 func (d Deadline) Due(start time.Time) (time.Time, error) {
 	if err := d.Validate(); err != nil {
 		return time.Time{}, err
@@ -142,21 +142,23 @@ func (d Deadline) Due(start time.Time) (time.Time, error) {
 		return time.Time{}, err // unreachable: Validate loaded the zone
 	}
 	s := start.In(loc)
-	if d.Anchor == AnchorEndOfYear {
-		s = time.Date(s.Year()+1, time.January, 1, 0, 0, 0, 0, loc)
+	if d.Unit == UnitHours {
+		if d.Anchor == AnchorEndOfYear {
+			s = time.Date(s.Year()+1, time.January, 1, 0, 0, 0, 0, loc)
+		}
+		return s.Add(time.Duration(d.Amount) * time.Hour), nil
 	}
 	year, month, day := s.Date()
-	hour, minute, sec := s.Clock()
-	nsec := s.Nanosecond()
+	if d.Anchor == AnchorEndOfYear {
+		month, day = time.December, 31
+	}
 	switch d.Unit {
-	case UnitHours:
-		return s.Add(time.Duration(d.Amount) * time.Hour), nil
 	case UnitCalendarDays:
-		return time.Date(year, month, day+d.Amount, hour, minute, sec, nsec, loc), nil
+		return endOfDay(year, month, day+d.Amount, loc), nil
 	case UnitMonths:
 		// Day 0 of the month after the target is the target's last day.
 		last := time.Date(year, month+time.Month(d.Amount)+1, 0, 0, 0, 0, 0, time.UTC).Day()
-		return time.Date(year, month+time.Month(d.Amount), min(day, last), hour, minute, sec, nsec, loc), nil
+		return endOfDay(year, month+time.Month(d.Amount), min(day, last), loc), nil
 	case UnitBusinessDays:
 		bc, err := holidayCalendar(d.Calendar)
 		if err != nil {
@@ -166,9 +168,22 @@ func (d Deadline) Due(start time.Time) (time.Time, error) {
 		// result can move a day.
 		date := bc.WorkdaysFrom(time.Date(year, month, day, 12, 0, 0, 0, time.UTC), d.Amount)
 		year, month, day = date.Date()
-		return time.Date(year, month, day, hour, minute, sec, nsec, loc), nil
+		return endOfDay(year, month, day, loc), nil
 	}
 	return time.Time{}, fmt.Errorf("due time of %q: unit %q is valid but not handled", d.String(), d.Unit) // unreachable
+}
+
+// endOfDay returns the end of the given date in loc (24:00, which is the
+// first instant of the next date); the date is normalised as by time.Date.
+func endOfDay(year int, month time.Month, day int, loc *time.Location) time.Time {
+	next := time.Date(year, month, day+1, 0, 0, 0, 0, loc)
+	// If midnight does not exist (a DST change at 00:00), time.Date may
+	// return the last instant of the day before; the day really ends at
+	// the first instant that carries the next date.
+	if next.Day() != time.Date(year, month, day+1, 12, 0, 0, 0, loc).Day() {
+		next = next.Add(time.Hour)
+	}
+	return next
 }
 
 // holidayLists are the public-holiday lists of github.com/rickar/cal/v2 that
@@ -188,8 +203,9 @@ func (d Deadline) Due(start time.Time) (time.Time, error) {
 //   - DE is the nine holidays of every Land; Land-only holidays
 //     (Fronleichnam, Reformationstag, ...) are not in it.
 //   - BR is the national list including Carnival Tuesday (not Monday),
-//     Good Friday and Corpus Christi; it lacks Dia da Consciência Negra
-//     (20 November, national since 2024).
+//     Good Friday and Corpus Christi, plus Dia Nacional de Zumbi e da
+//     Consciência Negra (20 November, a national holiday since Lei
+//     14.759/2023), which rickar/cal's br.Holidays lacks: brHolidays adds it.
 //   - SE includes Midsommarafton, Julafton and Nyårsafton, which Swedish law
 //     on time limits treats like public holidays.
 //
@@ -200,7 +216,7 @@ var holidayLists = map[string][]*cal.Holiday{
 	"AT": at.Holidays,
 	"BE": be.Holidays,
 	"BG": bg.Holidays,
-	"BR": br.Holidays,
+	"BR": brHolidays,
 	"CZ": cz.Holidays,
 	"DE": de.Holidays,
 	"DK": dk.Holidays,
@@ -229,6 +245,21 @@ var holidayLists = map[string][]*cal.Holiday{
 	"US": us.Holidays,
 	"ZA": za.Holidays,
 }
+
+// brConscienciaNegra is Dia Nacional de Zumbi e da Consciência Negra, 20
+// November, a national holiday from 2024 (Lei 14.759 of 21 December 2023).
+// Brazil does not move a holiday that falls on a weekend.
+var brConscienciaNegra = &cal.Holiday{
+	Name:      "Dia Nacional de Zumbi e da Consciência Negra",
+	Type:      cal.ObservancePublic,
+	Month:     time.November,
+	Day:       20,
+	Func:      cal.CalcDayOfMonth,
+	StartYear: 2024,
+}
+
+// brHolidays is rickar/cal's Brazilian national list with what it lacks.
+var brHolidays = append(slices.Clone(br.Holidays), brConscienciaNegra)
 
 // businessCalendars are built once and only read afterwards, which makes
 // them safe for concurrent use: Cacheable stays false, because the cache of

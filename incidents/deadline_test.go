@@ -24,14 +24,22 @@ func loadTestZone(t testing.TB, name string) *time.Location {
 	return loc
 }
 
+// endOf is the end of a date in loc as statutes count it: 24:00, the first
+// instant of the next date.
+func endOf(year int, month time.Month, day int, loc *time.Location) time.Time {
+	return time.Date(year, month, day+1, 0, 0, 0, 0, loc)
+}
+
 func TestDeadlineDue(t *testing.T) {
 	t.Parallel()
 	var (
-		berlin   = loadTestZone(t, "Europe/Berlin")
-		london   = loadTestZone(t, "Europe/London")
-		la       = loadTestZone(t, "America/Los_Angeles")
-		ny       = loadTestZone(t, "America/New_York")
-		saoPaulo = loadTestZone(t, "America/Sao_Paulo")
+		singapore = loadTestZone(t, "Asia/Singapore")
+		santiago  = loadTestZone(t, "America/Santiago")
+		berlin    = loadTestZone(t, "Europe/Berlin")
+		london    = loadTestZone(t, "Europe/London")
+		la        = loadTestZone(t, "America/Los_Angeles")
+		ny        = loadTestZone(t, "America/New_York")
+		saoPaulo  = loadTestZone(t, "America/Sao_Paulo")
 	)
 	gdpr := incidents.Deadline{Start: "awareness", Amount: 72, Unit: incidents.UnitHours, TimeZone: "Europe/Berlin"}
 	sec := incidents.Deadline{Start: "materiality", Amount: 4, Unit: incidents.UnitBusinessDays, Calendar: "US", TimeZone: "America/New_York"}
@@ -76,42 +84,46 @@ func TestDeadlineDue(t *testing.T) {
 			want:  time.Date(2026, 10, 26, 11, 0, 0, 0, berlin),
 		},
 		{
-			name:    "calendar days across the start of US daylight time keep the wall clock",
-			d:       days(10, "America/Los_Angeles"),
-			start:   time.Date(2026, 3, 1, 9, 0, 0, 0, la),  // PST; clocks go forward on 8 March
-			want:    time.Date(2026, 3, 11, 9, 0, 0, 0, la), // PDT
-			elapsed: 10*24*time.Hour - time.Hour,
+			name:  "calendar days across the start of US daylight time end at midnight",
+			d:     days(10, "America/Los_Angeles"),
+			start: time.Date(2026, 3, 1, 9, 0, 0, 0, la), // PST; clocks go forward on 8 March
+			want:  endOf(2026, 3, 11, la),                // PDT
 		},
 		{
-			name:    "calendar days across the end of US daylight time keep the wall clock",
-			d:       days(10, "America/Los_Angeles"),
-			start:   time.Date(2026, 10, 25, 9, 0, 0, 0, la), // PDT; clocks go back on 1 November
-			want:    time.Date(2026, 11, 4, 9, 0, 0, 0, la),  // PST
-			elapsed: 10*24*time.Hour + time.Hour,
+			name:  "calendar days across the end of US daylight time end at midnight",
+			d:     days(10, "America/Los_Angeles"),
+			start: time.Date(2026, 10, 25, 9, 0, 0, 0, la), // PDT; clocks go back on 1 November
+			want:  endOf(2026, 11, 4, la),                  // PST
 		},
 		{
-			name:  "calendar days ending in the skipped hour come out an hour earlier",
-			d:     days(1, "America/Los_Angeles"),
-			start: time.Date(2026, 3, 7, 2, 30, 0, 0, la),
-			want:  time.Date(2026, 3, 8, 9, 30, 0, 0, time.UTC).In(la), // 01:30 PST: 02:30 does not exist that day
+			name:  "Singapore PDPA s. 26D(1): 3 calendar days from Saturday 10:00 end at the end of Tuesday, 16:00 UTC",
+			d:     days(3, "Asia/Singapore"),
+			start: time.Date(2026, 11, 21, 10, 0, 0, 0, singapore),
+			want:  time.Date(2026, 11, 24, 24, 0, 0, 0, singapore),
 		},
 		{
-			name:  "calendar days ending in the repeated hour take its first occurrence",
-			d:     days(1, "America/Los_Angeles"),
-			start: time.Date(2026, 10, 31, 1, 30, 0, 0, la),
-			want:  time.Date(2026, 11, 1, 8, 30, 0, 0, time.UTC).In(la), // 01:30 PDT, not 01:30 PST
+			name:  "a start late in the day in UTC counts from the date in the law's zone",
+			d:     days(3, "Asia/Singapore"),
+			start: time.Date(2026, 11, 21, 20, 0, 0, 0, time.UTC), // Sunday 22 November, 04:00 in Singapore
+			want:  endOf(2026, 11, 25, singapore),
+		},
+		{
+			name:  "a day whose midnight does not exist ends at the first instant of the next date",
+			d:     days(1, "America/Santiago"),
+			start: time.Date(2026, 9, 4, 10, 0, 0, 0, santiago), // clocks go from 00:00 to 01:00 on Sunday 6 September 2026
+			want:  time.Date(2026, 9, 6, 1, 0, 0, 0, santiago),
 		},
 		{
 			name:  "California 30 calendar days",
 			d:     days(30, "America/Los_Angeles"),
 			start: time.Date(2026, 1, 15, 14, 0, 0, 0, la),
-			want:  time.Date(2026, 2, 14, 14, 0, 0, 0, la),
+			want:  endOf(2026, 2, 14, la),
 		},
 		{
 			name:  "HIPAA 60 calendar days crossing the year end",
 			d:     days(60, "America/New_York"),
 			start: time.Date(2026, 11, 20, 10, 0, 0, 0, ny),
-			want:  time.Date(2027, 1, 19, 10, 0, 0, 0, ny),
+			want:  endOf(2027, 1, 19, ny),
 		},
 		{
 			name:  "HIPAA annual report: 60 days from 1 January after the year of discovery, the end of 1 March",
@@ -135,151 +147,151 @@ func TestDeadlineDue(t *testing.T) {
 			name:  "one month from mid-January",
 			d:     months(1),
 			start: time.Date(2026, 1, 15, 10, 0, 0, 0, berlin),
-			want:  time.Date(2026, 2, 15, 10, 0, 0, 0, berlin),
+			want:  endOf(2026, 2, 15, berlin),
 		},
 		{
 			name:  "one month from 31 January clamps to 28 February",
 			d:     months(1),
 			start: time.Date(2027, 1, 31, 10, 0, 0, 0, berlin),
-			want:  time.Date(2027, 2, 28, 10, 0, 0, 0, berlin),
+			want:  endOf(2027, 2, 28, berlin),
 		},
 		{
 			name:  "one month from 31 January clamps to 29 February in a leap year",
 			d:     months(1),
 			start: time.Date(2028, 1, 31, 10, 0, 0, 0, berlin),
-			want:  time.Date(2028, 2, 29, 10, 0, 0, 0, berlin),
+			want:  endOf(2028, 2, 29, berlin),
 		},
 		{
 			name:  "one month from 31 March clamps to 30 April and keeps the wall clock across summer time",
 			d:     months(1),
 			start: time.Date(2026, 3, 31, 10, 0, 0, 0, berlin),
-			want:  time.Date(2026, 4, 30, 10, 0, 0, 0, berlin),
+			want:  endOf(2026, 4, 30, berlin),
 		},
 		{
 			name:  "twelve months from 29 February",
 			d:     months(12),
 			start: time.Date(2028, 2, 29, 10, 0, 0, 0, berlin),
-			want:  time.Date(2029, 2, 28, 10, 0, 0, 0, berlin),
+			want:  endOf(2029, 2, 28, berlin),
 		},
 		{
 			name:  "months without a zone are counted in UTC",
 			d:     incidents.Deadline{Start: "awareness", Amount: 3, Unit: incidents.UnitMonths},
 			start: time.Date(2026, 11, 30, 23, 0, 0, 0, berlin), // 22:00 UTC
-			want:  time.Date(2027, 2, 28, 22, 0, 0, 0, time.UTC),
+			want:  endOf(2027, 2, 28, time.UTC),
 		},
 		{
 			name:  "SEC 4 business days from a Monday",
 			d:     sec,
 			start: time.Date(2026, 6, 1, 10, 0, 0, 0, ny),
-			want:  time.Date(2026, 6, 5, 10, 0, 0, 0, ny), // Friday
+			want:  endOf(2026, 6, 5, ny), // Friday
 		},
 		{
 			name:  "SEC 4 business days from a Friday cross the weekend",
 			d:     sec,
 			start: time.Date(2026, 6, 5, 16, 0, 0, 0, ny),
-			want:  time.Date(2026, 6, 11, 16, 0, 0, 0, ny), // Thursday
+			want:  endOf(2026, 6, 11, ny), // Thursday
 		},
 		{
 			name:  "SEC 4 business days from a Saturday",
 			d:     sec,
 			start: time.Date(2026, 6, 6, 10, 0, 0, 0, ny),
-			want:  time.Date(2026, 6, 11, 10, 0, 0, 0, ny), // Thursday
+			want:  endOf(2026, 6, 11, ny), // Thursday
 		},
 		{
 			name:  "business days count dates in the deadline's zone, not UTC's",
 			d:     sec,
 			start: time.Date(2026, 6, 2, 2, 0, 0, 0, time.UTC), // Monday 1 June, 22:00 in New York
-			want:  time.Date(2026, 6, 5, 22, 0, 0, 0, ny),
+			want:  endOf(2026, 6, 5, ny),
 		},
 		{
 			name:  "SEC across Thanksgiving: the day after is a business day",
 			d:     sec,
 			start: time.Date(2026, 11, 23, 10, 0, 0, 0, ny), // Monday; Thanksgiving is Thursday 26
-			want:  time.Date(2026, 11, 30, 10, 0, 0, 0, ny), // Tue, Wed, Fri, Mon
+			want:  endOf(2026, 11, 30, ny),                  // Tue, Wed, Fri, Mon
 		},
 		{
 			name:  "SEC across Christmas",
 			d:     sec,
 			start: time.Date(2026, 12, 23, 17, 0, 0, 0, ny),
-			want:  time.Date(2026, 12, 30, 17, 0, 0, 0, ny), // Thu 24, Mon 28, Tue 29, Wed 30
+			want:  endOf(2026, 12, 30, ny), // Thu 24, Mon 28, Tue 29, Wed 30
 		},
 		{
 			name:  "SEC across New Year",
 			d:     sec,
 			start: time.Date(2026, 12, 28, 9, 0, 0, 0, ny),
-			want:  time.Date(2027, 1, 4, 9, 0, 0, 0, ny), // Tue 29, Wed 30, Thu 31, Mon 4
+			want:  endOf(2027, 1, 4, ny), // Tue 29, Wed 30, Thu 31, Mon 4
 		},
 		{
 			name:  "SEC: Christmas on a Saturday is observed on Friday 24 December",
 			d:     sec,
 			start: time.Date(2027, 12, 22, 9, 0, 0, 0, ny),
-			want:  time.Date(2027, 12, 29, 9, 0, 0, 0, ny), // Thu 23, Mon 27, Tue 28, Wed 29
+			want:  endOf(2027, 12, 29, ny), // Thu 23, Mon 27, Tue 28, Wed 29
 		},
 		{
 			name:  "SEC: New Year's Day on a Saturday is observed on Friday 31 December of the year before",
 			d:     sec,
 			start: time.Date(2027, 12, 28, 9, 0, 0, 0, ny),
-			want:  time.Date(2028, 1, 4, 9, 0, 0, 0, ny), // Wed 29, Thu 30, Mon 3, Tue 4
+			want:  endOf(2028, 1, 4, ny), // Wed 29, Thu 30, Mon 3, Tue 4
 		},
 		{
 			name:  "SEC: 4 July on a Saturday is observed on Friday 3 July",
 			d:     sec,
 			start: time.Date(2026, 7, 1, 10, 0, 0, 0, ny),
-			want:  time.Date(2026, 7, 8, 10, 0, 0, 0, ny), // Thu 2, Mon 6, Tue 7, Wed 8
+			want:  endOf(2026, 7, 8, ny), // Thu 2, Mon 6, Tue 7, Wed 8
 		},
 		{
 			name:  "SEC: 4 July on a Sunday is observed on Monday 5 July",
 			d:     sec,
 			start: time.Date(2027, 7, 1, 10, 0, 0, 0, ny),
-			want:  time.Date(2027, 7, 8, 10, 0, 0, 0, ny), // Fri 2, Tue 6, Wed 7, Thu 8
+			want:  endOf(2027, 7, 8, ny), // Fri 2, Tue 6, Wed 7, Thu 8
 		},
 		{
 			name:  "LGPD 3 business days across Carnival Tuesday (Monday is a working day)",
 			d:     lgpd,
 			start: time.Date(2027, 2, 5, 9, 0, 0, 0, saoPaulo),
-			want:  time.Date(2027, 2, 11, 9, 0, 0, 0, saoPaulo), // Mon 8, Wed 10, Thu 11
+			want:  endOf(2027, 2, 11, saoPaulo), // Mon 8, Wed 10, Thu 11
 		},
 		{
 			name:  "LGPD 3 business days across Good Friday",
 			d:     lgpd,
 			start: time.Date(2027, 3, 24, 9, 0, 0, 0, saoPaulo),
-			want:  time.Date(2027, 3, 30, 9, 0, 0, 0, saoPaulo), // Thu 25, Mon 29, Tue 30
+			want:  endOf(2027, 3, 30, saoPaulo), // Thu 25, Mon 29, Tue 30
 		},
 		{
 			name:  "LGPD 3 business days across Tiradentes",
 			d:     lgpd,
 			start: time.Date(2027, 4, 19, 9, 0, 0, 0, saoPaulo),
-			want:  time.Date(2027, 4, 23, 9, 0, 0, 0, saoPaulo), // Tue 20, Thu 22, Fri 23
+			want:  endOf(2027, 4, 23, saoPaulo), // Tue 20, Thu 22, Fri 23
 		},
 		{
 			name:  "GB is England and Wales: Scotland's summer bank holiday is a business day",
 			d:     businessDays(2, "GB", "Europe/London"),
 			start: time.Date(2026, 7, 31, 10, 0, 0, 0, london),
-			want:  time.Date(2026, 8, 4, 10, 0, 0, 0, london), // Mon 3, Tue 4
+			want:  endOf(2026, 8, 4, london), // Mon 3, Tue 4
 		},
 		{
 			name:  "GB: the English summer bank holiday is not a business day",
 			d:     businessDays(2, "GB", "Europe/London"),
 			start: time.Date(2026, 8, 28, 10, 0, 0, 0, london),
-			want:  time.Date(2026, 9, 2, 10, 0, 0, 0, london), // Tue 1, Wed 2
+			want:  endOf(2026, 9, 2, london), // Tue 1, Wed 2
 		},
 		{
 			name:  "GB: Boxing Day on a Saturday is observed on Monday 28 December",
 			d:     businessDays(2, "GB", "Europe/London"),
 			start: time.Date(2026, 12, 24, 10, 0, 0, 0, london),
-			want:  time.Date(2026, 12, 30, 10, 0, 0, 0, london), // Tue 29, Wed 30
+			want:  endOf(2026, 12, 30, london), // Tue 29, Wed 30
 		},
 		{
 			name:  "DE: Good Friday and Easter Monday are not business days",
 			d:     businessDays(2, "DE", "Europe/Berlin"),
 			start: time.Date(2026, 4, 2, 10, 0, 0, 0, berlin),
-			want:  time.Date(2026, 4, 8, 10, 0, 0, 0, berlin), // Tue 7, Wed 8
+			want:  endOf(2026, 4, 8, berlin), // Tue 7, Wed 8
 		},
 		{
 			name:  "no calendar counts weekends only",
 			d:     businessDays(1, "", ""),
 			start: time.Date(2026, 12, 24, 10, 0, 0, 0, time.UTC),
-			want:  time.Date(2026, 12, 25, 10, 0, 0, 0, time.UTC),
+			want:  endOf(2026, 12, 25, time.UTC),
 		},
 		{
 			name:  "no fixed deadline",
@@ -501,8 +513,9 @@ func TestKnownCalendars(t *testing.T) {
 			if err != nil {
 				t.Fatalf("calendar %s: Due(%s): %v", name, start.Format(time.DateOnly), err)
 			}
-			// Ten business days are two weeks plus at most the few holidays of a fortnight.
-			if days := due.Sub(start).Hours() / 24; days < 12 || days > 21 {
+			// Ten business days are two weeks plus at most the few holidays
+			// of a fortnight, and end at the end of the last day.
+			if days := due.Sub(start).Hours() / 24; days < 12 || days > 22 {
 				t.Errorf("calendar %s: 10 business days from %s end %s, %g days later", name, start.Format(time.DateOnly), due.Format(time.DateOnly), days)
 			}
 		}

@@ -22,6 +22,9 @@ type NoticeResult struct {
 	Voided []string
 	// Missing names required narrative fields that are still empty.
 	Missing []string
+	// Unsettled lists content rules for the notice's recipients that depend
+	// on facts still unknown; a draft with any cannot be submitted.
+	Unsettled []UnsettledContent
 	// Requeued counts recipients queued again by a retry.
 	Requeued int64
 	// Where says where a test message or the sending goes.
@@ -275,6 +278,7 @@ func (s *Service) DraftNotice(ctx context.Context, actor, id string, in DraftInp
 		if last != nil && last.State.Unsent() && last.Template == n.Template && last.Locale == n.Locale &&
 			last.Recipients.Hash == n.Recipients.Hash && sameContent(last, n) {
 			res.Notice, res.Unchanged, res.Missing = last, true, noticeMissing(last)
+			res.Unsettled = unsettledContent(inc, pb, last.Recipients.Counts)
 			return nil
 		}
 		num, err := t.NextNoticeNumber(inc.ID)
@@ -323,6 +327,7 @@ func (s *Service) DraftNotice(ctx context.Context, actor, id string, in DraftInp
 			return err
 		}
 		res.Notice, res.Missing = n, n.Missing
+		res.Unsettled = unsettledContent(inc, pb, n.Recipients.Counts)
 		return s.audit(t, actor, "notice.drafted", inc, map[string]string{
 			"notice": n.ID, "template": n.Template, "locales": strings.Join(sortedKeys(n.TemplateHashes), ","),
 			"content_hash": n.ContentHash, "recipients": n.Recipients.ID, "recipients_hash": n.Recipients.Hash,
@@ -353,16 +358,106 @@ func noticeRegimes(inc *Incident, pb *Playbook) []string {
 			continue
 		}
 		for _, r := range pb.Obligations {
-			if r.ID == o.ID && len(r.Regulation.Content) > 0 && !slices.Contains(out, r.Regulation.ID) {
-				notify := strings.ToLower(r.Regulation.Notify)
-				if strings.Contains(notify, "affected") || strings.Contains(notify, "individual") || strings.Contains(notify, "resident") || strings.Contains(notify, "people") || strings.Contains(notify, "data subject") {
-					out = append(out, r.Regulation.ID)
-				}
+			if r.ID == o.ID && setsNoticeContent(r.Regulation) && !slices.Contains(out, r.Regulation.ID) {
+				out = append(out, r.Regulation.ID)
 			}
 		}
 	}
 	slices.Sort(out)
 	return out
+}
+
+// setsNoticeContent reports whether a regulation tells people affected and
+// says what their notice must contain.
+func setsNoticeContent(reg Regulation) bool {
+	notify := strings.ToLower(reg.Notify)
+	return len(reg.Content) > 0 && (strings.Contains(notify, "affected") || strings.Contains(notify, "individual") ||
+		strings.Contains(notify, "resident") || strings.Contains(notify, "people") || strings.Contains(notify, "data subject"))
+}
+
+// UnsettledContent is a rule that would add content to a notice, for people
+// the notice goes to, but whose condition needs facts still unknown (GDPR
+// Art. 34(2) while high_risk is unknown). Until the facts are recorded the
+// notice cannot be submitted: a missing fact must not silently shorten it,
+// and only a recorded "no" removes the content.
+type UnsettledContent struct {
+	// Regulation is the catalog id, e.g. "gdpr-art34"; Title and Citation
+	// name it for people.
+	Regulation string
+	Title      string
+	Citation   string
+	// Facts are the facts that would settle whether it applies.
+	Facts []string
+	// Adds is what the rule's notice must contain, if it applies.
+	Adds []string
+	// People is how many of the notice's recipients are in its jurisdiction
+	// (or of unknown jurisdiction).
+	People int64
+}
+
+// unsettledContent lists the content rules that need facts and concern
+// people in counts (recipients per jurisdiction); recipients of unknown
+// jurisdiction may be anywhere, so they concern every rule.
+func unsettledContent(inc *Incident, pb *Playbook, counts map[string]int64) []UnsettledContent {
+	var out []UnsettledContent
+	for _, o := range inc.Obligations {
+		if o.Applies != NeedsFacts || o.Status == ObligationWaived {
+			continue
+		}
+		for _, r := range pb.Obligations {
+			if r.ID != o.ID || !setsNoticeContent(r.Regulation) {
+				continue
+			}
+			var people int64
+			for place, n := range counts {
+				if place == JurisdictionUnknown || r.Regulation.Jurisdiction == "" || jurisdictionMatch(place, r.Regulation.Jurisdiction, pb.Groups) {
+					people += n
+				}
+			}
+			if people == 0 {
+				continue
+			}
+			u := UnsettledContent{Regulation: r.Regulation.ID, Title: r.Regulation.Title, Citation: r.Regulation.Citation,
+				Adds: slices.Clone(r.Regulation.Content), People: people}
+			for _, m := range o.Missing {
+				if i := strings.IndexAny(m, ". "); i > 0 {
+					m = m[:i]
+				}
+				if !slices.Contains(u.Facts, m) {
+					u.Facts = append(u.Facts, m)
+				}
+			}
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// contentUnsettled returns the refusal of a notice whose content rules are
+// not settled: facts still unknown, or rules that came to apply after it was
+// drafted. It returns nil when the notice may go ahead.
+func contentUnsettled(inc *Incident, pb *Playbook, n *Notice) error {
+	if u := unsettledContent(inc, pb, n.Recipients.Counts); len(u) > 0 {
+		var facts, rules []string
+		for _, c := range u {
+			rules = append(rules, c.Regulation)
+			for _, f := range c.Facts {
+				if !slices.Contains(facts, f) {
+					facts = append(facts, f)
+				}
+			}
+		}
+		return Errorf(EINVALID, "notice %s cannot be submitted: whether it must carry the content of %s depends on %s, which is not recorded",
+			n.ID, strings.Join(rules, ", "), strings.Join(facts, ", ")).
+			WithHint("record it (/breach facts %s=yes or =no), then /breach notice draft again; only a recorded no leaves that content out", facts[0])
+	}
+	for _, id := range noticeRegimes(inc, pb) {
+		if !slices.Contains(n.Data.Notice.Regimes, id) {
+			return Errorf(EINVALID, "notice %s was drafted before %s applied, so it may lack content that rule requires", n.ID, id).
+				WithHint("/breach notice draft again: the new draft is checked against %s", id)
+		}
+	}
+	return nil
 }
 
 // bindingBroken says why a notice no longer matches what it was drafted
@@ -452,6 +547,13 @@ func (s *Service) SubmitNotice(ctx context.Context, actor, id, noticeID string) 
 		if miss := noticeMissing(n); len(miss) > 0 {
 			return Errorf(EINVALID, "notice %s is missing %s; every notice must say them", n.ID, strings.Join(miss, ", ")).
 				WithHint("%s", MissingHint(miss))
+		}
+		pb, perr := s.pinned(t, inc.Playbook.Key)
+		if perr != nil {
+			return perr
+		}
+		if perr = contentUnsettled(inc, pb, n); perr != nil {
+			return perr
 		}
 		if strings.TrimSpace(n.Data.Company.Name) == "" {
 			return Errorf(EINVALID, "the company's name is not configured; notices must say who is notifying").

@@ -58,15 +58,18 @@ type Notification struct {
 	// Obligation, ObligationTitle, Due and Label describe a reminder or
 	// escalation; Late is how long after its time the alarm fired (the bot
 	// was not running).
-	Obligation      string        `json:"obligation,omitempty"`
-	ObligationTitle string        `json:"obligation_title,omitempty"`
-	Regime          string        `json:"regime,omitempty"`
-	Status          string        `json:"status,omitempty"`
-	Due             time.Time     `json:"due,omitzero"`
-	Label           string        `json:"label,omitempty"`
-	AlarmAt         time.Time     `json:"alarm_at,omitzero"`
-	FiredAt         time.Time     `json:"fired_at,omitzero"`
-	Late            time.Duration `json:"late,omitempty"`
+	Obligation      string    `json:"obligation,omitempty"`
+	ObligationTitle string    `json:"obligation_title,omitempty"`
+	Regime          string    `json:"regime,omitempty"`
+	Status          string    `json:"status,omitempty"`
+	Due             time.Time `json:"due,omitzero"`
+	// DueZone is the IANA time zone in which the law counts the deadline
+	// ("" for UTC), so the due time can be shown as that law's local time.
+	DueZone string        `json:"due_zone,omitempty"`
+	Label   string        `json:"label,omitempty"`
+	AlarmAt time.Time     `json:"alarm_at,omitzero"`
+	FiredAt time.Time     `json:"fired_at,omitzero"`
+	Late    time.Duration `json:"late,omitempty"`
 	// Text is a plain-language summary without personal data, for any
 	// transport that renders nothing richer.
 	Text    string    `json:"text"`

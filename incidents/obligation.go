@@ -295,3 +295,23 @@ func alarmsFor(incID string, o *Obligation, rule ObligationRule, pb *Playbook, n
 	slices.SortFunc(out, func(a, b Alarm) int { return a.At.Compare(b.At) })
 	return out
 }
+
+// DueZone returns the IANA time zone in which a regulation's deadline is
+// counted, for showing its due time as the law's local time: the deadline's
+// zone, else its backstop's; "" means UTC.
+func (r Regulation) DueZone() string {
+	if r.Deadline.TimeZone != "" || r.Backstop == nil {
+		return r.Deadline.TimeZone
+	}
+	return r.Backstop.TimeZone
+}
+
+// Immediate reports whether the law asks for the notification at once
+// ("immediately", "without delay"), as opposed to "without undue delay" or
+// "as soon as practicable": such an obligation is urgent even without a
+// fixed due time.
+func (r Regulation) Immediate() bool {
+	text := strings.ToLower(r.Deadline.Text)
+	return strings.Contains(text, "immediately") ||
+		strings.Contains(strings.ReplaceAll(text, "without undue delay", ""), "without delay")
+}

@@ -41,6 +41,10 @@ const (
 	ActLookup = "lookup"
 	// ActPurge deletes the affected people of a closed incident.
 	ActPurge = "purge"
+	// ActAwarenessLater moves an incident's awareness time later, which
+	// pushes back every deadline that runs from it: leads and legal only,
+	// with a reason. Moving it earlier needs only ActClock.
+	ActAwarenessLater = "awareness_later"
 )
 
 // RoleResolver tells which roles a user holds. The Service calls it before
@@ -84,6 +88,8 @@ func DefaultPermissions() Permissions {
 		ActSend:    {RoleLeads, RoleLegal},
 		ActLookup:  {RoleLegal},
 		ActPurge:   {RoleLeads, RoleLegal},
+
+		ActAwarenessLater: {RoleLeads, RoleLegal},
 	}
 }
 
@@ -92,6 +98,8 @@ var restricted = map[string][]string{
 	ActWaive:   {RoleLeads, RoleLegal},
 	ActApprove: {RoleLegal},
 	ActLookup:  {RoleLegal},
+
+	ActAwarenessLater: {RoleLeads, RoleLegal},
 }
 
 // Validate checks that every action and role is known and that restricted

@@ -110,7 +110,7 @@ func TestCorrectingAwarenessReschedules(t *testing.T) {
 	inc := e.declare(t0, "jurisdictions=DE")
 	// Awareness was really 60 h earlier: the 50% and 24 h reminders are past
 	// and dropped; the 1 h reminder and the escalation move.
-	res, err := e.svc.RecordEvent(context.Background(), "Uresp", inc.ID, "awareness", t0.Add(-60*time.Hour))
+	res, err := e.svc.RecordEvent(context.Background(), "Uresp", inc.ID, "awareness", t0.Add(-60*time.Hour), "")
 	if err != nil {
 		t.Fatal(err)
 	}

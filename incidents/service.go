@@ -253,6 +253,8 @@ func describeAction(a string) string {
 		return "looking up whether an address was notified"
 	case ActPurge:
 		return "purging personal data"
+	case ActAwarenessLater:
+		return "moving the awareness time later (it pushes back every deadline)"
 	}
 	return a
 }
@@ -337,6 +339,9 @@ func (s *Service) save(t *txn, inc *Incident, pb *Playbook) ([]ObligationChange,
 	if err := t.schedule(r); err != nil {
 		return nil, err
 	}
+	if err := s.escalatePassed(t, inc); err != nil {
+		return nil, err
+	}
 	inc.Rev++
 	if err := t.PutIncident(inc); err != nil {
 		return nil, err
@@ -347,6 +352,42 @@ func (s *Service) save(t *txn, inc *Incident, pb *Playbook) ([]ObligationChange,
 	})
 	return r.Changes, err
 }
+
+// escalatePassed fires, in the same transaction, the escalation of every
+// open obligation whose due time had already passed when it started to apply
+// (facts or a clock event recorded late): it is missed now, and the reply to
+// the command that made it apply must say so, not show a running clock.
+func (s *Service) escalatePassed(t *txn, inc *Incident) error {
+	for i := range inc.Obligations {
+		o := &inc.Obligations[i]
+		if o.Status != ObligationOpen || o.Applies != Applies || o.Due.IsZero() || o.Due.After(t.now) {
+			continue
+		}
+		for _, a := range slices.Clone(o.Alarms) {
+			if a.Kind != AlarmEscalate {
+				continue
+			}
+			if err := t.Unschedule(a); err != nil {
+				return err
+			}
+			if err := s.fire(t, inc, a); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Limits on times typed by people, so that a typo cannot move a legal clock
+// by years. They are product decisions. Awareness has no limit of its own
+// before the declaration (a company may declare long after it became
+// aware); the chat layer refuses times before 2000 as typos.
+const (
+	// MetBeforeAwarenessMargin is how much earlier than awareness an
+	// obligation may be recorded as met: a day, for an awareness time
+	// recorded a little late. Anything earlier is a typo.
+	MetBeforeAwarenessMargin = 24 * time.Hour
+)
 
 // Limits on free text, so a pasted log does not end up in the record.
 const (
@@ -453,17 +494,19 @@ func (s *Service) Declare(ctx context.Context, actor string, in DeclareInput) (*
 		if err := inc.Validate(); err != nil {
 			return err
 		}
+		// Chat adapters create the incident's channel from this, through the
+		// outbox, so a crash right after declaring loses nothing. It goes
+		// first: the board, and the escalation of a deadline already past,
+		// are posted in that channel.
+		err = t.enqueue(Notification{ID: "declared:" + inc.ID, Kind: NotifyDeclared, Audience: AudienceIncident,
+			Incident: inc.ID, Title: inc.Title, Drill: inc.Drill, Text: inc.ID + " declared: " + inc.Title, Actor: actor})
+		if err != nil {
+			return err
+		}
 		if res.Changes, err = s.save(t, inc, pb); err != nil {
 			return err
 		}
 		if err := t.SetCurrent(actor, inc.ID); err != nil {
-			return err
-		}
-		// Chat adapters create the incident's channel from this, through the
-		// outbox, so a crash right after declaring loses nothing.
-		err = t.enqueue(Notification{ID: "declared:" + inc.ID, Kind: NotifyDeclared, Audience: AudienceIncident,
-			Incident: inc.ID, Title: inc.Title, Drill: inc.Drill, Text: inc.ID + " declared: " + inc.Title, Actor: actor})
-		if err != nil {
 			return err
 		}
 		details := map[string]string{
@@ -645,10 +688,18 @@ func (s *Service) RecordFacts(ctx context.Context, actor, id string, assignments
 }
 
 // RecordEvent records when a clock-start event happened (a breach was
-// determined, a ransom was paid, ...), or corrects the awareness time.
-func (s *Service) RecordEvent(ctx context.Context, actor, id, event string, at time.Time) (*Result, error) {
+// determined, a ransom was paid, ...), or corrects the awareness time. A zero
+// at means now. Moving awareness later pushes back every deadline that runs
+// from it, so it needs ActAwarenessLater (leads and legal) and a reason;
+// moving it earlier needs only ActClock. Either is audited with the previous
+// time. Other events may not be before awareness.
+func (s *Service) RecordEvent(ctx context.Context, actor, id, event string, at time.Time, reason string) (*Result, error) {
+	reason, err := checkText("the reason", reason, maxReason, false, `--reason "why awareness was later"`)
+	if err != nil {
+		return nil, err
+	}
 	var res Result
-	err := s.do(ctx, actor, ActClock, id, func(t *txn, _ []string) error {
+	err = s.do(ctx, actor, ActClock, id, func(t *txn, roles []string) error {
 		inc, pb, err := s.load(t, id, false)
 		if err != nil {
 			return err
@@ -683,6 +734,17 @@ func (s *Service) RecordEvent(ctx context.Context, actor, id, event string, at t
 			res.Unchanged = true
 			return nil
 		}
+		if def.Name == EventAwareness && had && at.After(prev.At) {
+			if !s.perms.allowed(ActAwarenessLater, roles) {
+				return s.forbidden(ActAwarenessLater, roles).
+					WithHint("ask a lead or legal to run it with --reason; moving awareness earlier is open to you")
+			}
+			if reason == "" {
+				return Errorf(EINVALID, "moving awareness later (from %s to %s) pushes back every deadline, so it needs the reason",
+					prev.At.Format(time.RFC3339), at.UTC().Format(time.RFC3339)).
+					WithHint(`/breach clock awareness --at %s --reason "why the company became aware later than recorded"`, at.UTC().Format("2006-01-02T15:04Z"))
+			}
+		}
 		inc.Events[def.Name] = EventRecord{At: at.UTC(), RecordedAt: t.now, By: actor}
 		if res.Changes, err = s.save(t, inc, pb); err != nil {
 			return err
@@ -690,6 +752,9 @@ func (s *Service) RecordEvent(ctx context.Context, actor, id, event string, at t
 		details := map[string]string{"event": def.Name, "at": at.UTC().Format(time.RFC3339)}
 		if had {
 			details["previous"] = prev.At.Format(time.RFC3339)
+		}
+		if reason != "" {
+			details["reason"] = reason
 		}
 		return s.audit(t, actor, "clock.recorded", inc, details)
 	})
@@ -929,6 +994,10 @@ func (s *Service) Met(ctx context.Context, actor, id string, in MetInput) (*Resu
 		}
 		if at.After(t.now.Add(time.Minute)) {
 			return Errorf(EINVALID, "the time it was met (%s) is in the future", at.UTC().Format(time.RFC3339)).WithHint("leave out --at to mean now")
+		}
+		if aware := inc.AwareAt(); at.Before(aware.Add(-MetBeforeAwarenessMargin)) {
+			return Errorf(EINVALID, "the time it was met (%s) is more than a day before awareness (%s)", at.UTC().Format(time.RFC3339), aware.Format(time.RFC3339)).
+				WithHint("check the date: --at %s, or leave out --at to mean now", t.now.UTC().Format("2006-01-02T15:04Z"))
 		}
 		if !o.Due.IsZero() && at.After(o.Due) && delay == "" {
 			return Errorf(EINVALID, "%s is being met %s after its due time (%s); the reasons for the delay must be recorded",

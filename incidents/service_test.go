@@ -355,17 +355,19 @@ func TestClockEventsAndChainedObligations(t *testing.T) {
 	inc := e.declare(t0.Add(-48*time.Hour), "jurisdictions=US-CA", "encrypted=no", "residents=US-CA:501")
 	// Determination on Wednesday 25 Nov 2026 15:00 UTC (10:00 in New York, 07:00 in LA).
 	det := time.Date(2026, 11, 25, 15, 0, 0, 0, time.UTC)
-	res, err := e.svc.RecordEvent(ctx, "Uresp", inc.ID, "breach_determined", det)
+	res, err := e.svc.RecordEvent(ctx, "Uresp", inc.ID, "breach_determined", det, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	state := obligation(t, res.Incident, "state30")
-	if want := det.AddDate(0, 0, 30); !state.Due.Equal(want) { // no DST change in the window
+	// 30 calendar days from 25 Nov in Los Angeles end at the end of 25 Dec there.
+	if want := time.Date(2026, 12, 26, 8, 0, 0, 0, time.UTC); !state.Due.Equal(want) {
 		t.Errorf("state30 due %v, want %v", state.Due, want)
 	}
-	// SEC: 4 US business days after Wednesday 25 Nov skips Thanksgiving (26th) and the weekend.
-	if sec := obligation(t, res.Incident, "sec4"); !sec.Due.Equal(time.Date(2026, 12, 2, 15, 0, 0, 0, time.UTC)) {
-		t.Errorf("sec4 due %v, want 2026-12-02 15:00 UTC", sec.Due)
+	// SEC: 4 US business days after Wednesday 25 Nov skips Thanksgiving (26th)
+	// and the weekend, and end at the end of Wednesday 2 Dec in New York.
+	if sec := obligation(t, res.Incident, "sec4"); !sec.Due.Equal(time.Date(2026, 12, 3, 5, 0, 0, 0, time.UTC)) {
+		t.Errorf("sec4 due %v, want 2026-12-03 05:00 UTC", sec.Due)
 	}
 	if ag := obligation(t, res.Incident, "ag15"); ag.Phase() != incidents.PhaseNotStarted {
 		t.Errorf("ag15 phase %s, want not started until state30 is met", ag.Phase())
@@ -376,8 +378,9 @@ func TestClockEventsAndChainedObligations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ag := obligation(t, res.Incident, "ag15"); !ag.Start.Equal(met) || !ag.Due.Equal(met.AddDate(0, 0, 15)) {
-		t.Errorf("ag15 start %v due %v, want start %v due %v", ag.Start, ag.Due, met, met.AddDate(0, 0, 15))
+	// 15 calendar days (in UTC) from 27 Nov end at the end of 12 Dec.
+	if ag, due := obligation(t, res.Incident, "ag15"), time.Date(2026, 12, 13, 0, 0, 0, 0, time.UTC); !ag.Start.Equal(met) || !ag.Due.Equal(due) {
+		t.Errorf("ag15 start %v due %v, want start %v due %v", ag.Start, ag.Due, met, due)
 	}
 	// Events before awareness, in the future, or unknown are refused.
 	for _, tc := range []struct {
@@ -389,7 +392,7 @@ func TestClockEventsAndChainedObligations(t *testing.T) {
 		{"breach_determined", t0.Add(time.Hour), "breach_determined cannot be in the future (2026-11-27T10:00:00Z)"},
 		{"ransom_paid", t0, `unknown clock event "ransom_paid"`},
 	} {
-		_, err := e.svc.RecordEvent(ctx, "Uresp", inc.ID, tc.event, tc.at)
+		_, err := e.svc.RecordEvent(ctx, "Uresp", inc.ID, tc.event, tc.at, "")
 		if incidents.ErrorMessage(err) != tc.msg {
 			t.Errorf("RecordEvent(%s, %v) = %v, want %q", tc.event, tc.at, err, tc.msg)
 		}

@@ -56,7 +56,8 @@ func sendThroughSIGKILL(t *testing.T, window string, maxPossible int) {
 		fmt.Fprintf(&csv, "person%05d@example.com,Person %d,US,CA\n", i, i)
 	}
 	path := e.file("people.csv", csv.String())
-	e.console("U_RESP", "/breach declare Customer DB exposed --aware 2026-11-27T09:00:00Z", "/breach notice import "+path, draftLine, "/breach notice submit")
+	e.console("U_RESP", "/breach declare Customer DB exposed --aware 2026-11-27T09:00:00Z",
+		"/breach facts data=email,password_hash encrypted=no", "/breach notice import "+path, draftLine, "/breach notice submit")
 	e.console("U_LEGAL1", "/breach notice approve --incident INC-2026-0001")
 	out := e.console("U_LEAD", "/breach notice test --incident INC-2026-0001", "/breach notice test --confirm")
 	mustContain(t, out, "The test message of notice N1 is confirmed")

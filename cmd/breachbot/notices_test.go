@@ -100,6 +100,10 @@ const customers = "\ufeffEmail,Name,Country,Region,Locale,Data_Categories,Custom
 	"carol@example.com,Carol Chu,US,NY,,email,C4\n" +
 	"broken-address,Nobody,US,,,,C5\n"
 
+// factsLine records the facts that decide which content rules a notice to
+// the customers below must meet (a notice cannot be submitted before).
+const factsLine = "/breach facts data=email,password_hash encrypted=no high_risk=no"
+
 const draftLine = `/breach notice draft --what-happened "An attacker copied part of our customer database." --what-we-are-doing "We closed the access path and reset passwords." --what-you-can-do "Choose a new password." --breach-start 2026-11-20T00:00Z --data email,password_hash`
 
 func TestNoticeEndToEndInTheConsole(t *testing.T) {
@@ -107,7 +111,7 @@ func TestNoticeEndToEndInTheConsole(t *testing.T) {
 	csv := e.file("customers.csv", customers)
 	out := e.console("U_RESP",
 		"/breach declare Customer DB exposed --aware 2026-11-27T09:00:00Z",
-		"/breach facts data=email,password_hash encrypted=no",
+		factsLine,
 		"/breach notice import "+csv,
 		draftLine,
 		"/breach notice submit",
@@ -258,6 +262,7 @@ func TestSeparationOfDutiesAndVoiding(t *testing.T) {
 		"/breach notice submit --incident INC-2026-0001",
 		`/breach notice draft --what-happened "x"`,
 		"/breach notice submit",
+		factsLine,
 		`/breach notice draft --what-we-are-doing "y" --what-you-can-do "z" --data email`,
 		"/breach notice submit",
 		"/breach notice approve",
@@ -314,7 +319,7 @@ func TestSeparationOfDutiesAndVoiding(t *testing.T) {
 func TestDrillNoticesGoToTheSandbox(t *testing.T) {
 	e := newNoticeEnv(t, "")
 	csv := e.file("customers.csv", customers)
-	e.console("U_RESP", "/breach declare Tabletop exercise --aware 1h ago --drill", "/breach notice import "+csv, draftLine, "/breach notice submit")
+	e.console("U_RESP", "/breach declare Tabletop exercise --aware 1h ago --drill", factsLine, "/breach notice import "+csv, draftLine, "/breach notice submit")
 	e.console("U_LEGAL1", "/breach notice approve --incident INC-2026-0001")
 	out := e.console("U_LEAD", "/breach notice test --incident INC-2026-0001", "/breach notice test --confirm", "/breach notice send")
 	mustContain(t, out, "[DRILL] Sending notice N1 of INC-2026-0001 to the sandbox (3 messages, never to customers)", "Messages go to the folder "+filepath.Join(e.dir, "outbox", "drill"))
@@ -426,7 +431,7 @@ func TestNoticeSendingOverSMTPWithRefusalsAndRetry(t *testing.T) {
 	e := newNoticeEnv(t, "smtp_timeout: 2s\n")
 	e.env["SMTP_ADDR"], e.env["SMTP_TLS"], e.env["SMTP_FROM"] = srv.Addr, "none", "privacy@acme.example"
 	csv := e.file("customers.csv", customers)
-	e.console("U_RESP", "/breach declare Customer DB exposed --aware 2026-11-27T09:00:00Z", "/breach notice import "+csv, draftLine, "/breach notice submit")
+	e.console("U_RESP", "/breach declare Customer DB exposed --aware 2026-11-27T09:00:00Z", factsLine, "/breach notice import "+csv, draftLine, "/breach notice submit")
 	e.console("U_LEGAL1", "/breach notice approve --incident INC-2026-0001")
 	// Bob's server refuses for good; Carol's says try later.
 	refuse := smtptest.Behaviour{RcptErrors: map[string]*smtp.SMTPError{

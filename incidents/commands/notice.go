@@ -382,12 +382,30 @@ func DraftReply(res *incidents.NoticeResult) *Reply {
 	if len(res.Voided) > 0 {
 		rep.Sections = append(rep.Sections, Section{Heading: "Superseded", Text: fmt.Sprintf("%s can no longer be submitted, approved or sent (any approval of them is void).", strings.Join(res.Voided, ", "))})
 	}
+	if len(res.Unsettled) > 0 {
+		rep.Sections = append(rep.Sections, unsettledSection(res.Unsettled))
+	}
 	if len(res.Missing) > 0 {
 		rep.Sections = append(rep.Sections, Section{Heading: "Missing before it can be submitted: " + strings.Join(res.Missing, ", "), Text: incidents.MissingHint(res.Missing)})
-	} else {
+	} else if len(res.Unsettled) == 0 {
 		rep.Sections = append(rep.Sections, Section{Heading: "Next", Text: "/breach notice submit " + n.ID + " asks legal to approve it"})
 	}
 	return rep
+}
+
+// unsettledSection names, for a draft, each fact to settle before it can be
+// submitted and the content its rule would add.
+func unsettledSection(us []incidents.UnsettledContent) Section {
+	sec := Section{Heading: "Cannot be submitted yet: facts to settle first"}
+	for _, u := range us {
+		facts := strings.Join(u.Facts, ", ")
+		sec.Items = append(sec.Items, Item{Mark: MarkBlocked,
+			Text: fmt.Sprintf("%s: decides whether %s (%s) applies to %d of its people", facts, u.Regulation, u.Citation, u.People),
+			Detail: "if it does, the notice must also give: " + strings.Join(u.Adds, "; ") +
+				"\n/breach facts " + u.Facts[0] + "=yes (or =no), then /breach notice draft again"})
+	}
+	sec.Note = "A missing fact never shortens a notice: only a recorded no leaves that content out."
+	return sec
 }
 
 func short(h string) string {

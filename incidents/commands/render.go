@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/breachbot/breachbot/incidents"
@@ -13,6 +14,57 @@ import (
 
 // FormatTime renders a time for the record: UTC, to the minute.
 func FormatTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+
+// FormatDue renders a due time as the law counts it, in its IANA time zone
+// with UTC beside it: "2026-11-24 24:00 SGT (2026-11-24 16:00 UTC)". The end
+// of a day reads 24:00 on that day, never 00:00 on the next, so a deadline
+// never looks a day later (or, in UTC, a day earlier) than the statute's
+// last day. An empty or UTC zone gives FormatTime's "2026-11-30 09:00 UTC".
+func FormatDue(t time.Time, zone string) string {
+	loc := dueLocation(zone)
+	if loc == nil || t.IsZero() {
+		return FormatTime(t)
+	}
+	local := t.In(loc)
+	text := local.Format("2006-01-02 15:04")
+	if h, m, s := local.Clock(); h == 0 && m == 0 && s == 0 && local.Nanosecond() == 0 {
+		text = local.AddDate(0, 0, -1).Format("2006-01-02") + " 24:00"
+	}
+	return fmt.Sprintf("%s %s (%s)", text, zoneLabel(local, zone), FormatTime(t))
+}
+
+// dueZones caches the locations FormatDue has loaded: time.LoadLocation
+// reads the zone database on every call.
+var dueZones sync.Map // string -> *time.Location
+
+// dueLocation returns the location called zone, or nil for UTC, an empty
+// name or one that does not load (the catalog's linter refuses those).
+func dueLocation(zone string) *time.Location {
+	if zone == "" || zone == "UTC" {
+		return nil
+	}
+	if loc, ok := dueZones.Load(zone); ok {
+		return loc.(*time.Location)
+	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		return nil
+	}
+	dueZones.Store(zone, loc)
+	return loc
+}
+
+// zoneLabel names t's zone as people read it: its abbreviation (SGT, PST,
+// JST) or, where the zone database has only an offset such as "+08", the
+// city of the IANA name ("Sao Paulo time").
+func zoneLabel(t time.Time, zone string) string {
+	abbr := t.Format("MST")
+	if abbr != "" && abbr[0] != '+' && abbr[0] != '-' {
+		return abbr
+	}
+	city := zone[strings.LastIndex(zone, "/")+1:]
+	return strings.ReplaceAll(city, "_", " ") + " time"
+}
 
 // Relative renders how far t is from now: "in 5 h 12 m", "2 h ago".
 func Relative(t, now time.Time) string {
@@ -241,19 +293,23 @@ func obligationItem(inc *incidents.Incident, o *incidents.Obligation, rule incid
 	switch phase {
 	case incidents.PhaseRunning:
 		it.Mark = MarkRunning
-		if o.Due.Sub(now) < 24*time.Hour {
+		if o.Due.Sub(now) < 24*time.Hour || reg.Immediate() {
 			it.Mark = MarkUrgent
 		}
-		lines = append(lines, fmt.Sprintf("due %s (%s) · %s", FormatTime(o.Due), Relative(o.Due, now), reg.Deadline))
+		lines = append(lines, fmt.Sprintf("due %s (%s) · %s", FormatDue(o.Due, reg.DueZone()), Relative(o.Due, now), reg.Deadline))
 	case incidents.PhaseMissed:
 		it.Mark = MarkMissed
 		lines = append(lines, fmt.Sprintf("MISSED: was due %s (missed by %s) · record it once done: /breach met %s --ref REF --delay-reason \"...\"",
-			FormatTime(o.Due), incidents.HumanDuration(now.Sub(o.Due)), o.ID))
+			FormatDue(o.Due, reg.DueZone()), incidents.HumanDuration(now.Sub(o.Due)), o.ID))
 	case incidents.PhaseNoDeadline:
 		it.Mark = MarkRunning
 		text := reg.Deadline.Text
 		if text == "" {
 			text = "no fixed deadline"
+		}
+		if reg.Immediate() {
+			it.Mark = MarkUrgent
+			text = "NOW: " + text
 		}
 		lines = append(lines, fmt.Sprintf("%s (clock started %s)", text, FormatTime(o.Start)))
 	case incidents.PhaseNotStarted:
@@ -299,11 +355,16 @@ func obligationItem(inc *incidents.Incident, o *incidents.Obligation, rule incid
 	return it
 }
 
+// phaseImmediate groups, on a board, the obligations without a fixed due
+// time that the law wants done at once ("immediately", "without delay").
+const phaseImmediate incidents.Phase = "immediate"
+
 var phaseHeadings = []struct {
 	phase   incidents.Phase
 	heading string
 }{
 	{incidents.PhaseMissed, "MISSED"},
+	{phaseImmediate, "Immediately (no fixed due time: the law says now)"},
 	{incidents.PhaseRunning, "Running clocks"},
 	{incidents.PhaseNoDeadline, "Without a fixed deadline (without undue delay)"},
 	{incidents.PhaseNotStarted, "Not started"},
@@ -319,7 +380,11 @@ func deadlineSections(res *incidents.Result, now time.Time, all bool) []Section 
 	groups := map[incidents.Phase][]*incidents.Obligation{}
 	for i := range inc.Obligations {
 		o := &inc.Obligations[i]
-		groups[o.Phase()] = append(groups[o.Phase()], o)
+		ph := o.Phase()
+		if ph == incidents.PhaseNoDeadline && ruleOf(pb, o.ID).Regulation.Immediate() {
+			ph = phaseImmediate
+		}
+		groups[ph] = append(groups[ph], o)
 	}
 	sort.SliceStable(groups[incidents.PhaseRunning], func(i, j int) bool {
 		return groups[incidents.PhaseRunning][i].Due.Before(groups[incidents.PhaseRunning][j].Due)
@@ -425,7 +490,13 @@ func changesSection(res *incidents.Result) (Section, bool) {
 	for _, ch := range res.Changes {
 		rule := ruleOf(res.Playbook, ch.ID)
 		name := fmt.Sprintf("%s (%s)", ch.ID, rule.Regulation.Title)
+		o, _ := res.Incident.Obligation(ch.ID)
+		missed := o != nil && o.Phase() == incidents.PhaseMissed && !ch.DueTo.IsZero()
 		switch {
+		case ch.To == incidents.Applies && (ch.From != incidents.Applies || !ch.DueFrom.Equal(ch.DueTo)) && missed:
+			// Its due time had passed before it applied or its clock started.
+			sec.Items = append(sec.Items, Item{Mark: MarkMissed, Text: "MISSED as soon as it applied: " + name,
+				Detail: "it was due " + FormatDue(ch.DueTo, rule.Regulation.DueZone()) + "; notify now and record the reasons for the delay"})
 		case ch.To == incidents.Applies && ch.From != incidents.Applies:
 			sec.Items = append(sec.Items, Item{Mark: MarkUrgent, Text: "now applies: " + name, Detail: "because " + strings.Join(ch.Why, "; ")})
 		case ch.From == incidents.Applies && ch.To == incidents.NotApplicable:
@@ -433,11 +504,11 @@ func changesSection(res *incidents.Result) (Section, bool) {
 		case ch.To == incidents.NeedsFacts && ch.From != incidents.NeedsFacts:
 			sec.Items = append(sec.Items, Item{Mark: MarkBlocked, Text: "needs facts: " + name, Detail: "missing " + strings.Join(ch.Missing, ", ")})
 		case ch.Reopened:
-			sec.Items = append(sec.Items, Item{Mark: MarkRunning, Text: "no longer missed: " + name, Detail: "now due " + FormatTime(ch.DueTo)})
+			sec.Items = append(sec.Items, Item{Mark: MarkRunning, Text: "no longer missed: " + name, Detail: "now due " + FormatDue(ch.DueTo, rule.Regulation.DueZone())})
 		case ch.To == incidents.Applies && !ch.DueFrom.Equal(ch.DueTo) && !ch.DueTo.IsZero():
-			d := "due " + FormatTime(ch.DueTo)
+			d := "due " + FormatDue(ch.DueTo, rule.Regulation.DueZone())
 			if !ch.DueFrom.IsZero() {
-				d += " (was " + FormatTime(ch.DueFrom) + ")"
+				d += "; was " + FormatDue(ch.DueFrom, rule.Regulation.DueZone())
 			} else {
 				d = "clock started; " + d
 			}
@@ -545,9 +616,9 @@ func NotificationReply(n incidents.Notification, now time.Time) *Reply {
 		return rep
 	case incidents.NotifyReminder:
 		rep.Title = fmt.Sprintf("%sReminder: %s for %s is due %s", drill, n.ObligationTitle, n.Incident, Relative(n.Due, now))
-		lines = append(lines, fmt.Sprintf("Due %s (%s reminder). When it is done: /breach met %s --ref REFERENCE --incident %s", FormatTime(n.Due), n.Label, n.Obligation, n.Incident))
+		lines = append(lines, fmt.Sprintf("Due %s (%s reminder). When it is done: /breach met %s --ref REFERENCE --incident %s", FormatDue(n.Due, n.DueZone), n.Label, n.Obligation, n.Incident))
 	case incidents.NotifyEscalation:
-		rep.Title = fmt.Sprintf("%sMISSED: %s for %s was due %s", drill, n.ObligationTitle, n.Incident, FormatTime(n.Due))
+		rep.Title = fmt.Sprintf("%sMISSED: %s for %s was due %s", drill, n.ObligationTitle, n.Incident, FormatDue(n.Due, n.DueZone))
 		lines = append(lines, fmt.Sprintf("It is not recorded as met. Notify now, then: /breach met %s --ref REFERENCE --delay-reason \"...\" --incident %s", n.Obligation, n.Incident),
 			"If it does not apply: /breach waive "+n.Obligation+" REASON --incident "+n.Incident)
 	default:

@@ -240,7 +240,7 @@ func (r *Router) run(ctx context.Context, req Request, cmd Command) (*Reply, err
 				return nil, err
 			}
 		}
-		res, err := r.svc.RecordEvent(ctx, req.User, id, cmd.Args[0], at)
+		res, err := r.svc.RecordEvent(ctx, req.User, id, cmd.Args[0], at, cmd.Flags["reason"])
 		if err != nil {
 			return nil, err
 		}

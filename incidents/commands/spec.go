@@ -59,12 +59,13 @@ var specs = []*spec{
 			"Example: /breach facts jurisdictions=EU,US-CA data=email,password_hash affected=12000 encrypted=no",
 		flags: []string{incidentFlag}, maxArgs: -1},
 	{name: "clock", group: "Record",
-		usage:   "/breach clock [EVENT] [--at TIME] [--incident ID]",
+		usage:   "/breach clock [EVENT] [--at TIME] [--reason TEXT] [--incident ID]",
 		summary: "record when a clock-start event happened (breach_determined, materiality_determined, ...); without EVENT, list them",
 		help: "Some deadlines start at an event other than awareness: the determination that a breach occurred (US states, NYDFS), " +
 			"that it is material (SEC 8-K), its classification as major (DORA), a ransom payment (NYDFS). Record it when it happens; --at gives an earlier time. " +
+			"Moving awareness later pushes back every deadline: it needs a lead or legal and --reason; earlier is open to responders. " +
 			"Example: /breach clock materiality_determined --at 2026-11-27T15:00Z",
-		flags: []string{"at", incidentFlag}, maxArgs: 1},
+		flags: []string{"at", "reason", incidentFlag}, maxArgs: 1},
 	{name: "step done", group: "Record",
 		usage:   "/breach step done STEP [NOTE] [--incident ID]",
 		summary: "mark a playbook step done",
