@@ -135,9 +135,11 @@ func New(cfg Config) (*Sender, error) {
 // Connections is the number of workers.
 func (s *Sender) Connections() int { return s.cfg.Connections }
 
-// Describe says where messages go (no secrets).
+// Describe says where messages go, relay and TLS mode ("SMTP
+// smtp.example.com:587 (starttls)"), no secrets. A send records it and
+// resumes only on the same.
 func (s *Sender) Describe() string {
-	d := "SMTP " + s.cfg.Addr
+	d := "SMTP " + s.cfg.Addr + " (" + s.cfg.TLS + ")"
 	if s.cfg.Redirect != "" {
 		d += " (sandbox: every message to the sandbox address)"
 	}
