@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/breachbot/breachbot/notifiers/email/smtptest"
+	"github.com/breachbot/breachbot/notifiers/slack/workspacetest"
 )
 
 // approvedOverSMTP makes an incident with people recipients and an approved,
@@ -120,4 +122,193 @@ func TestResumedSendNeverChangesTransport(t *testing.T) {
 	if files := emlFiles(t, outbox); len(files) != 0 {
 		t.Errorf("%d notices were written into the folder", len(files))
 	}
+}
+
+const serveSigning = "transport-test-secret"
+
+// served is a running `breachbot serve` on a noticeEnv's database, with a
+// fake Slack workspace.
+type served struct {
+	t      *testing.T
+	ws     *workspacetest.Workspace
+	base   string
+	stderr *syncBuffer
+	stop   func()
+	n      int
+}
+
+// serve starts serve on e's database with e.env; exit reports a refusal
+// to start instead (the exit code and stderr).
+func (e *noticeEnv) serve(t *testing.T) (s *served, exit int, stderr string) {
+	t.Helper()
+	ws := workspacetest.New(t)
+	env := map[string]string{"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": serveSigning,
+		"SLACK_API_URL": strings.TrimSuffix(ws.APIURL(), "/"), "BREACHBOT_HTTP_ADDR": "127.0.0.1:0"}
+	for k, v := range e.env {
+		env[k] = v
+	}
+	m, _, errOut := testMain(t, e.db, e.clock, strings.NewReader(""), env)
+	ready := make(chan *App, 1)
+	m.started = func(a *App) { ready <- a }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() { done <- m.Run(ctx, []string{"serve", "--config", e.cfg}) }()
+	select {
+	case app := <-ready:
+		s = &served{t: t, ws: ws, base: "http://" + app.HTTPAddr, stderr: errOut}
+		s.stop = func() {
+			cancel()
+			if code := <-done; code != 0 {
+				t.Errorf("serve exited %d: %s", code, errOut)
+			}
+		}
+		return s, 0, ""
+	case code := <-done:
+		cancel()
+		return nil, code, errOut.String()
+	case <-time.After(20 * time.Second):
+		cancel()
+		t.Fatalf("serve did not start: %s", errOut)
+	}
+	return nil, 0, ""
+}
+
+// slash sends a signed /breach command as user and returns the answer:
+// the acknowledgement and what came through response_url, once want is in
+// it.
+func (s *served) slash(user, text, want string) string {
+	s.t.Helper()
+	s.n++
+	trigger := fmt.Sprintf("t%d.%d", time.Now().UnixNano(), s.n) // unique across restarts: a seen trigger is a retry
+	cmd := workspacetest.Command{User: user, Channel: "C0GENERAL", Text: text, TriggerID: trigger, ResponseURL: s.ws.ResponseURL(trigger)}
+	resp, err := http.DefaultClient.Do(workspacetest.Request(s.base+"/slack/commands", serveSigning, time.Now(), cmd.Form().Encode()))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	ack, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	all := func() string {
+		out := string(ack)
+		for _, r := range s.ws.Responses(trigger) {
+			out += "\n" + r.Text + "\n" + r.BlocksText()
+		}
+		return out
+	}
+	if !strings.Contains(all(), want) {
+		deadline := time.Now().Add(10 * time.Second)
+		for !strings.Contains(all(), want) && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond) // polling a live server's answer
+		}
+	}
+	out := all()
+	if !strings.Contains(out, want) {
+		s.t.Fatalf("/breach %s: the answer lacks %q:\n%s\nserve:\n%s", text, want, out, s.stderr)
+	}
+	return out
+}
+
+// approvedInConsole makes an incident with three people and an approved
+// notice, test-written and confirmed in the console's folder.
+func approvedInConsole(t *testing.T) *noticeEnv {
+	t.Helper()
+	e := newNoticeEnv(t, "")
+	csv := e.file("customers.csv", customers)
+	e.console("U_RESP", "/breach declare Customer DB exposed --aware 2026-11-27T09:00:00Z", "/breach notice import "+csv, draftLine, "/breach notice submit")
+	e.console("U_LEGAL1", "/breach notice approve --incident INC-2026-0001")
+	out := e.console("U_LEAD", "/breach notice test --incident INC-2026-0001", "/breach notice test --confirm")
+	mustContain(t, out, "The test message of notice N1 is confirmed")
+	return e
+}
+
+// TestServeWithoutRelayNeverWritesNoticesToAFolder: serve with no SMTP
+// relay refuses test and send, saying how to configure one, and writes
+// nothing; with outbox: named it writes them there and says they were not
+// sent to anyone.
+func TestServeWithoutRelayNeverWritesNoticesToAFolder(t *testing.T) {
+	e := approvedInConsole(t)
+	outbox := e.env["BREACHBOT_OUTBOX"]
+	before := emlFiles(t, outbox)
+	delete(e.env, "BREACHBOT_OUTBOX") // no outbox: named
+	wd, _ := os.Getwd()
+
+	s, code, errOut := e.serve(t)
+	if s == nil {
+		t.Fatalf("serve did not start: exit %d\n%s", code, errOut)
+	}
+	for _, cmd := range []string{"notice test --incident INC-2026-0001 --to lead@acme.example", "notice send --incident INC-2026-0001"} {
+		out := s.slash("U_LEAD", cmd, "breachbot has no mail relay configured, so it sends no notices")
+		mustContain(t, out, "SMTP_ADDR", "SMTP_FROM", "SMTP_TLS", "outbox: FOLDER")
+	}
+	s.slash("U_LEAD", "notice status --incident INC-2026-0001", "N1 · approved")
+	mustContain(t, s.stderr.String(), "customer notices: no SMTP relay (SMTP_ADDR is not set), so notice test and notice send are refused")
+	s.stop()
+	if got := emlFiles(t, outbox); len(got) != len(before) {
+		t.Errorf("serve wrote %d messages into %s", len(got)-len(before), outbox)
+	}
+	if got := emlFiles(t, filepath.Join(wd, "outbox")); len(got) != 0 {
+		t.Errorf("serve wrote %d messages into ./outbox", len(got))
+	}
+	code, audit, _ := e.run("export", "INC-2026-0001", "--format", "json")
+	if code != 0 || !strings.Contains(audit, "breachbot has no mail relay configured") {
+		t.Errorf("the refusals are not in the incident's record")
+	}
+
+	// An air-gapped hand-off: outbox: named explicitly.
+	handoff := filepath.Join(e.dir, "airgap")
+	e.env["BREACHBOT_OUTBOX"] = handoff
+	s, code, errOut = e.serve(t)
+	if s == nil {
+		t.Fatalf("serve did not start: exit %d\n%s", code, errOut)
+	}
+	mustContain(t, s.stderr.String(), "customer notices: written to "+handoff+" (outbox:), NOT sent to anyone")
+	s.slash("U_LEAD", "notice send --incident INC-2026-0001", "Writing notice N1 of INC-2026-0001 for 3 people to "+handoff+", not sent to anyone")
+	for deadline := time.Now().Add(10 * time.Second); len(emlFiles(t, handoff)) < 3 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond) // polling a live send
+	}
+	if got := emlFiles(t, handoff); len(got) != 3 {
+		t.Errorf("%d messages in the hand-off folder, want 3", len(got))
+	}
+	var status string
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(status, "written 3 (to "+handoff+", not sent to anyone)"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("the send did not finish:\n%s", status)
+		}
+		status = s.slash("U_LEAD", "notice status --incident INC-2026-0001", "Notices of")
+	}
+	s.stop()
+}
+
+// TestServeRefusesToStartWithoutTheKey: a database holding encrypted
+// people and no key (or another key) configured: serve does not start,
+// names the setting, and changes nothing.
+func TestServeRefusesToStartWithoutTheKey(t *testing.T) {
+	e := approvedInConsole(t)
+	_, verified, _ := e.run("audit", "verify")
+	if err := os.Rename(keyFile(e.db), filepath.Join(e.dir, "kept.key")); err != nil {
+		t.Fatal(err)
+	}
+	s, code, errOut := e.serve(t)
+	if s != nil {
+		s.stop()
+		t.Fatal("serve started without the key to the people it holds")
+	}
+	if code != 1 || !strings.Contains(errOut, "holds affected people's data, encrypted, and no encryption key is configured: set BREACHBOT_ENCRYPTION_KEY, or encryption_key_file in breachbot.yaml") {
+		t.Errorf("exit %d:\n%s", code, errOut)
+	}
+	e.env["BREACHBOT_ENCRYPTION_KEY"] = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+	s, code, errOut = e.serve(t)
+	if s != nil {
+		s.stop()
+		t.Fatal("serve started with a key that does not open the people it holds")
+	}
+	if code != 1 || !strings.Contains(errOut, "the encryption key is not the one the personal data in "+e.db+" was encrypted with") {
+		t.Errorf("wrong key: exit %d:\n%s", code, errOut)
+	}
+	delete(e.env, "BREACHBOT_ENCRYPTION_KEY")
+	os.Rename(filepath.Join(e.dir, "kept.key"), keyFile(e.db))
+	if _, after, _ := e.run("audit", "verify"); after != verified {
+		t.Errorf("the database changed: audit before\n%safter\n%s", verified, after)
+	}
+	out := e.console("U_LEAD", "/breach notice status --incident INC-2026-0001")
+	mustContain(t, out, "N1 · approved")
 }
