@@ -221,8 +221,10 @@ type SendError struct {
 	Uncertain bool
 	// Code is the SMTP reply code, 0 for network errors.
 	Code int
-	// Reply is the server's reply or the network error, with any address
-	// in it replaced by "<address>".
+	// Reply describes the failure: for a server's reply, its enhanced
+	// status code and a fixed description of it ("5.2.2 mailbox full"),
+	// never the server's own text, which may name the person; else the
+	// network error, with any address in it replaced by "<address>".
 	Reply string
 }
 
@@ -323,7 +325,8 @@ type Delivery struct {
 	// MessageID of the message handed to the server.
 	MessageID string `json:"m,omitempty"`
 	Code      int    `json:"c,omitempty"`
-	// Reply is the server's reply for a failure (addresses redacted).
+	// Reply describes a failure: the enhanced status code and a fixed
+	// description of it (SendError.Reply), never the server's own text.
 	Reply    string `json:"r,omitempty"`
 	Attempts int    `json:"a,omitempty"`
 }

@@ -441,7 +441,7 @@ func TestNoticeSendingOverSMTPWithRefusalsAndRetry(t *testing.T) {
 	mustContain(t, out, ">>> Notice N1 of INC-2026-0001 is sent: 1 of 3 sent, 2 failed")
 	out = e.console("U_LEGAL1", "/breach notice lookup bob@example.de", "/breach notice status")
 	mustContain(t, out,
-		"bob@example.de is among the people of INC-2026-0001 but was not notified yet\n  notice N1: NOT delivered (failed permanently at 2026-11-28 12:00 UTC: 550 <address>: unknown user)",
+		"bob@example.de is among the people of INC-2026-0001 but was not notified yet\n  notice N1: NOT delivered (failed permanently at 2026-11-28 12:00 UTC: 550 5.1.1 bad destination mailbox address)",
 		"sent 1 · failed permanently 1 · failed temporarily 1",
 		"/breach notice retry N1 sends again to the temporary failures")
 	// Carol's server takes mail again: a retry sends to her only.

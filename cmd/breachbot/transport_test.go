@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-smtp"
+
 	"github.com/breachbot/breachbot/notifiers/email/smtptest"
 	"github.com/breachbot/breachbot/notifiers/slack/workspacetest"
 )
@@ -141,7 +143,12 @@ type served struct {
 // to start instead (the exit code and stderr).
 func (e *noticeEnv) serve(t *testing.T) (s *served, exit int, stderr string) {
 	t.Helper()
-	ws := workspacetest.New(t)
+	return e.serveIn(t, workspacetest.New(t))
+}
+
+// serveIn is serve with the given Slack workspace.
+func (e *noticeEnv) serveIn(t *testing.T, ws *workspacetest.Workspace) (s *served, exit int, stderr string) {
+	t.Helper()
 	env := map[string]string{"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": serveSigning,
 		"SLACK_API_URL": strings.TrimSuffix(ws.APIURL(), "/"), "BREACHBOT_HTTP_ADDR": "127.0.0.1:0"}
 	for k, v := range e.env {
@@ -311,4 +318,111 @@ func TestServeRefusesToStartWithoutTheKey(t *testing.T) {
 	}
 	out := e.console("U_LEAD", "/breach notice status --incident INC-2026-0001")
 	mustContain(t, out, "N1 · approved")
+}
+
+// slackText is everything the workspace shows: every channel's messages
+// and the answers to commands.
+func slackText(ws *workspacetest.Workspace) string {
+	var b strings.Builder
+	for _, c := range ws.Channels() {
+		for _, m := range append(c.Messages, c.Ephemeral...) {
+			b.WriteString(m.Text + "\n" + m.BlocksText() + "\n")
+		}
+	}
+	return b.String()
+}
+
+// TestMailServerRepliesAreNeverKeptOrShown: a mail server whose refusal
+// names the person ("Mailbox full for user fullbox.secret (Frieda
+// Fullbox)"). breachbot keeps and shows only the codes and their class
+// ("552 5.2.2 mailbox full"): not in the database (after the purge), the
+// lookup, Slack or the logs.
+func TestMailServerRepliesAreNeverKeptOrShown(t *testing.T) {
+	srv := smtptest.Start(t)
+	e := newNoticeEnv(t, "smtp_timeout: 2s\nsmtp_connections: 1\n")
+	folder := filepath.Join(e.dir, "playbooks")
+	os.Mkdir(folder, 0o755)
+	os.WriteFile(filepath.Join(folder, "tiny.yaml"), []byte("id: tiny\nversion: \"1\"\ntitle: Tiny\nsteps:\n  - {id: triage, title: Triage, owner: responders}\n"), 0o644)
+	e.env["BREACHBOT_PLAYBOOKS"] = folder
+	e.env["SMTP_ADDR"], e.env["SMTP_TLS"], e.env["SMTP_FROM"] = srv.Addr, "none", "privacy@acme.example"
+
+	// Declared in Slack, so that the incident has its channel.
+	s, code, errOut := e.serve(t)
+	if s == nil {
+		t.Fatalf("serve did not start: exit %d\n%s", code, errOut)
+	}
+	s.slash("U_RESP", "declare Mailboxes full --playbook tiny --aware 1h ago", "INC-2026-0001")
+	var channel string
+	s.ws.WaitFor("the incident channel", func() bool {
+		for _, c := range s.ws.Channels() {
+			if strings.HasPrefix(c.Name, "inc-2026-0001") && len(c.Pins) == 2 {
+				channel = c.Name
+				return true
+			}
+		}
+		return false
+	})
+	ws := s.ws
+	logs := s.stderr.String()
+	s.stop()
+
+	var csv strings.Builder
+	csv.WriteString("email,name,country,region\n")
+	for i := range 60 {
+		fmt.Fprintf(&csv, "person%05d@example.com,Frieda Fullbox,US,CA\n", i)
+	}
+	path := e.file("people.csv", csv.String())
+	e.console("U_RESP", "/breach notice import "+path+" --incident INC-2026-0001", draftLine+" --incident INC-2026-0001", "/breach notice submit --incident INC-2026-0001")
+	e.console("U_LEGAL1", "/breach notice approve --incident INC-2026-0001")
+	full := smtptest.Behaviour{RcptError: &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 2, 2}, Message: "Mailbox full for user fullbox.secret (Frieda Fullbox)"}}
+
+	// A refused test message: the answer in Slack names the codes only.
+	srv.Set(full)
+	s, code, errOut = e.serveIn(t, ws)
+	if s == nil {
+		t.Fatalf("serve did not start: exit %d\n%s", code, errOut)
+	}
+	answers := s.slash("U_LEAD", "notice test --incident INC-2026-0001 --to lead@acme.example", "the test message was not accepted by SMTP "+srv.Addr+" (none): permanent failure: 552 5.2.2 mailbox full")
+	logs += s.stderr.String()
+	s.stop()
+	srv.Set(smtptest.Behaviour{})
+	out := e.console("U_LEAD", "/breach notice test --incident INC-2026-0001", "/breach notice test --confirm")
+	mustContain(t, out, "The test message of notice N1 is confirmed")
+
+	// Every customer's mailbox is full.
+	srv.Set(full)
+	s, code, errOut = e.serveIn(t, ws)
+	if s == nil {
+		t.Fatalf("serve did not start: exit %d\n%s", code, errOut)
+	}
+	answers += s.slash("U_LEAD", "notice send --incident INC-2026-0001", "Sending notice N1 of INC-2026-0001 to 60 people")
+	s.ws.WaitFor("the end of the send in the channel", func() bool {
+		c, _ := s.ws.Channel(channel)
+		for _, m := range c.Messages {
+			if strings.Contains(m.Text, "Notice N1 of INC-2026-0001 is sent: 0 of 60 sent, 60 failed") {
+				return true
+			}
+		}
+		return false
+	})
+	shown := slackText(s.ws) + answers
+	logs += s.stderr.String()
+	s.stop()
+
+	code, lookup, lookupErr := e.run("notice", "lookup", "INC-2026-0001", "person00003@example.com")
+	mustContain(t, lookup, "NOT delivered (failed permanently at 2026-11-28 12:00 UTC: 552 5.2.2 mailbox full)")
+	logs += lookupErr
+	out = e.console("U_LEAD", "/breach step done triage --incident INC-2026-0001", "/breach close --incident INC-2026-0001")
+	mustContain(t, out, "INC-2026-0001 is now closed")
+	if code, out, errOut := e.run("notice", "purge", "INC-2026-0001"); code != 0 {
+		t.Fatalf("purge: exit %d %s%s", code, out, errOut)
+	}
+	raw, _ := os.ReadFile(e.db)
+	for where, text := range map[string]string{"the database after the purge": string(raw), "the lookup": lookup, "Slack": shown, "the logs": logs} {
+		for _, secret := range []string{"fullbox.secret", "Frieda", "Mailbox full for"} {
+			if strings.Contains(text, secret) {
+				t.Errorf("%s holds %q", where, secret)
+			}
+		}
+	}
 }
