@@ -204,3 +204,40 @@ func (ns *NoticeSender) resumable(tx Tx, n *Notice) bool {
 	m, err := ns.svc.noticeMailer(inc)
 	return err == nil && m.Describe() == n.Send.Transport
 }
+
+// HandoffNotice moves the rest of a paused send to the hand-off folder:
+// legal decides, with a reason. The messages not yet sent are written
+// there as .eml files, to be delivered by other means; lookup and status
+// say they were handed off, never that breachbot sent them.
+func (s *Service) HandoffNotice(ctx context.Context, actor, id, noticeID, reason string) (*NoticeResult, error) {
+	reason, err := checkText("the reason", reason, maxReason, true, `/breach notice handoff N1 --reason "the relay is gone; IT delivers the rest from the folder"`)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.noticeAction(ctx, actor, ActHandoff, id, noticeID, false, func(t *txn, inc *Incident, n *Notice, _ []string) error {
+		switch {
+		case s.handoff == nil:
+			return Errorf(ECONFLICT, "this breachbot has no hand-off folder").WithHint("set outbox: FOLDER in breachbot.yaml and restart; the rest is written to FOLDER/handoff")
+		case inc.Drill:
+			return Errorf(ECONFLICT, "%s is a drill: its notices go only to the sandbox", inc.ID).WithHint("/breach notice retry %s once the sandbox is reachable", n.ID)
+		case n.Send != nil && n.Send.Handoff != nil:
+			return Errorf(ECONFLICT, "the rest of notice %s was already handed off to %s by %s", n.ID, n.Send.Handoff.Folder, n.Send.Handoff.By).
+				WithHint("/breach notice status %s", n.ID)
+		case n.State != NoticePaused:
+			return stateConflict(n, "handed off", "only a paused send is handed off; /breach notice status "+n.ID+" shows it")
+		}
+		n.Send.Handoff = &Handoff{By: actor, At: t.now, Reason: reason, Folder: s.handoff.Dir(), Transport: s.handoff.Describe(), SentBefore: n.Send.Sent}
+		n.Send.Folder = s.handoff.Dir()
+		n.State, n.Send.Paused, n.Send.TransportPaused = NoticeSending, "", false
+		if err := t.PutNotice(n); err != nil {
+			return err
+		}
+		return s.audit(t, actor, "notice.handed_off", inc, map[string]string{"notice": n.ID, "reason": reason, "folder": n.Send.Handoff.Folder,
+			"sent_before": strconv.FormatInt(n.Send.Sent, 10), "transport": n.Send.Transport})
+	})
+	if err != nil {
+		return nil, err
+	}
+	wake(s.noticeWake)
+	return res, nil
+}

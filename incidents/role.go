@@ -41,6 +41,9 @@ const (
 	ActLookup = "lookup"
 	// ActPurge deletes the affected people of a closed incident.
 	ActPurge = "purge"
+	// ActHandoff moves the rest of a paused send to a folder, to be
+	// delivered by other means: legal only.
+	ActHandoff = "handoff"
 )
 
 // RoleResolver tells which roles a user holds. The Service calls it before
@@ -84,6 +87,7 @@ func DefaultPermissions() Permissions {
 		ActSend:    {RoleLeads, RoleLegal},
 		ActLookup:  {RoleLegal},
 		ActPurge:   {RoleLeads, RoleLegal},
+		ActHandoff: {RoleLegal},
 	}
 }
 
@@ -92,6 +96,7 @@ var restricted = map[string][]string{
 	ActWaive:   {RoleLeads, RoleLegal},
 	ActApprove: {RoleLegal},
 	ActLookup:  {RoleLegal},
+	ActHandoff: {RoleLegal},
 }
 
 // Validate checks that every action and role is known and that restricted

@@ -49,18 +49,12 @@ func emlFiles(t *testing.T, dir string) []string {
 	return files
 }
 
-// TestResumedSendNeverChangesTransport starts a send over SMTP, stops the
-// process mid-way, and restarts it without SMTP_ADDR: the rest is not
-// written into the console's folder and reported sent; the send is paused
-// saying which relay it needs. Restarted with that relay, it finishes.
-func TestResumedSendNeverChangesTransport(t *testing.T) {
-	const people = 300
-	srv := smtptest.Start(t)
+// sendStoppedMidway starts sending a notice to people over srv in a
+// console, and stops the console part-way (the server stops answering; the
+// process is told to stop). It returns how many had arrived.
+func sendStoppedMidway(t *testing.T, srv *smtptest.Server, people int) (*noticeEnv, int) {
+	t.Helper()
 	e := approvedOverSMTP(t, srv, people, "smtp_timeout: 2s\nsmtp_connections: 1\nnotice_window: 2\n")
-	outbox := e.env["BREACHBOT_OUTBOX"]
-
-	// First process: starts the send and is stopped part-way (the server
-	// stops answering; the process is told to stop).
 	pr, pw := io.Pipe()
 	defer pw.Close()
 	m, out1, errOut1 := testMain(t, e.db, e.clock, pr, e.env)
@@ -86,6 +80,18 @@ func TestResumedSendNeverChangesTransport(t *testing.T) {
 		t.Fatalf("all %d were sent before the stop; the test proves nothing", atStop)
 	}
 	srv.Set(smtptest.Behaviour{})
+	return e, atStop
+}
+
+// TestResumedSendNeverChangesTransport starts a send over SMTP, stops the
+// process mid-way, and restarts it without SMTP_ADDR: the rest is not
+// written into the console's folder and reported sent; the send is paused
+// saying which relay it needs. Restarted with that relay, it finishes.
+func TestResumedSendNeverChangesTransport(t *testing.T) {
+	const people = 300
+	srv := smtptest.Start(t)
+	e, atStop := sendStoppedMidway(t, srv, people)
+	outbox := e.env["BREACHBOT_OUTBOX"]
 
 	// Second process: no SMTP relay configured (the console would write
 	// .eml files).
@@ -425,4 +431,46 @@ func TestMailServerRepliesAreNeverKeptOrShown(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestLegalHandsTheRestOffToAFolder: a send paused for want of its relay is
+// handed off by legal (not by anyone else); the rest is written into the
+// hand-off folder, and lookup and status say so, never "sent".
+func TestLegalHandsTheRestOffToAFolder(t *testing.T) {
+	const people = 40
+	srv := smtptest.Start(t)
+	e, atStop := sendStoppedMidway(t, srv, people)
+	delete(e.env, "SMTP_ADDR")
+	handoff := filepath.Join(e.env["BREACHBOT_OUTBOX"], "handoff")
+
+	out := e.console("U_LEAD", "/breach notice handoff N1 --reason \"relay decommissioned\" --incident INC-2026-0001")
+	mustContain(t, out, "Error: ", "needs the legal role")
+	out = e.console("U_LEGAL1", "/breach notice handoff N1 --incident INC-2026-0001")
+	mustContain(t, out, "Error: the reason is missing")
+	if files := emlFiles(t, e.env["BREACHBOT_OUTBOX"]); len(files) != 0 {
+		t.Fatalf("%d messages written before legal handed the send off", len(files))
+	}
+	out = e.console("U_LEGAL1", "/breach notice handoff N1 --reason \"relay decommissioned; IT delivers the rest\" --incident INC-2026-0001")
+	mustContain(t, out, "Notice N1 of INC-2026-0001: the rest (", "is written to "+handoff+", NOT sent by breachbot",
+		">>> Notice N1 of INC-2026-0001 is done: ")
+	written := emlFiles(t, handoff)
+	if len(written) == 0 || len(written) > people-atStop {
+		t.Errorf("%d messages in the hand-off folder; %d had arrived over SMTP of %d", len(written), atStop, people)
+	}
+	if srv.Count()-1 != atStop {
+		t.Errorf("messages went over SMTP after the hand-off")
+	}
+	code, lookup, _ := e.run("notice", "lookup", "INC-2026-0001", fmt.Sprintf("person%05d@example.com", people-1))
+	if code != 3 || !strings.Contains(lookup, "notice N1: handed off in "+handoff+" at 2026-11-28 12:00 UTC") || !strings.Contains(lookup, "not sent by us") {
+		t.Errorf("lookup of a handed-off person: exit %d\n%s", code, lookup)
+	}
+	code, lookup, _ = e.run("notice", "lookup", "INC-2026-0001", "person00000@example.com")
+	if code != 0 || !strings.Contains(lookup, "was notified") {
+		t.Errorf("lookup of a person reached over SMTP: exit %d\n%s", code, lookup)
+	}
+	out = e.console("U_LEGAL1", "/breach notice status --incident INC-2026-0001")
+	mustContain(t, out, "N1 · done, the rest handed off", "handed off by U_LEGAL1 at 2026-11-28 12:00 UTC: relay decommissioned; IT delivers the rest",
+		fmt.Sprintf("handed off %d (in %s, not sent by us)", len(written), handoff))
+	_, export, _ := e.run("export", "INC-2026-0001", "--format", "json")
+	mustContain(t, export, `"action": "notice.handed_off"`, `"outcome": "refused"`)
 }

@@ -16,7 +16,7 @@ import (
 )
 
 // noticeVerbs are the /breach notice subcommands.
-var noticeVerbs = []string{"import", "draft", "submit", "approve", "reject", "test", "send", "status", "retry", "lookup"}
+var noticeVerbs = []string{"import", "draft", "submit", "approve", "reject", "test", "send", "status", "retry", "lookup", "handoff"}
 
 // draftFlags map --flags of notice draft to narrative fields.
 var draftFlags = map[string]string{
@@ -76,6 +76,12 @@ func init() {
 			usage:   "/breach notice retry [N1] [--possibly-duplicated] [--incident ID]",
 			summary: "send again to recipients whose message failed temporarily (and, if asked, to those possibly duplicated by a crash)",
 			flags:   []string{incidentFlag}, bools: []string{"possibly-duplicated"}, maxArgs: 1},
+		{name: "notice handoff", group: "Notices",
+			usage:   "/breach notice handoff [N1] --reason TEXT [--incident ID]",
+			summary: "write the rest of a paused send into the hand-off folder, to be delivered by other means (legal); nothing more is sent by breachbot",
+			help: "For a send that cannot go on where it started (its mail relay is gone, or it keeps failing). The messages not yet sent are written as .eml files into the hand-off folder " +
+				"(OUTBOX/handoff); lookup and status then say they were handed off there, not sent by breachbot. Recorded in the audit log with your reason.",
+			flags: []string{"reason", incidentFlag}, maxArgs: 1},
 		{name: "notice lookup", group: "Notices",
 			usage:   "/breach notice lookup ADDRESS [--incident ID]",
 			summary: "whether and when one address was notified (legal); names no one else",
@@ -234,6 +240,15 @@ func (r *Router) notice(ctx context.Context, req Request, cmd Command, id string
 			return nil, err
 		}
 		return noticeReply(res, fmt.Sprintf("Notice %s of %s: sending again to the recipients queued for a retry", res.Notice.ID, res.Incident.ID)), nil
+	case "notice handoff":
+		res, err := r.svc.HandoffNotice(ctx, req.User, id, nid, cmd.Flags["reason"])
+		if err != nil {
+			return nil, err
+		}
+		h := res.Notice.Send.Handoff
+		rep := noticeReply(res, fmt.Sprintf("Notice %s of %s: the rest (%d messages) is written to %s, NOT sent by breachbot", res.Notice.ID, res.Incident.ID, res.Notice.Send.Remaining(), h.Folder))
+		rep.Sections = append(rep.Sections, Section{Text: "Deliver those .eml files by other means. " + incidents.SendCounts(res.Notice.Send) + " so far; /breach notice status shows the rest."})
+		return rep, nil
 	case "notice lookup":
 		res, err := r.svc.LookupRecipient(ctx, req.User, id, cmd.Args[0])
 		if err != nil {
