@@ -633,7 +633,10 @@ func (ns *NoticeSender) progress(t *txn, inc *Incident, n *Notice, final bool) e
 	case info.Done:
 		text = fmt.Sprintf("Notice %s of %s is %s: %s, %d failed", n.ID, inc.ID, s.doneWord(), SendCounts(s), info.Failed)
 	case info.Paused != "":
-		text += "; PAUSED: " + info.Paused + " (/breach notice retry " + n.ID + " resumes)"
+		text += "; PAUSED: " + info.Paused
+		if !s.TransportPaused { // that one resumes on its relay, not by a retry
+			text += " (/breach notice retry " + n.ID + " resumes)"
+		}
 	case info.Rate > 0:
 		text += fmt.Sprintf(" (%.0f/s, about %s left)", info.Rate, HumanDuration(info.ETA))
 	}
