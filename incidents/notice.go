@@ -203,6 +203,14 @@ type Mailer interface {
 	Describe() string
 }
 
+// FolderMailer is a Mailer that writes messages into a folder instead of
+// sending them; replies and delivery states say so.
+type FolderMailer interface {
+	Mailer
+	// Dir is the folder's absolute path.
+	Dir() string
+}
+
 // SendError is a message that was not accepted.
 type SendError struct {
 	// Permanent failures (SMTP 5xx) will not succeed if retried; temporary
@@ -213,8 +221,10 @@ type SendError struct {
 	Uncertain bool
 	// Code is the SMTP reply code, 0 for network errors.
 	Code int
-	// Reply is the server's reply or the network error, with any address
-	// in it replaced by "<address>".
+	// Reply describes the failure: for a server's reply, its enhanced
+	// status code and a fixed description of it ("5.2.2 mailbox full"),
+	// never the server's own text, which may name the person; else the
+	// network error, with any address in it replaced by "<address>".
 	Reply string
 }
 
@@ -252,6 +262,21 @@ type SendState struct {
 	FinishedAt  time.Time `json:"finished_at,omitzero"`
 	// Sandbox names where a drill's messages went instead of customers.
 	Sandbox string `json:"sandbox,omitempty"`
+	// Transport is where this send's messages go (the Mailer's Describe:
+	// "SMTP relay.example.com:587 (starttls)", "the folder /srv/outbox"),
+	// recorded when it starts. It resumes only on that transport; empty
+	// for sends started before it was recorded.
+	Transport string `json:"transport,omitempty"`
+	// Folder is set when the messages are written into this folder (.eml
+	// files), not sent to anyone.
+	Folder string `json:"folder,omitempty"`
+	// TransportPaused is set while the send is paused because the process
+	// has another transport than Transport; a process that has it again
+	// resumes the send when it starts.
+	TransportPaused bool `json:"transport_paused,omitempty"`
+	// Handoff is set when legal moved the rest of the send to a folder
+	// (HandoffNotice): those messages are handed off, not sent by breachbot.
+	Handoff *Handoff `json:"handoff,omitempty"`
 	// Cursor is the next recipient (by number) never yet claimed.
 	Cursor int64 `json:"cursor"`
 	Total  int64 `json:"total"`
@@ -275,6 +300,19 @@ type SendState struct {
 	StartedSent    int64     `json:"started_sent,omitempty"`
 }
 
+// Handoff records that legal moved the rest of a paused send to a folder
+// of .eml files, to be delivered by other means.
+type Handoff struct {
+	By     string    `json:"by"`
+	At     time.Time `json:"at"`
+	Reason string    `json:"reason"`
+	Folder string    `json:"folder"`
+	// Transport is the hand-off folder's Describe: the rest resumes only there.
+	Transport string `json:"transport"`
+	// SentBefore is how many messages the original transport had sent.
+	SentBefore int64 `json:"sent_before"`
+}
+
 // Remaining is how many recipients have not been attempted yet.
 func (s *SendState) Remaining() int64 {
 	return s.Total - s.Cursor + 1 + s.Queued + s.InFlight
@@ -287,7 +325,8 @@ type Delivery struct {
 	// MessageID of the message handed to the server.
 	MessageID string `json:"m,omitempty"`
 	Code      int    `json:"c,omitempty"`
-	// Reply is the server's reply for a failure (addresses redacted).
+	// Reply describes a failure: the enhanced status code and a fixed
+	// description of it (SendError.Reply), never the server's own text.
 	Reply    string `json:"r,omitempty"`
 	Attempts int    `json:"a,omitempty"`
 }
@@ -298,9 +337,12 @@ type DeliveryState string
 
 // Delivery states.
 const (
-	DeliveryQueued    DeliveryState = "queued"
-	DeliveryInFlight  DeliveryState = "in_flight"
-	DeliverySent      DeliveryState = "sent"
+	DeliveryQueued   DeliveryState = "queued"
+	DeliveryInFlight DeliveryState = "in_flight"
+	DeliverySent     DeliveryState = "sent"
+	// DeliveryWritten: written into a folder (.eml), not sent to anyone by
+	// breachbot (the console's outbox, an air-gapped hand-off).
+	DeliveryWritten   DeliveryState = "written"
 	DeliveryTemporary DeliveryState = "failed_temporary"
 	DeliveryPermanent DeliveryState = "failed_permanent"
 	// DeliveryPossiblyDuplicate: the process stopped while the message was

@@ -62,6 +62,9 @@ func (ns *NoticeSender) Run(ctx context.Context) error {
 	if _, err := ns.Recover(ctx); err != nil {
 		return err
 	}
+	if err := ns.resumeOnTransport(ctx); err != nil {
+		return err
+	}
 	for {
 		if err := ns.SendPending(ctx); err != nil && ctx.Err() == nil {
 			ns.svc.log.Error("notice sender", "err", err)
@@ -165,7 +168,7 @@ func (ns *NoticeSender) Idle(ctx context.Context) error {
 		busy := false
 		err := ns.svc.store.View(ctx, func(tx Tx) error {
 			return tx.Notices("", func(n *Notice) error {
-				if n.State == NoticeSending {
+				if n.State == NoticeSending || ns.resumable(tx, n) {
 					busy = true
 					return ErrStop
 				}
@@ -218,9 +221,9 @@ func (ns *NoticeSender) send(ctx context.Context, incidentID, noticeID string) e
 	if err != nil {
 		return err
 	}
-	mailer, err := svc.noticeMailer(inc)
-	if err != nil {
-		return ns.pause(ctx, incidentID, noticeID, ErrorMessage(err))
+	mailer, paused, err := ns.sendMailer(ctx, inc, n)
+	if err != nil || paused {
+		return err
 	}
 	if svc.renderer == nil {
 		return ns.pause(ctx, incidentID, noticeID, "no notice templates are configured")
@@ -562,7 +565,7 @@ func (ns *NoticeSender) record(t *txn, n *Notice, results []sendResult) (sent, f
 		var se *SendError
 		switch {
 		case r.err == nil:
-			d.State, d.Code, d.Reply = DeliverySent, 0, ""
+			d.State, d.Code, d.Reply = n.Send.okState(), 0, ""
 			n.Send.Sent++
 			sent++
 		case errors.As(r.err, &se) && se.Permanent:
@@ -625,12 +628,15 @@ func (ns *NoticeSender) progress(t *txn, inc *Incident, n *Notice, final bool) e
 	s.LastProgressAt = t.now
 	s.ProgressSeq++
 	info := ProgressInfo(n, t.now)
-	text := fmt.Sprintf("Notice %s of %s: %d of %d sent, %d failed, %d remaining", n.ID, inc.ID, info.Sent, s.Total, info.Failed, info.Remaining)
+	text := fmt.Sprintf("Notice %s of %s: %s, %d failed, %d remaining", n.ID, inc.ID, SendCounts(s), info.Failed, info.Remaining)
 	switch {
 	case info.Done:
-		text = fmt.Sprintf("Notice %s of %s is sent: %d of %d sent, %d failed", n.ID, inc.ID, info.Sent, s.Total, info.Failed)
+		text = fmt.Sprintf("Notice %s of %s is %s: %s, %d failed", n.ID, inc.ID, s.doneWord(), SendCounts(s), info.Failed)
 	case info.Paused != "":
-		text += "; PAUSED: " + info.Paused + " (/breach notice retry " + n.ID + " resumes)"
+		text += "; PAUSED: " + info.Paused
+		if !s.TransportPaused { // that one resumes on its relay, not by a retry
+			text += " (/breach notice retry " + n.ID + " resumes)"
+		}
 	case info.Rate > 0:
 		text += fmt.Sprintf(" (%.0f/s, about %s left)", info.Rate, HumanDuration(info.ETA))
 	}

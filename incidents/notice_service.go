@@ -29,6 +29,8 @@ type NoticeResult struct {
 	Requeued int64
 	// Where says where a test message or the sending goes.
 	Where string
+	// Folder is set when they are written into this folder, not sent.
+	Folder string
 }
 
 // Narrative field names, as typed after --field or in a draft file.
@@ -660,7 +662,9 @@ func (s *Service) TestNotice(ctx context.Context, actor, id, noticeID, to string
 		return nil, Errorf(EINVALID, "the test address: %s", ErrorMessage(err)).WithHint("/breach notice test --to you@example.com (your own address)")
 	}
 	if s.mailer == nil {
-		return nil, Errorf(EINVALID, "no mail transport is configured").WithHint("set SMTP_ADDR, or use the console, which writes .eml files")
+		err := noRelay()
+		s.refused(ctx, actor, ActSend, id, err)
+		return nil, err
 	}
 	// Check and render first; send outside any transaction; then record.
 	var (
@@ -708,7 +712,7 @@ func (s *Service) TestNotice(ctx context.Context, actor, id, noticeID, to string
 		return nil, Errorf(EINVALID, "the test message was not accepted by %s: %s", s.mailer.Describe(), RedactAddresses(msg)).
 			WithHint("check the address and the SMTP settings (SMTP_ADDR, SMTP_TLS, SMTP_USERNAME), then try again")
 	}
-	return s.noticeAction(ctx, actor, ActSend, id, n.ID, false, func(t *txn, inc2 *Incident, nn *Notice, _ []string) error {
+	res, err := s.noticeAction(ctx, actor, ActSend, id, n.ID, false, func(t *txn, inc2 *Incident, nn *Notice, _ []string) error {
 		if nn.ContentHash != n.ContentHash {
 			return Errorf(ECONFLICT, "notice %s changed while the test was sent", n.ID)
 		}
@@ -722,6 +726,11 @@ func (s *Service) TestNotice(ctx context.Context, actor, id, noticeID, to string
 		}
 		return s.audit(t, actor, "notice.test_sent", inc, map[string]string{"notice": nn.ID, "to_tag": tag, "message_id": mail.MessageID, "content_hash": nn.ContentHash})
 	})
+	if err != nil {
+		return nil, err
+	}
+	res.Where, res.Folder = s.mailer.Describe(), mailerFolder(s.mailer)
+	return res, nil
 }
 
 func mailDomain(c Company) string {
@@ -774,7 +783,8 @@ func (s *Service) SendNotice(ctx context.Context, actor, id, noticeID string) (*
 			return err
 		}
 		n.State = NoticeSending
-		n.Send = &SendState{RequestedBy: actor, RequestedAt: t.now, Cursor: 1, Total: n.Recipients.Count}
+		n.Send = &SendState{RequestedBy: actor, RequestedAt: t.now, Cursor: 1, Total: n.Recipients.Count,
+			Transport: m.Describe(), Folder: mailerFolder(m)}
 		if inc.Drill {
 			n.Send.Sandbox = m.Describe()
 		}
@@ -791,9 +801,7 @@ func (s *Service) SendNotice(ctx context.Context, actor, id, noticeID string) (*
 	if err != nil {
 		return nil, err
 	}
-	if m, err := s.noticeMailer(res.Incident); err == nil {
-		res.Where = m.Describe()
-	}
+	res.Where, res.Folder = res.Notice.Send.Transport, res.Notice.Send.Folder
 	wake(s.noticeWake)
 	return res, nil
 }
@@ -808,9 +816,16 @@ func (s *Service) noticeMailer(inc *Incident) (Mailer, error) {
 		return s.sandbox, nil
 	}
 	if s.mailer == nil {
-		return nil, Errorf(EINVALID, "no mail transport is configured").WithHint("set SMTP_ADDR, or use the console, which writes .eml files")
+		return nil, noRelay()
 	}
 	return s.mailer, nil
+}
+
+// noRelay refuses to send notices without a mail relay, saying how to
+// configure one.
+func noRelay() error {
+	return Errorf(ECONFLICT, "breachbot has no mail relay configured, so it sends no notices").
+		WithHint("set SMTP_ADDR (host:port of your relay), SMTP_FROM (the sender address) and SMTP_TLS (starttls, tls or none), with SMTP_USERNAME and SMTP_PASSWORD if it needs them, and restart; for an air-gapped hand-off instead, set outbox: FOLDER in breachbot.yaml")
 }
 
 // NoticeStatus returns an incident's notices and the chosen (or latest) one.
@@ -876,7 +891,7 @@ func (s *Service) RetryNotice(ctx context.Context, actor, id, noticeID string, p
 			}
 			return Errorf(ECONFLICT, "notice %s has no %s to retry", n.ID, what).WithHint("/breach notice status %s", n.ID)
 		}
-		n.State, n.Send.Paused, n.Send.FinishedAt = NoticeSending, "", time.Time{}
+		n.State, n.Send.Paused, n.Send.TransportPaused, n.Send.FinishedAt = NoticeSending, "", false, time.Time{}
 		if err := t.PutNotice(n); err != nil {
 			return err
 		}
@@ -909,6 +924,11 @@ type LookupNotice struct {
 	MessageID string
 	Code      int
 	Reply     string
+	// Folder is where the message was written (State DeliveryWritten):
+	// not sent to anyone by breachbot; HandedOff when legal handed the
+	// rest of the send off there.
+	Folder    string
+	HandedOff bool
 }
 
 // LookupRecipient answers whether and when an address was notified of an
@@ -955,6 +975,9 @@ func (s *Service) LookupRecipient(ctx context.Context, actor, id, address string
 			ln := LookupNotice{Notice: n.ID, Pending: !ok}
 			if ok {
 				ln.State, ln.At, ln.MessageID, ln.Code, ln.Reply = d.State, d.At, d.MessageID, d.Code, d.Reply
+			}
+			if ln.State == DeliveryWritten {
+				ln.Folder, ln.HandedOff = n.Send.Folder, n.Send.Handoff != nil
 			}
 			res.Notices = append(res.Notices, ln)
 			return nil

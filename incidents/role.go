@@ -45,6 +45,9 @@ const (
 	// pushes back every deadline that runs from it: leads and legal only,
 	// with a reason. Moving it earlier needs only ActClock.
 	ActAwarenessLater = "awareness_later"
+	// ActHandoff moves the rest of a paused send to a folder, to be
+	// delivered by other means: legal only.
+	ActHandoff = "handoff"
 )
 
 // RoleResolver tells which roles a user holds. The Service calls it before
@@ -90,6 +93,7 @@ func DefaultPermissions() Permissions {
 		ActPurge:   {RoleLeads, RoleLegal},
 
 		ActAwarenessLater: {RoleLeads, RoleLegal},
+		ActHandoff:        {RoleLegal},
 	}
 }
 
@@ -100,6 +104,7 @@ var restricted = map[string][]string{
 	ActLookup:  {RoleLegal},
 
 	ActAwarenessLater: {RoleLeads, RoleLegal},
+	ActHandoff:        {RoleLegal},
 }
 
 // Validate checks that every action and role is known and that restricted

@@ -39,6 +39,9 @@ type Config struct {
 	Notices NoticeRenderer
 	Mailer  Mailer
 	Sandbox Mailer
+	// Handoff is the folder the rest of a paused send goes to when legal
+	// hands it off (HandoffNotice); nil refuses hand-offs.
+	Handoff FolderMailer
 	Company Company
 	// MaxImportBytes caps an affected-people import (0: DefaultMaxImportBytes).
 	MaxImportBytes int64
@@ -63,6 +66,7 @@ type Service struct {
 	renderer   NoticeRenderer
 	mailer     Mailer
 	sandbox    Mailer
+	handoff    FolderMailer
 	company    Company
 	maxImport  int64
 	imports    sync.Map // staging recipient set id -> struct{}: imports running in this process
@@ -76,7 +80,7 @@ func NewService(c Config) *Service {
 	s := &Service{
 		store: c.Store, playbooks: c.Playbooks, clock: c.Clock, roles: c.Roles, perms: c.Permissions, log: c.Logger,
 		schedulerWake: make(chan struct{}, 1), dispatcherWake: make(chan struct{}, 1),
-		renderer: c.Notices, mailer: c.Mailer, sandbox: c.Sandbox, company: c.Company, maxImport: c.MaxImportBytes,
+		renderer: c.Notices, mailer: c.Mailer, sandbox: c.Sandbox, handoff: c.Handoff, company: c.Company, maxImport: c.MaxImportBytes,
 		noticeWake: make(chan struct{}, 1),
 	}
 	if s.clock == nil {

@@ -98,7 +98,7 @@ func openApp(cfg Config, clock incidents.Clock, log *slog.Logger, roles incident
 		store.Close()
 		return nil, err
 	}
-	mailer, sandbox, closers, err := mailers(cfg)
+	mailer, sandbox, handoff, closers, err := mailers(cfg)
 	if err != nil {
 		store.Close()
 		return nil, err
@@ -106,7 +106,7 @@ func openApp(cfg Config, clock incidents.Clock, log *slog.Logger, roles incident
 	c := cfg.Company
 	svc := incidents.NewService(incidents.Config{
 		Store: store, Playbooks: source, Clock: clock, Roles: roles, Permissions: perms, Logger: log,
-		Notices: templates.NewRenderer(set), Mailer: mailer, Sandbox: sandbox, MaxImportBytes: cfg.ImportMaxBytes,
+		Notices: templates.NewRenderer(set), Mailer: mailer, Sandbox: sandbox, Handoff: handoff, MaxImportBytes: cfg.ImportMaxBytes,
 		Company: incidents.Company{Name: c.Name, ContactEmail: c.ContactEmail, ContactPhone: c.ContactPhone, Website: c.Website, PostalAddress: c.PostalAddress, DPO: c.DPO},
 	})
 	router := commands.NewRouter(svc)

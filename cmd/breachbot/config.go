@@ -98,7 +98,13 @@ type Config struct {
 	// encryptionKey is EncryptionKey decoded (nil if none is set).
 	encryptionKey []byte
 	smtpTimeout   time.Duration
-	retention     time.Duration
+	// outboxSet says outbox: (or BREACHBOT_OUTBOX) was named: only then
+	// does serve write customer notices into that folder without a relay.
+	outboxSet bool
+	// serving is set by serve: without a relay or outboxSet, customer
+	// notices are refused, never written into the default folder.
+	serving   bool
+	retention time.Duration
 }
 
 // CompanyConfig is the notifying organisation.
@@ -129,6 +135,7 @@ func DefaultConfig() Config {
 // exists) and applies environment overrides through getenv.
 func LoadConfig(path string, getenv func(string) string) (Config, error) {
 	cfg := DefaultConfig()
+	cfg.Outbox = "" // set below: is it named explicitly?
 	explicit := path != ""
 	if !explicit {
 		path = "breachbot.yaml"
@@ -160,6 +167,9 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 		if v := getenv(env); v != "" {
 			*dst = v
 		}
+	}
+	if cfg.outboxSet = cfg.Outbox != ""; !cfg.outboxSet {
+		cfg.Outbox = DefaultConfig().Outbox
 	}
 	for file, dst := range map[string]*string{cfg.EncryptionKeyFile: &cfg.EncryptionKey, cfg.SMTPPasswordFile: &cfg.SMTPPassword} {
 		if file == "" || *dst != "" {

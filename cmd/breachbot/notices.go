@@ -30,39 +30,64 @@ func openTemplates(cfg Config) (*templates.Set, error) {
 }
 
 // mailers returns where notices go: SMTP if SMTP_ADDR is set, else .eml
-// files in the outbox folder; and the sandbox of drills: the sandbox
-// address over SMTP if both are set, else .eml files in OUTBOX/drill.
-func mailers(cfg Config) (mailer, sandbox incidents.Mailer, closers []func() error, err error) {
+// files in the outbox folder (for serve only if outbox: names it; else
+// none, and sending is refused); the sandbox of drills: the sandbox
+// address over SMTP if both are set, else .eml files in OUTBOX/drill; and
+// the folder legal hands a paused send off to, OUTBOX/handoff.
+func mailers(cfg Config) (mailer, sandbox incidents.Mailer, handoff incidents.FolderMailer, closers []func() error, err error) {
 	from := cfg.SMTPFrom
 	if from == "" {
 		from = cfg.Company.ContactEmail
 	}
-	folder := func(dir string) (incidents.Mailer, error) { return email.NewFolder(dir, from) }
+	folder := func(dir string) (*email.Folder, error) { return email.NewFolder(dir, from) }
 	smtpCfg := func(redirect string) email.Config {
 		return email.Config{Addr: cfg.SMTPAddr, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword, From: cfg.SMTPFrom, TLS: cfg.SMTPTLS,
 			Connections: cfg.SMTPConnections, Rate: cfg.SMTPRate, IOTimeout: cfg.smtpTimeout, Redirect: redirect}
 	}
-	if cfg.SMTPAddr == "" {
-		if mailer, err = folder(cfg.Outbox); err != nil {
-			return nil, nil, nil, err
-		}
-	} else {
+	switch {
+	case cfg.SMTPAddr != "":
 		s, err := email.New(smtpCfg(""))
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, nil, nil, nil, err
 		}
 		mailer, closers = s, append(closers, s.Close)
+	case !cfg.serving || cfg.outboxSet:
+		f, err := folder(cfg.Outbox)
+		if err != nil {
+			return nil, nil, nil, nil, err
+		}
+		mailer = f
 	}
 	if cfg.SMTPAddr != "" && cfg.SandboxAddress != "" {
 		s, err := email.New(smtpCfg(cfg.SandboxAddress))
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, nil, nil, nil, err
 		}
 		sandbox, closers = s, append(closers, s.Close)
-	} else if sandbox, err = folder(filepath.Join(cfg.Outbox, "drill")); err != nil {
-		return nil, nil, nil, err
+	} else {
+		f, err := folder(filepath.Join(cfg.Outbox, "drill"))
+		if err != nil {
+			return nil, nil, nil, nil, err
+		}
+		sandbox = f
 	}
-	return mailer, sandbox, closers, nil
+	f, err := folder(filepath.Join(cfg.Outbox, "handoff"))
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	return mailer, sandbox, f, closers, nil
+}
+
+// mailSummary says where customer notices go, for the start-up log.
+func mailSummary(app *App) string {
+	switch m := app.Mailer.(type) {
+	case nil:
+		return "customer notices: no SMTP relay (SMTP_ADDR is not set), so notice test and notice send are refused"
+	case incidents.FolderMailer:
+		return "customer notices: written to " + m.Dir() + " (outbox:), NOT sent to anyone: no SMTP relay (SMTP_ADDR is not set)"
+	default:
+		return "customer notices: sent over " + m.Describe()
+	}
 }
 
 func keyFile(db string) string { return db + ".key" }

@@ -150,12 +150,12 @@ func TestNoticeEndToEndInTheConsole(t *testing.T) {
 	)
 	mustContain(t, out,
 		"Error: notice N1 has not been test-sent; send it to your own address first and check it",
-		"Test message of notice N1 sent to lead@acme.example",
+		"Test message of notice N1 (for lead@acme.example) written to "+filepath.Join(e.dir, "outbox")+", not sent to anyone",
 		"Error: the test message of notice N1 is not confirmed yet",
 		"The test message of notice N1 is confirmed",
-		"Sending notice N1 of INC-2026-0001 to 3 people",
-		"Messages go to the folder "+filepath.Join(e.dir, "outbox"),
-		">>> Notice N1 of INC-2026-0001 is sent: 3 of 3 sent, 0 failed",
+		"Writing notice N1 of INC-2026-0001 for 3 people to "+filepath.Join(e.dir, "outbox")+", not sent to anyone",
+		"Nobody receives these messages unless you deliver the .eml files yourself",
+		">>> Notice N1 of INC-2026-0001 is written: 3 of 3 written to "+filepath.Join(e.dir, "outbox")+", not sent to anyone, 0 failed",
 	)
 	files, _ := filepath.Glob(filepath.Join(e.dir, "outbox", "INC-2026-0001", "*.eml"))
 	if len(files) != 4 { // the test message and three notices
@@ -218,10 +218,11 @@ func TestNoticeEndToEndInTheConsole(t *testing.T) {
 	}
 
 	out = e.console("U_LEAD", "/breach notice status")
-	mustContain(t, out, "[x] N1 · sent · 3 recipients", "sent 3 · failed permanently 0 · failed temporarily 0 · possibly duplicated 0 · in flight 0 · remaining 0 of 3")
+	mustContain(t, out, "[x] N1 · written, not sent · 3 recipients", "written 3 (to "+filepath.Join(e.dir, "outbox")+", not sent to anyone) · failed permanently 0 · failed temporarily 0 · possibly duplicated 0 · in flight 0 · remaining 0 of 3")
 
 	code, out, errOut := e.run("notice", "lookup", "INC-2026-0001", "Alice@Example.com")
-	if code != 0 || !strings.Contains(out, "Alice@example.com was notified of INC-2026-0001\n  notice N1: sent 2026-11-28 12:00 UTC (Message-ID <inc-2026-0001.n1.") {
+	// The console's folder notified nobody: the lookup says where it was written.
+	if code != 3 || !strings.Contains(out, "Alice@example.com was not notified of INC-2026-0001 by breachbot: its notice was written to a folder, not sent\n  notice N1: written to "+filepath.Join(e.dir, "outbox")+" at 2026-11-28 12:00 UTC (Message-ID <inc-2026-0001.n1.") {
 		t.Errorf("lookup of a notified address: exit %d\n%s%s", code, out, errOut)
 	}
 	if strings.Contains(out, "bob") || strings.Contains(out, "carol") {
@@ -445,7 +446,7 @@ func TestNoticeSendingOverSMTPWithRefusalsAndRetry(t *testing.T) {
 	mustContain(t, out, ">>> Notice N1 of INC-2026-0001 is sent: 1 of 3 sent, 2 failed")
 	out = e.console("U_LEGAL1", "/breach notice lookup bob@example.de", "/breach notice status")
 	mustContain(t, out,
-		"bob@example.de is among the people of INC-2026-0001 but was not notified yet\n  notice N1: NOT delivered (failed permanently at 2026-11-28 12:00 UTC: 550 <address>: unknown user)",
+		"bob@example.de is among the people of INC-2026-0001 but was not notified yet\n  notice N1: NOT delivered (failed permanently at 2026-11-28 12:00 UTC: 550 5.1.1 bad destination mailbox address)",
 		"sent 1 · failed permanently 1 · failed temporarily 1",
 		"/breach notice retry N1 sends again to the temporary failures")
 	// Carol's server takes mail again: a retry sends to her only.
@@ -476,13 +477,13 @@ func TestPersonalDataIsPurgedAfterRetention(t *testing.T) {
 	e.console("U_LEAD", "/breach notice test --incident INC-2026-0001", "/breach notice test --confirm", "/breach notice send")
 	out := e.console("U_LEAD", "/breach step done triage --incident INC-2026-0001", "/breach close")
 	mustContain(t, out, "INC-2026-0001 is now closed")
-	if code, out, _ := e.run("notice", "lookup", "INC-2026-0001", "alice@example.com"); code != 0 || !strings.Contains(out, "was notified") {
+	if code, out, _ := e.run("notice", "lookup", "INC-2026-0001", "alice@example.com"); code != 3 || !strings.Contains(out, "notice N1: written to ") {
 		t.Fatalf("lookup before the purge: %d %s", code, out)
 	}
 	// 29 days later nothing is purged; after 30 days the console purges at start.
 	e.clock.Advance(29 * 24 * time.Hour)
 	e.console("U_LEAD", "/breach status --incident INC-2026-0001")
-	if code, _, _ := e.run("notice", "lookup", "INC-2026-0001", "alice@example.com"); code != 0 {
+	if code, _, _ := e.run("notice", "lookup", "INC-2026-0001", "alice@example.com"); code != 3 {
 		t.Fatalf("purged before the retention period ended")
 	}
 	e.clock.Advance(2 * 24 * time.Hour)

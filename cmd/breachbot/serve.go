@@ -91,6 +91,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	if err := cfg.validateServe(); err != nil {
 		return err
 	}
+	cfg.serving = true
 	log := m.logger(cfg)
 	socketMode := cfg.SlackAppToken != ""
 
@@ -113,6 +114,9 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	defer app.Close()
+	if err := app.Store.CheckEncryptionKey(); err != nil {
+		return fmt.Errorf("serve cannot start: %w", err)
+	}
 	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	if err := dir.Refresh(rctx); err != nil {
 		log.Warn("some Slack user groups could not be read; their members hold no role until they can", "err", err)
@@ -230,6 +234,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		metricsOn = "/metrics on " + app.MetricsAddr
 	}
 	fmt.Fprintf(m.Stderr, "breachbot serve: database %s, Slack over %s; /healthz on %s, %s.\n", cfg.DB, mode, app.HTTPAddr, metricsOn)
+	fmt.Fprintf(m.Stderr, "breachbot serve: %s\n", mailSummary(app))
 	if m.started != nil {
 		m.started(app)
 	}

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -155,4 +156,36 @@ func (t *Tx) keyring() (*keyring, error) {
 			WithHint("set BREACHBOT_ENCRYPTION_KEY to 32 random bytes in base64 (openssl rand -base64 32), or encryption_key_file in breachbot.yaml")
 	}
 	return t.keys, nil
+}
+
+// CheckEncryptionKey reports whether the affected people stored in the
+// database can be read: if it holds any, a key must be set and must open
+// them. It changes nothing. serve calls it before it starts, so that a
+// missing key is a refusal to start, not a send that cannot go on.
+func (s *Store) CheckEncryptionKey() error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketRecipients).Cursor()
+		for set, v := c.First(); set != nil; set, v = c.Next() {
+			if v != nil {
+				continue
+			}
+			rec := tx.Bucket(bucketRecipients).Bucket(set).Bucket(subRecords)
+			if rec == nil {
+				continue
+			}
+			k, data := rec.Cursor().First()
+			if k == nil {
+				continue
+			}
+			if s.keys == nil {
+				return fmt.Errorf("%s holds affected people's data, encrypted, and no encryption key is configured: set BREACHBOT_ENCRYPTION_KEY, or encryption_key_file in breachbot.yaml, to the key it was imported with", s.path)
+			}
+			seq := int64(binary.BigEndian.Uint64(k))
+			if _, err := s.keys.open(data, recipientAAD(string(set), seq)); err != nil {
+				return fmt.Errorf("the encryption key does not open the affected people's data in %s: set BREACHBOT_ENCRYPTION_KEY (or encryption_key_file) to the key it was imported with", s.path)
+			}
+			return nil
+		}
+		return nil
+	})
 }

@@ -133,10 +133,10 @@ var subDeliveries = []byte("d")
 func stateIndex(s incidents.DeliveryState) []byte { return []byte("x:" + string(s)) }
 
 // indexed lists the delivery states that are looked up by state: those a
-// restart or a retry needs. Sent and permanently failed recipients, the
-// bulk, are not indexed.
+// restart or a retry needs. Sent (or written) and permanently failed
+// recipients, the bulk, are not indexed.
 func indexed(s incidents.DeliveryState) bool {
-	return s != incidents.DeliverySent && s != incidents.DeliveryPermanent
+	return s != incidents.DeliverySent && s != incidents.DeliveryWritten && s != incidents.DeliveryPermanent
 }
 
 // Deliveries are encoded compactly (the sender writes two per recipient):

@@ -16,7 +16,7 @@ import (
 )
 
 // noticeVerbs are the /breach notice subcommands.
-var noticeVerbs = []string{"import", "draft", "submit", "approve", "reject", "test", "send", "status", "retry", "lookup"}
+var noticeVerbs = []string{"import", "draft", "submit", "approve", "reject", "test", "send", "status", "retry", "lookup", "handoff"}
 
 // draftFlags map --flags of notice draft to narrative fields.
 var draftFlags = map[string]string{
@@ -76,6 +76,12 @@ func init() {
 			usage:   "/breach notice retry [N1] [--possibly-duplicated] [--incident ID]",
 			summary: "send again to recipients whose message failed temporarily (and, if asked, to those possibly duplicated by a crash)",
 			flags:   []string{incidentFlag}, bools: []string{"possibly-duplicated"}, maxArgs: 1},
+		{name: "notice handoff", group: "Notices",
+			usage:   "/breach notice handoff [N1] --reason TEXT [--incident ID]",
+			summary: "write the rest of a paused send into the hand-off folder, to be delivered by other means (legal); nothing more is sent by breachbot",
+			help: "For a send that cannot go on where it started (its mail relay is gone, or it keeps failing). The messages not yet sent are written as .eml files into the hand-off folder " +
+				"(OUTBOX/handoff); lookup and status then say they were handed off there, not sent by breachbot. Recorded in the audit log with your reason.",
+			flags: []string{"reason", incidentFlag}, maxArgs: 1},
 		{name: "notice lookup", group: "Notices",
 			usage:   "/breach notice lookup ADDRESS [--incident ID]",
 			summary: "whether and when one address was notified (legal); names no one else",
@@ -197,12 +203,13 @@ func (r *Router) notice(ctx context.Context, req Request, cmd Command, id string
 		if err != nil {
 			return nil, err
 		}
-		rep := noticeReply(res, fmt.Sprintf("Test message of notice %s sent to %s", res.Notice.ID, to))
-		where := ""
-		if res.Notice.Test != nil {
-			where = res.Notice.Test.Where
+		if res.Folder != "" {
+			rep := noticeReply(res, fmt.Sprintf("Test message of notice %s (for %s) written to %s, not sent to anyone", res.Notice.ID, to, res.Folder))
+			rep.Sections = append(rep.Sections, Section{Text: "Open the .eml file there and check that it reads right, then: /breach notice test --confirm"})
+			return rep, nil
 		}
-		rep.Sections = append(rep.Sections, Section{Text: "Sent through " + where + ". Check that it arrived and reads right, then: /breach notice test --confirm"})
+		rep := noticeReply(res, fmt.Sprintf("Test message of notice %s sent to %s", res.Notice.ID, to))
+		rep.Sections = append(rep.Sections, Section{Text: "Sent through " + res.Where + ". Check that it arrived and reads right, then: /breach notice test --confirm"})
 		return rep, nil
 	case "notice send":
 		res, err := r.svc.SendNotice(ctx, req.User, id, nid)
@@ -213,8 +220,13 @@ func (r *Router) notice(ctx context.Context, req Request, cmd Command, id string
 		if res.Incident.Drill {
 			title = fmt.Sprintf("[DRILL] Sending notice %s of %s to the sandbox (%d messages, never to customers)", res.Notice.ID, res.Incident.ID, res.Notice.Recipients.Count)
 		}
+		where := "Messages go to " + res.Where
+		if res.Folder != "" && !res.Incident.Drill {
+			title = fmt.Sprintf("Writing notice %s of %s for %d people to %s, not sent to anyone", res.Notice.ID, res.Incident.ID, res.Notice.Recipients.Count, res.Folder)
+			where = "Nobody receives these messages unless you deliver the .eml files yourself"
+		}
 		rep := noticeReply(res, title)
-		rep.Sections = append(rep.Sections, Section{Text: "Messages go to " + res.Where + ". Progress is posted as it goes; /breach notice status shows it."})
+		rep.Sections = append(rep.Sections, Section{Text: where + ". Progress is posted as it goes; /breach notice status shows it."})
 		return rep, nil
 	case "notice status":
 		res, err := r.svc.NoticeStatus(ctx, req.User, id, nid)
@@ -228,6 +240,15 @@ func (r *Router) notice(ctx context.Context, req Request, cmd Command, id string
 			return nil, err
 		}
 		return noticeReply(res, fmt.Sprintf("Notice %s of %s: sending again to the recipients queued for a retry", res.Notice.ID, res.Incident.ID)), nil
+	case "notice handoff":
+		res, err := r.svc.HandoffNotice(ctx, req.User, id, nid, cmd.Flags["reason"])
+		if err != nil {
+			return nil, err
+		}
+		h := res.Notice.Send.Handoff
+		rep := noticeReply(res, fmt.Sprintf("Notice %s of %s: the rest (%d messages) is written to %s, NOT sent by breachbot", res.Notice.ID, res.Incident.ID, res.Notice.Send.Remaining(), h.Folder))
+		rep.Sections = append(rep.Sections, Section{Text: "Deliver those .eml files by other means. " + incidents.SendCounts(res.Notice.Send) + " so far; /breach notice status shows the rest."})
+		return rep, nil
 	case "notice lookup":
 		res, err := r.svc.LookupRecipient(ctx, req.User, id, cmd.Args[0])
 		if err != nil {
@@ -432,7 +453,13 @@ func noticeReply(res *incidents.NoticeResult, title string) *Reply {
 }
 
 func noticeLine(n *incidents.Notice) string {
-	s := fmt.Sprintf("%s · %s · %d recipients · drafted by %s", n.ID, n.State, n.Recipients.Count, n.DraftedBy)
+	state := string(n.State)
+	if n.State == incidents.NoticeSent && n.Send != nil && n.Send.Handoff != nil {
+		state = "done, the rest handed off"
+	} else if n.State == incidents.NoticeSent && n.Send != nil && n.Send.Folder != "" {
+		state = "written, not sent"
+	}
+	s := fmt.Sprintf("%s · %s · %d recipients · drafted by %s", n.ID, state, n.Recipients.Count, n.DraftedBy)
 	if n.SubmittedBy != "" {
 		s += ", submitted by " + n.SubmittedBy
 	}
@@ -474,9 +501,16 @@ func NoticeStatusReply(res *incidents.NoticeResult, now time.Time) *Reply {
 	if n := res.Notice; n != nil && n.Send != nil {
 		info := incidents.ProgressInfo(n, now)
 		s := n.Send
+		sent := fmt.Sprintf("sent %d", s.Sent)
+		switch {
+		case s.Handoff != nil:
+			sent = fmt.Sprintf("sent %d · handed off %d (in %s, not sent by us)", s.Handoff.SentBefore, s.Sent-s.Handoff.SentBefore, s.Handoff.Folder)
+		case s.Folder != "":
+			sent = fmt.Sprintf("written %d (to %s, not sent to anyone)", s.Sent, s.Folder)
+		}
 		lines := []string{
-			fmt.Sprintf("sent %d · failed permanently %d · failed temporarily %d · possibly duplicated %d · in flight %d · remaining %d of %d",
-				s.Sent, s.FailedPermanent, s.FailedTemporary, s.PossiblyDuplicate, s.InFlight, s.Remaining(), s.Total),
+			fmt.Sprintf("%s · failed permanently %d · failed temporarily %d · possibly duplicated %d · in flight %d · remaining %d of %d",
+				sent, s.FailedPermanent, s.FailedTemporary, s.PossiblyDuplicate, s.InFlight, s.Remaining(), s.Total),
 			fmt.Sprintf("started by %s at %s", s.RequestedBy, FormatTime(s.RequestedAt)),
 		}
 		if !s.FinishedAt.IsZero() {
@@ -484,8 +518,13 @@ func NoticeStatusReply(res *incidents.NoticeResult, now time.Time) *Reply {
 		} else if info.Rate > 0 {
 			lines = append(lines, fmt.Sprintf("%.0f messages/s, about %s left", info.Rate, incidents.HumanDuration(info.ETA)))
 		}
-		if s.Paused != "" {
+		if s.Paused != "" && s.TransportPaused {
+			lines = append(lines, "PAUSED: "+s.Paused)
+		} else if s.Paused != "" {
 			lines = append(lines, "PAUSED: "+s.Paused+" — /breach notice retry "+n.ID+" resumes")
+		}
+		if s.Handoff != nil {
+			lines = append(lines, fmt.Sprintf("handed off by %s at %s: %s", s.Handoff.By, FormatTime(s.Handoff.At), s.Handoff.Reason))
 		}
 		if s.Sandbox != "" {
 			lines = append(lines, "DRILL: messages went to the sandbox ("+s.Sandbox+"), not to customers")
@@ -520,12 +559,17 @@ func noticeMark(s incidents.NoticeState) string {
 // LookupReply answers about the one address asked for.
 func LookupReply(res *incidents.LookupResult) *Reply {
 	rep := &Reply{Incident: res.Incident}
-	notified := false
+	notified, written := false, false
 	var lines []string
 	for _, n := range res.Notices {
+		written = written || n.State == incidents.DeliveryWritten
 		switch {
 		case n.Pending:
 			lines = append(lines, fmt.Sprintf("notice %s: not sent yet (pending)", n.Notice))
+		case n.State == incidents.DeliveryWritten && n.HandedOff:
+			lines = append(lines, fmt.Sprintf("notice %s: handed off in %s at %s (the .eml file of Message-ID <%s>), not sent by us", n.Notice, n.Folder, FormatTime(n.At), n.MessageID))
+		case n.State == incidents.DeliveryWritten:
+			lines = append(lines, fmt.Sprintf("notice %s: written to %s at %s (Message-ID <%s>), not sent to anyone", n.Notice, n.Folder, FormatTime(n.At), n.MessageID))
 		case n.State == incidents.DeliverySent:
 			notified = true
 			lines = append(lines, fmt.Sprintf("notice %s: sent %s (Message-ID <%s>)", n.Notice, FormatTime(n.At), n.MessageID))
@@ -542,6 +586,8 @@ func LookupReply(res *incidents.LookupResult) *Reply {
 	switch {
 	case notified:
 		rep.Title = fmt.Sprintf("%s was notified of %s", res.Address, res.Incident)
+	case written:
+		rep.Title = fmt.Sprintf("%s was not notified of %s by breachbot: its notice was written to a folder, not sent", res.Address, res.Incident)
 	case len(res.Notices) > 0:
 		rep.Title = fmt.Sprintf("%s is among the people of %s but was not notified yet", res.Address, res.Incident)
 	case res.InList:

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/textproto"
 	"strings"
 	"sync"
 	"time"
@@ -135,9 +136,11 @@ func New(cfg Config) (*Sender, error) {
 // Connections is the number of workers.
 func (s *Sender) Connections() int { return s.cfg.Connections }
 
-// Describe says where messages go (no secrets).
+// Describe says where messages go, relay and TLS mode ("SMTP
+// smtp.example.com:587 (starttls)"), no secrets. A send records it and
+// resumes only on the same.
 func (s *Sender) Describe() string {
-	d := "SMTP " + s.cfg.Addr
+	d := "SMTP " + s.cfg.Addr + " (" + s.cfg.TLS + ")"
 	if s.cfg.Redirect != "" {
 		d += " (sandbox: every message to the sandbox address)"
 	}
@@ -371,9 +374,16 @@ func (s *Sender) transact(c *smtp.Client, req *request) *failure {
 func classify(f *failure) *incidents.SendError {
 	var se *smtp.SMTPError
 	if errors.As(f.err, &se) {
-		return &incidents.SendError{Permanent: se.Code >= 500, Code: se.Code, Reply: incidents.RedactAddresses(strings.TrimSpace(se.Message))}
+		// The server's text is never kept (it may name the person): the
+		// codes and a fixed description of them only.
+		enhanced, class := replyClass(se.Code, se.EnhancedCode)
+		return &incidents.SendError{Permanent: se.Code >= 500, Code: se.Code, Reply: strings.TrimSpace(enhanced + " " + class)}
 	}
 	msg := incidents.RedactAddresses(f.err.Error())
+	var pe textproto.ProtocolError
+	if errors.As(f.err, &pe) {
+		msg = "malformed reply from the server" // it may quote the server's text
+	}
 	var ne net.Error
 	if f.stage == stageEnd {
 		// The final dot may have reached the server before the connection

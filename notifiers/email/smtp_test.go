@@ -96,11 +96,19 @@ func TestSenderClassifiesFailures(t *testing.T) {
 		{name: "5xx is permanent, and the address in the reply is not kept",
 			behave:    smtptest.Behaviour{RcptError: &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "<x@example.com>: no such user"}},
 			want:      incidents.SendError{Permanent: true, Code: 550},
-			wantReply: "<address>: no such user"},
+			wantReply: "5.1.1 bad destination mailbox address"},
 		{name: "4xx is temporary after the attempts",
 			behave:    smtptest.Behaviour{DataError: &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "try later"}},
 			want:      incidents.SendError{Code: 451},
-			wantReply: "try later"},
+			wantReply: "4.3.0 mail system problem"},
+		{name: "a reply naming the person keeps its codes and class only",
+			behave:    smtptest.Behaviour{RcptError: &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 2, 2}, Message: "Mailbox full for user fullbox.secret (Frieda Fullbox)"}},
+			want:      incidents.SendError{Permanent: true, Code: 552},
+			wantReply: "5.2.2 mailbox full"},
+		{name: "without an enhanced code, the basic code's class",
+			behave:    smtptest.Behaviour{RcptError: &smtp.SMTPError{Code: 554, Message: "Frieda Fullbox (fullbox.secret) is blocked"}},
+			want:      incidents.SendError{Permanent: true, Code: 554},
+			wantReply: "transaction failed"},
 		{name: "a dropped connection before the message is temporary",
 			behave:    smtptest.Behaviour{DropOnMail: true},
 			want:      incidents.SendError{},
@@ -133,7 +141,8 @@ func TestSenderClassifiesFailures(t *testing.T) {
 			if diff := cmp.Diff(tt.want, *se); diff != "" {
 				t.Errorf("classification (-want +got):\n%s", diff)
 			}
-			if !strings.Contains(reply, tt.wantReply) || strings.Contains(reply, "x@example.com") {
+			if !strings.Contains(reply, tt.wantReply) || strings.Contains(reply, "x@example.com") ||
+				strings.Contains(err.Error(), "fullbox") || strings.Contains(err.Error(), "Frieda") {
 				t.Errorf("reply %q, want it to contain %q and no address", reply, tt.wantReply)
 			}
 			if took := time.Since(start); took > 3*time.Second {
