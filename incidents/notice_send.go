@@ -20,14 +20,17 @@ var ErrStop = errors.New("stop iteration")
 // A recipient is marked in flight, durably, before its message is handed
 // to the mailer, and marked sent or failed afterwards; marks are group
 // committed, one transaction for everything that happened meanwhile, so at
-// most the window of recipients is in flight at any time. After a crash
-// those are recorded as possibly duplicated and not sent again unless
-// someone asks (RetryNotice); everything else resumes.
+// most the window of recipients is in flight at any time. Right before a
+// message's DATA the Journal notes it (a write, no sync). After a crash,
+// Recover queues again the recipients in flight that never reached DATA,
+// and those that did (in doubt: at most one per connection after the
+// process was killed, at most the window after a power loss) are sent
+// again with the same Message-ID, unless ResendInDoubt is false.
 type NoticeSender struct {
 	svc *Service
 	// Window, if set, fixes how many recipients are claimed ahead of the
 	// workers. It bounds how many recipients can be in flight, and so
-	// possibly duplicated after a crash, and how many are marked per
+	// in doubt after a power loss, and how many are marked per
 	// transaction: too small and the commits, not the mail server, set
 	// the pace. At 0 the window adapts: it starts at eight per connection
 	// and doubles, up to MaxWindow, whenever the connections ran out of
@@ -44,6 +47,13 @@ type NoticeSender struct {
 	// Recorded, if set, is called after each commit of send outcomes with
 	// how many messages it recorded as sent and as failed (for metrics).
 	Recorded func(sent, failed int)
+	// Journal notes which messages reached DATA (nil: after a crash every
+	// recipient in flight is in doubt).
+	Journal SendJournal
+	// ResendInDoubt sends recipients found in doubt after a restart again
+	// by themselves (the default); false leaves them in doubt for a
+	// person to decide (notice retry --in-doubt).
+	ResendInDoubt bool
 
 	runMu sync.Mutex // one send loop at a time
 
@@ -53,7 +63,7 @@ type NoticeSender struct {
 
 // NewNoticeSender returns a sender for svc's notices.
 func NewNoticeSender(svc *Service) *NoticeSender {
-	return &NoticeSender{svc: svc, ProgressEvery: 10 * time.Second, PauseAfter: 50}
+	return &NoticeSender{svc: svc, ProgressEvery: 10 * time.Second, PauseAfter: 50, ResendInDoubt: true}
 }
 
 // Run recovers from an earlier crash, then sends notices as they are
@@ -80,28 +90,79 @@ func (ns *NoticeSender) Run(ctx context.Context) error {
 	}
 }
 
-// Recover records the recipients that were in flight when the process
-// stopped as possibly duplicated. It must run before any sending starts.
+// Recover settles the recipients that were in flight when the process
+// stopped: those the journal says the server accepted are sent; those
+// that never reached DATA are pending again; the others are in doubt, and
+// queued again (same Message-ID) if ResendInDoubt. It must run before any sending starts; it returns how
+// many were in flight.
 func (ns *NoticeSender) Recover(ctx context.Context) (int64, error) {
+	var notes JournalNotes
+	journal := "none"
+	if ns.Journal != nil {
+		var err error
+		if notes, err = ns.Journal.Notes(); err != nil {
+			return 0, fmt.Errorf("recover sending: %w", err)
+		}
+		journal = "incomplete (the machine restarted, or the journal is missing)"
+		if notes.Complete() {
+			journal = "complete"
+		}
+	}
+	handedOver := func(n *Notice, seq int64, attempt int) bool {
+		return notes == nil || !notes.Complete() || notes.DataStarted(n.Incident, n.ID, seq, attempt)
+	}
 	var total int64
 	err := ns.svc.update(ctx, func(t *txn) error {
 		return t.Notices("", func(n *Notice) error {
 			if n.Send == nil || n.Send.InFlight == 0 && n.State != NoticeSending {
 				return nil
 			}
-			var k int64
+			var found, sent, pending, resent, doubt int64
+			domain := mailDomain(n.Data.Company)
 			err := t.Deliveries(n.Incident, n.ID, DeliveryInFlight, func(seq int64, d Delivery) error {
-				d.State, d.At = DeliveryPossiblyDuplicate, t.now
-				k++
+				found++
+				d.At = t.now
+				var at time.Time
+				accepted := false
+				if notes != nil {
+					at, accepted = notes.Accepted(n.Incident, n.ID, seq, d.Attempts)
+				}
+				switch {
+				case accepted:
+					r, err := t.Recipient(n.Recipients.ID, seq)
+					if err != nil {
+						return err
+					}
+					tag, err := t.AddressTag(r.Email)
+					if err != nil {
+						return err
+					}
+					d.State, d.At, d.MessageID, d.Code, d.Reply = DeliverySent, at, MessageID(n.Incident, n.ID, tag, domain), 0, ""
+					sent++
+				case !handedOver(n, seq, d.Attempts):
+					d.State, d.Attempts = DeliveryQueued, max(d.Attempts-1, 0)
+					pending++
+				case ns.ResendInDoubt:
+					d.State, d.Reply = DeliveryQueued, "in doubt after a restart: sent again"
+					resent++
+				default:
+					d.State, d.Reply = DeliveryInDoubt, "breachbot stopped after handing the message over, before the reply"
+					doubt++
+				}
 				return t.PutDelivery(n.Incident, n.ID, seq, d)
 			})
-			if err != nil || k == 0 {
+			if err != nil || found == 0 {
 				return err
 			}
-			n.Send.InFlight -= k
-			n.Send.PossiblyDuplicate += k
-			n.Send.Recovered += k
-			total += k
+			n.Send.InFlight -= found
+			n.Send.Sent += sent
+			n.Send.Queued += pending + resent
+			n.Send.InDoubt += doubt
+			n.Send.Recovered += found
+			n.Send.RecoveredSent += sent
+			n.Send.RecoveredPending += pending
+			n.Send.ResentInDoubt += resent
+			total += found
 			if err := t.PutNotice(n); err != nil {
 				return err
 			}
@@ -109,10 +170,21 @@ func (ns *NoticeSender) Recover(ctx context.Context) (int64, error) {
 			if err != nil {
 				return err
 			}
-			return ns.svc.audit(t, "breachbot", "notice.recovered", inc, map[string]string{"notice": n.ID, "possibly_duplicate": strconv.FormatInt(k, 10)})
+			return ns.svc.audit(t, "breachbot", "notice.recovered", inc, map[string]string{"notice": n.ID,
+				"in_flight": strconv.FormatInt(found, 10), "sent": strconv.FormatInt(sent, 10), "pending_again": strconv.FormatInt(pending, 10),
+				"in_doubt": strconv.FormatInt(resent+doubt, 10), "resent_in_doubt": strconv.FormatInt(resent, 10),
+				"resend_in_doubt": strconv.FormatBool(ns.ResendInDoubt), "journal": journal})
 		})
 	})
-	return total, err
+	if err != nil {
+		return 0, err
+	}
+	if ns.Journal != nil {
+		if err := ns.Journal.Reset(); err != nil {
+			return total, fmt.Errorf("recover sending: %w", err)
+		}
+	}
+	return total, nil
 }
 
 // SendPending sends every notice in state sending until each is sent or
@@ -188,9 +260,10 @@ func (ns *NoticeSender) Idle(ctx context.Context) error {
 }
 
 type sendJob struct {
-	seq int64
-	r   Recipient
-	tag string
+	seq     int64
+	attempt int
+	r       Recipient
+	tag     string
 }
 
 type sendResult struct {
@@ -247,15 +320,33 @@ func (ns *NoticeSender) send(ctx context.Context, incidentID, noticeID string) e
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// One journal hook per worker, for the job in hand: the mailer
+			// calls it while this goroutine waits in Send.
+			var (
+				j    sendJob
+				hook func() error
+			)
+			if ns.Journal != nil {
+				hook = func() error { return ns.Journal.DataStarted(incidentID, noticeID, j.seq, j.attempt) }
+			}
 			for {
 				select {
 				case <-stop:
 					return
-				case j, ok := <-jobs:
+				case next, ok := <-jobs:
 					if !ok {
 						return
 					}
-					results <- ns.deliver(wctx, mailer, inc, n, domain, j)
+					j = next
+					res := ns.deliver(wctx, mailer, inc, n, domain, j, hook)
+					if res.err == nil && ns.Journal != nil {
+						// The reply, noted at once: after a crash only a
+						// message between DATA and this note is in doubt.
+						if err := ns.Journal.Accepted(incidentID, noticeID, j.seq, j.attempt, res.at); err != nil {
+							svc.log.Warn("send journal: the server's acceptance was not noted; after a crash now this recipient would be in doubt", "err", err)
+						}
+					}
+					results <- res
 				}
 			}
 		}()
@@ -360,7 +451,7 @@ func (ns *NoticeSender) send(ctx context.Context, incidentID, noticeID string) e
 						return err
 					}
 					full.Send = cur.Send
-					return ns.finish(t, inc, full, "")
+					return ns.finish(t, inc, full)
 				}
 				if err := ns.progress(t, inc, &cur, false); err != nil {
 					return err
@@ -377,7 +468,7 @@ func (ns *NoticeSender) send(ctx context.Context, incidentID, noticeID string) e
 			ns.recorded(sent, failed)
 			pending = pending[:0]
 			if done {
-				return nil
+				return ns.resetJournal()
 			}
 			if starved && !exhausted && window < maxWindow {
 				window = min(2*window, maxWindow)
@@ -452,10 +543,19 @@ func (ns *NoticeSender) wind(ctx context.Context, incidentID, noticeID string, j
 		}
 		return t.PutNotice(cur)
 	})
-	if err == nil {
-		ns.recorded(sent, failed)
+	if err != nil {
+		return err
 	}
-	return err
+	ns.recorded(sent, failed)
+	return ns.resetJournal()
+}
+
+// resetJournal empties the journal once nothing is in flight.
+func (ns *NoticeSender) resetJournal() error {
+	if ns.Journal == nil {
+		return nil
+	}
+	return ns.Journal.Reset()
 }
 
 func (ns *NoticeSender) pause(ctx context.Context, incidentID, noticeID, why string) error {
@@ -480,7 +580,7 @@ func (ns *NoticeSender) pause(ctx context.Context, incidentID, noticeID, why str
 }
 
 // deliver renders and hands over one message.
-func (ns *NoticeSender) deliver(ctx context.Context, mailer Mailer, inc *Incident, n *Notice, domain string, j sendJob) sendResult {
+func (ns *NoticeSender) deliver(ctx context.Context, mailer Mailer, inc *Incident, n *Notice, domain string, j sendJob, dataStarting func() error) sendResult {
 	res := sendResult{seq: j.seq, messageID: MessageID(inc.ID, n.ID, j.tag, domain)}
 	var (
 		content *MailContent
@@ -496,7 +596,8 @@ func (ns *NoticeSender) deliver(ctx context.Context, mailer Mailer, inc *Inciden
 		res.at = ns.svc.clock.Now()
 		return res
 	}
-	res.err = mailer.Send(ctx, &Mail{To: j.r.Email, Content: content, MessageID: res.messageID, Incident: inc.ID, Date: ns.svc.clock.Now()})
+	res.err = mailer.Send(ctx, &Mail{To: j.r.Email, Content: content, MessageID: res.messageID, Incident: inc.ID, Date: ns.svc.clock.Now(),
+		DataStarting: dataStarting})
 	res.at = ns.svc.clock.Now()
 	return res
 }
@@ -542,7 +643,7 @@ func (ns *NoticeSender) claim(t *txn, inc *Incident, n *Notice, k int) ([]sendJo
 			return nil, false, err
 		}
 		n.Send.InFlight++
-		jobs = append(jobs, sendJob{seq: seq, r: r, tag: tag})
+		jobs = append(jobs, sendJob{seq: seq, attempt: d.Attempts, r: r, tag: tag})
 	}
 	exhausted := n.Send.Cursor > n.Send.Total && n.Send.Queued == 0
 	return jobs, exhausted, nil
@@ -575,11 +676,11 @@ func (ns *NoticeSender) record(t *txn, n *Notice, results []sendResult) (sent, f
 			failed++
 		default:
 			// The message may have been delivered: never resent unasked.
-			d.State, d.Reply = DeliveryPossiblyDuplicate, truncate(RedactAddresses(r.err.Error()), 300)
+			d.State, d.Reply = DeliveryInDoubt, truncate(RedactAddresses(r.err.Error()), 300)
 			if se != nil {
 				d.Code = se.Code
 			}
-			n.Send.PossiblyDuplicate++
+			n.Send.InDoubt++
 		}
 		n.Send.InFlight--
 		if err := t.PutDelivery(n.Incident, n.ID, r.seq, d); err != nil {
@@ -596,10 +697,17 @@ func (ns *NoticeSender) recorded(sent, failed int) {
 	}
 }
 
-// finish records that every recipient was attempted.
-func (ns *NoticeSender) finish(t *txn, inc *Incident, n *Notice, _ string) error {
+// finish records that every recipient was attempted: the notice is sent,
+// or, if some are in doubt, paused for a person to decide.
+func (ns *NoticeSender) finish(t *txn, inc *Incident, n *Notice) error {
 	n.State = NoticeSent
 	n.Send.FinishedAt = t.now
+	event := "notice.sent"
+	if n.Send.InDoubt > 0 {
+		n.State, event = NoticePaused, "notice.finished_in_doubt"
+		n.Send.Paused = fmt.Sprintf("%d in doubt (handed to the mail server, no reply recorded): /breach notice retry %s --in-doubt sends them again with the same Message-ID",
+			n.Send.InDoubt, n.ID)
+	}
 	if err := ns.progress(t, inc, n, true); err != nil {
 		return err
 	}
@@ -608,11 +716,11 @@ func (ns *NoticeSender) finish(t *txn, inc *Incident, n *Notice, _ string) error
 	}
 	details := map[string]string{"notice": n.ID, "sent": strconv.FormatInt(n.Send.Sent, 10),
 		"failed_permanent": strconv.FormatInt(n.Send.FailedPermanent, 10), "failed_temporary": strconv.FormatInt(n.Send.FailedTemporary, 10),
-		"possibly_duplicate": strconv.FormatInt(n.Send.PossiblyDuplicate, 10)}
+		"in_doubt": strconv.FormatInt(n.Send.InDoubt, 10)}
 	if n.Send.Sandbox != "" {
 		details["sandbox"] = n.Send.Sandbox
 	}
-	return ns.svc.audit(t, "breachbot", "notice.sent", inc, details)
+	return ns.svc.audit(t, "breachbot", event, inc, details)
 }
 
 // progress enqueues a progress notification, at most every ProgressEvery
@@ -634,8 +742,8 @@ func (ns *NoticeSender) progress(t *txn, inc *Incident, n *Notice, final bool) e
 	case info.Rate > 0:
 		text += fmt.Sprintf(" (%.0f/s, about %s left)", info.Rate, HumanDuration(info.ETA))
 	}
-	if info.PossiblyDuplicate > 0 {
-		text += fmt.Sprintf("; %d possibly duplicated after a restart", info.PossiblyDuplicate)
+	if info.InDoubt > 0 && info.Paused == "" {
+		text += fmt.Sprintf("; %d in doubt", info.InDoubt)
 	}
 	return t.enqueue(Notification{
 		ID: fmt.Sprintf("notice-progress:%s:%s:%d", inc.ID, n.ID, s.ProgressSeq), UpdateKey: "notice-progress:" + inc.ID + ":" + n.ID,
@@ -651,9 +759,9 @@ func ProgressInfo(n *Notice, now time.Time) *NoticeInfo {
 	if s == nil {
 		return info
 	}
-	info.Sent, info.Failed, info.PossiblyDuplicate = s.Sent, s.FailedPermanent+s.FailedTemporary, s.PossiblyDuplicate
+	info.Sent, info.Failed, info.InDoubt = s.Sent, s.FailedPermanent+s.FailedTemporary, s.InDoubt
 	info.Remaining, info.Paused, info.Sandbox = s.Remaining(), s.Paused, s.Sandbox
-	info.Done = n.State == NoticeSent
+	info.Done = n.State == NoticeSent && s.Unsettled() == 0
 	if el := now.Sub(s.StartedAt); !s.StartedAt.IsZero() && el > 0 && s.Sent > s.StartedSent {
 		info.Rate = float64(s.Sent-s.StartedSent) / el.Seconds()
 		info.ETA = time.Duration(float64(info.Remaining) / info.Rate * float64(time.Second)).Round(time.Second)

@@ -214,7 +214,7 @@ func TestNoticeEndToEndInTheConsole(t *testing.T) {
 	}
 
 	out = e.console("U_LEAD", "/breach notice status")
-	mustContain(t, out, "[x] N1 · sent · 3 recipients", "sent 3 · failed permanently 0 · failed temporarily 0 · possibly duplicated 0 · in flight 0 · remaining 0 of 3")
+	mustContain(t, out, "[x] N1 · sent · 3 recipients", "sent 3 · failed permanently 0 · failed temporarily 0 · in doubt 0 · in flight 0 · remaining 0 of 3")
 
 	code, out, errOut := e.run("notice", "lookup", "INC-2026-0001", "Alice@Example.com")
 	if code != 0 || !strings.Contains(out, "Alice@example.com was notified of INC-2026-0001\n  notice N1: sent 2026-11-28 12:00 UTC (Message-ID <inc-2026-0001.n1.") {

@@ -73,9 +73,9 @@ func init() {
 			summary: "the incident's notices: approval, and sent / failed / remaining",
 			flags:   []string{incidentFlag}, maxArgs: 1},
 		{name: "notice retry", group: "Notices",
-			usage:   "/breach notice retry [N1] [--possibly-duplicated] [--incident ID]",
-			summary: "send again to recipients whose message failed temporarily (and, if asked, to those possibly duplicated by a crash)",
-			flags:   []string{incidentFlag}, bools: []string{"possibly-duplicated"}, maxArgs: 1},
+			usage:   "/breach notice retry [N1] [--in-doubt] [--incident ID]",
+			summary: "send again to recipients whose message failed temporarily (and with --in-doubt to those that may have it already; same Message-ID)",
+			flags:   []string{incidentFlag}, bools: []string{"in-doubt", "possibly-duplicated"}, maxArgs: 1},
 		{name: "notice lookup", group: "Notices",
 			usage:   "/breach notice lookup ADDRESS [--incident ID]",
 			summary: "whether and when one address was notified (legal); names no one else",
@@ -223,7 +223,7 @@ func (r *Router) notice(ctx context.Context, req Request, cmd Command, id string
 		}
 		return NoticeStatusReply(res, now), nil
 	case "notice retry":
-		res, err := r.svc.RetryNotice(ctx, req.User, id, nid, cmd.Bools["possibly-duplicated"])
+		res, err := r.svc.RetryNotice(ctx, req.User, id, nid, cmd.Bools["in-doubt"] || cmd.Bools["possibly-duplicated"])
 		if err != nil {
 			return nil, err
 		}
@@ -450,15 +450,15 @@ func NoticeStatusReply(res *incidents.NoticeResult, now time.Time) *Reply {
 	}
 	sec := Section{Heading: "Notices"}
 	for _, n := range res.Notices {
-		sec.Items = append(sec.Items, Item{Mark: noticeMark(n.State), Text: noticeLine(n)})
+		sec.Items = append(sec.Items, Item{Mark: noticeMark(n), Text: noticeLine(n)})
 	}
 	rep.Sections = append(rep.Sections, sec)
 	if n := res.Notice; n != nil && n.Send != nil {
 		info := incidents.ProgressInfo(n, now)
 		s := n.Send
 		lines := []string{
-			fmt.Sprintf("sent %d · failed permanently %d · failed temporarily %d · possibly duplicated %d · in flight %d · remaining %d of %d",
-				s.Sent, s.FailedPermanent, s.FailedTemporary, s.PossiblyDuplicate, s.InFlight, s.Remaining(), s.Total),
+			fmt.Sprintf("sent %d · failed permanently %d · failed temporarily %d · in doubt %d · in flight %d · remaining %d of %d",
+				s.Sent, s.FailedPermanent, s.FailedTemporary, s.InDoubt, s.InFlight, s.Remaining(), s.Total),
 			fmt.Sprintf("started by %s at %s", s.RequestedBy, FormatTime(s.RequestedAt)),
 		}
 		if !s.FinishedAt.IsZero() {
@@ -473,7 +473,7 @@ func NoticeStatusReply(res *incidents.NoticeResult, now time.Time) *Reply {
 			lines = append(lines, "DRILL: messages went to the sandbox ("+s.Sandbox+"), not to customers")
 		}
 		if s.Recovered > 0 {
-			lines = append(lines, fmt.Sprintf("%d recipients were being sent to when breachbot stopped; they may have the message twice if resent (/breach notice retry %s --possibly-duplicated)", s.Recovered, n.ID))
+			lines = append(lines, recoveredLine(s, n.ID))
 		}
 		if s.FailedTemporary > 0 {
 			lines = append(lines, "/breach notice retry "+n.ID+" sends again to the temporary failures")
@@ -483,9 +483,31 @@ func NoticeStatusReply(res *incidents.NoticeResult, now time.Time) *Reply {
 	return rep
 }
 
-func noticeMark(s incidents.NoticeState) string {
-	switch s {
+// recoveredLine says what a restart found in flight and what became of it.
+func recoveredLine(s *incidents.SendState, id string) string {
+	doubt := s.RecoveredInDoubt()
+	line := fmt.Sprintf("after a restart: %d were being sent; %d had been accepted by the mail server; %d had not reached it (sent normally)",
+		s.Recovered, s.RecoveredSent, s.RecoveredPending)
+	switch {
+	case doubt == 0:
+	case s.ResentInDoubt == doubt:
+		line += fmt.Sprintf("; %d in doubt were sent again with the same Message-ID (resend_in_doubt), so they may have it twice", doubt)
+	case s.ResentInDoubt == 0:
+		line += fmt.Sprintf("; %d in doubt were not sent again (resend_in_doubt: false): /breach notice retry %s --in-doubt sends them", doubt, id)
+	default:
+		line += fmt.Sprintf("; %d in doubt, %d of them sent again with the same Message-ID (resend_in_doubt)", doubt, s.ResentInDoubt)
+	}
+	return line
+}
+
+// noticeMark marks a notice's line: done only when every recipient is sent
+// or failed, none pending, in flight or in doubt.
+func noticeMark(n *incidents.Notice) string {
+	switch n.State {
 	case incidents.NoticeSent:
+		if n.Send != nil && n.Send.Unsettled() > 0 {
+			return MarkUrgent
+		}
 		return MarkDone
 	case incidents.NoticeSending:
 		return MarkRunning
@@ -502,18 +524,18 @@ func noticeMark(s incidents.NoticeState) string {
 // LookupReply answers about the one address asked for.
 func LookupReply(res *incidents.LookupResult) *Reply {
 	rep := &Reply{Incident: res.Incident}
-	notified := false
 	var lines []string
 	for _, n := range res.Notices {
 		switch {
-		case n.Pending:
+		case n.Pending || n.State == incidents.DeliveryQueued:
 			lines = append(lines, fmt.Sprintf("notice %s: not sent yet (pending)", n.Notice))
 		case n.State == incidents.DeliverySent:
-			notified = true
 			lines = append(lines, fmt.Sprintf("notice %s: sent %s (Message-ID <%s>)", n.Notice, FormatTime(n.At), n.MessageID))
-		case n.State == incidents.DeliveryPossiblyDuplicate:
-			notified = true
-			lines = append(lines, fmt.Sprintf("notice %s: handed to the mail server at %s, possibly twice (breachbot stopped while sending)", n.Notice, FormatTime(n.At)))
+		case n.State == incidents.DeliveryInDoubt:
+			lines = append(lines, fmt.Sprintf("notice %s: IN DOUBT: handed to the mail server at %s, no reply recorded; it may not have arrived (/breach notice retry %s --in-doubt sends it again, same Message-ID)",
+				n.Notice, FormatTime(n.At), n.Notice))
+		case n.State == incidents.DeliveryInFlight:
+			lines = append(lines, fmt.Sprintf("notice %s: being sent since %s, no reply yet", n.Notice, FormatTime(n.At)))
 		case n.State == incidents.DeliveryPermanent || n.State == incidents.DeliveryTemporary:
 			how := map[incidents.DeliveryState]string{incidents.DeliveryPermanent: "failed permanently", incidents.DeliveryTemporary: "failed temporarily"}[n.State]
 			lines = append(lines, fmt.Sprintf("notice %s: NOT delivered (%s at %s: %d %s)", n.Notice, how, FormatTime(n.At), n.Code, n.Reply))
@@ -521,9 +543,14 @@ func LookupReply(res *incidents.LookupResult) *Reply {
 			lines = append(lines, fmt.Sprintf("notice %s: %s since %s", n.Notice, strings.ReplaceAll(string(n.State), "_", " "), FormatTime(n.At)))
 		}
 	}
-	switch {
-	case notified:
+	switch res.Notified() {
+	case incidents.Notified:
 		rep.Title = fmt.Sprintf("%s was notified of %s", res.Address, res.Incident)
+	case incidents.NotifiedInDoubt:
+		rep.Title = fmt.Sprintf("%s may not have been notified of %s: in doubt", res.Address, res.Incident)
+	}
+	switch {
+	case rep.Title != "":
 	case len(res.Notices) > 0:
 		rep.Title = fmt.Sprintf("%s is among the people of %s but was not notified yet", res.Address, res.Incident)
 	case res.InList:
