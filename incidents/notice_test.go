@@ -29,6 +29,13 @@ func (o onePlaybook) Playbooks(context.Context) ([]*incidents.Playbook, error) {
 // to n people that is being sent, and the incident id.
 func approvedNotice(t *testing.T, mailer *noticetest.Mailer, n int) (*incidents.Service, string) {
 	t.Helper()
+	svc, id, _ := approvedNoticeStore(t, mailer, n)
+	return svc, id
+}
+
+// approvedNoticeStore is approvedNotice, also returning the store.
+func approvedNoticeStore(t *testing.T, mailer *noticetest.Mailer, n int) (*incidents.Service, string, *boltstore.Store) {
+	t.Helper()
 	store, err := boltstore.Open(filepath.Join(t.TempDir(), "breachbot.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +83,7 @@ func approvedNotice(t *testing.T, mailer *noticetest.Mailer, n int) (*incidents.
 			t.Fatal(err)
 		}
 	}
-	return svc, id
+	return svc, id, store
 }
 
 // accounted checks that every recipient is in exactly one state.
