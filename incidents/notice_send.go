@@ -737,6 +737,9 @@ func (ns *NoticeSender) progress(t *txn, inc *Incident, n *Notice, final bool) e
 	switch {
 	case info.Done:
 		text = fmt.Sprintf("Notice %s of %s is sent: %d of %d sent, %d failed", n.ID, inc.ID, info.Sent, s.Total, info.Failed)
+	case info.Paused != "" && info.Remaining == 0:
+		// Nothing left to try, and some in doubt: a person decides.
+		text = fmt.Sprintf("Notice %s of %s is NOT finished: %s; %d of %d sent, %d failed", n.ID, inc.ID, info.Paused, info.Sent, s.Total, info.Failed)
 	case info.Paused != "":
 		text += "; PAUSED: " + info.Paused + " (/breach notice retry " + n.ID + " resumes)"
 	case info.Rate > 0:

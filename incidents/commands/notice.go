@@ -467,7 +467,11 @@ func NoticeStatusReply(res *incidents.NoticeResult, now time.Time) *Reply {
 			lines = append(lines, fmt.Sprintf("%.0f messages/s, about %s left", info.Rate, incidents.HumanDuration(info.ETA)))
 		}
 		if s.Paused != "" {
-			lines = append(lines, "PAUSED: "+s.Paused+" — /breach notice retry "+n.ID+" resumes")
+			line := "PAUSED: " + s.Paused
+			if s.Remaining() > 0 {
+				line += " — /breach notice retry " + n.ID + " resumes"
+			}
+			lines = append([]string{line}, lines...) // most urgent first
 		}
 		if s.Sandbox != "" {
 			lines = append(lines, "DRILL: messages went to the sandbox ("+s.Sandbox+"), not to customers")
