@@ -365,6 +365,7 @@ func (ns *NoticeSender) send(ctx context.Context, incidentID, noticeID string) e
 		exhausted   bool
 		stopping    bool
 		pauseWhy    string
+		inFlight    int64 // left in flight when the send is done
 		tempRun     int
 		first       = true
 	)
@@ -451,6 +452,7 @@ func (ns *NoticeSender) send(ctx context.Context, incidentID, noticeID string) e
 						return err
 					}
 					full.Send = cur.Send
+					inFlight = cur.Send.InFlight
 					return ns.finish(t, inc, full)
 				}
 				if err := ns.progress(t, inc, &cur, false); err != nil {
@@ -468,7 +470,7 @@ func (ns *NoticeSender) send(ctx context.Context, incidentID, noticeID string) e
 			ns.recorded(sent, failed)
 			pending = pending[:0]
 			if done {
-				return ns.resetJournal()
+				return ns.resetJournal(inFlight)
 			}
 			if starved && !exhausted && window < maxWindow {
 				window = min(2*window, maxWindow)
@@ -515,7 +517,10 @@ func (ns *NoticeSender) wind(ctx context.Context, incidentID, noticeID string, j
 		pending = append(pending, <-results)
 		outstanding--
 	}
-	var sent, failed int
+	var (
+		sent, failed int
+		inFlight     int64
+	)
 	err := ns.svc.update(ctx, func(t *txn) error {
 		cur, err := t.Notice(incidentID, noticeID)
 		if err != nil {
@@ -541,18 +546,21 @@ func (ns *NoticeSender) wind(ctx context.Context, incidentID, noticeID string, j
 				return err
 			}
 		}
+		inFlight = cur.Send.InFlight
 		return t.PutNotice(cur)
 	})
 	if err != nil {
 		return err
 	}
 	ns.recorded(sent, failed)
-	return ns.resetJournal()
+	return ns.resetJournal(inFlight)
 }
 
-// resetJournal empties the journal once nothing is in flight.
-func (ns *NoticeSender) resetJournal() error {
-	if ns.Journal == nil {
+// resetJournal empties the journal once nothing is in flight: its notes
+// are needed only for recipients in flight. (Recipients left in flight by
+// a send that stopped on an error keep theirs for the next restart.)
+func (ns *NoticeSender) resetJournal(inFlight int64) error {
+	if ns.Journal == nil || inFlight != 0 {
 		return nil
 	}
 	return ns.Journal.Reset()
