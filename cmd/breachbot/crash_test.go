@@ -48,7 +48,7 @@ func TestSendingSurvivesSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("sends 20,000 messages")
 	}
-	c := startCrashSend(t, "")
+	c := startCrashSend(t, "", crashRecipients)
 	for _, at := range []float64{0.1, 0.5, 0.9} {
 		c.killAt(at)
 	}
@@ -88,15 +88,15 @@ func TestSendingSurvivesSIGKILL(t *testing.T) {
 // is not shown as sent; everyone else gets it exactly once.
 func TestSIGKILLWithoutResendLeavesOnlyTheInDoubt(t *testing.T) {
 	if testing.Short() {
-		t.Skip("sends 20,000 messages")
+		t.Skip("sends 4,000 messages")
 	}
-	c := startCrashSend(t, "resend_in_doubt: false\n")
+	c := startCrashSend(t, "resend_in_doubt: false\n", 4000)
 	c.killAt(0.3)
 	out := c.finish()
 	n := c.notice()
 	s := n.Send
 	if n.State != incidents.NoticePaused || s.InDoubt != s.RecoveredInDoubt() || s.InDoubt > crashConnections || s.ResentInDoubt != 0 ||
-		s.Sent+s.InDoubt != crashRecipients {
+		s.Sent+s.InDoubt != int64(c.recipients) {
 		t.Errorf("notice %s: %+v", n.State, s)
 	}
 	if strings.Contains(out, "is sent") {
@@ -104,7 +104,7 @@ func TestSIGKILLWithoutResendLeavesOnlyTheInDoubt(t *testing.T) {
 	}
 	doubt := c.inDoubt()
 	got := c.received()
-	for i := range crashRecipients {
+	for i := range c.recipients {
 		addr := fmt.Sprintf("person%05d@example.com", i)
 		if c := got[addr]; c != 1 && !doubt[addr] {
 			t.Errorf("%s got %d messages and is not in doubt", addr, c)
@@ -120,14 +120,16 @@ func TestSIGKILLWithoutResendLeavesOnlyTheInDoubt(t *testing.T) {
 	}
 }
 
-// crashSend is a notice to crashRecipients people being sent by real
+// crashSend is a notice to many people being sent by real
 // breachbot processes that the test kills.
 type crashSend struct {
-	t     *testing.T
-	e     *noticeEnv
-	srv   *smtptest.Server
-	env   map[string]string
-	kills []int
+	t   *testing.T
+	e   *noticeEnv
+	srv *smtptest.Server
+	// recipients is how many people the notice goes to.
+	recipients int
+	env        map[string]string
+	kills      []int
 	// stdin of the running process (nil: none runs).
 	cmd *exec.Cmd
 	out *bytes.Buffer
@@ -136,13 +138,13 @@ type crashSend struct {
 
 // startCrashSend prepares an approved, test-sent notice and starts a
 // process that sends it.
-func startCrashSend(t *testing.T, config string) *crashSend {
+func startCrashSend(t *testing.T, config string, recipients int) *crashSend {
 	srv := smtptest.Start(t)
 	e := newNoticeEnv(t, config+fmt.Sprintf("smtp_connections: %d\n", crashConnections))
 	e.env["SMTP_ADDR"], e.env["SMTP_TLS"], e.env["SMTP_FROM"] = srv.Addr, "none", "privacy@acme.example"
 	var csv strings.Builder
 	csv.WriteString("email,name,country,region\n")
-	for i := range crashRecipients {
+	for i := range recipients {
 		fmt.Fprintf(&csv, "person%05d@example.com,Person %d,US,CA\n", i, i)
 	}
 	path := e.file("people.csv", csv.String())
@@ -153,7 +155,7 @@ func startCrashSend(t *testing.T, config string) *crashSend {
 	if srv.Count() != 1 {
 		t.Fatalf("the test message did not arrive: %d messages", srv.Count())
 	}
-	c := &crashSend{t: t, e: e, srv: srv, env: map[string]string{"BREACHBOT_DB": e.db}}
+	c := &crashSend{t: t, e: e, srv: srv, recipients: recipients, env: map[string]string{"BREACHBOT_DB": e.db}}
 	for k, v := range e.env {
 		c.env[k] = v
 	}
@@ -182,7 +184,7 @@ func (c *crashSend) start(lines ...string) {
 func (c *crashSend) killAt(frac float64) {
 	t := c.t
 	t.Helper()
-	want := 1 + int(frac*crashRecipients)
+	want := 1 + int(frac*float64(c.recipients))
 	deadline := time.Now().Add(2 * time.Minute)
 	for c.srv.Count() < want {
 		if time.Now().After(deadline) {
@@ -198,10 +200,10 @@ func (c *crashSend) killAt(frac float64) {
 	c.cmd.Wait()
 	c.pw.Close()
 	atKill := c.srv.Count() - 1
-	if atKill >= crashRecipients {
+	if atKill >= c.recipients {
 		t.Fatalf("all %d were sent before the kill at %.0f%%; the test proves nothing", atKill, 100*frac)
 	}
-	t.Logf("killed after %d of %d messages", atKill, crashRecipients)
+	t.Logf("killed after %d of %d messages", atKill, c.recipients)
 	c.kills = append(c.kills, atKill)
 	c.start()
 }
