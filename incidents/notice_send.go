@@ -20,12 +20,13 @@ var ErrStop = errors.New("stop iteration")
 // A recipient is marked in flight, durably, before its message is handed
 // to the mailer, and marked sent or failed afterwards; marks are group
 // committed, one transaction for everything that happened meanwhile, so at
-// most the window of recipients is in flight at any time. Right before a
-// message's DATA the Journal notes it (a write, no sync). After a crash,
-// Recover queues again the recipients in flight that never reached DATA,
-// and those that did (in doubt: at most one per connection after the
-// process was killed, at most the window after a power loss) are sent
-// again with the same Message-ID, unless ResendInDoubt is false.
+// most the window of recipients is in flight at any time. The Journal
+// notes right before a message's DATA, and right after the server
+// accepted it (a write each, no sync). After a crash, Recover marks sent
+// those accepted, queues again those that never reached DATA, and sends
+// again, with the same Message-ID, those in between (in doubt: at most one
+// per connection after the process was killed, at most the window after a
+// power loss), unless ResendInDoubt is false.
 type NoticeSender struct {
 	svc *Service
 	// Window, if set, fixes how many recipients are claimed ahead of the
@@ -47,8 +48,8 @@ type NoticeSender struct {
 	// Recorded, if set, is called after each commit of send outcomes with
 	// how many messages it recorded as sent and as failed (for metrics).
 	Recorded func(sent, failed int)
-	// Journal notes which messages reached DATA (nil: after a crash every
-	// recipient in flight is in doubt).
+	// Journal notes which messages reached DATA and which the server
+	// accepted (nil: after a crash every recipient in flight is in doubt).
 	Journal SendJournal
 	// ResendInDoubt sends recipients found in doubt after a restart again
 	// by themselves (the default); false leaves them in doubt for a
@@ -93,8 +94,9 @@ func (ns *NoticeSender) Run(ctx context.Context) error {
 // Recover settles the recipients that were in flight when the process
 // stopped: those the journal says the server accepted are sent; those
 // that never reached DATA are pending again; the others are in doubt, and
-// queued again (same Message-ID) if ResendInDoubt. It must run before any sending starts; it returns how
-// many were in flight.
+// queued again (same Message-ID) if ResendInDoubt. One transaction, then
+// the journal is emptied. It must run before any sending starts; it
+// returns how many were in flight.
 func (ns *NoticeSender) Recover(ctx context.Context) (int64, error) {
 	var notes JournalNotes
 	journal := "none"

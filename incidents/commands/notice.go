@@ -490,7 +490,7 @@ func NoticeStatusReply(res *incidents.NoticeResult, now time.Time) *Reply {
 // recoveredLine says what a restart found in flight and what became of it.
 func recoveredLine(s *incidents.SendState, id string) string {
 	doubt := s.RecoveredInDoubt()
-	line := fmt.Sprintf("after a restart: %d were being sent; %d had been accepted by the mail server; %d had not reached it (sent normally)",
+	line := fmt.Sprintf("after a restart: %d were being sent; %d had been accepted by the mail server; %d had not reached it (queued again, no doubt)",
 		s.Recovered, s.RecoveredSent, s.RecoveredPending)
 	switch {
 	case doubt == 0:
