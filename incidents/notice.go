@@ -373,8 +373,13 @@ type SendJournal interface {
 	// Accepted notes that the server accepted that message (250) at at;
 	// written like DataStarted.
 	Accepted(incident, notice string, seq int64, attempt int, at time.Time) error
-	// Notes reads what was noted since the last Reset.
+	// Notes reads what was noted since the last Reset, in the current and
+	// the previous file (see Rotate).
 	Notes() (JournalNotes, error)
+	// Rotate starts a new file and drops the notes of the one before the
+	// current: the sender calls it once every recipient noted there is
+	// recorded in the store.
+	Rotate() error
 	// Reset empties the journal; the sender calls it when no recipient is
 	// in flight.
 	Reset() error

@@ -57,6 +57,11 @@ type NoticeSender struct {
 	ResendInDoubt bool
 
 	runMu sync.Mutex // one send loop at a time
+	// journalClean: the journal holds no notes of recipients left in
+	// flight by an earlier send (it was reset since); only then may a
+	// send rotate or reset it. Guarded by runMu (and set by Recover,
+	// which runs before any send).
+	journalClean bool
 
 	mu      sync.Mutex
 	waiters []chan struct{}
@@ -185,6 +190,7 @@ func (ns *NoticeSender) Recover(ctx context.Context) (int64, error) {
 		if err := ns.Journal.Reset(); err != nil {
 			return total, fmt.Errorf("recover sending: %w", err)
 		}
+		ns.journalClean = true
 	}
 	return total, nil
 }
@@ -264,15 +270,52 @@ func (ns *NoticeSender) Idle(ctx context.Context) error {
 type sendJob struct {
 	seq     int64
 	attempt int
+	gen     int // journal generation when handed to a worker
 	r       Recipient
 	tag     string
 }
 
 type sendResult struct {
 	seq       int64
+	gen       int
 	messageID string
 	err       error
 	at        time.Time
+}
+
+// journalRotateEvery is how many messages are handed over between journal
+// rotations (at 64 bytes of notes each, about 128 KiB a file).
+const journalRotateEvery = 2048
+
+// journalGens counts, per journal generation, the recipients handed to the
+// workers whose outcome is not yet committed, to know when the previous
+// journal file holds only settled notes and may be dropped (Rotate).
+type journalGens struct {
+	gen            int // current generation
+	current, older int // unsettled jobs of the current generation, of older ones
+	handed         int // jobs handed in the current generation
+}
+
+// settled counts committed outcomes.
+func (g *journalGens) settled(results []sendResult) {
+	for _, r := range results {
+		if r.gen == g.gen {
+			g.current--
+		} else {
+			g.older--
+		}
+	}
+}
+
+// rotate reports whether the journal should rotate now: enough notes, and
+// none unsettled in the file Rotate drops. It then moves to the next
+// generation.
+func (g *journalGens) rotate() bool {
+	if g.handed < journalRotateEvery || g.older != 0 {
+		return false
+	}
+	g.gen, g.older, g.current, g.handed = g.gen+1, g.current, 0, 0
+	return true
 }
 
 // send runs one notice until it is sent, paused or ctx is done.
@@ -341,6 +384,7 @@ func (ns *NoticeSender) send(ctx context.Context, incidentID, noticeID string) e
 					}
 					j = next
 					res := ns.deliver(wctx, mailer, inc, n, domain, j, hook)
+					res.gen = j.gen
 					if res.err == nil && ns.Journal != nil {
 						// The reply, noted at once: after a crash only a
 						// message between DATA and this note is in doubt.
@@ -370,7 +414,12 @@ func (ns *NoticeSender) send(ctx context.Context, incidentID, noticeID string) e
 		inFlight    int64 // left in flight when the send is done
 		tempRun     int
 		first       = true
+		gens        journalGens
+		// The journal may be rotated and reset only if no earlier send left
+		// notes that are still needed.
+		journalOwned = ns.journalClean
 	)
+	ns.journalClean = false // until this send resets it
 	bg := context.WithoutCancel(ctx)
 	var lastTemp *SendError
 	// take counts a result as it arrives: a run of temporary failures
@@ -470,21 +519,30 @@ func (ns *NoticeSender) send(ctx context.Context, incidentID, noticeID string) e
 			// (Measured before anything else happens, hooks included.)
 			starved := !first && outstanding-len(results) < workers
 			ns.recorded(sent, failed)
+			gens.settled(pending)
 			pending = pending[:0]
 			if done {
-				return ns.resetJournal(inFlight)
+				return ns.resetJournal(journalOwned, inFlight)
+			}
+			if ns.Journal != nil && journalOwned && gens.rotate() {
+				if err := ns.Journal.Rotate(); err != nil {
+					return fmt.Errorf("notice %s of %s: %w", noticeID, incidentID, err)
+				}
 			}
 			if starved && !exhausted && window < maxWindow {
 				window = min(2*window, maxWindow)
 			}
 			first = false
 			for _, j := range claimed {
+				j.gen = gens.gen
 				jobs <- j // never blocks: outstanding <= window <= cap(jobs)
 				outstanding++
+				gens.current++
+				gens.handed++
 			}
 		}
 		if stopping {
-			return ns.wind(bg, incidentID, noticeID, jobs, results, stopOnce, workersDone, outstanding, pauseWhy, inc)
+			return ns.wind(bg, incidentID, noticeID, jobs, results, stopOnce, workersDone, outstanding, pauseWhy, inc, journalOwned)
 		}
 		if len(claimed) == 0 && !(exhausted && outstanding == 0) {
 			select {
@@ -500,7 +558,7 @@ func (ns *NoticeSender) send(ctx context.Context, incidentID, noticeID string) e
 // claimed but never handed over go back to the queue, and the notice is
 // paused (with the reason) or left sending to resume later.
 func (ns *NoticeSender) wind(ctx context.Context, incidentID, noticeID string, jobs chan sendJob, results chan sendResult,
-	stopWorkers func(), workersDone chan struct{}, outstanding int, pauseWhy string, inc *Incident) error {
+	stopWorkers func(), workersDone chan struct{}, outstanding int, pauseWhy string, inc *Incident, journalOwned bool) error {
 	stopWorkers()
 	<-workersDone
 	var unclaimed []int64
@@ -555,17 +613,22 @@ func (ns *NoticeSender) wind(ctx context.Context, incidentID, noticeID string, j
 		return err
 	}
 	ns.recorded(sent, failed)
-	return ns.resetJournal(inFlight)
+	return ns.resetJournal(journalOwned, inFlight)
 }
 
 // resetJournal empties the journal once nothing is in flight: its notes
 // are needed only for recipients in flight. (Recipients left in flight by
-// a send that stopped on an error keep theirs for the next restart.)
-func (ns *NoticeSender) resetJournal(inFlight int64) error {
-	if ns.Journal == nil || inFlight != 0 {
+// a send that stopped on an error keep theirs for the next restart: the
+// journal is then not reset, nor rotated, until Recover.)
+func (ns *NoticeSender) resetJournal(owned bool, inFlight int64) error {
+	if ns.Journal == nil || !owned || inFlight != 0 {
 		return nil
 	}
-	return ns.Journal.Reset()
+	if err := ns.Journal.Reset(); err != nil {
+		return err
+	}
+	ns.journalClean = true
+	return nil
 }
 
 func (ns *NoticeSender) pause(ctx context.Context, incidentID, noticeID, why string) error {

@@ -14,7 +14,8 @@ import (
 	"github.com/breachbot/breachbot/incidents"
 )
 
-// The send journal is a file beside the database (DB + ".sendjournal"):
+// The send journal is a file beside the database (DB + ".sendjournal"),
+// and the one before it (DB + ".sendjournal.prev", see Rotate):
 // a header, then fixed-size records: one when a message is about to be
 // handed over (DATA), one when the server accepted it (250). Records are
 // written with one write(2) each, never synced: after the process is
@@ -140,10 +141,34 @@ func (j *SendJournal) append(kind byte, incident, notice string, seq int64, atte
 	return nil
 }
 
+func (j *SendJournal) prevPath() string { return j.path + ".prev" }
+
+// Rotate starts a new file: the current one becomes the previous one,
+// replacing the one before, whose notes are dropped. The sender rotates
+// once every recipient noted in the dropped file is recorded in the store,
+// so the journal stays small during a long send.
+func (j *SendJournal) Rotate() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f != nil {
+		if err := j.f.Close(); err != nil {
+			return fmt.Errorf("rotate send journal: %w", err)
+		}
+		j.f = nil
+	}
+	if err := os.Rename(j.path, j.prevPath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("rotate send journal: %w", err)
+	}
+	return j.open()
+}
+
 // Reset empties the journal (a fresh header for this boot), synced.
 func (j *SendJournal) Reset() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if err := os.Remove(j.prevPath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("reset send journal: %w", err)
+	}
 	if err := j.open(); err != nil {
 		return err
 	}
@@ -196,44 +221,57 @@ func (n *journalNotes) Accepted(incident, notice string, seq int64, attempt int)
 	return at, ok
 }
 
-// Notes reads the journal. A missing journal, or one written in another
-// boot of the machine (or when the boot is unknown), is not complete.
+// Notes reads the journal (both files). A missing journal, or one
+// written in another boot of the machine (or when the boot is unknown), is
+// not complete.
 func (j *SendJournal) Notes() (incidents.JournalNotes, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	notes := &journalNotes{started: map[journalKey]struct{}{}, accepted: map[journalKey]time.Time{}}
-	data, err := os.ReadFile(j.path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return notes, nil
+	notes := &journalNotes{complete: true, started: map[journalKey]struct{}{}, accepted: map[journalKey]time.Time{}}
+	found := false
+	for _, path := range []string{j.prevPath(), j.path} {
+		data, err := os.ReadFile(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read send journal: %w", err)
+		}
+		found = true
+		notes.read(data)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("read send journal: %w", err)
-	}
+	notes.complete = notes.complete && found
+	return notes, nil
+}
+
+// read adds the notes of one file.
+func (n *journalNotes) read(data []byte) {
 	if len(data) < journalHeader || string(data[:8]) != journalMagic {
-		return notes, nil
+		n.complete = false
+		return
 	}
-	boot := string(bytes.TrimRight(data[8:44], "\x00"))
-	notes.complete = boot != "" && boot == bootID()
+	if boot := string(bytes.TrimRight(data[8:44], "\x00")); boot == "" || boot != bootID() {
+		n.complete = false
+	}
 	// A torn last record (it cannot happen with one small write, but a
 	// full disk might) is ignored: its message was not handed over.
 	for rec := data[journalHeader:]; len(rec) >= journalRecord; rec = rec[journalRecord:] {
 		if string(rec[21:23]) != recordMagic {
-			notes.complete = false
+			n.complete = false
 			continue
 		}
 		k := journalKey{binary.BigEndian.Uint64(rec[0:8]), int64(binary.BigEndian.Uint64(rec[8:16])), binary.BigEndian.Uint32(rec[16:20])}
 		switch rec[20] {
 		case kindData:
-			notes.started[k] = struct{}{}
+			n.started[k] = struct{}{}
 		case kindAccepted:
 			var at time.Time
 			if ns := int64(binary.BigEndian.Uint64(rec[24:32])); ns != 0 {
 				at = time.Unix(0, ns).UTC()
 			}
-			notes.accepted[k] = at
+			n.accepted[k] = at
 		default:
-			notes.complete = false
+			n.complete = false
 		}
 	}
-	return notes, nil
 }

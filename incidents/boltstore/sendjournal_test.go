@@ -131,3 +131,58 @@ func TestPossiblyDuplicateReadsAsInDoubt(t *testing.T) {
 		t.Errorf("old send state: %+v %v", st, err)
 	}
 }
+
+// Rotating keeps the notes of the current and the previous file; the
+// rotation after drops the oldest.
+func TestSendJournalRotation(t *testing.T) {
+	s := mustOpenStore(t)
+	j := s.SendJournal()
+	defer j.Close()
+	note := func(seq int64) {
+		t.Helper()
+		if err := j.DataStarted("INC-2026-0001", "N1", seq, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	noted := func() []int64 {
+		t.Helper()
+		notes, err := s.SendJournal().Notes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !notes.Complete() {
+			t.Error("not complete")
+		}
+		var seqs []int64
+		for seq := int64(1); seq <= 3; seq++ {
+			if notes.DataStarted("INC-2026-0001", "N1", seq, 1) {
+				seqs = append(seqs, seq)
+			}
+		}
+		return seqs
+	}
+	if err := j.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	note(1)
+	if err := j.Rotate(); err != nil {
+		t.Fatal(err)
+	}
+	note(2)
+	if diff := cmp.Diff([]int64{1, 2}, noted()); diff != "" {
+		t.Errorf("after one rotation (-want +got):\n%s", diff)
+	}
+	if err := j.Rotate(); err != nil {
+		t.Fatal(err)
+	}
+	note(3)
+	if diff := cmp.Diff([]int64{2, 3}, noted()); diff != "" {
+		t.Errorf("after two rotations (-want +got):\n%s", diff)
+	}
+	if err := j.Reset(); err != nil {
+		t.Fatal(err)
+	}
+	if got := noted(); len(got) != 0 {
+		t.Errorf("after a reset: %v", got)
+	}
+}
