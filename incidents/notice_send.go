@@ -103,6 +103,8 @@ func (ns *NoticeSender) Run(ctx context.Context) error {
 // the journal is emptied. It must run before any sending starts; it
 // returns how many were in flight.
 func (ns *NoticeSender) Recover(ctx context.Context) (int64, error) {
+	ns.runMu.Lock()
+	defer ns.runMu.Unlock()
 	var notes JournalNotes
 	journal := "none"
 	if ns.Journal != nil {
