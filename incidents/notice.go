@@ -187,9 +187,9 @@ type Mail struct {
 	MessageID string
 	Incident  string
 	Date      time.Time
-	// DataStarting, if set, is called right before the message is handed
-	// over (before the SMTP DATA command, before a file is written), on
-	// every attempt. The sender notes there, in its journal, that the
+	// DataStarting, if set, is called by Send, before it returns, right
+	// before the message is handed over (before the SMTP DATA command,
+	// before a file is written), on every attempt. The sender notes there, in its journal, that the
 	// message may reach the recipient from now on. If it returns an error
 	// the message is not handed over and Send returns a temporary
 	// *SendError.

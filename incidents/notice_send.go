@@ -391,7 +391,7 @@ func (ns *NoticeSender) send(ctx context.Context, incidentID, noticeID string) e
 						// The reply, noted at once: after a crash only a
 						// message between DATA and this note is in doubt.
 						if err := ns.Journal.Accepted(incidentID, noticeID, j.seq, j.attempt, res.at); err != nil {
-							svc.log.Warn("send journal: the server's acceptance was not noted; after a crash now this recipient would be in doubt", "err", err)
+							svc.log.Warn("send journal: the server's acceptance was not noted; a crash before the next commit would leave one recipient in doubt", "err", err)
 						}
 					}
 					results <- res
