@@ -414,7 +414,12 @@ func noticeReply(res *incidents.NoticeResult, title string) *Reply {
 }
 
 func noticeLine(n *incidents.Notice) string {
-	s := fmt.Sprintf("%s · %s · %d recipients · drafted by %s", n.ID, n.State, n.Recipients.Count, n.DraftedBy)
+	state := string(n.State)
+	if n.State == incidents.NoticeSent && n.Send != nil && n.Send.Unsettled() > 0 {
+		// Recorded as sent by an earlier version with recipients in doubt.
+		state = fmt.Sprintf("NOT finished: %d in doubt, %d not sent yet", n.Send.InDoubt, n.Send.Remaining())
+	}
+	s := fmt.Sprintf("%s · %s · %d recipients · drafted by %s", n.ID, state, n.Recipients.Count, n.DraftedBy)
 	if n.SubmittedBy != "" {
 		s += ", submitted by " + n.SubmittedBy
 	}
