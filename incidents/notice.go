@@ -187,9 +187,17 @@ type Mail struct {
 	MessageID string
 	Incident  string
 	Date      time.Time
+	// DataStarting, if set, is called by Send, before it returns, right
+	// before the message is handed over (before the SMTP DATA command,
+	// before a file is written), on every attempt. The sender notes there, in its journal, that the
+	// message may reach the recipient from now on. If it returns an error
+	// the message is not handed over and Send returns a temporary
+	// *SendError.
+	DataStarting func() error
 }
 
-// Mailer sends mail. Send may be called from several goroutines at once;
+// Mailer sends mail. Send calls Mail.DataStarting, if set, right before
+// it hands the message over. Send may be called from several goroutines at once;
 // Connections says how many messages it can have in flight. Send returns
 // nil once the server accepted the message, and otherwise a *SendError
 // (anything else is treated as a temporary failure that may have been
@@ -281,18 +289,27 @@ type SendState struct {
 	Cursor int64 `json:"cursor"`
 	Total  int64 `json:"total"`
 	// Counts of recipients by delivery state.
-	Sent              int64 `json:"sent"`
-	FailedTemporary   int64 `json:"failed_temporary"`
-	FailedPermanent   int64 `json:"failed_permanent"`
-	InFlight          int64 `json:"in_flight"`
-	PossiblyDuplicate int64 `json:"possibly_duplicate"`
-	Queued            int64 `json:"queued"`
+	Sent            int64 `json:"sent"`
+	FailedTemporary int64 `json:"failed_temporary"`
+	FailedPermanent int64 `json:"failed_permanent"`
+	InFlight        int64 `json:"in_flight"`
+	// InDoubt counts recipients whose message was handed over (DATA
+	// started) without a reply recorded: they may or may not have it.
+	InDoubt int64 `json:"in_doubt"`
+	Queued  int64 `json:"queued"`
 	// Paused says why sending stopped, if it did.
 	Paused string `json:"paused,omitempty"`
 	// Runs counts how often sending (re)started; Recovered how many
-	// in-flight recipients were found after a crash.
-	Runs      int   `json:"runs"`
-	Recovered int64 `json:"recovered,omitempty"`
+	// in-flight recipients were found after a crash, of which the journal
+	// showed RecoveredSent accepted by the server, RecoveredPending not
+	// handed over (queued again, no doubt), and the rest in doubt, of
+	// which ResentInDoubt were queued again by themselves
+	// (resend_in_doubt), with the same Message-ID.
+	Runs             int   `json:"runs"`
+	Recovered        int64 `json:"recovered,omitempty"`
+	RecoveredSent    int64 `json:"recovered_sent,omitempty"`
+	RecoveredPending int64 `json:"recovered_pending,omitempty"`
+	ResentInDoubt    int64 `json:"resent_in_doubt,omitempty"`
 	// Progress bookkeeping.
 	ProgressSeq    int       `json:"progress_seq"`
 	LastProgressAt time.Time `json:"last_progress_at,omitzero"`
@@ -313,9 +330,37 @@ type Handoff struct {
 	SentBefore int64 `json:"sent_before"`
 }
 
+// UnmarshalJSON reads a send state, including those stored before "in
+// doubt" was named so (possibly_duplicate).
+func (s *SendState) UnmarshalJSON(b []byte) error {
+	type plain SendState
+	var v struct {
+		plain
+		PossiblyDuplicate int64 `json:"possibly_duplicate"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*s = SendState(v.plain)
+	s.InDoubt += v.PossiblyDuplicate
+	return nil
+}
+
 // Remaining is how many recipients have not been attempted yet.
 func (s *SendState) Remaining() int64 {
 	return s.Total - s.Cursor + 1 + s.Queued + s.InFlight
+}
+
+// RecoveredInDoubt is how many recipients found in flight after crashes
+// were in doubt (handed over, no reply noted).
+func (s *SendState) RecoveredInDoubt() int64 {
+	return s.Recovered - s.RecoveredSent - s.RecoveredPending
+}
+
+// Unsettled is how many recipients are not known to be sent or failed:
+// not attempted yet, in flight, or in doubt. A notice with any is not sent.
+func (s *SendState) Unsettled() int64 {
+	return s.Remaining() + s.InDoubt
 }
 
 // Delivery is one recipient's state in a notice's outbox.
@@ -345,11 +390,56 @@ const (
 	DeliveryWritten   DeliveryState = "written"
 	DeliveryTemporary DeliveryState = "failed_temporary"
 	DeliveryPermanent DeliveryState = "failed_permanent"
-	// DeliveryPossiblyDuplicate: the process stopped while the message was
-	// being handed over; it may or may not have arrived. Not resent unless
-	// someone asks (notice retry --possibly-duplicated).
-	DeliveryPossiblyDuplicate DeliveryState = "possibly_duplicate"
+	// DeliveryInDoubt: the message was handed over (DATA started) and no
+	// reply was recorded: the process stopped, or the connection broke
+	// after the message was written. It may or may not have arrived. After
+	// a restart it is sent again by itself (same Message-ID) unless
+	// resend_in_doubt is false; otherwise only when someone asks (notice
+	// retry --in-doubt). The store reads the earlier name,
+	// "possibly_duplicate", as this state.
+	DeliveryInDoubt DeliveryState = "in_doubt"
 )
+
+// SendJournal notes, cheaply, which messages were handed over and which
+// the server accepted, so that a restart can tell the recipients whose
+// message was accepted (sent) and those that may have it (in doubt: at
+// most one per connection) from those claimed but never handed over
+// (simply pending). The store implements it as an append-only file beside
+// the database.
+type SendJournal interface {
+	// DataStarted notes that attempt attempt of recipient seq of a notice
+	// is about to be handed over. It is written to the operating system,
+	// not synced to disk: it survives the process being killed. Mailer
+	// workers call it concurrently.
+	DataStarted(incident, notice string, seq int64, attempt int) error
+	// Accepted notes that the server accepted that message (250) at at;
+	// written like DataStarted.
+	Accepted(incident, notice string, seq int64, attempt int, at time.Time) error
+	// Notes reads what was noted since the last Reset, in the current and
+	// the previous file (see Rotate).
+	Notes() (JournalNotes, error)
+	// Rotate starts a new file and drops the notes of the one before the
+	// current: the sender calls it once every recipient noted there is
+	// recorded in the store.
+	Rotate() error
+	// Reset empties the journal; the sender calls it when no recipient is
+	// in flight.
+	Reset() error
+}
+
+// JournalNotes is what a SendJournal read back after a restart.
+type JournalNotes interface {
+	// Complete reports whether the notes can be trusted to list every
+	// message handed over: false after the machine restarted (a power
+	// loss can lose writes that were not synced) or when the journal is
+	// missing. Then every recipient in flight is in doubt.
+	Complete() bool
+	// DataStarted reports whether attempt attempt of recipient seq was
+	// noted as handed over.
+	DataStarted(incident, notice string, seq int64, attempt int) bool
+	// Accepted reports whether the server was noted to accept it, and when.
+	Accepted(incident, notice string, seq int64, attempt int) (time.Time, bool)
+}
 
 // Validate checks the invariants of a stored notice.
 func (n *Notice) Validate() error {

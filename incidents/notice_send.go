@@ -20,14 +20,18 @@ var ErrStop = errors.New("stop iteration")
 // A recipient is marked in flight, durably, before its message is handed
 // to the mailer, and marked sent or failed afterwards; marks are group
 // committed, one transaction for everything that happened meanwhile, so at
-// most the window of recipients is in flight at any time. After a crash
-// those are recorded as possibly duplicated and not sent again unless
-// someone asks (RetryNotice); everything else resumes.
+// most the window of recipients is in flight at any time. The Journal
+// notes right before a message's DATA, and right after the server
+// accepted it (a write each, no sync). After a crash, Recover marks sent
+// those accepted, queues again those that never reached DATA, and sends
+// again, with the same Message-ID, those in between (in doubt: at most one
+// per connection after the process was killed, at most the window after a
+// power loss), unless ResendInDoubt is false.
 type NoticeSender struct {
 	svc *Service
 	// Window, if set, fixes how many recipients are claimed ahead of the
 	// workers. It bounds how many recipients can be in flight, and so
-	// possibly duplicated after a crash, and how many are marked per
+	// in doubt after a power loss, and how many are marked per
 	// transaction: too small and the commits, not the mail server, set
 	// the pace. At 0 the window adapts: it starts at eight per connection
 	// and doubles, up to MaxWindow, whenever the connections ran out of
@@ -44,8 +48,20 @@ type NoticeSender struct {
 	// Recorded, if set, is called after each commit of send outcomes with
 	// how many messages it recorded as sent and as failed (for metrics).
 	Recorded func(sent, failed int)
+	// Journal notes which messages reached DATA and which the server
+	// accepted (nil: after a crash every recipient in flight is in doubt).
+	Journal SendJournal
+	// ResendInDoubt sends recipients found in doubt after a restart again
+	// by themselves (the default); false leaves them in doubt for a
+	// person to decide (notice retry --in-doubt).
+	ResendInDoubt bool
 
 	runMu sync.Mutex // one send loop at a time
+	// journalClean: the journal holds no notes of recipients left in
+	// flight by an earlier send (it was reset since); only then may a
+	// send rotate or reset it. Guarded by runMu (and set by Recover,
+	// which runs before any send).
+	journalClean bool
 
 	mu      sync.Mutex
 	waiters []chan struct{}
@@ -53,7 +69,7 @@ type NoticeSender struct {
 
 // NewNoticeSender returns a sender for svc's notices.
 func NewNoticeSender(svc *Service) *NoticeSender {
-	return &NoticeSender{svc: svc, ProgressEvery: 10 * time.Second, PauseAfter: 50}
+	return &NoticeSender{svc: svc, ProgressEvery: 10 * time.Second, PauseAfter: 50, ResendInDoubt: true}
 }
 
 // Run recovers from an earlier crash, then sends notices as they are
@@ -83,28 +99,82 @@ func (ns *NoticeSender) Run(ctx context.Context) error {
 	}
 }
 
-// Recover records the recipients that were in flight when the process
-// stopped as possibly duplicated. It must run before any sending starts.
+// Recover settles the recipients that were in flight when the process
+// stopped: those the journal says the server accepted are sent; those
+// that never reached DATA are pending again; the others are in doubt, and
+// queued again (same Message-ID) if ResendInDoubt. One transaction, then
+// the journal is emptied. It must run before any sending starts; it
+// returns how many were in flight.
 func (ns *NoticeSender) Recover(ctx context.Context) (int64, error) {
+	ns.runMu.Lock()
+	defer ns.runMu.Unlock()
+	var notes JournalNotes
+	journal := "none"
+	if ns.Journal != nil {
+		var err error
+		if notes, err = ns.Journal.Notes(); err != nil {
+			return 0, fmt.Errorf("recover sending: %w", err)
+		}
+		journal = "incomplete (the machine restarted, or the journal is missing)"
+		if notes.Complete() {
+			journal = "complete"
+		}
+	}
+	handedOver := func(n *Notice, seq int64, attempt int) bool {
+		return notes == nil || !notes.Complete() || notes.DataStarted(n.Incident, n.ID, seq, attempt)
+	}
 	var total int64
 	err := ns.svc.update(ctx, func(t *txn) error {
 		return t.Notices("", func(n *Notice) error {
 			if n.Send == nil || n.Send.InFlight == 0 && n.State != NoticeSending {
 				return nil
 			}
-			var k int64
+			var found, sent, pending, resent, doubt int64
+			domain := mailDomain(n.Data.Company)
 			err := t.Deliveries(n.Incident, n.ID, DeliveryInFlight, func(seq int64, d Delivery) error {
-				d.State, d.At = DeliveryPossiblyDuplicate, t.now
-				k++
+				found++
+				d.At = t.now
+				var at time.Time
+				accepted := false
+				if notes != nil {
+					at, accepted = notes.Accepted(n.Incident, n.ID, seq, d.Attempts)
+				}
+				switch {
+				case accepted:
+					r, err := t.Recipient(n.Recipients.ID, seq)
+					if err != nil {
+						return err
+					}
+					tag, err := t.AddressTag(r.Email)
+					if err != nil {
+						return err
+					}
+					d.State, d.At, d.MessageID, d.Code, d.Reply = n.Send.okState(), at, MessageID(n.Incident, n.ID, tag, domain), 0, ""
+					sent++
+				case !handedOver(n, seq, d.Attempts):
+					d.State, d.Attempts = DeliveryQueued, max(d.Attempts-1, 0)
+					pending++
+				case ns.ResendInDoubt:
+					d.State, d.Reply = DeliveryQueued, "in doubt after a restart: sent again"
+					resent++
+				default:
+					d.State, d.Reply = DeliveryInDoubt, "breachbot stopped after handing the message over, before the reply"
+					doubt++
+				}
 				return t.PutDelivery(n.Incident, n.ID, seq, d)
 			})
-			if err != nil || k == 0 {
+			if err != nil || found == 0 {
 				return err
 			}
-			n.Send.InFlight -= k
-			n.Send.PossiblyDuplicate += k
-			n.Send.Recovered += k
-			total += k
+			n.Send.InFlight -= found
+			n.Send.Sent += sent
+			n.Send.Queued += pending + resent
+			n.Send.InDoubt += doubt
+			n.Send.Recovered += found
+			n.Send.RecoveredSent += sent
+			n.Send.RecoveredPending += pending
+			n.Send.ResentInDoubt += resent
+			total += found
 			if err := t.PutNotice(n); err != nil {
 				return err
 			}
@@ -112,10 +182,22 @@ func (ns *NoticeSender) Recover(ctx context.Context) (int64, error) {
 			if err != nil {
 				return err
 			}
-			return ns.svc.audit(t, "breachbot", "notice.recovered", inc, map[string]string{"notice": n.ID, "possibly_duplicate": strconv.FormatInt(k, 10)})
+			return ns.svc.audit(t, "breachbot", "notice.recovered", inc, map[string]string{"notice": n.ID,
+				"in_flight": strconv.FormatInt(found, 10), "sent": strconv.FormatInt(sent, 10), "pending_again": strconv.FormatInt(pending, 10),
+				"in_doubt": strconv.FormatInt(resent+doubt, 10), "resent_in_doubt": strconv.FormatInt(resent, 10),
+				"resend_in_doubt": strconv.FormatBool(ns.ResendInDoubt), "journal": journal})
 		})
 	})
-	return total, err
+	if err != nil {
+		return 0, err
+	}
+	if ns.Journal != nil {
+		if err := ns.Journal.Reset(); err != nil {
+			return total, fmt.Errorf("recover sending: %w", err)
+		}
+		ns.journalClean = true
+	}
+	return total, nil
 }
 
 // SendPending sends every notice in state sending until each is sent or
@@ -191,16 +273,54 @@ func (ns *NoticeSender) Idle(ctx context.Context) error {
 }
 
 type sendJob struct {
-	seq int64
-	r   Recipient
-	tag string
+	seq     int64
+	attempt int
+	gen     int // journal generation when handed to a worker
+	r       Recipient
+	tag     string
 }
 
 type sendResult struct {
 	seq       int64
+	gen       int
 	messageID string
 	err       error
 	at        time.Time
+}
+
+// journalRotateEvery is how many messages are handed over between journal
+// rotations (at 64 bytes of notes each, about 128 KiB a file).
+const journalRotateEvery = 2048
+
+// journalGens counts, per journal generation, the recipients handed to the
+// workers whose outcome is not yet committed, to know when the previous
+// journal file holds only settled notes and may be dropped (Rotate).
+type journalGens struct {
+	gen            int // current generation
+	current, older int // unsettled jobs of the current generation, of older ones
+	handed         int // jobs handed in the current generation
+}
+
+// settled counts committed outcomes.
+func (g *journalGens) settled(results []sendResult) {
+	for _, r := range results {
+		if r.gen == g.gen {
+			g.current--
+		} else {
+			g.older--
+		}
+	}
+}
+
+// rotate reports whether the journal should rotate now: enough notes, and
+// none unsettled in the file Rotate drops. It then moves to the next
+// generation.
+func (g *journalGens) rotate() bool {
+	if g.handed < journalRotateEvery || g.older != 0 {
+		return false
+	}
+	g.gen, g.older, g.current, g.handed = g.gen+1, g.current, 0, 0
+	return true
 }
 
 // send runs one notice until it is sent, paused or ctx is done.
@@ -250,15 +370,34 @@ func (ns *NoticeSender) send(ctx context.Context, incidentID, noticeID string) e
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// One journal hook per worker, for the job in hand: the mailer
+			// calls it while this goroutine waits in Send.
+			var (
+				j    sendJob
+				hook func() error
+			)
+			if ns.Journal != nil {
+				hook = func() error { return ns.Journal.DataStarted(incidentID, noticeID, j.seq, j.attempt) }
+			}
 			for {
 				select {
 				case <-stop:
 					return
-				case j, ok := <-jobs:
+				case next, ok := <-jobs:
 					if !ok {
 						return
 					}
-					results <- ns.deliver(wctx, mailer, inc, n, domain, j)
+					j = next
+					res := ns.deliver(wctx, mailer, inc, n, domain, j, hook)
+					res.gen = j.gen
+					if res.err == nil && ns.Journal != nil {
+						// The reply, noted at once: after a crash only a
+						// message between DATA and this note is in doubt.
+						if err := ns.Journal.Accepted(incidentID, noticeID, j.seq, j.attempt, res.at); err != nil {
+							svc.log.Warn("send journal: the server's acceptance was not noted; a crash before the next commit would leave one recipient in doubt", "err", err)
+						}
+					}
+					results <- res
 				}
 			}
 		}()
@@ -277,9 +416,15 @@ func (ns *NoticeSender) send(ctx context.Context, incidentID, noticeID string) e
 		exhausted   bool
 		stopping    bool
 		pauseWhy    string
+		inFlight    int64 // left in flight when the send is done
 		tempRun     int
 		first       = true
+		gens        journalGens
+		// The journal may be rotated and reset only if no earlier send left
+		// notes that are still needed.
+		journalOwned = ns.journalClean
 	)
+	ns.journalClean = false // until this send resets it
 	bg := context.WithoutCancel(ctx)
 	var lastTemp *SendError
 	// take counts a result as it arrives: a run of temporary failures
@@ -363,7 +508,8 @@ func (ns *NoticeSender) send(ctx context.Context, incidentID, noticeID string) e
 						return err
 					}
 					full.Send = cur.Send
-					return ns.finish(t, inc, full, "")
+					inFlight = cur.Send.InFlight
+					return ns.finish(t, inc, full)
 				}
 				if err := ns.progress(t, inc, &cur, false); err != nil {
 					return err
@@ -378,21 +524,30 @@ func (ns *NoticeSender) send(ctx context.Context, incidentID, noticeID string) e
 			// (Measured before anything else happens, hooks included.)
 			starved := !first && outstanding-len(results) < workers
 			ns.recorded(sent, failed)
+			gens.settled(pending)
 			pending = pending[:0]
 			if done {
-				return nil
+				return ns.resetJournal(journalOwned, inFlight)
+			}
+			if ns.Journal != nil && journalOwned && gens.rotate() {
+				if err := ns.Journal.Rotate(); err != nil {
+					return fmt.Errorf("notice %s of %s: %w", noticeID, incidentID, err)
+				}
 			}
 			if starved && !exhausted && window < maxWindow {
 				window = min(2*window, maxWindow)
 			}
 			first = false
 			for _, j := range claimed {
+				j.gen = gens.gen
 				jobs <- j // never blocks: outstanding <= window <= cap(jobs)
 				outstanding++
+				gens.current++
+				gens.handed++
 			}
 		}
 		if stopping {
-			return ns.wind(bg, incidentID, noticeID, jobs, results, stopOnce, workersDone, outstanding, pauseWhy, inc)
+			return ns.wind(bg, incidentID, noticeID, jobs, results, stopOnce, workersDone, outstanding, pauseWhy, inc, journalOwned)
 		}
 		if len(claimed) == 0 && !(exhausted && outstanding == 0) {
 			select {
@@ -408,7 +563,7 @@ func (ns *NoticeSender) send(ctx context.Context, incidentID, noticeID string) e
 // claimed but never handed over go back to the queue, and the notice is
 // paused (with the reason) or left sending to resume later.
 func (ns *NoticeSender) wind(ctx context.Context, incidentID, noticeID string, jobs chan sendJob, results chan sendResult,
-	stopWorkers func(), workersDone chan struct{}, outstanding int, pauseWhy string, inc *Incident) error {
+	stopWorkers func(), workersDone chan struct{}, outstanding int, pauseWhy string, inc *Incident, journalOwned bool) error {
 	stopWorkers()
 	<-workersDone
 	var unclaimed []int64
@@ -427,7 +582,10 @@ func (ns *NoticeSender) wind(ctx context.Context, incidentID, noticeID string, j
 		pending = append(pending, <-results)
 		outstanding--
 	}
-	var sent, failed int
+	var (
+		sent, failed int
+		inFlight     int64
+	)
 	err := ns.svc.update(ctx, func(t *txn) error {
 		cur, err := t.Notice(incidentID, noticeID)
 		if err != nil {
@@ -453,12 +611,29 @@ func (ns *NoticeSender) wind(ctx context.Context, incidentID, noticeID string, j
 				return err
 			}
 		}
+		inFlight = cur.Send.InFlight
 		return t.PutNotice(cur)
 	})
-	if err == nil {
-		ns.recorded(sent, failed)
+	if err != nil {
+		return err
 	}
-	return err
+	ns.recorded(sent, failed)
+	return ns.resetJournal(journalOwned, inFlight)
+}
+
+// resetJournal empties the journal once nothing is in flight: its notes
+// are needed only for recipients in flight. (Recipients left in flight by
+// a send that stopped on an error keep theirs for the next restart: the
+// journal is then not reset, nor rotated, until Recover.)
+func (ns *NoticeSender) resetJournal(owned bool, inFlight int64) error {
+	if ns.Journal == nil || !owned || inFlight != 0 {
+		return nil
+	}
+	if err := ns.Journal.Reset(); err != nil {
+		return err
+	}
+	ns.journalClean = true
+	return nil
 }
 
 func (ns *NoticeSender) pause(ctx context.Context, incidentID, noticeID, why string) error {
@@ -483,7 +658,7 @@ func (ns *NoticeSender) pause(ctx context.Context, incidentID, noticeID, why str
 }
 
 // deliver renders and hands over one message.
-func (ns *NoticeSender) deliver(ctx context.Context, mailer Mailer, inc *Incident, n *Notice, domain string, j sendJob) sendResult {
+func (ns *NoticeSender) deliver(ctx context.Context, mailer Mailer, inc *Incident, n *Notice, domain string, j sendJob, dataStarting func() error) sendResult {
 	res := sendResult{seq: j.seq, messageID: MessageID(inc.ID, n.ID, j.tag, domain)}
 	var (
 		content *MailContent
@@ -499,7 +674,8 @@ func (ns *NoticeSender) deliver(ctx context.Context, mailer Mailer, inc *Inciden
 		res.at = ns.svc.clock.Now()
 		return res
 	}
-	res.err = mailer.Send(ctx, &Mail{To: j.r.Email, Content: content, MessageID: res.messageID, Incident: inc.ID, Date: ns.svc.clock.Now()})
+	res.err = mailer.Send(ctx, &Mail{To: j.r.Email, Content: content, MessageID: res.messageID, Incident: inc.ID, Date: ns.svc.clock.Now(),
+		DataStarting: dataStarting})
 	res.at = ns.svc.clock.Now()
 	return res
 }
@@ -545,7 +721,7 @@ func (ns *NoticeSender) claim(t *txn, inc *Incident, n *Notice, k int) ([]sendJo
 			return nil, false, err
 		}
 		n.Send.InFlight++
-		jobs = append(jobs, sendJob{seq: seq, r: r, tag: tag})
+		jobs = append(jobs, sendJob{seq: seq, attempt: d.Attempts, r: r, tag: tag})
 	}
 	exhausted := n.Send.Cursor > n.Send.Total && n.Send.Queued == 0
 	return jobs, exhausted, nil
@@ -578,11 +754,11 @@ func (ns *NoticeSender) record(t *txn, n *Notice, results []sendResult) (sent, f
 			failed++
 		default:
 			// The message may have been delivered: never resent unasked.
-			d.State, d.Reply = DeliveryPossiblyDuplicate, truncate(RedactAddresses(r.err.Error()), 300)
+			d.State, d.Reply = DeliveryInDoubt, truncate(RedactAddresses(r.err.Error()), 300)
 			if se != nil {
 				d.Code = se.Code
 			}
-			n.Send.PossiblyDuplicate++
+			n.Send.InDoubt++
 		}
 		n.Send.InFlight--
 		if err := t.PutDelivery(n.Incident, n.ID, r.seq, d); err != nil {
@@ -599,10 +775,17 @@ func (ns *NoticeSender) recorded(sent, failed int) {
 	}
 }
 
-// finish records that every recipient was attempted.
-func (ns *NoticeSender) finish(t *txn, inc *Incident, n *Notice, _ string) error {
+// finish records that every recipient was attempted: the notice is sent,
+// or, if some are in doubt, paused for a person to decide.
+func (ns *NoticeSender) finish(t *txn, inc *Incident, n *Notice) error {
 	n.State = NoticeSent
 	n.Send.FinishedAt = t.now
+	event := "notice.sent"
+	if n.Send.InDoubt > 0 {
+		n.State, event = NoticePaused, "notice.finished_in_doubt"
+		n.Send.Paused = fmt.Sprintf("%d in doubt (handed to the mail server, no reply recorded): /breach notice retry %s --in-doubt sends them again with the same Message-ID",
+			n.Send.InDoubt, n.ID)
+	}
 	if err := ns.progress(t, inc, n, true); err != nil {
 		return err
 	}
@@ -611,11 +794,11 @@ func (ns *NoticeSender) finish(t *txn, inc *Incident, n *Notice, _ string) error
 	}
 	details := map[string]string{"notice": n.ID, "sent": strconv.FormatInt(n.Send.Sent, 10),
 		"failed_permanent": strconv.FormatInt(n.Send.FailedPermanent, 10), "failed_temporary": strconv.FormatInt(n.Send.FailedTemporary, 10),
-		"possibly_duplicate": strconv.FormatInt(n.Send.PossiblyDuplicate, 10)}
+		"in_doubt": strconv.FormatInt(n.Send.InDoubt, 10)}
 	if n.Send.Sandbox != "" {
 		details["sandbox"] = n.Send.Sandbox
 	}
-	return ns.svc.audit(t, "breachbot", "notice.sent", inc, details)
+	return ns.svc.audit(t, "breachbot", event, inc, details)
 }
 
 // progress enqueues a progress notification, at most every ProgressEvery
@@ -632,6 +815,9 @@ func (ns *NoticeSender) progress(t *txn, inc *Incident, n *Notice, final bool) e
 	switch {
 	case info.Done:
 		text = fmt.Sprintf("Notice %s of %s is %s: %s, %d failed", n.ID, inc.ID, s.doneWord(), SendCounts(s), info.Failed)
+	case info.Paused != "" && info.Remaining == 0:
+		// Nothing left to try, and some in doubt: a person decides.
+		text = fmt.Sprintf("Notice %s of %s is NOT finished: %s; %s, %d failed", n.ID, inc.ID, info.Paused, SendCounts(s), info.Failed)
 	case info.Paused != "":
 		text += "; PAUSED: " + info.Paused
 		if !s.TransportPaused { // that one resumes on its relay, not by a retry
@@ -640,8 +826,8 @@ func (ns *NoticeSender) progress(t *txn, inc *Incident, n *Notice, final bool) e
 	case info.Rate > 0:
 		text += fmt.Sprintf(" (%.0f/s, about %s left)", info.Rate, HumanDuration(info.ETA))
 	}
-	if info.PossiblyDuplicate > 0 {
-		text += fmt.Sprintf("; %d possibly duplicated after a restart", info.PossiblyDuplicate)
+	if info.InDoubt > 0 && info.Paused == "" {
+		text += fmt.Sprintf("; %d in doubt", info.InDoubt)
 	}
 	return t.enqueue(Notification{
 		ID: fmt.Sprintf("notice-progress:%s:%s:%d", inc.ID, n.ID, s.ProgressSeq), UpdateKey: "notice-progress:" + inc.ID + ":" + n.ID,
@@ -657,9 +843,9 @@ func ProgressInfo(n *Notice, now time.Time) *NoticeInfo {
 	if s == nil {
 		return info
 	}
-	info.Sent, info.Failed, info.PossiblyDuplicate = s.Sent, s.FailedPermanent+s.FailedTemporary, s.PossiblyDuplicate
+	info.Sent, info.Failed, info.InDoubt = s.Sent, s.FailedPermanent+s.FailedTemporary, s.InDoubt
 	info.Remaining, info.Paused, info.Sandbox = s.Remaining(), s.Paused, s.Sandbox
-	info.Done = n.State == NoticeSent
+	info.Done = n.State == NoticeSent && s.Unsettled() == 0
 	if el := now.Sub(s.StartedAt); !s.StartedAt.IsZero() && el > 0 && s.Sent > s.StartedSent {
 		info.Rate = float64(s.Sent-s.StartedSent) / el.Seconds()
 		info.ETA = time.Duration(float64(info.Remaining) / info.Rate * float64(time.Second)).Round(time.Second)

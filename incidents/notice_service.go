@@ -856,16 +856,16 @@ func (s *Service) NoticeStatus(ctx context.Context, actor, id, noticeID string) 
 }
 
 // RetryNotice queues again the recipients whose message failed
-// temporarily, and with possiblyDuplicated also those that may have
-// received it already (a person asked for it).
-func (s *Service) RetryNotice(ctx context.Context, actor, id, noticeID string, possiblyDuplicated bool) (*NoticeResult, error) {
+// temporarily, and with inDoubt also those in doubt, who may have
+// received it already (a person asked for it; same Message-ID).
+func (s *Service) RetryNotice(ctx context.Context, actor, id, noticeID string, inDoubt bool) (*NoticeResult, error) {
 	res, err := s.noticeAction(ctx, actor, ActSend, id, noticeID, false, func(t *txn, inc *Incident, n *Notice, _ []string) error {
 		if n.Send == nil {
 			return stateConflict(n, "retried", "a notice is retried after it was sent: /breach notice status")
 		}
 		states := []DeliveryState{DeliveryTemporary}
-		if possiblyDuplicated {
-			states = append(states, DeliveryPossiblyDuplicate)
+		if inDoubt {
+			states = append(states, DeliveryInDoubt)
 		}
 		var requeued int64
 		for _, st := range states {
@@ -875,7 +875,7 @@ func (s *Service) RetryNotice(ctx context.Context, actor, id, noticeID string, p
 				if st == DeliveryTemporary {
 					n.Send.FailedTemporary--
 				} else {
-					n.Send.PossiblyDuplicate--
+					n.Send.InDoubt--
 				}
 				n.Send.Queued++
 				return t.PutDelivery(inc.ID, n.ID, seq, d)
@@ -884,19 +884,25 @@ func (s *Service) RetryNotice(ctx context.Context, actor, id, noticeID string, p
 				return err
 			}
 		}
-		if requeued == 0 && n.State != NoticePaused {
+		// A paused notice resumes if some recipients were never tried; one
+		// paused only for recipients in doubt needs --in-doubt.
+		if requeued == 0 && (n.State != NoticePaused || n.Send.Remaining() == 0) {
 			what := "temporary failures"
-			if possiblyDuplicated {
-				what = "temporary failures or possibly duplicated recipients"
+			if inDoubt {
+				what = "temporary failures or recipients in doubt"
 			}
-			return Errorf(ECONFLICT, "notice %s has no %s to retry", n.ID, what).WithHint("/breach notice status %s", n.ID)
+			err := Errorf(ECONFLICT, "notice %s has no %s to retry", n.ID, what)
+			if n.Send.InDoubt > 0 && !inDoubt {
+				return err.WithHint("%d are in doubt (they may have it already): /breach notice retry %s --in-doubt sends them again with the same Message-ID", n.Send.InDoubt, n.ID)
+			}
+			return err.WithHint("/breach notice status %s", n.ID)
 		}
 		n.State, n.Send.Paused, n.Send.TransportPaused, n.Send.FinishedAt = NoticeSending, "", false, time.Time{}
 		if err := t.PutNotice(n); err != nil {
 			return err
 		}
 		return s.audit(t, actor, "notice.retried", inc, map[string]string{"notice": n.ID, "requeued": strconv.FormatInt(requeued, 10),
-			"possibly_duplicated": strconv.FormatBool(possiblyDuplicated)})
+			"in_doubt": strconv.FormatBool(inDoubt)})
 	})
 	if err != nil {
 		return nil, err
@@ -913,6 +919,35 @@ type LookupResult struct {
 	// InList says whether it is in the incident's current recipient list.
 	InList  bool
 	Notices []LookupNotice
+}
+
+// LookupAnswer is whether an address was notified.
+type LookupAnswer string
+
+// Lookup answers.
+const (
+	// Notified: a notice to the address was sent (the server said 250).
+	Notified LookupAnswer = "yes"
+	// NotifiedInDoubt: none was sent, but one is in doubt (handed over,
+	// no reply recorded).
+	NotifiedInDoubt LookupAnswer = "in_doubt"
+	// NotNotified: none was sent or handed over (pending, in flight,
+	// failed, or none sent to it at all).
+	NotNotified LookupAnswer = "no"
+)
+
+// Notified answers whether the address was notified, by any notice.
+func (r *LookupResult) Notified() LookupAnswer {
+	a := NotNotified
+	for _, ln := range r.Notices {
+		switch {
+		case ln.State == DeliverySent:
+			return Notified
+		case ln.State == DeliveryInDoubt:
+			a = NotifiedInDoubt
+		}
+	}
+	return a
 }
 
 // LookupNotice is the state of one notice for the address asked about.
@@ -985,13 +1020,7 @@ func (s *Service) LookupRecipient(ctx context.Context, actor, id, address string
 		if err != nil {
 			return err
 		}
-		notified := "no"
-		for _, ln := range res.Notices {
-			if ln.State == DeliverySent || ln.State == DeliveryPossiblyDuplicate {
-				notified = "yes"
-			}
-		}
-		return s.audit(t, actor, "notice.lookup", inc, map[string]string{"address_tag": tag, "in_list": strconv.FormatBool(res.InList), "notified": notified})
+		return s.audit(t, actor, "notice.lookup", inc, map[string]string{"address_tag": tag, "in_list": strconv.FormatBool(res.InList), "notified": string(res.Notified())})
 	})
 	if err != nil {
 		return nil, err

@@ -29,6 +29,13 @@ func (o onePlaybook) Playbooks(context.Context) ([]*incidents.Playbook, error) {
 // to n people that is being sent, and the incident id.
 func approvedNotice(t *testing.T, mailer *noticetest.Mailer, n int) (*incidents.Service, string) {
 	t.Helper()
+	svc, id, _ := approvedNoticeStore(t, mailer, n)
+	return svc, id
+}
+
+// approvedNoticeStore is approvedNotice, also returning the store.
+func approvedNoticeStore(t *testing.T, mailer *noticetest.Mailer, n int) (*incidents.Service, string, *boltstore.Store) {
+	t.Helper()
 	store, err := boltstore.Open(filepath.Join(t.TempDir(), "breachbot.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -76,14 +83,14 @@ func approvedNotice(t *testing.T, mailer *noticetest.Mailer, n int) (*incidents.
 			t.Fatal(err)
 		}
 	}
-	return svc, id
+	return svc, id, store
 }
 
 // accounted checks that every recipient is in exactly one state.
 func accounted(t *testing.T, s *incidents.SendState) {
 	t.Helper()
 	never := s.Total - s.Cursor + 1
-	if got := s.Sent + s.FailedTemporary + s.FailedPermanent + s.PossiblyDuplicate + s.Queued + s.InFlight + never; got != s.Total {
+	if got := s.Sent + s.FailedTemporary + s.FailedPermanent + s.InDoubt + s.Queued + s.InFlight + never; got != s.Total {
 		t.Errorf("recipients do not add up: %+v (never tried %d)", s, never)
 	}
 }
@@ -288,11 +295,11 @@ func TestUncertainAndPermanentOutcomes(t *testing.T) {
 	}
 	n := status(t, svc, id)
 	accounted(t, n.Send)
-	got := [4]int64{n.Send.Sent, n.Send.PossiblyDuplicate, n.Send.FailedPermanent, n.Send.FailedTemporary}
+	got := [4]int64{n.Send.Sent, n.Send.InDoubt, n.Send.FailedPermanent, n.Send.FailedTemporary}
 	if diff := cmp.Diff([4]int64{8, 1, 1, 0}, got); diff != "" {
-		t.Errorf("sent, possibly duplicated, permanent, temporary (-want +got):\n%s", diff)
+		t.Errorf("sent, in doubt, permanent, temporary (-want +got):\n%s", diff)
 	}
-	// Possibly duplicated recipients are sent again only when asked.
+	// Recipients in doubt are sent again only when asked.
 	if _, err := svc.RetryNotice(context.Background(), "U3", id, "", false); incidents.ErrorCode(err) != incidents.ECONFLICT {
 		t.Errorf("retry with nothing temporary: %v", err)
 	}
@@ -306,7 +313,7 @@ func TestUncertainAndPermanentOutcomes(t *testing.T) {
 	n = status(t, svc, id)
 	accounted(t, n.Send)
 	if n.Send.Sent != 9 || n.Send.FailedPermanent != 1 || m.Sent()["p003@example.com"] != 2 || m.Sent()["p004@example.com"] != 0 {
-		t.Errorf("after retry --possibly-duplicated: %+v, sent %v", n.Send, m.Sent())
+		t.Errorf("after retry --in-doubt: %+v, sent %v", n.Send, m.Sent())
 	}
 	res, err := svc.LookupRecipient(context.Background(), "U2", id, "P004@Example.com")
 	if err != nil || len(res.Notices) != 1 || res.Notices[0].State != incidents.DeliveryPermanent || res.Notices[0].Code != 550 {
@@ -347,7 +354,7 @@ func TestStoppingMidSendLosesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	n = status(t, svc, id)
-	if n.State != incidents.NoticeSent || n.Send.Sent != 30 || n.Send.PossiblyDuplicate != 0 {
+	if n.State != incidents.NoticeSent || n.Send.Sent != 30 || n.Send.InDoubt != 0 {
 		t.Errorf("after resuming: %s %+v", n.State, n.Send)
 	}
 	for addr, c := range m.Sent() {

@@ -118,13 +118,13 @@ type NoticeInfo struct {
 	Decision string `json:"decision,omitempty"`
 	Reason   string `json:"reason,omitempty"`
 	// Progress of sending.
-	Sent              int64         `json:"sent,omitempty"`
-	Failed            int64         `json:"failed,omitempty"`
-	PossiblyDuplicate int64         `json:"possibly_duplicate,omitempty"`
-	Remaining         int64         `json:"remaining,omitempty"`
-	Rate              float64       `json:"rate,omitempty"`
-	ETA               time.Duration `json:"eta,omitempty"`
-	Done              bool          `json:"done,omitempty"`
-	Paused            string        `json:"paused,omitempty"`
-	Sandbox           string        `json:"sandbox,omitempty"`
+	Sent      int64         `json:"sent,omitempty"`
+	Failed    int64         `json:"failed,omitempty"`
+	InDoubt   int64         `json:"in_doubt,omitempty"`
+	Remaining int64         `json:"remaining,omitempty"`
+	Rate      float64       `json:"rate,omitempty"`
+	ETA       time.Duration `json:"eta,omitempty"`
+	Done      bool          `json:"done,omitempty"`
+	Paused    string        `json:"paused,omitempty"`
+	Sandbox   string        `json:"sandbox,omitempty"`
 }

@@ -120,7 +120,10 @@ func openApp(cfg Config, clock incidents.Clock, log *slog.Logger, roles incident
 		GitHub: ghPlaybooks, GitHubWebhook: ghWebhook,
 		Notices: incidents.NewNoticeSender(svc), Mailer: mailer}
 	a.Notices.Window = cfg.NoticeWindow
-	a.closeFns = append(a.closeFns, store.Close)
+	a.Notices.ResendInDoubt = cfg.ResendInDoubt
+	journal := store.SendJournal()
+	a.Notices.Journal = journal
+	a.closeFns = append(a.closeFns, store.Close, journal.Close)
 	a.closeFns = append(a.closeFns, closers...)
 	return a, nil
 }

@@ -62,10 +62,17 @@ type Config struct {
 	// the connections. At 0 (the default) the window starts at eight per
 	// connection and doubles, up to 32 per connection, only when the
 	// connections ran out of work while the database committed (a fast
-	// local relay); a slow server keeps it small. After a crash at most the
-	// window of recipients are "possibly duplicated"; a smaller window
-	// means fewer of them and, with a fast relay, slower sending.
+	// local relay); a slow server keeps it small. After a power loss at
+	// most the window of recipients are in doubt (after the process was
+	// killed, at most one per connection); a smaller window means fewer
+	// of them and, with a fast relay, slower sending.
 	NoticeWindow int `yaml:"notice_window"`
+	// ResendInDoubt (default true): after a restart, recipients whose
+	// message was handed to the mail server without a reply recorded are
+	// sent it again by themselves, with the same Message-ID (some may get
+	// it twice). false leaves them in doubt, shown in notice status, until
+	// someone runs /breach notice retry --in-doubt.
+	ResendInDoubt bool `yaml:"resend_in_doubt"`
 	// SandboxAddress receives every message of a drill's notices; without
 	// it they are written as .eml files under the outbox folder.
 	SandboxAddress string `yaml:"sandbox_address"`
@@ -120,11 +127,12 @@ type CompanyConfig struct {
 // DefaultConfig returns the configuration used when nothing is set.
 func DefaultConfig() Config {
 	return Config{
-		DB:       "breachbot.db",
-		HTTPAddr: ":8080",
-		Outbox:   "outbox",
-		SMTPTLS:  "starttls",
-		LogLevel: "info",
+		ResendInDoubt: true,
+		DB:            "breachbot.db",
+		HTTPAddr:      ":8080",
+		Outbox:        "outbox",
+		SMTPTLS:       "starttls",
+		LogLevel:      "info",
 
 		// Metrics stay on the machine unless the config says otherwise.
 		MetricsAddr: "127.0.0.1:9090",

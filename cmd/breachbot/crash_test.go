@@ -36,23 +36,115 @@ func breachbotProcess(t *testing.T, env map[string]string, stdin *os.File, args 
 
 const crashRecipients = 20000
 
+// crashConnections is how many SMTP connections the killed processes use:
+// after a SIGKILL at most one message per connection is in doubt.
+const crashConnections = 4
+
+// A 20,000-recipient send is killed with SIGKILL three times, after about
+// 10%, 50% and 90% of the recipients received it, and restarted each time.
+// Everyone gets the notice; the only duplicates are the messages that were
+// being handed over at a kill, at most one per connection.
 func TestSendingSurvivesSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("sends 20,000 messages")
 	}
-	// A fixed small window, and the default one that grows with a fast
-	// server up to 32 per connection: either bounds who can be doubled.
-	t.Run("window 4", func(t *testing.T) { sendThroughSIGKILL(t, "notice_window: 4\n", 4+4) })
-	t.Run("default window", func(t *testing.T) { sendThroughSIGKILL(t, "", 32*4) })
+	c := startCrashSend(t, "", crashRecipients)
+	for _, at := range []float64{0.1, 0.5, 0.9} {
+		c.killAt(at)
+	}
+	out := c.finish()
+	if !strings.Contains(out, "Notice N1 of INC-2026-0001 is sent: 20000 of 20000 sent, 0 failed") {
+		t.Errorf("the last restart did not say the notice is sent:\n%s", out)
+	}
+	got := c.received()
+	dups := 0
+	for i := range crashRecipients {
+		addr := fmt.Sprintf("person%05d@example.com", i)
+		switch n := got[addr]; {
+		case n == 0:
+			t.Errorf("%s got no message", addr)
+		case n > 1:
+			dups += n - 1
+		}
+	}
+	n := c.notice()
+	s := n.Send
+	inDoubt := s.RecoveredInDoubt()
+	t.Logf("duplicates %d; after the kills %d were in flight: %d accepted, %d pending again, %d in doubt sent again; runs %d",
+		dups, s.Recovered, s.RecoveredSent, s.RecoveredPending, inDoubt, s.Runs)
+	if bound := crashConnections * len(c.kills); dups > bound || inDoubt > int64(bound) {
+		t.Errorf("%d duplicates, %d in doubt: a kill may double at most one message per connection (%d in all)", dups, inDoubt, bound)
+	}
+	if int64(dups) > s.ResentInDoubt {
+		t.Errorf("%d duplicates, but only %d recipients were sent again as in doubt", dups, s.ResentInDoubt)
+	}
+	if n.State != incidents.NoticeSent || s.Sent != crashRecipients || s.Unsettled() != 0 || s.FailedTemporary+s.FailedPermanent != 0 || s.ResentInDoubt != inDoubt {
+		t.Errorf("notice %s: %+v", n.State, s)
+	}
 }
 
-func sendThroughSIGKILL(t *testing.T, window string, maxPossible int) {
+// With resend_in_doubt: false, a kill leaves at most one recipient per
+// connection in doubt: not sent again, listed as in doubt, and the notice
+// is not shown as sent; everyone else gets it exactly once.
+func TestSIGKILLWithoutResendLeavesOnlyTheInDoubt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("sends 4,000 messages")
+	}
+	c := startCrashSend(t, "resend_in_doubt: false\n", 4000)
+	c.killAt(0.3)
+	out := c.finish()
+	n := c.notice()
+	s := n.Send
+	if n.State != incidents.NoticePaused || s.InDoubt != s.RecoveredInDoubt() || s.InDoubt > crashConnections || s.ResentInDoubt != 0 ||
+		s.Sent+s.InDoubt != int64(c.recipients) {
+		t.Errorf("notice %s: %+v", n.State, s)
+	}
+	if strings.Contains(out, "is sent") {
+		t.Errorf("a notice with recipients in doubt was announced as sent:\n%s", out)
+	}
+	doubt := c.inDoubt()
+	got := c.received()
+	for i := range c.recipients {
+		addr := fmt.Sprintf("person%05d@example.com", i)
+		if c := got[addr]; c != 1 && !doubt[addr] {
+			t.Errorf("%s got %d messages and is not in doubt", addr, c)
+		}
+	}
+	if int64(len(doubt)) != s.InDoubt {
+		t.Errorf("%d recipients in doubt, the counters say %d", len(doubt), s.InDoubt)
+	}
+	status := c.e.console("U_LEAD", "/breach notice status --incident INC-2026-0001")
+	mustContain(t, status, fmt.Sprintf("in doubt %d", s.InDoubt), "(resend_in_doubt: false): /breach notice retry N1 --in-doubt sends them")
+	if strings.Contains(status, "[x] N1") {
+		t.Errorf("notice status shows N1 as sent:\n%s", status)
+	}
+}
+
+// crashSend is a notice to many people being sent by real
+// breachbot processes that the test kills.
+type crashSend struct {
+	t   *testing.T
+	e   *noticeEnv
+	srv *smtptest.Server
+	// recipients is how many people the notice goes to.
+	recipients int
+	env        map[string]string
+	kills      []int
+	// stdin of the running process (nil: none runs).
+	cmd *exec.Cmd
+	out *bytes.Buffer
+	pw  *os.File
+}
+
+// startCrashSend prepares an approved, test-sent notice and starts a
+// process that sends it.
+func startCrashSend(t *testing.T, config string, recipients int) *crashSend {
 	srv := smtptest.Start(t)
-	e := newNoticeEnv(t, window+"smtp_connections: 4\n")
+	e := newNoticeEnv(t, config+fmt.Sprintf("smtp_connections: %d\n", crashConnections))
 	e.env["SMTP_ADDR"], e.env["SMTP_TLS"], e.env["SMTP_FROM"] = srv.Addr, "none", "privacy@acme.example"
 	var csv strings.Builder
 	csv.WriteString("email,name,country,region\n")
-	for i := range crashRecipients {
+	for i := range recipients {
 		fmt.Fprintf(&csv, "person%05d@example.com,Person %d,US,CA\n", i, i)
 	}
 	path := e.file("people.csv", csv.String())
@@ -64,116 +156,133 @@ func sendThroughSIGKILL(t *testing.T, window string, maxPossible int) {
 	if srv.Count() != 1 {
 		t.Fatalf("the test message did not arrive: %d messages", srv.Count())
 	}
-
-	env := map[string]string{"BREACHBOT_DB": e.db}
+	c := &crashSend{t: t, e: e, srv: srv, recipients: recipients, env: map[string]string{"BREACHBOT_DB": e.db}}
 	for k, v := range e.env {
-		env[k] = v
+		c.env[k] = v
 	}
-	// First process: starts the send and is killed part-way.
+	c.start("/breach notice send --incident INC-2026-0001")
+	return c
+}
+
+// start starts a console process that reads lines and then waits (its
+// stdin stays open until it is killed).
+func (c *crashSend) start(lines ...string) {
 	pr, pw, err := os.Pipe()
 	if err != nil {
-		t.Fatal(err)
+		c.t.Fatal(err)
 	}
-	defer pw.Close()
-	cmd, out1 := breachbotProcess(t, env, pr, "console", "--user", "U_LEAD", "--config", e.cfg)
+	c.cmd, c.out = breachbotProcess(c.t, c.env, pr, "console", "--user", "U_LEAD", "--config", c.e.cfg)
 	pr.Close()
-	fmt.Fprintln(pw, "/breach notice send --incident INC-2026-0001")
-	deadline := time.Now().Add(2 * time.Minute)
-	for srv.Count() < 1+crashRecipients/4 {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatalf("the send did not get going: %d messages; output:\n%s", srv.Count(), out1)
-		}
-		time.Sleep(5 * time.Millisecond) // polling a live process, not waiting for a deadline
+	c.pw = pw
+	c.t.Cleanup(func() { pw.Close() })
+	for _, l := range lines {
+		fmt.Fprintln(pw, l)
 	}
-	if err := cmd.Process.Kill(); err != nil { // SIGKILL
+}
+
+// killAt waits until the server received frac of the recipients, kills the
+// process with SIGKILL and starts the next one.
+func (c *crashSend) killAt(frac float64) {
+	t := c.t
+	t.Helper()
+	want := 1 + int(frac*float64(c.recipients))
+	deadline := time.Now().Add(2 * time.Minute)
+	for c.srv.Count() < want {
+		if time.Now().After(deadline) {
+			c.cmd.Process.Kill()
+			c.cmd.Wait()
+			t.Fatalf("the send did not get to %d messages: %d; output:\n%s", want, c.srv.Count(), c.out)
+		}
+		time.Sleep(2 * time.Millisecond) // polling a live process, not waiting for a deadline
+	}
+	if err := c.cmd.Process.Kill(); err != nil { // SIGKILL
 		t.Fatal(err)
 	}
-	cmd.Wait()
-	atKill := srv.Count() - 1
-	if atKill >= crashRecipients {
-		t.Fatalf("all %d were sent before the kill; the test proves nothing", atKill)
+	c.cmd.Wait()
+	c.pw.Close()
+	atKill := c.srv.Count() - 1
+	if atKill >= c.recipients {
+		t.Fatalf("all %d were sent before the kill at %.0f%%; the test proves nothing", atKill, 100*frac)
 	}
-	t.Logf("killed after %d of %d messages", atKill, crashRecipients)
+	t.Logf("killed after %d of %d messages", atKill, c.recipients)
+	c.kills = append(c.kills, atKill)
+	c.start()
+}
 
-	// Second process: recovers, resumes and finishes before it exits.
-	empty, _ := os.Open(os.DevNull)
-	defer empty.Close()
-	cmd2, out2 := breachbotProcess(t, env, empty, "console", "--user", "U_LEAD", "--config", e.cfg)
+// finish lets the running process end at the end of its input (the
+// console waits for sending to finish first) and returns its output.
+func (c *crashSend) finish() string {
+	c.pw.Close()
 	done := make(chan error, 1)
-	go func() { done <- cmd2.Wait() }()
+	go func() { done <- c.cmd.Wait() }()
 	select {
 	case err := <-done:
 		if err != nil {
-			t.Fatalf("restart: %v\n%s", err, out2)
+			c.t.Fatalf("restart: %v\n%s", err, c.out)
 		}
 	case <-time.After(5 * time.Minute):
-		cmd2.Process.Kill()
-		t.Fatalf("the restarted process did not finish:\n%s", out2)
+		c.cmd.Process.Kill()
+		<-done
+		c.t.Fatalf("the restarted process did not finish:\n%s", c.out)
 	}
-	if !strings.Contains(out2.String(), "Notice N1 of INC-2026-0001 is sent: ") {
-		t.Errorf("the restart did not say the notice is sent:\n%s", out2)
-	}
+	return c.out.String()
+}
 
-	// Who got what.
+// received counts the messages each address got.
+func (c *crashSend) received() map[string]int {
 	got := map[string]int{}
-	for _, m := range srv.Messages() {
+	for _, m := range c.srv.Messages() {
 		for _, to := range m.To {
 			got[to]++
 		}
 	}
-	store, err := boltstore.Open(e.db)
+	return got
+}
+
+// view reads the database once no process holds it.
+func (c *crashSend) view(fn func(tx incidents.Tx) error) {
+	c.t.Helper()
+	store, err := boltstore.Open(c.e.db)
 	if err != nil {
-		t.Fatal(err)
+		c.t.Fatal(err)
 	}
 	defer store.Close()
-	key, err := os.ReadFile(filepath.Join(e.dir, "breachbot.db.key"))
+	key, err := os.ReadFile(filepath.Join(c.e.dir, "breachbot.db.key"))
 	if err != nil {
-		t.Fatal(err)
+		c.t.Fatal(err)
 	}
 	k, _ := boltstore.ParseKey(string(key))
 	if err := store.SetEncryptionKey(k); err != nil {
-		t.Fatal(err)
+		c.t.Fatal(err)
 	}
-	possible := map[string]bool{}
+	if err := store.View(context.Background(), fn); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+func (c *crashSend) notice() *incidents.Notice {
 	var n *incidents.Notice
-	err = store.View(context.Background(), func(tx incidents.Tx) error {
+	c.view(func(tx incidents.Tx) error {
 		var err error
-		if n, err = tx.Notice("INC-2026-0001", "N1"); err != nil {
+		n, err = tx.Notice("INC-2026-0001", "N1")
+		return err
+	})
+	return n
+}
+
+// inDoubt returns the addresses recorded as in doubt.
+func (c *crashSend) inDoubt() map[string]bool {
+	doubt := map[string]bool{}
+	c.view(func(tx incidents.Tx) error {
+		n, err := tx.Notice("INC-2026-0001", "N1")
+		if err != nil {
 			return err
 		}
-		return tx.Deliveries("INC-2026-0001", "N1", incidents.DeliveryPossiblyDuplicate, func(seq int64, _ incidents.Delivery) error {
+		return tx.Deliveries("INC-2026-0001", "N1", incidents.DeliveryInDoubt, func(seq int64, _ incidents.Delivery) error {
 			r, err := tx.Recipient(n.Recipients.ID, seq)
-			possible[r.Email] = true
+			doubt[r.Email] = true
 			return err
 		})
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := n.Send
-	t.Logf("sent %d, possibly duplicated %d (recovered %d), runs %d", s.Sent, s.PossiblyDuplicate, s.Recovered, s.Runs)
-	if n.State != incidents.NoticeSent || s.Sent+s.PossiblyDuplicate != crashRecipients || s.InFlight != 0 || s.FailedTemporary+s.FailedPermanent != 0 {
-		t.Errorf("notice %s: %+v", n.State, s)
-	}
-	if int64(len(possible)) != s.PossiblyDuplicate || s.Recovered != s.PossiblyDuplicate {
-		t.Errorf("%d recipients recorded as possibly duplicated, counters say %d (recovered %d)", len(possible), s.PossiblyDuplicate, s.Recovered)
-	}
-	// At most the window was in flight.
-	if len(possible) > maxPossible {
-		t.Errorf("%d possibly duplicated; at most %d can have been in flight", len(possible), maxPossible)
-	}
-	for i := range crashRecipients {
-		addr := fmt.Sprintf("person%05d@example.com", i)
-		switch c := got[addr]; {
-		case c == 1:
-		case c == 0 && !possible[addr]:
-			t.Errorf("%s got no message and is not recorded as possibly duplicated", addr)
-		case c > 1 && !possible[addr]:
-			t.Errorf("%s got %d messages and is not recorded as possibly duplicated", addr, c)
-		case c > 2:
-			t.Errorf("%s got %d messages", addr, c)
-		}
-	}
+	return doubt
 }

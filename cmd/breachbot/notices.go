@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/breachbot/breachbot/incidents"
@@ -142,7 +141,7 @@ func consoleFiles(_ context.Context, _, path string) (io.ReadCloser, int64, erro
 //	notice import INCIDENT FILE   (FILE is an absolute path: the process
 //	                               holding the database reads it itself;
 //	                               both run as the same user on one machine)
-//	notice lookup INCIDENT ADDRESS
+//	notice lookup INCIDENT ADDRESS  (exit 0 notified, 3 not notified, 4 in doubt)
 func runNoticeData(ctx context.Context, app *App, actor string, rest []string, stdout io.Writer, fail func(error) int) int {
 	id, err := incidents.ParseIncidentID(rest[2])
 	if err != nil {
@@ -168,12 +167,15 @@ func runNoticeData(ctx context.Context, app *App, actor string, rest []string, s
 			return fail(err)
 		}
 		io.WriteString(stdout, commands.LookupReply(res).Text())
-		if slices.ContainsFunc(res.Notices, func(n incidents.LookupNotice) bool {
-			return n.State == incidents.DeliverySent || n.State == incidents.DeliveryPossiblyDuplicate
-		}) {
+		// Scripts can tell: 0 notified (sent: the server said 250),
+		// 4 in doubt (handed over, no reply recorded), 3 not notified.
+		switch res.Notified() {
+		case incidents.Notified:
 			return 0
+		case incidents.NotifiedInDoubt:
+			return 4
 		}
-		return 3 // not notified: scripts can tell
+		return 3
 	}
 	return 2
 }

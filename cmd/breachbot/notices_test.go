@@ -218,7 +218,7 @@ func TestNoticeEndToEndInTheConsole(t *testing.T) {
 	}
 
 	out = e.console("U_LEAD", "/breach notice status")
-	mustContain(t, out, "[x] N1 · written, not sent · 3 recipients", "written 3 (to "+filepath.Join(e.dir, "outbox")+", not sent to anyone) · failed permanently 0 · failed temporarily 0 · possibly duplicated 0 · in flight 0 · remaining 0 of 3")
+	mustContain(t, out, "[x] N1 · written, not sent · 3 recipients", "written 3 (to "+filepath.Join(e.dir, "outbox")+", not sent to anyone) · failed permanently 0 · failed temporarily 0 · in doubt 0 · in flight 0 · remaining 0 of 3")
 
 	code, out, errOut := e.run("notice", "lookup", "INC-2026-0001", "Alice@Example.com")
 	// The console's folder notified nobody: the lookup says where it was written.

@@ -130,6 +130,11 @@ func (t *Tx) NextNoticeNumber(incident string) (int, error) {
 
 var subDeliveries = []byte("d")
 
+// legacyInDoubt is what the in-doubt state was stored as before it was
+// named so: read as incidents.DeliveryInDoubt (its index bucket is walked
+// with the new one's; rewriting a delivery moves it out of the old index).
+const legacyInDoubt incidents.DeliveryState = "possibly_duplicate"
+
 func stateIndex(s incidents.DeliveryState) []byte { return []byte("x:" + string(s)) }
 
 // indexed lists the delivery states that are looked up by state: those a
@@ -188,6 +193,9 @@ func decodeDelivery(b []byte) (incidents.Delivery, error) {
 		return d, bad
 	}
 	d.State = incidents.DeliveryState(st)
+	if d.State == legacyInDoubt {
+		d.State = incidents.DeliveryInDoubt
+	}
 	at, k := binary.Varint(b)
 	if k <= 0 {
 		return d, bad
@@ -310,6 +318,17 @@ func (t *Tx) Deliveries(incident, notice string, state incidents.DeliveryState, 
 		}
 		return err
 	}
+	if state == incidents.DeliveryInDoubt {
+		if err := t.walkIndex(b, legacyInDoubt, visit); err != nil {
+			return err
+		}
+	}
+	return t.walkIndex(b, state, visit)
+}
+
+// walkIndex visits the deliveries listed in a state's index bucket.
+func (t *Tx) walkIndex(b *bolt.Bucket, state incidents.DeliveryState, visit func(k, v []byte) error) error {
+	deliveries := b.Bucket(subDeliveries)
 	// Walk the index in batches: fn may move recipients between states,
 	// which changes the index being walked.
 	var after []byte

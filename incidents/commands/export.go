@@ -120,7 +120,7 @@ func RecordMarkdown(rec *incidents.Record) []byte {
 			p("Affected people imported: %d (list %s, sha256 `%s`): %s\n\n", r.Count, r.ID, r.Hash, mdEscape(countsText(r.Counts)))
 		}
 		if len(rec.Notices) > 0 {
-			p("| Notice | State | Recipients | Content sha256 | Approval | Sent | Failed | Possibly duplicated |\n|---|---|---|---|---|---|---|---|\n")
+			p("| Notice | State | Recipients | Content sha256 | Approval | Sent | Failed | In doubt |\n|---|---|---|---|---|---|---|---|\n")
 		}
 		for _, n := range rec.Notices {
 			approval := "-"
@@ -135,7 +135,7 @@ func RecordMarkdown(rec *incidents.Record) []byte {
 			}
 			var sent, failed, dup int64
 			if s := n.Send; s != nil {
-				sent, failed, dup = s.Sent, s.FailedPermanent+s.FailedTemporary, s.PossiblyDuplicate
+				sent, failed, dup = s.Sent, s.FailedPermanent+s.FailedTemporary, s.InDoubt
 			}
 			p("| %s | %s | %d (%s) | `%s` | %s | %d | %d | %d |\n", n.ID, n.State, n.Recipients.Count, n.Recipients.ID, short(n.ContentHash), mdEscape(approval), sent, failed, dup)
 		}

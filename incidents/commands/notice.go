@@ -73,9 +73,9 @@ func init() {
 			summary: "the incident's notices: approval, and sent / failed / remaining",
 			flags:   []string{incidentFlag}, maxArgs: 1},
 		{name: "notice retry", group: "Notices",
-			usage:   "/breach notice retry [N1] [--possibly-duplicated] [--incident ID]",
-			summary: "send again to recipients whose message failed temporarily (and, if asked, to those possibly duplicated by a crash)",
-			flags:   []string{incidentFlag}, bools: []string{"possibly-duplicated"}, maxArgs: 1},
+			usage:   "/breach notice retry [N1] [--in-doubt] [--incident ID]",
+			summary: "send again to recipients whose message failed temporarily (and with --in-doubt to those that may have it already; same Message-ID)",
+			flags:   []string{incidentFlag}, bools: []string{"in-doubt", "possibly-duplicated"}, maxArgs: 1},
 		{name: "notice handoff", group: "Notices",
 			usage:   "/breach notice handoff [N1] --reason TEXT [--incident ID]",
 			summary: "write the rest of a paused send into the hand-off folder, to be delivered by other means (legal); nothing more is sent by breachbot",
@@ -235,7 +235,7 @@ func (r *Router) notice(ctx context.Context, req Request, cmd Command, id string
 		}
 		return NoticeStatusReply(res, now), nil
 	case "notice retry":
-		res, err := r.svc.RetryNotice(ctx, req.User, id, nid, cmd.Bools["possibly-duplicated"])
+		res, err := r.svc.RetryNotice(ctx, req.User, id, nid, cmd.Bools["in-doubt"] || cmd.Bools["possibly-duplicated"])
 		if err != nil {
 			return nil, err
 		}
@@ -454,7 +454,10 @@ func noticeReply(res *incidents.NoticeResult, title string) *Reply {
 
 func noticeLine(n *incidents.Notice) string {
 	state := string(n.State)
-	if n.State == incidents.NoticeSent && n.Send != nil && n.Send.Handoff != nil {
+	if n.State == incidents.NoticeSent && n.Send != nil && n.Send.Unsettled() > 0 {
+		// Recorded as sent by an earlier version with recipients in doubt.
+		state = fmt.Sprintf("NOT finished: %d in doubt, %d not sent yet", n.Send.InDoubt, n.Send.Remaining())
+	} else if n.State == incidents.NoticeSent && n.Send != nil && n.Send.Handoff != nil {
 		state = "done, the rest handed off"
 	} else if n.State == incidents.NoticeSent && n.Send != nil && n.Send.Folder != "" {
 		state = "written, not sent"
@@ -495,7 +498,7 @@ func NoticeStatusReply(res *incidents.NoticeResult, now time.Time) *Reply {
 	}
 	sec := Section{Heading: "Notices"}
 	for _, n := range res.Notices {
-		sec.Items = append(sec.Items, Item{Mark: noticeMark(n.State), Text: noticeLine(n)})
+		sec.Items = append(sec.Items, Item{Mark: noticeMark(n), Text: noticeLine(n)})
 	}
 	rep.Sections = append(rep.Sections, sec)
 	if n := res.Notice; n != nil && n.Send != nil {
@@ -509,8 +512,8 @@ func NoticeStatusReply(res *incidents.NoticeResult, now time.Time) *Reply {
 			sent = fmt.Sprintf("written %d (to %s, not sent to anyone)", s.Sent, s.Folder)
 		}
 		lines := []string{
-			fmt.Sprintf("%s · failed permanently %d · failed temporarily %d · possibly duplicated %d · in flight %d · remaining %d of %d",
-				sent, s.FailedPermanent, s.FailedTemporary, s.PossiblyDuplicate, s.InFlight, s.Remaining(), s.Total),
+			fmt.Sprintf("%s · failed permanently %d · failed temporarily %d · in doubt %d · in flight %d · remaining %d of %d",
+				sent, s.FailedPermanent, s.FailedTemporary, s.InDoubt, s.InFlight, s.Remaining(), s.Total),
 			fmt.Sprintf("started by %s at %s", s.RequestedBy, FormatTime(s.RequestedAt)),
 		}
 		if !s.FinishedAt.IsZero() {
@@ -518,10 +521,12 @@ func NoticeStatusReply(res *incidents.NoticeResult, now time.Time) *Reply {
 		} else if info.Rate > 0 {
 			lines = append(lines, fmt.Sprintf("%.0f messages/s, about %s left", info.Rate, incidents.HumanDuration(info.ETA)))
 		}
-		if s.Paused != "" && s.TransportPaused {
-			lines = append(lines, "PAUSED: "+s.Paused)
-		} else if s.Paused != "" {
-			lines = append(lines, "PAUSED: "+s.Paused+" — /breach notice retry "+n.ID+" resumes")
+		if s.Paused != "" {
+			line := "PAUSED: " + s.Paused
+			if s.Remaining() > 0 && !s.TransportPaused { // a transport pause resumes on its relay, not by a retry
+				line += " — /breach notice retry " + n.ID + " resumes"
+			}
+			lines = append([]string{line}, lines...) // most urgent first
 		}
 		if s.Handoff != nil {
 			lines = append(lines, fmt.Sprintf("handed off by %s at %s: %s", s.Handoff.By, FormatTime(s.Handoff.At), s.Handoff.Reason))
@@ -530,7 +535,7 @@ func NoticeStatusReply(res *incidents.NoticeResult, now time.Time) *Reply {
 			lines = append(lines, "DRILL: messages went to the sandbox ("+s.Sandbox+"), not to customers")
 		}
 		if s.Recovered > 0 {
-			lines = append(lines, fmt.Sprintf("%d recipients were being sent to when breachbot stopped; they may have the message twice if resent (/breach notice retry %s --possibly-duplicated)", s.Recovered, n.ID))
+			lines = append(lines, recoveredLine(s, n.ID))
 		}
 		if s.FailedTemporary > 0 {
 			lines = append(lines, "/breach notice retry "+n.ID+" sends again to the temporary failures")
@@ -540,9 +545,31 @@ func NoticeStatusReply(res *incidents.NoticeResult, now time.Time) *Reply {
 	return rep
 }
 
-func noticeMark(s incidents.NoticeState) string {
-	switch s {
+// recoveredLine says what a restart found in flight and what became of it.
+func recoveredLine(s *incidents.SendState, id string) string {
+	doubt := s.RecoveredInDoubt()
+	line := fmt.Sprintf("after a restart: %d were being sent; %d had been accepted by the mail server; %d had not reached it (queued again, no doubt)",
+		s.Recovered, s.RecoveredSent, s.RecoveredPending)
+	switch {
+	case doubt == 0:
+	case s.ResentInDoubt == doubt:
+		line += fmt.Sprintf("; %d in doubt were sent again with the same Message-ID (resend_in_doubt), so they may have it twice", doubt)
+	case s.ResentInDoubt == 0:
+		line += fmt.Sprintf("; %d in doubt were not sent again (resend_in_doubt: false): /breach notice retry %s --in-doubt sends them", doubt, id)
+	default:
+		line += fmt.Sprintf("; %d in doubt, %d of them sent again with the same Message-ID (resend_in_doubt)", doubt, s.ResentInDoubt)
+	}
+	return line
+}
+
+// noticeMark marks a notice's line: done only when every recipient is sent
+// or failed, none pending, in flight or in doubt.
+func noticeMark(n *incidents.Notice) string {
+	switch n.State {
 	case incidents.NoticeSent:
+		if n.Send != nil && n.Send.Unsettled() > 0 {
+			return MarkUrgent
+		}
 		return MarkDone
 	case incidents.NoticeSending:
 		return MarkRunning
@@ -559,23 +586,24 @@ func noticeMark(s incidents.NoticeState) string {
 // LookupReply answers about the one address asked for.
 func LookupReply(res *incidents.LookupResult) *Reply {
 	rep := &Reply{Incident: res.Incident}
-	notified, written := false, false
+	written := false
 	var lines []string
 	for _, n := range res.Notices {
 		written = written || n.State == incidents.DeliveryWritten
 		switch {
-		case n.Pending:
+		case n.Pending || n.State == incidents.DeliveryQueued:
 			lines = append(lines, fmt.Sprintf("notice %s: not sent yet (pending)", n.Notice))
 		case n.State == incidents.DeliveryWritten && n.HandedOff:
 			lines = append(lines, fmt.Sprintf("notice %s: handed off in %s at %s (the .eml file of Message-ID <%s>), not sent by us", n.Notice, n.Folder, FormatTime(n.At), n.MessageID))
 		case n.State == incidents.DeliveryWritten:
 			lines = append(lines, fmt.Sprintf("notice %s: written to %s at %s (Message-ID <%s>), not sent to anyone", n.Notice, n.Folder, FormatTime(n.At), n.MessageID))
 		case n.State == incidents.DeliverySent:
-			notified = true
 			lines = append(lines, fmt.Sprintf("notice %s: sent %s (Message-ID <%s>)", n.Notice, FormatTime(n.At), n.MessageID))
-		case n.State == incidents.DeliveryPossiblyDuplicate:
-			notified = true
-			lines = append(lines, fmt.Sprintf("notice %s: handed to the mail server at %s, possibly twice (breachbot stopped while sending)", n.Notice, FormatTime(n.At)))
+		case n.State == incidents.DeliveryInDoubt:
+			lines = append(lines, fmt.Sprintf("notice %s: IN DOUBT: handed to the mail server at %s, no reply recorded; it may not have arrived (/breach notice retry %s --in-doubt sends it again, same Message-ID)",
+				n.Notice, FormatTime(n.At), n.Notice))
+		case n.State == incidents.DeliveryInFlight:
+			lines = append(lines, fmt.Sprintf("notice %s: being sent since %s, no reply yet", n.Notice, FormatTime(n.At)))
 		case n.State == incidents.DeliveryPermanent || n.State == incidents.DeliveryTemporary:
 			how := map[incidents.DeliveryState]string{incidents.DeliveryPermanent: "failed permanently", incidents.DeliveryTemporary: "failed temporarily"}[n.State]
 			lines = append(lines, fmt.Sprintf("notice %s: NOT delivered (%s at %s: %d %s)", n.Notice, how, FormatTime(n.At), n.Code, n.Reply))
@@ -583,9 +611,14 @@ func LookupReply(res *incidents.LookupResult) *Reply {
 			lines = append(lines, fmt.Sprintf("notice %s: %s since %s", n.Notice, strings.ReplaceAll(string(n.State), "_", " "), FormatTime(n.At)))
 		}
 	}
-	switch {
-	case notified:
+	switch res.Notified() {
+	case incidents.Notified:
 		rep.Title = fmt.Sprintf("%s was notified of %s", res.Address, res.Incident)
+	case incidents.NotifiedInDoubt:
+		rep.Title = fmt.Sprintf("%s may not have been notified of %s: in doubt", res.Address, res.Incident)
+	}
+	switch {
+	case rep.Title != "":
 	case written:
 		rep.Title = fmt.Sprintf("%s was not notified of %s by breachbot: its notice was written to a folder, not sent", res.Address, res.Incident)
 	case len(res.Notices) > 0:

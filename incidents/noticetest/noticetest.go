@@ -47,8 +47,14 @@ type Mailer struct {
 
 var _ incidents.Mailer = (*Mailer)(nil)
 
-// Send calls SendFunc and counts accepted messages per recipient.
+// Send calls mail.DataStarting (as a real mailer does before DATA), then
+// SendFunc, and counts accepted messages per recipient.
 func (m *Mailer) Send(_ context.Context, mail *incidents.Mail) error {
+	if mail.DataStarting != nil {
+		if err := mail.DataStarting(); err != nil {
+			return &incidents.SendError{Reply: "not sent: " + err.Error()}
+		}
+	}
 	var err error
 	if m.SendFunc != nil {
 		err = m.SendFunc(mail)

@@ -45,7 +45,7 @@ func (f *Folder) Connections() int { return 2 }
 // Describe says where the messages go.
 func (f *Folder) Describe() string { return "the folder " + f.dir }
 
-// Send writes m as DIR/INCIDENT/NAME.eml.
+// Send writes m as DIR/INCIDENT/NAME.eml, calling m.DataStarting first.
 func (f *Folder) Send(_ context.Context, m *incidents.Mail) error {
 	data, err := Compose(f.from, m)
 	if err != nil {
@@ -57,6 +57,11 @@ func (f *Folder) Send(_ context.Context, m *incidents.Mail) error {
 	}
 	sum := sha256.Sum256([]byte(m.MessageID))
 	name := filepath.Join(dir, fileStem(m.MessageID)+"-"+hex.EncodeToString(sum[:4])+".eml")
+	if m.DataStarting != nil {
+		if err := m.DataStarting(); err != nil {
+			return &incidents.SendError{Reply: "not written: " + err.Error()}
+		}
+	}
 	tmp, err := os.CreateTemp(dir, ".eml-*")
 	if err != nil {
 		return &incidents.SendError{Reply: err.Error()}

@@ -77,7 +77,9 @@ var _ incidents.Mailer = (*Sender)(nil)
 type request struct {
 	to   string
 	data []byte
-	done chan error
+	// dataStarting, if set, is called right before DATA (each attempt).
+	dataStarting func() error
+	done         chan error
 }
 
 // New checks cfg and starts the workers. Call Close when done.
@@ -175,8 +177,8 @@ func (s *Sender) Send(ctx context.Context, m *incidents.Mail) error {
 	if err != nil {
 		return &incidents.SendError{Permanent: true, Reply: "compose: " + incidents.RedactAddresses(err.Error())}
 	}
-	err = s.SendRaw(ctx, m.To, data)
-	// SendRaw returns only after a worker is done with data (or never took
+	err = s.send(ctx, &request{to: m.To, data: data, dataStarting: m.DataStarting, done: make(chan error, 1)})
+	// send returns only after a worker is done with data (or never took
 	// it), so the buffer can be reused.
 	*buf = data
 	s.bufs.Put(buf)
@@ -185,7 +187,11 @@ func (s *Sender) Send(ctx context.Context, m *incidents.Mail) error {
 
 // SendRaw sends an already composed message to one recipient.
 func (s *Sender) SendRaw(ctx context.Context, to string, data []byte) error {
-	req := &request{to: to, data: data, done: make(chan error, 1)}
+	return s.send(ctx, &request{to: to, data: data, done: make(chan error, 1)})
+}
+
+// send hands req to a worker and waits for its answer.
+func (s *Sender) send(ctx context.Context, req *request) error {
 	select {
 	case s.reqs <- req:
 	case <-ctx.Done():
@@ -356,6 +362,13 @@ func (s *Sender) transact(c *smtp.Client, req *request) *failure {
 	}
 	if err := c.Rcpt(req.to, nil); err != nil {
 		return &failure{stageEnvelope, err}
+	}
+	if req.dataStarting != nil {
+		// From DATA on, the message may reach the recipient: the caller
+		// notes it first (a crash right after leaves the message in doubt).
+		if err := req.dataStarting(); err != nil {
+			return &failure{stageEnvelope, fmt.Errorf("not handed over: %w", err)}
+		}
 	}
 	w, err := c.Data()
 	if err != nil {
