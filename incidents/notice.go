@@ -310,6 +310,10 @@ type SendState struct {
 	RecoveredSent    int64 `json:"recovered_sent,omitempty"`
 	RecoveredPending int64 `json:"recovered_pending,omitempty"`
 	ResentInDoubt    int64 `json:"resent_in_doubt,omitempty"`
+	// ResentEarlierInDoubt counts recipients left in doubt by an earlier
+	// run (a connection that broke after DATA) that a restart queued again
+	// (resend_in_doubt).
+	ResentEarlierInDoubt int64 `json:"resent_earlier_in_doubt,omitempty"`
 	// Progress bookkeeping.
 	ProgressSeq    int       `json:"progress_seq"`
 	LastProgressAt time.Time `json:"last_progress_at,omitzero"`

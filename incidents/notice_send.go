@@ -163,8 +163,31 @@ func (ns *NoticeSender) Recover(ctx context.Context) (int64, error) {
 				}
 				return t.PutDelivery(n.Incident, n.ID, seq, d)
 			})
-			if err != nil || found == 0 {
+			if err != nil {
 				return err
+			}
+			// Recipients left in doubt by an earlier run (a connection that
+			// broke after DATA) are sent again too: a restart is when the
+			// law's "everyone" is checked, and a copy is folded by Message-ID.
+			var again int64
+			if ns.ResendInDoubt && n.Send.InDoubt > 0 && (n.State == NoticeSending || n.State == NoticePaused && n.Send.Remaining() == 0 && n.Send.FailedTemporary == 0 && !n.Send.TransportPaused) {
+				err := t.Deliveries(n.Incident, n.ID, DeliveryInDoubt, func(seq int64, d Delivery) error {
+					d.State, d.Reply, d.At = DeliveryQueued, "in doubt after a restart: sent again", t.now
+					again++
+					return t.PutDelivery(n.Incident, n.ID, seq, d)
+				})
+				if err != nil {
+					return err
+				}
+				n.Send.InDoubt -= again
+				n.Send.Queued += again
+				n.Send.ResentEarlierInDoubt += again
+				if again > 0 && n.State == NoticePaused {
+					n.State, n.Send.Paused, n.Send.FinishedAt = NoticeSending, "", time.Time{}
+				}
+			}
+			if found == 0 && again == 0 {
+				return nil
 			}
 			n.Send.InFlight -= found
 			n.Send.Sent += sent
@@ -185,6 +208,7 @@ func (ns *NoticeSender) Recover(ctx context.Context) (int64, error) {
 			return ns.svc.audit(t, "breachbot", "notice.recovered", inc, map[string]string{"notice": n.ID,
 				"in_flight": strconv.FormatInt(found, 10), "sent": strconv.FormatInt(sent, 10), "pending_again": strconv.FormatInt(pending, 10),
 				"in_doubt": strconv.FormatInt(resent+doubt, 10), "resent_in_doubt": strconv.FormatInt(resent, 10),
+				"earlier_in_doubt_resent": strconv.FormatInt(again, 10),
 				"resend_in_doubt": strconv.FormatBool(ns.ResendInDoubt), "journal": journal})
 		})
 	})

@@ -16,7 +16,7 @@ func TestInDoubtIsNeverReportedAsNotified(t *testing.T) {
 	e := newNoticeEnv(t, "smtp_timeout: 2s\n")
 	e.env["SMTP_ADDR"], e.env["SMTP_TLS"], e.env["SMTP_FROM"] = srv.Addr, "none", "privacy@acme.example"
 	csv := e.file("customers.csv", customers)
-	e.console("U_RESP", "/breach declare Customer DB exposed --aware 2026-11-27T09:00:00Z", "/breach notice import "+csv, draftLine, "/breach notice submit")
+	e.console("U_RESP", "/breach declare Customer DB exposed --aware 2026-11-27T09:00:00Z", factsLine, "/breach notice import "+csv, draftLine, "/breach notice submit")
 	e.console("U_LEGAL1", "/breach notice approve --incident INC-2026-0001")
 	e.console("U_LEAD", "/breach notice test --incident INC-2026-0001 --to lead@acme.example", "/breach notice test --confirm")
 	srv.Set(smtptest.Behaviour{DropAfterData: true})

@@ -29,7 +29,7 @@ func approvedOverSMTP(t *testing.T, srv *smtptest.Server, people int, extra stri
 		fmt.Fprintf(&csv, "person%05d@example.com,Person %d,US,CA\n", i, i)
 	}
 	path := e.file("people.csv", csv.String())
-	e.console("U_RESP", "/breach declare Customer DB exposed --aware 2026-11-27T09:00:00Z", "/breach notice import "+path, draftLine, "/breach notice submit")
+	e.console("U_RESP", "/breach declare Customer DB exposed --aware 2026-11-27T09:00:00Z", factsLine, "/breach notice import "+path, draftLine, "/breach notice submit")
 	e.console("U_LEGAL1", "/breach notice approve --incident INC-2026-0001")
 	out := e.console("U_LEAD", "/breach notice test --incident INC-2026-0001", "/breach notice test --confirm")
 	mustContain(t, out, "The test message of notice N1 is confirmed")
@@ -226,7 +226,7 @@ func approvedInConsole(t *testing.T) *noticeEnv {
 	t.Helper()
 	e := newNoticeEnv(t, "")
 	csv := e.file("customers.csv", customers)
-	e.console("U_RESP", "/breach declare Customer DB exposed --aware 2026-11-27T09:00:00Z", "/breach notice import "+csv, draftLine, "/breach notice submit")
+	e.console("U_RESP", "/breach declare Customer DB exposed --aware 2026-11-27T09:00:00Z", factsLine, "/breach notice import "+csv, draftLine, "/breach notice submit")
 	e.console("U_LEGAL1", "/breach notice approve --incident INC-2026-0001")
 	out := e.console("U_LEAD", "/breach notice test --incident INC-2026-0001", "/breach notice test --confirm")
 	mustContain(t, out, "The test message of notice N1 is confirmed")
@@ -378,7 +378,7 @@ func TestMailServerRepliesAreNeverKeptOrShown(t *testing.T) {
 		fmt.Fprintf(&csv, "person%05d@example.com,Frieda Fullbox,US,CA\n", i)
 	}
 	path := e.file("people.csv", csv.String())
-	e.console("U_RESP", "/breach notice import "+path+" --incident INC-2026-0001", draftLine+" --incident INC-2026-0001", "/breach notice submit --incident INC-2026-0001")
+	e.console("U_RESP", factsLine+" --incident INC-2026-0001", "/breach notice import "+path+" --incident INC-2026-0001", draftLine+" --incident INC-2026-0001", "/breach notice submit --incident INC-2026-0001")
 	e.console("U_LEGAL1", "/breach notice approve --incident INC-2026-0001")
 	full := smtptest.Behaviour{RcptError: &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 2, 2}, Message: "Mailbox full for user fullbox.secret (Frieda Fullbox)"}}
 
@@ -454,7 +454,9 @@ func TestLegalHandsTheRestOffToAFolder(t *testing.T) {
 	mustContain(t, out, "Notice N1 of INC-2026-0001: the rest (", "is written to "+handoff+", NOT sent by breachbot",
 		">>> Notice N1 of INC-2026-0001 is done: ")
 	written := emlFiles(t, handoff)
-	if len(written) == 0 || len(written) > people-atStop {
+	// The message in hand at the stop is in doubt (one connection): it is
+	// handed off too, so at most one person may have it both ways.
+	if len(written) == 0 || len(written) > people-atStop+1 {
 		t.Errorf("%d messages in the hand-off folder; %d had arrived over SMTP of %d", len(written), atStop, people)
 	}
 	if srv.Count()-1 != atStop {

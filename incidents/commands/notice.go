@@ -534,7 +534,7 @@ func NoticeStatusReply(res *incidents.NoticeResult, now time.Time) *Reply {
 		if s.Sandbox != "" {
 			lines = append(lines, "DRILL: messages went to the sandbox ("+s.Sandbox+"), not to customers")
 		}
-		if s.Recovered > 0 {
+		if s.Recovered > 0 || s.ResentEarlierInDoubt > 0 {
 			lines = append(lines, recoveredLine(s, n.ID))
 		}
 		if s.FailedTemporary > 0 {
@@ -558,6 +558,9 @@ func recoveredLine(s *incidents.SendState, id string) string {
 		line += fmt.Sprintf("; %d in doubt were not sent again (resend_in_doubt: false): /breach notice retry %s --in-doubt sends them", doubt, id)
 	default:
 		line += fmt.Sprintf("; %d in doubt, %d of them sent again with the same Message-ID (resend_in_doubt)", doubt, s.ResentInDoubt)
+	}
+	if s.ResentEarlierInDoubt > 0 {
+		line += fmt.Sprintf("; %d left in doubt before (a connection broke after handing the message over) were sent again with the same Message-ID", s.ResentEarlierInDoubt)
 	}
 	return line
 }
