@@ -522,11 +522,23 @@ func TestAuditChainDetectsTampering(t *testing.T) {
 	if err != nil || brk != nil || n != 4 {
 		t.Fatalf("VerifyAudit = %d, %+v, %v; want 4 entries intact", n, brk, err)
 	}
-	// Rewrite entry 3's details, as someone with the file might.
-	err = e.store.DB().Update(func(tx *bolt.Tx) error { return tamper(tx, 3) })
+	// Rewrite entry 3's details, as someone with the file might while
+	// breachbot is stopped.
+	if err := e.store.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := bolt.Open(e.path, 0o600, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	err = db.Update(func(tx *bolt.Tx) error { return tamper(tx, 3) })
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.open()
 	n, brk, err = e.svc.VerifyAudit(ctx)
 	if err != nil || brk == nil || brk.Seq != 3 || n != 2 {
 		t.Fatalf("after tampering: %d verified, break %+v, err %v; want a break at entry 3 after 2", n, brk, err)

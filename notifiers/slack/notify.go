@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/commands"
@@ -102,27 +101,42 @@ func (b *Bot) lock(incident string) func() {
 	return mu.Unlock
 }
 
-func (b *Bot) load(bucket []byte, key string, v any) error {
-	return b.db.View(func(tx *bolt.Tx) error {
-		data := tx.Bucket(bucket).Get([]byte(key))
-		if data == nil {
-			return nil
-		}
-		return json.Unmarshal(data, v)
-	})
+// records names one kind of the Bot's records in its State.
+type records int
+
+const (
+	channelRecords records = iota // channelState, per incident
+	postRecords                   // postRecord, per message key
+)
+
+// load decodes the record of kind under key into v, leaving v as it is if
+// there is none.
+func (b *Bot) load(kind records, key string, v any) error {
+	get := b.state.PostRecord
+	if kind == channelRecords {
+		get = b.state.ChannelRecord
+	}
+	data, err := get(key)
+	if err != nil || data == nil {
+		return err
+	}
+	return json.Unmarshal(data, v)
 }
 
-func (b *Bot) save(bucket []byte, key string, v any) error {
+// save replaces the record of kind under key with v.
+func (b *Bot) save(kind records, key string, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	return b.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Put([]byte(key), data) })
+	if kind == channelRecords {
+		return b.state.PutChannelRecord(key, data)
+	}
+	return b.state.PutPostRecord(key, data)
 }
 
-func (b *Bot) forget(bucket []byte, key string) error {
-	return b.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Delete([]byte(key)) })
-}
+// forget deletes the record of a post.
+func (b *Bot) forget(key string) error { return b.state.DeletePostRecord(key) }
 
 // read loads an incident and its pinned playbook, without a role check.
 func (b *Bot) read(ctx context.Context, id string) (*incidents.Result, error) {
@@ -199,7 +213,7 @@ func (b *Bot) setUpChannel(ctx context.Context, n incidents.Notification) error 
 		return err
 	}
 	var st channelState
-	if err := b.load(bucketChannels, n.Incident, &st); err != nil {
+	if err := b.load(channelRecords, n.Incident, &st); err != nil {
 		return err
 	}
 	if st.Channel == "" {
@@ -215,7 +229,7 @@ func (b *Bot) setUpChannel(ctx context.Context, n incidents.Notification) error 
 			return err
 		}
 		st.Invited = true
-		if err := b.save(bucketChannels, n.Incident, st); err != nil {
+		if err := b.save(channelRecords, n.Incident, st); err != nil {
 			return err
 		}
 	}
@@ -239,7 +253,7 @@ func (b *Bot) setUpChannel(ctx context.Context, n incidents.Notification) error 
 			st.Pinned = map[string]bool{}
 		}
 		st.Pinned[part] = true
-		if err := b.save(bucketChannels, n.Incident, st); err != nil {
+		if err := b.save(channelRecords, n.Incident, st); err != nil {
 			return err
 		}
 	}
@@ -258,14 +272,14 @@ func (b *Bot) createChannel(ctx context.Context, inc *incidents.Incident, st *ch
 		intended := st.Name == name // recorded by an earlier attempt
 		if !intended {
 			st.Name = name
-			if err := b.save(bucketChannels, inc.ID, st); err != nil {
+			if err := b.save(channelRecords, inc.ID, st); err != nil {
 				return err
 			}
 		}
 		ch, err := b.client.CreateConversationContext(ctx, slack.CreateConversationParams{ChannelName: name, IsPrivate: true})
 		if err == nil {
 			st.Channel = ch.ID
-			return b.save(bucketChannels, inc.ID, st)
+			return b.save(channelRecords, inc.ID, st)
 		}
 		if errorCode(err) != "name_taken" {
 			return apiError("conversations.create", err)
@@ -278,7 +292,7 @@ func (b *Bot) createChannel(ctx context.Context, inc *incidents.Incident, st *ch
 			if id != "" {
 				b.log.Info("slack: found the incident channel created before a restart", "incident", inc.ID, "channel", id)
 				st.Channel = id
-				return b.save(bucketChannels, inc.ID, st)
+				return b.save(channelRecords, inc.ID, st)
 			}
 		}
 		name = fmt.Sprintf("%s-%d", base, i)
@@ -365,7 +379,7 @@ func (b *Bot) postOnce(ctx context.Context, channel, key string, rep *commands.R
 // given apart from the key it is recorded under.
 func (b *Bot) postOnceAs(ctx context.Context, channel, key, metaKey string, rep *commands.Reply) (string, bool, error) {
 	var rec postRecord
-	if err := b.load(bucketPosts, key, &rec); err != nil {
+	if err := b.load(postRecords, key, &rec); err != nil {
 		return "", false, err
 	}
 	if rec.TS != "" && rec.Channel == channel {
@@ -378,11 +392,11 @@ func (b *Bot) postOnceAs(ctx context.Context, channel, key, metaKey string, rep 
 		}
 		if ts != "" {
 			rec.TS = ts
-			return ts, false, b.save(bucketPosts, key, rec)
+			return ts, false, b.save(postRecords, key, rec)
 		}
 	}
 	rec = postRecord{Channel: channel, Attempted: true}
-	if err := b.save(bucketPosts, key, rec); err != nil {
+	if err := b.save(postRecords, key, rec); err != nil {
 		return "", false, err
 	}
 	m := newMessage(rep)
@@ -393,7 +407,7 @@ func (b *Bot) postOnceAs(ctx context.Context, channel, key, metaKey string, rep 
 		return "", false, apiError("chat.postMessage", err)
 	}
 	rec.TS = ts
-	return ts, true, b.save(bucketPosts, key, rec)
+	return ts, true, b.save(postRecords, key, rec)
 }
 
 // findPosted looks for a message with the key in the channel's latest
@@ -418,7 +432,7 @@ func (b *Bot) findPosted(ctx context.Context, channel, key string) (string, erro
 func (b *Bot) refreshBoard(ctx context.Context, incident string) error {
 	defer b.lock(incident)()
 	var st channelState
-	if err := b.load(bucketChannels, incident, &st); err != nil {
+	if err := b.load(channelRecords, incident, &st); err != nil {
 		return err
 	}
 	if st.Channel == "" {
@@ -436,7 +450,7 @@ func (b *Bot) refreshBoard(ctx context.Context, incident string) error {
 		}
 		key := pinnedKey(incident, part)
 		var rec postRecord
-		if err := b.load(bucketPosts, key, &rec); err != nil {
+		if err := b.load(postRecords, key, &rec); err != nil {
 			return err
 		}
 		if rec.TS == "" {
@@ -447,7 +461,7 @@ func (b *Bot) refreshBoard(ctx context.Context, incident string) error {
 		if code := errorCode(err); code == "message_not_found" || code == "cant_update_message" {
 			// Someone deleted it: post it again and pin the new one.
 			b.log.Warn("slack: pinned message gone; posting it again", "incident", incident, "part", part)
-			if err := b.forget(bucketPosts, key); err != nil {
+			if err := b.forget(key); err != nil {
 				return err
 			}
 			ts, _, err := b.postOnce(ctx, st.Channel, key, rep)
@@ -501,7 +515,7 @@ func (b *Bot) RunBoards(ctx context.Context, every time.Duration) {
 // refreshes its board. Without a channel yet it fails, to be tried again.
 func (b *Bot) postToChannel(ctx context.Context, n incidents.Notification) error {
 	var st channelState
-	if err := b.load(bucketChannels, n.Incident, &st); err != nil {
+	if err := b.load(channelRecords, n.Incident, &st); err != nil {
 		return err
 	}
 	if st.Channel == "" {
