@@ -120,7 +120,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	cancel()
 
 	met := metrics.New(app.Store)
-	bot, err := slack.New(slack.Config{Client: client, Service: app.Service, Router: app.Router, Store: app.Store, State: app.Store.SlackState(),
+	bot, err := slack.New(slack.Config{Client: client, Service: app.Service, Router: app.Router, State: app.Store.SlackState(),
 		Directory: dir, SigningSecret: cfg.SlackSigningSecret, AnnounceChannel: cfg.AnnounceChannel, Metrics: met, Log: log})
 	if err != nil {
 		return err

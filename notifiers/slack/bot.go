@@ -31,9 +31,6 @@ type Config struct {
 	Client  *slack.Client
 	Service *incidents.Service
 	Router  *commands.Router
-	// Store reads incidents for boards and channels, without a role check
-	// (the bot itself is not a person).
-	Store incidents.Store
 	// State keeps the Bot's own records (seen requests, channels, posts)
 	// in the database: boltstore.Store.SlackState().
 	State State
@@ -63,7 +60,7 @@ type Bot struct {
 	client     *slack.Client
 	svc        *incidents.Service
 	router     *commands.Router
-	store      incidents.Store
+	incidents  *incidents.Reader // the bot's own reads, without a role check
 	state      State
 	dir        *Directory
 	secret     string
@@ -115,7 +112,7 @@ func New(c Config) (*Bot, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &Bot{
-		client: c.Client, svc: c.Service, router: c.Router, store: c.Store, state: c.State, dir: c.Directory,
+		client: c.Client, svc: c.Service, router: c.Router, incidents: c.Service.Reader(), state: c.State, dir: c.Directory,
 		secret: c.SigningSecret, announceTo: c.AnnounceChannel, metrics: c.Metrics, log: c.Log, budget: c.AckBudget, now: c.Now,
 		seen: sn, slots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2)), buttons: defaultButtons(), forms: defaultForms(),
 		ctx: ctx, cancel: cancel,
@@ -281,7 +278,7 @@ func (b *Bot) botUserID(ctx context.Context) (string, error) {
 // Healthy reports whether the database answers and, in Socket Mode, whether
 // the connection to Slack is up.
 func (b *Bot) Healthy(ctx context.Context, socketMode bool) error {
-	if err := b.store.View(ctx, func(incidents.Tx) error { return nil }); err != nil {
+	if err := b.incidents.Ping(ctx); err != nil {
 		return fmt.Errorf("database: %w", err)
 	}
 	if socketMode && !b.socketUp.Load() {

@@ -140,20 +140,7 @@ func (b *Bot) forget(key string) error { return b.state.DeletePostRecord(key) }
 
 // read loads an incident and its pinned playbook, without a role check.
 func (b *Bot) read(ctx context.Context, id string) (*incidents.Result, error) {
-	var res incidents.Result
-	err := b.store.View(ctx, func(tx incidents.Tx) error {
-		inc, err := tx.Incident(id)
-		if err != nil {
-			return err
-		}
-		pb, err := tx.Playbook(inc.Playbook.Key)
-		res.Incident, res.Playbook = inc, pb
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &res, nil
+	return b.incidents.Incident(ctx, id)
 }
 
 // channelName is the incident channel's name: inc-2026-0001-short-title
@@ -490,22 +477,17 @@ func (b *Bot) RunBoards(ctx context.Context, every time.Duration) {
 			return
 		case <-t.C:
 		}
-		var open []string
-		err := b.store.View(ctx, func(tx incidents.Tx) error {
-			return tx.Incidents(func(inc *incidents.Incident) error {
-				if inc.State != incidents.StateClosed && inc.Channel != "" {
-					open = append(open, inc.ID)
-				}
-				return nil
-			})
-		})
+		open, err := b.incidents.Open(ctx)
 		if err != nil {
 			b.log.Error("slack: list incidents for board refresh", "err", err)
 			continue
 		}
-		for _, id := range open {
-			if err := b.refreshBoard(ctx, id); err != nil && ctx.Err() == nil {
-				b.log.Warn("slack: board refresh failed; next round tries again", "incident", id, "err", err)
+		for _, inc := range open {
+			if inc.Channel == "" {
+				continue
+			}
+			if err := b.refreshBoard(ctx, inc.ID); err != nil && ctx.Err() == nil {
+				b.log.Warn("slack: board refresh failed; next round tries again", "incident", inc.ID, "err", err)
 			}
 		}
 	}
