@@ -11,7 +11,8 @@ package boltstore
 //	incidents          incident id                    -> JSON incidents.Incident
 //	counters           "incident:<year>"              -> last incident number of the year
 //	                   "notice:<incident>"            -> last notice number of the incident
-//	pins               playbook key (id@version)      -> JSON incidents.Playbook, written once
+//	pins               incidents.PinKey (playbook sha256 "+" catalog sha256)
+//	                                                  -> JSON incidents.Playbook, written once
 //	current            Slack or console user id       -> id of the user's current incident
 //	schedule           timeKey(at) + incident \0 obligation \0 kind \0 label \0
 //	                                                  -> JSON incidents.Alarm (timeKey: unix ns with
@@ -24,9 +25,9 @@ package boltstore
 //	meta               "audit_head"                   -> hash of the last audit entry
 //	                   "encryption_key_check"         -> check value of the recipients' key (crypto.go)
 //	channels           Slack channel id               -> incident id (incidents.Incident.Channel)
-//	recipient_sets     set id                         -> JSON incidents.RecipientSet (no personal data);
-//	                                                     the bucket's sequence numbers the sets
-//	recipients         set id (nested bucket):
+//	recipient_sets     set id ("R" + the bucket's sequence)
+//	                                                  -> JSON incidents.RecipientSet (no personal data)
+//	recipients         set id (nested bucket), removed with the set:
 //	                     "r" sequence                 -> recipient, AES-256-GCM sealed, additional data
 //	                                                     "recipients/<set>/<seq>" (recipients.go)
 //	                     "i" keyed hash of address    -> sequence
