@@ -18,8 +18,8 @@ import (
 // systemActor is who the bot records its own changes as (the channel).
 const systemActor = "breachbot"
 
-// channelState is how far an incident's channel is set up (bucket
-// slack_channels, keyed by incident id). Each step is recorded as soon as it
+// channelState is how far an incident's channel is set up (State's channel
+// record, keyed by incident id). Each step is recorded as soon as it
 // is done, so a notification delivered again after a crash picks up where
 // the last attempt stopped.
 type channelState struct {
@@ -35,7 +35,7 @@ type channelState struct {
 	Announce string `json:"announce,omitempty"`
 }
 
-// postRecord is a message posted for a key (bucket slack_posts).
+// postRecord is a message posted for a key (State's post record).
 type postRecord struct {
 	Channel string `json:"channel"`
 	TS      string `json:"ts,omitempty"`
