@@ -148,7 +148,7 @@ func openGitHub(cfg Config, store *boltstore.Store, clock incidents.Clock, log *
 		log.Info("GITHUB_WEBHOOK_SECRET is not set: pushed playbooks are picked up within a minute and not linted on GitHub", "playbooks", spec.String())
 		return p, nil, nil
 	}
-	w, err := github.NewWebhook(github.WebhookConfig{DB: store.DB(), Playbooks: p, Secret: []byte(cfg.GitHubWebhookSecret), Clock: clock, Logger: log})
+	w, err := github.NewWebhook(github.WebhookConfig{Log: store.GitHubLog(), Playbooks: p, Secret: []byte(cfg.GitHubWebhookSecret), Clock: clock, Logger: log})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -124,7 +124,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	cancel()
 
 	met := metrics.New(app.Store)
-	bot, err := slack.New(slack.Config{Client: client, Service: app.Service, Router: app.Router, Store: app.Store, DB: app.Store.DB(),
+	bot, err := slack.New(slack.Config{Client: client, Service: app.Service, Router: app.Router, State: app.Store.SlackState(),
 		Directory: dir, SigningSecret: cfg.SlackSigningSecret, AnnounceChannel: cfg.AnnounceChannel, Metrics: met, Log: log})
 	if err != nil {
 		return err

@@ -88,7 +88,7 @@ func TestRecipientsAreEncryptedAtRestAndBoundToTheirPlace(t *testing.T) {
 		return nil
 	})
 	// Swap the two sealed records: each is bound to its place and no longer opens.
-	s.DB().Update(func(btx *bolt.Tx) error {
+	s.db.Update(func(btx *bolt.Tx) error {
 		b := btx.Bucket(bucketRecipients).Bucket([]byte(set.ID)).Bucket(subRecords)
 		one, two := bytes.Clone(b.Get(seqKey(1))), bytes.Clone(b.Get(seqKey(2)))
 		b.Put(seqKey(1), two)

@@ -1,7 +1,10 @@
 // Package boltstore is the bbolt implementation of incidents.Store: incidents,
 // pinned playbooks, the time-ordered schedule of reminders, the outbox of
 // messages that leave the process, and the hash-chained audit log, all in one
-// file. Every use case is one bbolt transaction.
+// file. Every use case is one bbolt transaction. It also keeps the durable
+// state of the Slack adapter (SlackState) and the GitHub webhook (GitHubLog)
+// in the same file: boltstore is the only package that knows bbolt, and
+// layout.go lists every bucket.
 package boltstore
 
 import (
@@ -19,33 +22,6 @@ import (
 	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/breachbot/breachbot/incidents"
-)
-
-// Bucket names.
-var (
-	bucketIncidents       = []byte("incidents")
-	bucketCounters        = []byte("counters")
-	bucketPins            = []byte("pins")
-	bucketCurrent         = []byte("current")
-	bucketSchedule        = []byte("schedule")
-	bucketOutbox          = []byte("outbox")
-	bucketOutboxIDs       = []byte("outbox_ids")
-	bucketDelivered       = []byte("delivered")
-	bucketAudit           = []byte("audit")
-	bucketAuditByIncident = []byte("audit_by_incident")
-	bucketMeta            = []byte("meta")
-	bucketChannels        = []byte("channels")
-	bucketRecipientSets   = []byte("recipient_sets")
-	bucketRecipients      = []byte("recipients")
-	bucketNotices         = []byte("notices")
-	bucketDeliveries      = []byte("deliveries")
-	bucketNoticeSends     = []byte("notice_sends")
-
-	allBuckets = [][]byte{bucketIncidents, bucketCounters, bucketPins, bucketCurrent, bucketSchedule,
-		bucketOutbox, bucketOutboxIDs, bucketDelivered, bucketAudit, bucketAuditByIncident, bucketMeta, bucketChannels,
-		bucketRecipientSets, bucketRecipients, bucketNotices, bucketDeliveries, bucketNoticeSends}
-
-	keyAuditHead = []byte("audit_head")
 )
 
 // ErrInUse is returned by Open when another process holds the database.
@@ -100,9 +76,13 @@ func (s *Store) Path() string { return s.path }
 // Close closes the database.
 func (s *Store) Close() error { return s.db.Close() }
 
-// DB returns the underlying bbolt database, for adapters that keep their own
-// buckets in the same file (one file, one transaction per change).
-func (s *Store) DB() *bolt.DB { return s.db }
+// SetNoSync turns off (on = true) or back on the fsync at each commit, and
+// syncs what was committed so far. It is for bulk setup in benchmarks only:
+// a crash without fsync can lose what was committed.
+func (s *Store) SetNoSync(on bool) error {
+	s.db.NoSync = on
+	return s.db.Sync()
+}
 
 // View runs fn in a read-only transaction.
 func (s *Store) View(ctx context.Context, fn func(incidents.Tx) error) error {
@@ -127,9 +107,6 @@ type Tx struct {
 }
 
 var _ incidents.Tx = (*Tx)(nil)
-
-// Bolt returns the underlying bbolt transaction.
-func (t *Tx) Bolt() *bolt.Tx { return t.tx }
 
 func (t *Tx) get(bucket, key []byte, v any) (bool, error) {
 	data := t.tx.Bucket(bucket).Get(key)

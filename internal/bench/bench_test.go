@@ -58,8 +58,8 @@ func service(store *boltstore.Store, pb *incidents.Playbook) *incidents.Service 
 // (setup only).
 func populate(b *testing.B, store *boltstore.Store, pb *incidents.Playbook, n int, aware time.Time) {
 	b.Helper()
-	store.DB().NoSync = true
-	defer func() { store.DB().NoSync = false; store.DB().Sync() }()
+	store.SetNoSync(true)
+	defer store.SetNoSync(false)
 	svc := service(store, pb)
 	for i := 0; i < n; i++ {
 		if _, err := svc.Declare(context.Background(), "U1", incidents.DeclareInput{Title: fmt.Sprint("incident ", i), AwareAt: aware}); err != nil {
@@ -176,7 +176,7 @@ func BenchmarkSchedulerLateness(b *testing.B) {
 	// One-hour clocks whose awareness was just under an hour ago: only the
 	// escalation is still ahead, spread over two seconds from now+3s.
 	base := time.Now().Add(-time.Hour + 3*time.Second)
-	store.DB().NoSync = true
+	store.SetNoSync(true)
 	svc := service(store, benchPlaybook(1))
 	for i := 0; i < due; i++ {
 		aware := base.Add(time.Duration(i) * time.Millisecond)
@@ -184,7 +184,7 @@ func BenchmarkSchedulerLateness(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	store.DB().NoSync = false
+	store.SetNoSync(false)
 	ln := &latencyNotifier{want: due, done: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup

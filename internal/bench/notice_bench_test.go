@@ -290,7 +290,7 @@ func fullRateMailer(b *testing.B, sender incidents.Mailer, n int) (float64, time
 		w.Flush()
 		pw.Close()
 	}()
-	store.DB().NoSync = true // setup only
+	store.SetNoSync(true) // setup only
 	if _, err := svc.ImportRecipients(ctx, "U1", id, pr, incidents.ImportInput{}); err != nil {
 		b.Fatal(err)
 	}
@@ -312,8 +312,7 @@ func fullRateMailer(b *testing.B, sender incidents.Mailer, n int) (float64, time
 			b.Fatal(err)
 		}
 	}
-	store.DB().NoSync = os.Getenv("BENCH_NOSYNC") == "1"
-	store.DB().Sync()
+	store.SetNoSync(os.Getenv("BENCH_NOSYNC") == "1")
 	sender2 := incidents.NewNoticeSender(svc)
 	if w, err := strconv.Atoi(os.Getenv("BENCH_WINDOW")); err == nil {
 		sender2.Window = w

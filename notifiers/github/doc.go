@@ -28,11 +28,11 @@
 // verifies X-Hub-Signature-256 against GITHUB_WEBHOOK_SECRET with
 // github.ValidatePayload (401 and nothing done otherwise), caps the body,
 // answers ping, and for a push to the configured ref records the delivery id
-// and a pending commit status in one bbolt transaction (buckets
-// github_deliveries and github_statuses in the incidents database), then
+// and a pending commit status in one transaction of the incidents database
+// (through DeliveryLog, which boltstore implements), then
 // answers 202. A delivery id seen before gets 200 and changes nothing.
 // Delivery ids are kept 7 days (GitHub redelivers up to 3 days back) and
-// pruned as new pushes arrive, so the bucket stays small.
+// pruned as new pushes arrive, so the log stays small.
 //
 // Webhook.Run is the worker: it lints the pushed commit's folder with
 // playbooks.Lint and creates the commit status breachbot/playbooks, success

@@ -138,7 +138,7 @@ func (f *fixture) open() {
 	pb := github.NewPlaybooks(client, f.spec, github.PlaybooksOptions{
 		Clock: f.clock, Logger: logger, Builtin: playbooks.New(nil, "embedded"),
 	})
-	hook, err := github.NewWebhook(github.WebhookConfig{DB: store.DB(), Playbooks: pb, Secret: []byte(secret), Clock: f.clock, Logger: logger})
+	hook, err := github.NewWebhook(github.WebhookConfig{Log: store.GitHubLog(), Playbooks: pb, Secret: []byte(secret), Clock: f.clock, Logger: logger})
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	gh "github.com/google/go-github/v60/github"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/playbooks"
@@ -49,16 +48,6 @@ func (s pendingStatus) repo(def string) string {
 		return def
 	}
 	return s.Repo
-}
-
-func statusKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
-
-func putStatus(b *bolt.Bucket, s pendingStatus) error {
-	data, err := json.Marshal(s)
-	if err != nil {
-		return err
-	}
-	return b.Put(statusKey(s.Key), data)
 }
 
 // Run delivers pending commit statuses until ctx is done, waking when a
@@ -101,15 +90,13 @@ func (w *Webhook) Run(ctx context.Context) error {
 // earliest postponed one is due again (zero if none is left).
 func (w *Webhook) Drain(ctx context.Context) (time.Time, error) {
 	var all []pendingStatus
-	err := w.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketStatuses).ForEach(func(k, v []byte) error {
-			var s pendingStatus
-			if err := json.Unmarshal(v, &s); err != nil {
-				return fmt.Errorf("decode pending status %x: %w", k, err)
-			}
-			all = append(all, s)
-			return nil
-		})
+	err := w.dlog.PendingStatuses(func(seq uint64, v []byte) error {
+		var s pendingStatus
+		if err := json.Unmarshal(v, &s); err != nil {
+			return fmt.Errorf("decode pending status %x: %w", binary.BigEndian.AppendUint64(nil, seq), err)
+		}
+		all = append(all, s)
+		return nil
 	})
 	if err != nil {
 		return time.Time{}, err
@@ -178,13 +165,7 @@ func (w *Webhook) attempt(ctx context.Context, s pendingStatus) (time.Time, erro
 	w.log.Info("github statuses: reported", "commit", s.SHA, "state", s.State, "attempts", s.Attempts+1)
 	// Taken by GitHub: off the queue and marked reported, in one
 	// transaction, so a push of the same commit never reports it again.
-	return time.Time{}, w.db.Update(func(tx *bolt.Tx) error {
-		if err := tx.Bucket(bucketStatuses).Delete(statusKey(s.Key)); err != nil {
-			return err
-		}
-		at := w.clock.Now().UTC().Format(time.RFC3339)
-		return tx.Bucket(bucketReported).Put(reportKey(s.repo(spec.FullName()), s.Ref, s.SHA), []byte(at))
-	})
+	return time.Time{}, w.dlog.StatusReported(s.Key, s.repo(spec.FullName()), s.Ref, s.SHA, w.clock.Now())
 }
 
 // postpone records a failed attempt and when to try again: exponential
@@ -195,7 +176,7 @@ func (w *Webhook) postpone(s pendingStatus, cause error) (time.Time, error) {
 	if now.Sub(s.Received) > w.expire {
 		w.log.Error("github statuses: giving up on a commit status", "commit", s.SHA, "attempts", s.Attempts,
 			"since", s.Received, "err", cause)
-		return time.Time{}, w.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketStatuses).Delete(statusKey(s.Key)) })
+		return time.Time{}, w.dlog.DropStatus(s.Key)
 	}
 	s.Attempts++
 	delay := min(time.Second<<min(s.Attempts-1, 20), w.maxBackoff)
@@ -208,14 +189,14 @@ func (w *Webhook) postpone(s pendingStatus, cause error) (time.Time, error) {
 	return s.NextAttempt, w.save(s)
 }
 
+// save records a status's progress, unless it was delivered or dropped
+// meanwhile.
 func (w *Webhook) save(s pendingStatus) error {
-	return w.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketStatuses)
-		if b.Get(statusKey(s.Key)) == nil {
-			return nil // delivered or dropped meanwhile
-		}
-		return putStatus(b, s)
-	})
+	data, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	return w.dlog.UpdateStatus(s.Key, data)
 }
 
 // summarize turns lint problems into a status state and description:

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	gh "github.com/google/go-github/v60/github"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/breachbot/breachbot/incidents"
 )
@@ -20,20 +19,34 @@ import (
 // pushed playbook commits; branch protection can require it.
 const StatusContext = "breachbot/playbooks"
 
-// Bucket names, in the database file of the incidents store.
-var (
-	bucketDeliveries = []byte("github_deliveries") // delivery id -> time received (RFC 3339)
-	bucketStatuses   = []byte("github_statuses")   // sequence -> pendingStatus (JSON)
-	// bucketReported holds the commits whose status GitHub took, keyed by
-	// reportKey (repository, ref, commit), with when (RFC 3339): a push
-	// delivered again, under any delivery id, does not report again.
-	bucketReported = []byte("github_reported")
-)
-
-// reportKey is the key of a commit status's effect: the repository (lower
-// case, as GitHub compares names), the pushed ref and the commit.
-func reportKey(repo, ref, sha string) []byte {
-	return []byte(strings.ToLower(repo) + "\x00" + ref + "\x00" + strings.ToLower(sha))
+// DeliveryLog is the webhook's durable state, kept in breachbot's database
+// (boltstore.Store.GitHubLog implements it): delivery ids received, commit
+// statuses on their way to GitHub (JSON pendingStatus records, which the
+// store keeps as given) and the commits whose status GitHub took, keyed by
+// repository (compared case-insensitively), ref and commit. Methods return
+// only the store's errors and the errors of the callbacks given.
+type DeliveryLog interface {
+	// RecordPush records, in one transaction, a push delivered under
+	// delivery at now. A delivery id already recorded changes nothing
+	// and reports dup. Otherwise ids received before forgetBefore are
+	// forgotten and this one is recorded; then, unless the status of
+	// repo, ref and sha was reported already or a pending status
+	// satisfies queued (both report done), the record status(seq) is
+	// queued under a new sequence number seq. The webhook calls it for
+	// each verified push to the configured ref.
+	RecordPush(delivery string, now, forgetBefore time.Time, repo, ref, sha string,
+		queued func(status []byte) bool, status func(seq uint64) ([]byte, error)) (dup, done bool, err error)
+	// PendingStatuses calls fn with every pending status in sequence
+	// order, until fn returns an error; fn must not keep status.
+	PendingStatuses(fn func(seq uint64, status []byte) error) error
+	// UpdateStatus replaces pending status seq if it is still pending.
+	UpdateStatus(seq uint64, status []byte) error
+	// DropStatus removes pending status seq without marking it reported.
+	DropStatus(seq uint64) error
+	// StatusReported removes pending status seq and records, in the same
+	// transaction, that the status of repo, ref and sha was reported at
+	// at, so a push of that commit never reports it again.
+	StatusReported(seq uint64, repo, ref, sha string, at time.Time) error
 }
 
 // Defaults of WebhookConfig.
@@ -46,9 +59,9 @@ const (
 
 // WebhookConfig configures a Webhook.
 type WebhookConfig struct {
-	// DB is the incidents database (boltstore.Store.DB()); the webhook keeps
-	// its own buckets in it.
-	DB *bolt.DB
+	// Log keeps deliveries and commit statuses in the incidents database
+	// (boltstore.Store.GitHubLog()).
+	Log DeliveryLog
 	// Playbooks is the source the pushes refresh; its client and
 	// repository are the ones statuses are reported through and on.
 	Playbooks *Playbooks
@@ -82,7 +95,7 @@ type WebhookConfig struct {
 // breachbot/playbooks, retrying with backoff (honouring GitHub's rate
 // limits) until GitHub takes it, also across restarts.
 type Webhook struct {
-	db         *bolt.DB
+	dlog       DeliveryLog
 	p          *Playbooks
 	client     *gh.Client
 	secret     []byte
@@ -97,18 +110,17 @@ type Webhook struct {
 
 var _ http.Handler = (*Webhook)(nil)
 
-// NewWebhook returns a webhook for c.Playbooks' repository and creates its
-// buckets. It refuses an empty secret: GitHub's requests could not be
+// NewWebhook returns a webhook for c.Playbooks' repository. It refuses an empty secret: GitHub's requests could not be
 // verified.
 func NewWebhook(c WebhookConfig) (*Webhook, error) {
 	switch {
 	case len(c.Secret) == 0:
 		return nil, incidents.Errorf(incidents.EINVALID, "GITHUB_WEBHOOK_SECRET is not set, so GitHub's webhook requests could not be verified").
 			WithHint("set it to the secret entered in the repository's webhook settings")
-	case c.DB == nil || c.Playbooks == nil:
-		return nil, errors.New("github webhook: DB and Playbooks are required")
+	case c.Log == nil || c.Playbooks == nil:
+		return nil, errors.New("github webhook: Log and Playbooks are required")
 	}
-	w := &Webhook{db: c.DB, p: c.Playbooks, client: c.Playbooks.client, secret: c.Secret, clock: c.Clock, log: c.Logger,
+	w := &Webhook{dlog: c.Log, p: c.Playbooks, client: c.Playbooks.client, secret: c.Secret, clock: c.Clock, log: c.Logger,
 		maxBody: c.MaxBody, maxBackoff: c.MaxBackoff, keep: c.KeepDeliveries, expire: c.Expire, wake: make(chan struct{}, 1)}
 	if w.clock == nil {
 		w.clock = incidents.SystemClock{}
@@ -127,17 +139,6 @@ func NewWebhook(c WebhookConfig) (*Webhook, error) {
 	}
 	if w.expire <= 0 {
 		w.expire = DefaultExpire
-	}
-	err := w.db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketDeliveries, bucketStatuses, bucketReported} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("github webhook: create buckets: %w", err)
 	}
 	return w, nil
 }
@@ -226,42 +227,16 @@ func (w *Webhook) push(delivery string, ev *gh.PushEvent) (int, string) {
 	}
 	now := w.clock.Now()
 	repo, ref := spec.FullName(), ev.GetRef()
-	var dup, done bool
-	err := w.db.Update(func(tx *bolt.Tx) error {
-		d := tx.Bucket(bucketDeliveries)
-		if d.Get([]byte(delivery)) != nil {
-			dup = true
-			return nil
-		}
-		if err := w.forget(d, now); err != nil {
-			return err
-		}
-		if err := d.Put([]byte(delivery), []byte(now.UTC().Format(time.RFC3339Nano))); err != nil {
-			return err
-		}
-		// The effect is keyed on what was pushed, not on the delivery id:
-		// a captured push sent again under a new id reports nothing twice.
-		if tx.Bucket(bucketReported).Get(reportKey(repo, ref, after)) != nil {
-			done = true
-			return nil
-		}
-		b := tx.Bucket(bucketStatuses)
-		if err := b.ForEach(func(_, v []byte) error {
-			var s pendingStatus
-			if json.Unmarshal(v, &s) == nil && s.SHA == after && s.Ref == ref && strings.EqualFold(s.repo(repo), repo) {
-				done = true
-			}
-			return nil
-		}); err != nil || done {
-			return err // a status for that commit is already on its way
-		}
-		seq, err := b.NextSequence()
-		if err != nil {
-			return err
-		}
-		s := pendingStatus{Key: seq, Delivery: delivery, Repo: repo, SHA: after, Ref: ref, Received: now, NextAttempt: now}
-		return putStatus(b, s)
-	})
+	// The effect is keyed on what was pushed, not on the delivery id: a
+	// captured push sent again under a new id reports nothing twice.
+	queued := func(v []byte) bool {
+		var s pendingStatus
+		return json.Unmarshal(v, &s) == nil && s.SHA == after && s.Ref == ref && strings.EqualFold(s.repo(repo), repo)
+	}
+	status := func(seq uint64) ([]byte, error) {
+		return json.Marshal(pendingStatus{Key: seq, Delivery: delivery, Repo: repo, SHA: after, Ref: ref, Received: now, NextAttempt: now})
+	}
+	dup, done, err := w.dlog.RecordPush(delivery, now, now.Add(-w.keep), repo, ref, after, queued, status)
 	if err != nil {
 		w.log.Error("github webhook: record push", "delivery", delivery, "err", err)
 		return http.StatusInternalServerError, "could not record the push; redeliver it from the webhook's settings"
@@ -281,24 +256,6 @@ func (w *Webhook) push(delivery string, ev *gh.PushEvent) (int, string) {
 	default:
 	}
 	return http.StatusAccepted, "accepted: checking " + after
-}
-
-// forget removes delivery ids older than the retention from d.
-func (w *Webhook) forget(d *bolt.Bucket, now time.Time) error {
-	var old [][]byte
-	err := d.ForEach(func(k, v []byte) error {
-		t, err := time.Parse(time.RFC3339Nano, string(v))
-		if err != nil || now.Sub(t) > w.keep {
-			old = append(old, k)
-		}
-		return nil
-	})
-	for _, k := range old {
-		if err := d.Delete(k); err != nil {
-			return err
-		}
-	}
-	return err
 }
 
 // refMatches reports whether a push's full ref (refs/heads/main) is the

@@ -331,7 +331,7 @@ func TestWebhookAnswers(t *testing.T) {
 
 func TestNewWebhookRefusesAnEmptySecret(t *testing.T) {
 	f := newFixture(t)
-	_, err := github.NewWebhook(github.WebhookConfig{DB: f.store.DB(), Playbooks: f.pb})
+	_, err := github.NewWebhook(github.WebhookConfig{Log: f.store.GitHubLog(), Playbooks: f.pb})
 	if incidents.ErrorCode(err) != incidents.EINVALID || !strings.Contains(err.Error(), "GITHUB_WEBHOOK_SECRET") {
 		t.Errorf("NewWebhook without a secret: %v, want EINVALID naming GITHUB_WEBHOOK_SECRET", err)
 	}

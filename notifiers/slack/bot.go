@@ -9,6 +9,7 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime"
@@ -18,7 +19,6 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/commands"
@@ -31,11 +31,9 @@ type Config struct {
 	Client  *slack.Client
 	Service *incidents.Service
 	Router  *commands.Router
-	// Store reads incidents for boards and channels, without a role check
-	// (the bot itself is not a person).
-	Store incidents.Store
-	// DB is the bbolt file of Store; the Bot keeps its own buckets in it.
-	DB *bolt.DB
+	// State keeps the Bot's own records (seen requests, channels, posts)
+	// in the database: boltstore.Store.SlackState().
+	State State
 	// Directory resolves roles and their members (for invitations and DMs).
 	Directory *Directory
 	// SigningSecret verifies HTTP requests from Slack.
@@ -62,8 +60,8 @@ type Bot struct {
 	client     *slack.Client
 	svc        *incidents.Service
 	router     *commands.Router
-	store      incidents.Store
-	db         *bolt.DB
+	incidents  *incidents.Reader // the bot's own reads, without a role check
+	state      State
 	dir        *Directory
 	secret     string
 	announceTo string
@@ -90,7 +88,7 @@ type Bot struct {
 
 var _ incidents.Notifier = (*Bot)(nil)
 
-// New returns a Bot and creates its buckets. It sets Router.ChannelIncident
+// New returns a Bot, with the requests it saw before a restart. It sets Router.ChannelIncident
 // (if unset) so that commands typed in an incident's channel apply to it.
 func New(c Config) (*Bot, error) {
 	if c.Log == nil {
@@ -105,24 +103,16 @@ func New(c Config) (*Bot, error) {
 	if c.Metrics == nil {
 		c.Metrics = metrics.New(nil)
 	}
-	err := c.DB.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketSeen, bucketChannels, bucketPosts} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("slack buckets: %w", err)
+	if c.State == nil {
+		return nil, errors.New("slack: Config.State is required")
 	}
-	sn, err := newSeen(c.DB, c.Now, c.Log)
+	sn, err := newSeen(c.State, c.Now, c.Log)
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &Bot{
-		client: c.Client, svc: c.Service, router: c.Router, store: c.Store, db: c.DB, dir: c.Directory,
+		client: c.Client, svc: c.Service, router: c.Router, incidents: c.Service.Reader(), state: c.State, dir: c.Directory,
 		secret: c.SigningSecret, announceTo: c.AnnounceChannel, metrics: c.Metrics, log: c.Log, budget: c.AckBudget, now: c.Now,
 		seen: sn, slots: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2)), buttons: defaultButtons(), forms: defaultForms(),
 		ctx: ctx, cancel: cancel,
@@ -288,7 +278,7 @@ func (b *Bot) botUserID(ctx context.Context) (string, error) {
 // Healthy reports whether the database answers and, in Socket Mode, whether
 // the connection to Slack is up.
 func (b *Bot) Healthy(ctx context.Context, socketMode bool) error {
-	if err := b.store.View(ctx, func(incidents.Tx) error { return nil }); err != nil {
+	if err := b.incidents.Ping(ctx); err != nil {
 		return fmt.Errorf("database: %w", err)
 	}
 	if socketMode && !b.socketUp.Load() {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/commands"
@@ -58,7 +57,7 @@ func (b *Bot) render(ctx context.Context, channel string, rep *commands.Reply) *
 		return m
 	}
 	var st channelState
-	if err := b.load(bucketChannels, rep.Incident, &st); err != nil {
+	if err := b.load(channelRecords, rep.Incident, &st); err != nil {
 		b.log.Error("slack: channel of incident", "incident", rep.Incident, "err", err)
 	}
 	var link slack.Block
@@ -115,12 +114,12 @@ func (b *Bot) announceDeclared(ctx context.Context, incident string) error {
 		return err
 	}
 	var st channelState
-	if err := b.load(bucketChannels, incident, &st); err != nil {
+	if err := b.load(channelRecords, incident, &st); err != nil {
 		return err
 	}
 	if st.Announce == "" {
 		st.Announce = rand.Text()
-		if err := b.save(bucketChannels, incident, st); err != nil {
+		if err := b.save(channelRecords, incident, st); err != nil {
 			return err
 		}
 	}
@@ -165,14 +164,12 @@ func (b *Bot) buttonRefusal(ctx context.Context, cb slack.InteractionCallback, i
 func (b *Bot) postedFor(ctx context.Context, channel, ts, incident string) (bool, error) {
 	names := func(key string) bool { return slices.Contains(strings.Split(key, ":"), incident) }
 	found := false
-	err := b.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketPosts).ForEach(func(k, v []byte) error {
-			var rec postRecord
-			if json.Unmarshal(v, &rec) == nil && rec.Channel == channel && rec.TS == ts && names(string(k)) {
-				found = true
-			}
-			return nil
-		})
+	err := b.state.PostRecords(func(k string, v []byte) error {
+		var rec postRecord
+		if json.Unmarshal(v, &rec) == nil && rec.Channel == channel && rec.TS == ts && names(k) {
+			found = true
+		}
+		return nil
 	})
 	if err != nil || found {
 		return found, err

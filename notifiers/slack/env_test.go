@@ -68,7 +68,7 @@ type env struct {
 // process would) and returns its base URL.
 func (e *env) secondBot() string {
 	e.t.Helper()
-	bot, err := slack.New(slack.Config{Client: e.client, Service: e.svc, Router: e.router, Store: e.store, DB: e.store.DB(),
+	bot, err := slack.New(slack.Config{Client: e.client, Service: e.svc, Router: e.router, State: e.store.SlackState(),
 		Directory: e.dir, SigningSecret: secret, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		e.t.Fatal(err)
@@ -151,7 +151,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	router.UserEmail = func(ctx context.Context, user string) (string, bool) {
 		return e0.bot.UserEmail(ctx, user)
 	}
-	bot, err := slack.New(slack.Config{Client: client, Service: svc, Router: router, Store: store, DB: store.DB(),
+	bot, err := slack.New(slack.Config{Client: client, Service: svc, Router: router, State: store.SlackState(),
 		Directory: dir, SigningSecret: secret, Metrics: m, Log: log, AckBudget: o.ackBudget, AnnounceChannel: o.announce})
 	if err != nil {
 		t.Fatal(err)

@@ -189,7 +189,7 @@ func (b *Bot) noticeDecided(ctx context.Context, n incidents.Notification) error
 	rep := commands.NotificationReply(n, b.svc.Clock().Now())
 	for _, user := range b.dir.Members(incidents.RoleLegal) {
 		var rec postRecord
-		if err := b.load(bucketPosts, approvalKey(n.Incident, n.Notice.ID, user), &rec); err != nil {
+		if err := b.load(postRecords, approvalKey(n.Incident, n.Notice.ID, user), &rec); err != nil {
 			return err
 		}
 		if rec.TS == "" {
@@ -214,7 +214,7 @@ func (b *Bot) noticeProgress(ctx context.Context, n incidents.Notification) erro
 	}
 	defer b.lock(key)()
 	var st channelState
-	if err := b.load(bucketChannels, n.Incident, &st); err != nil {
+	if err := b.load(channelRecords, n.Incident, &st); err != nil {
 		return err
 	}
 	if st.Channel == "" {
@@ -223,7 +223,7 @@ func (b *Bot) noticeProgress(ctx context.Context, n incidents.Notification) erro
 	seq := progressSeq(n.ID)
 	rep := commands.NotificationReply(n, b.svc.Clock().Now())
 	var rec postRecord
-	if err := b.load(bucketPosts, key, &rec); err != nil {
+	if err := b.load(postRecords, key, &rec); err != nil {
 		return err
 	}
 	if rec.TS == "" || rec.Channel != st.Channel {
@@ -231,7 +231,7 @@ func (b *Bot) noticeProgress(ctx context.Context, n incidents.Notification) erro
 		if err != nil {
 			return err
 		}
-		return b.save(bucketPosts, key, postRecord{Channel: st.Channel, TS: ts, Seq: seq})
+		return b.save(postRecords, key, postRecord{Channel: st.Channel, TS: ts, Seq: seq})
 	}
 	if seq <= rec.Seq {
 		return nil
@@ -240,12 +240,12 @@ func (b *Bot) noticeProgress(ctx context.Context, n incidents.Notification) erro
 	_, _, _, err := b.client.UpdateMessageContext(ctx, rec.Channel, rec.TS, slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...))
 	if code := errorCode(err); code == "message_not_found" || code == "cant_update_message" {
 		// Someone deleted it: the next progress posts a new one.
-		return b.forget(bucketPosts, key)
+		return b.forget(key)
 	} else if err != nil {
 		return apiError("chat.update", err)
 	}
 	rec.Seq = seq
-	return b.save(bucketPosts, key, rec)
+	return b.save(postRecords, key, rec)
 }
 
 // progressSeq is the sequence number ending a progress notification's id

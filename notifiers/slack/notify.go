@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/commands"
@@ -19,8 +18,8 @@ import (
 // systemActor is who the bot records its own changes as (the channel).
 const systemActor = "breachbot"
 
-// channelState is how far an incident's channel is set up (bucket
-// slack_channels, keyed by incident id). Each step is recorded as soon as it
+// channelState is how far an incident's channel is set up (State's channel
+// record, keyed by incident id). Each step is recorded as soon as it
 // is done, so a notification delivered again after a crash picks up where
 // the last attempt stopped.
 type channelState struct {
@@ -36,7 +35,7 @@ type channelState struct {
 	Announce string `json:"announce,omitempty"`
 }
 
-// postRecord is a message posted for a key (bucket slack_posts).
+// postRecord is a message posted for a key (State's post record).
 type postRecord struct {
 	Channel string `json:"channel"`
 	TS      string `json:"ts,omitempty"`
@@ -102,44 +101,46 @@ func (b *Bot) lock(incident string) func() {
 	return mu.Unlock
 }
 
-func (b *Bot) load(bucket []byte, key string, v any) error {
-	return b.db.View(func(tx *bolt.Tx) error {
-		data := tx.Bucket(bucket).Get([]byte(key))
-		if data == nil {
-			return nil
-		}
-		return json.Unmarshal(data, v)
-	})
+// records names one kind of the Bot's records in its State.
+type records int
+
+const (
+	channelRecords records = iota // channelState, per incident
+	postRecords                   // postRecord, per message key
+)
+
+// load decodes the record of kind under key into v, leaving v as it is if
+// there is none.
+func (b *Bot) load(kind records, key string, v any) error {
+	get := b.state.PostRecord
+	if kind == channelRecords {
+		get = b.state.ChannelRecord
+	}
+	data, err := get(key)
+	if err != nil || data == nil {
+		return err
+	}
+	return json.Unmarshal(data, v)
 }
 
-func (b *Bot) save(bucket []byte, key string, v any) error {
+// save replaces the record of kind under key with v.
+func (b *Bot) save(kind records, key string, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	return b.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Put([]byte(key), data) })
+	if kind == channelRecords {
+		return b.state.PutChannelRecord(key, data)
+	}
+	return b.state.PutPostRecord(key, data)
 }
 
-func (b *Bot) forget(bucket []byte, key string) error {
-	return b.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Delete([]byte(key)) })
-}
+// forget deletes the record of a post.
+func (b *Bot) forget(key string) error { return b.state.DeletePostRecord(key) }
 
 // read loads an incident and its pinned playbook, without a role check.
 func (b *Bot) read(ctx context.Context, id string) (*incidents.Result, error) {
-	var res incidents.Result
-	err := b.store.View(ctx, func(tx incidents.Tx) error {
-		inc, err := tx.Incident(id)
-		if err != nil {
-			return err
-		}
-		pb, err := tx.Playbook(inc.Playbook.Key)
-		res.Incident, res.Playbook = inc, pb
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &res, nil
+	return b.incidents.Incident(ctx, id)
 }
 
 // channelName is the incident channel's name: inc-2026-0001-short-title
@@ -199,7 +200,7 @@ func (b *Bot) setUpChannel(ctx context.Context, n incidents.Notification) error 
 		return err
 	}
 	var st channelState
-	if err := b.load(bucketChannels, n.Incident, &st); err != nil {
+	if err := b.load(channelRecords, n.Incident, &st); err != nil {
 		return err
 	}
 	if st.Channel == "" {
@@ -215,7 +216,7 @@ func (b *Bot) setUpChannel(ctx context.Context, n incidents.Notification) error 
 			return err
 		}
 		st.Invited = true
-		if err := b.save(bucketChannels, n.Incident, st); err != nil {
+		if err := b.save(channelRecords, n.Incident, st); err != nil {
 			return err
 		}
 	}
@@ -239,7 +240,7 @@ func (b *Bot) setUpChannel(ctx context.Context, n incidents.Notification) error 
 			st.Pinned = map[string]bool{}
 		}
 		st.Pinned[part] = true
-		if err := b.save(bucketChannels, n.Incident, st); err != nil {
+		if err := b.save(channelRecords, n.Incident, st); err != nil {
 			return err
 		}
 	}
@@ -258,14 +259,14 @@ func (b *Bot) createChannel(ctx context.Context, inc *incidents.Incident, st *ch
 		intended := st.Name == name // recorded by an earlier attempt
 		if !intended {
 			st.Name = name
-			if err := b.save(bucketChannels, inc.ID, st); err != nil {
+			if err := b.save(channelRecords, inc.ID, st); err != nil {
 				return err
 			}
 		}
 		ch, err := b.client.CreateConversationContext(ctx, slack.CreateConversationParams{ChannelName: name, IsPrivate: true})
 		if err == nil {
 			st.Channel = ch.ID
-			return b.save(bucketChannels, inc.ID, st)
+			return b.save(channelRecords, inc.ID, st)
 		}
 		if errorCode(err) != "name_taken" {
 			return apiError("conversations.create", err)
@@ -278,7 +279,7 @@ func (b *Bot) createChannel(ctx context.Context, inc *incidents.Incident, st *ch
 			if id != "" {
 				b.log.Info("slack: found the incident channel created before a restart", "incident", inc.ID, "channel", id)
 				st.Channel = id
-				return b.save(bucketChannels, inc.ID, st)
+				return b.save(channelRecords, inc.ID, st)
 			}
 		}
 		name = fmt.Sprintf("%s-%d", base, i)
@@ -365,7 +366,7 @@ func (b *Bot) postOnce(ctx context.Context, channel, key string, rep *commands.R
 // given apart from the key it is recorded under.
 func (b *Bot) postOnceAs(ctx context.Context, channel, key, metaKey string, rep *commands.Reply) (string, bool, error) {
 	var rec postRecord
-	if err := b.load(bucketPosts, key, &rec); err != nil {
+	if err := b.load(postRecords, key, &rec); err != nil {
 		return "", false, err
 	}
 	if rec.TS != "" && rec.Channel == channel {
@@ -378,11 +379,11 @@ func (b *Bot) postOnceAs(ctx context.Context, channel, key, metaKey string, rep 
 		}
 		if ts != "" {
 			rec.TS = ts
-			return ts, false, b.save(bucketPosts, key, rec)
+			return ts, false, b.save(postRecords, key, rec)
 		}
 	}
 	rec = postRecord{Channel: channel, Attempted: true}
-	if err := b.save(bucketPosts, key, rec); err != nil {
+	if err := b.save(postRecords, key, rec); err != nil {
 		return "", false, err
 	}
 	m := newMessage(rep)
@@ -393,7 +394,7 @@ func (b *Bot) postOnceAs(ctx context.Context, channel, key, metaKey string, rep 
 		return "", false, apiError("chat.postMessage", err)
 	}
 	rec.TS = ts
-	return ts, true, b.save(bucketPosts, key, rec)
+	return ts, true, b.save(postRecords, key, rec)
 }
 
 // findPosted looks for a message with the key in the channel's latest
@@ -418,7 +419,7 @@ func (b *Bot) findPosted(ctx context.Context, channel, key string) (string, erro
 func (b *Bot) refreshBoard(ctx context.Context, incident string) error {
 	defer b.lock(incident)()
 	var st channelState
-	if err := b.load(bucketChannels, incident, &st); err != nil {
+	if err := b.load(channelRecords, incident, &st); err != nil {
 		return err
 	}
 	if st.Channel == "" {
@@ -436,7 +437,7 @@ func (b *Bot) refreshBoard(ctx context.Context, incident string) error {
 		}
 		key := pinnedKey(incident, part)
 		var rec postRecord
-		if err := b.load(bucketPosts, key, &rec); err != nil {
+		if err := b.load(postRecords, key, &rec); err != nil {
 			return err
 		}
 		if rec.TS == "" {
@@ -447,7 +448,7 @@ func (b *Bot) refreshBoard(ctx context.Context, incident string) error {
 		if code := errorCode(err); code == "message_not_found" || code == "cant_update_message" {
 			// Someone deleted it: post it again and pin the new one.
 			b.log.Warn("slack: pinned message gone; posting it again", "incident", incident, "part", part)
-			if err := b.forget(bucketPosts, key); err != nil {
+			if err := b.forget(key); err != nil {
 				return err
 			}
 			ts, _, err := b.postOnce(ctx, st.Channel, key, rep)
@@ -476,22 +477,17 @@ func (b *Bot) RunBoards(ctx context.Context, every time.Duration) {
 			return
 		case <-t.C:
 		}
-		var open []string
-		err := b.store.View(ctx, func(tx incidents.Tx) error {
-			return tx.Incidents(func(inc *incidents.Incident) error {
-				if inc.State != incidents.StateClosed && inc.Channel != "" {
-					open = append(open, inc.ID)
-				}
-				return nil
-			})
-		})
+		open, err := b.incidents.Open(ctx)
 		if err != nil {
 			b.log.Error("slack: list incidents for board refresh", "err", err)
 			continue
 		}
-		for _, id := range open {
-			if err := b.refreshBoard(ctx, id); err != nil && ctx.Err() == nil {
-				b.log.Warn("slack: board refresh failed; next round tries again", "incident", id, "err", err)
+		for _, inc := range open {
+			if inc.Channel == "" {
+				continue
+			}
+			if err := b.refreshBoard(ctx, inc.ID); err != nil && ctx.Err() == nil {
+				b.log.Warn("slack: board refresh failed; next round tries again", "incident", inc.ID, "err", err)
 			}
 		}
 	}
@@ -501,7 +497,7 @@ func (b *Bot) RunBoards(ctx context.Context, every time.Duration) {
 // refreshes its board. Without a channel yet it fails, to be tried again.
 func (b *Bot) postToChannel(ctx context.Context, n incidents.Notification) error {
 	var st channelState
-	if err := b.load(bucketChannels, n.Incident, &st); err != nil {
+	if err := b.load(channelRecords, n.Incident, &st); err != nil {
 		return err
 	}
 	if st.Channel == "" {

@@ -1,27 +1,10 @@
 package slack
 
 import (
-	"encoding/binary"
 	"fmt"
 	"log/slog"
 	"sync"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
-)
-
-// Buckets this adapter keeps in breachbot's database file.
-var (
-	// bucketSeen holds request signatures, trigger ids and envelope ids
-	// already used, with when they may be forgotten, so a restart does not
-	// reopen the replay window.
-	bucketSeen = []byte("slack_seen")
-	// bucketChannels holds, per incident, its Slack channel and how far
-	// setting it up got.
-	bucketChannels = []byte("slack_channels")
-	// bucketPosts holds, per message key, the timestamp of the message
-	// posted for it (or that a post was attempted).
-	bucketPosts = []byte("slack_posts")
 )
 
 // seenFlush is how often newly seen keys are written to disk.
@@ -29,12 +12,12 @@ const seenFlush = 20 * time.Millisecond
 
 // seen remembers keys (request signatures, trigger ids) until they expire.
 // Memory is the authority, so checking costs no disk sync on the path of an
-// acknowledgement; new keys are written to the bbolt bucket every 20 ms (and
+// acknowledgement; new keys are written to the State every 20 ms (and
 // on Close) and loaded back at start, so a restart does not reopen the
 // replay window. Only keys taken in the last flush interval before a crash
 // (SIGKILL, power loss) can be forgotten.
 type seen struct {
-	db  *bolt.DB
+	st  State
 	now func() time.Time
 	log *slog.Logger
 
@@ -47,23 +30,13 @@ type seen struct {
 	done chan struct{}
 }
 
-func newSeen(db *bolt.DB, now func() time.Time, log *slog.Logger) (*seen, error) {
-	s := &seen{db: db, now: now, log: log, keys: map[string]time.Time{}, pending: map[string]time.Time{},
-		stop: make(chan struct{}), done: make(chan struct{})}
-	t := now()
-	err := db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketSeen).ForEach(func(k, v []byte) error {
-			if len(v) == 8 {
-				if exp := time.Unix(0, int64(binary.BigEndian.Uint64(v))); exp.After(t) {
-					s.keys[string(k)] = exp
-				}
-			}
-			return nil
-		})
-	})
+func newSeen(st State, now func() time.Time, log *slog.Logger) (*seen, error) {
+	keys, err := st.SeenKeys(now())
 	if err != nil {
 		return nil, fmt.Errorf("load seen slack requests: %w", err)
 	}
+	s := &seen{st: st, now: now, log: log, keys: keys, pending: map[string]time.Time{},
+		stop: make(chan struct{}), done: make(chan struct{})}
 	go s.run()
 	return s, nil
 }
@@ -132,20 +105,7 @@ func (s *seen) flush() error {
 	if len(batch) == 0 && len(expired) == 0 {
 		return nil
 	}
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketSeen)
-		for k, exp := range batch {
-			if err := b.Put([]byte(k), binary.BigEndian.AppendUint64(nil, uint64(exp.UnixNano()))); err != nil {
-				return err
-			}
-		}
-		for _, k := range expired {
-			if err := b.Delete([]byte(k)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err := s.st.RecordSeen(batch, expired)
 	if err != nil {
 		s.mu.Lock()
 		for k, exp := range batch {
