@@ -205,11 +205,14 @@ func (ns *NoticeSender) Recover(ctx context.Context) (int64, error) {
 			if err != nil {
 				return err
 			}
-			return ns.svc.audit(t, "breachbot", "notice.recovered", inc, map[string]string{"notice": n.ID,
+			details := map[string]string{"notice": n.ID,
 				"in_flight": strconv.FormatInt(found, 10), "sent": strconv.FormatInt(sent, 10), "pending_again": strconv.FormatInt(pending, 10),
 				"in_doubt": strconv.FormatInt(resent+doubt, 10), "resent_in_doubt": strconv.FormatInt(resent, 10),
-				"earlier_in_doubt_resent": strconv.FormatInt(again, 10),
-				"resend_in_doubt":         strconv.FormatBool(ns.ResendInDoubt), "journal": journal})
+				"resend_in_doubt": strconv.FormatBool(ns.ResendInDoubt), "journal": journal}
+			if again > 0 {
+				details["earlier_in_doubt_resent"] = strconv.FormatInt(again, 10)
+			}
+			return ns.svc.audit(t, "breachbot", "notice.recovered", inc, details)
 		})
 	})
 	if err != nil {

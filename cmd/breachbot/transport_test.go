@@ -454,9 +454,10 @@ func TestLegalHandsTheRestOffToAFolder(t *testing.T) {
 	mustContain(t, out, "Notice N1 of INC-2026-0001: the rest (", "is written to "+handoff+", NOT sent by breachbot",
 		">>> Notice N1 of INC-2026-0001 is done: ")
 	written := emlFiles(t, handoff)
-	// The message in hand at the stop is in doubt (one connection): it is
-	// handed off too, so at most one person may have it both ways.
-	if len(written) == 0 || len(written) > people-atStop+1 {
+	// Nobody is left out. The messages in hand when the server stalled
+	// (one connection: the one before and the one after its reconnect) are
+	// in doubt and handed off too, so at most two may have it both ways.
+	if len(written) == 0 || atStop+len(written) < people || len(written) > people-atStop+2 {
 		t.Errorf("%d messages in the hand-off folder; %d had arrived over SMTP of %d", len(written), atStop, people)
 	}
 	if srv.Count()-1 != atStop {
