@@ -12,8 +12,10 @@ import (
 	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/boltstore"
 	"github.com/breachbot/breachbot/incidents/commands"
+	"github.com/breachbot/breachbot/internal/githubapi"
 	"github.com/breachbot/breachbot/notifiers/github"
 	"github.com/breachbot/breachbot/playbooks"
+	ghplaybooks "github.com/breachbot/breachbot/playbooks/github"
 	"github.com/breachbot/breachbot/templates"
 )
 
@@ -44,7 +46,7 @@ type App struct {
 
 	// GitHub serves the playbooks when BREACHBOT_PLAYBOOKS is github:...
 	// (Library is then the embedded fallback); nil otherwise.
-	GitHub *github.Playbooks
+	GitHub *ghplaybooks.Source
 	// GitHubWebhook handles POST /github/webhook and its Run reports lint
 	// results on pushed commits; nil unless GitHub and
 	// GITHUB_WEBHOOK_SECRET are set. serve mounts it and runs its worker.
@@ -68,9 +70,9 @@ func openApp(cfg Config, clock incidents.Clock, log *slog.Logger, roles incident
 	}
 	lib := playbooks.New(playbooks.Embedded(), "embedded")
 	var source incidents.PlaybookSource = lib
-	var ghPlaybooks *github.Playbooks
+	var ghPlaybooks *ghplaybooks.Source
 	var ghWebhook *github.Webhook
-	if strings.HasPrefix(cfg.Playbooks, github.SpecPrefix) {
+	if strings.HasPrefix(cfg.Playbooks, ghplaybooks.SpecPrefix) {
 		ghPlaybooks, ghWebhook, err = openGitHub(cfg, store, clock, log, lib)
 		if err != nil {
 			store.Close()
@@ -128,24 +130,24 @@ func openApp(cfg Config, clock incidents.Clock, log *slog.Logger, roles incident
 // openGitHub wires the playbooks of BREACHBOT_PLAYBOOKS=github:... with the
 // embedded ones as the fallback a responder can name, and the push webhook
 // if GITHUB_WEBHOOK_SECRET is set.
-func openGitHub(cfg Config, store *boltstore.Store, clock incidents.Clock, log *slog.Logger, builtin *playbooks.Library) (*github.Playbooks, *github.Webhook, error) {
+func openGitHub(cfg Config, store *boltstore.Store, clock incidents.Clock, log *slog.Logger, builtin *playbooks.Library) (*ghplaybooks.Source, *github.Webhook, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	spec, err := github.ParseRepoSpec(cfg.Playbooks)
+	spec, err := ghplaybooks.ParseRepoSpec(cfg.Playbooks)
 	if err != nil {
 		return nil, nil, fmt.Errorf("BREACHBOT_PLAYBOOKS: %w", err)
 	}
-	client, err := github.NewClient(cfg.GitHubToken, cfg.GitHubAPIURL)
+	client, err := githubapi.NewClient(cfg.GitHubToken, cfg.GitHubAPIURL)
 	if err != nil {
 		return nil, nil, err
 	}
-	p := github.NewPlaybooks(client, spec, github.PlaybooksOptions{Clock: clock, Logger: log, Builtin: builtin})
+	p := ghplaybooks.New(client, spec, ghplaybooks.Options{Clock: clock, Logger: log, Builtin: builtin})
 	if cfg.GitHubWebhookSecret == "" {
 		log.Info("GITHUB_WEBHOOK_SECRET is not set: pushed playbooks are picked up within a minute and not linted on GitHub", "playbooks", spec.String())
 		return p, nil, nil
 	}
-	w, err := github.NewWebhook(github.WebhookConfig{DB: store.DB(), Playbooks: p, Secret: []byte(cfg.GitHubWebhookSecret), Clock: clock, Logger: log})
+	w, err := github.NewWebhook(github.WebhookConfig{DB: store.DB(), Playbooks: p, Client: client, Secret: []byte(cfg.GitHubWebhookSecret), Clock: clock, Logger: log})
 	if err != nil {
 		return nil, nil, err
 	}
