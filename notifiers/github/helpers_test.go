@@ -1,7 +1,6 @@
 package github_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -20,6 +19,7 @@ import (
 	"github.com/breachbot/breachbot/incidents/boltstore"
 	"github.com/breachbot/breachbot/incidents/clocktest"
 	"github.com/breachbot/breachbot/internal/githubapi"
+	"github.com/breachbot/breachbot/internal/logtest"
 	"github.com/breachbot/breachbot/notifiers/github"
 	"github.com/breachbot/breachbot/notifiers/github/githubtest"
 	"github.com/breachbot/breachbot/playbooks"
@@ -37,24 +37,6 @@ const (
 	secret   = "It's a Secret to Everybody"
 	pbPath   = "playbooks/personal-data-breach.yaml"
 )
-
-// syncBuffer collects log output written from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // shipped returns the shipped personal-data-breach playbook with its
 // version set to version.
@@ -89,7 +71,7 @@ type fixture struct {
 	t      *testing.T
 	gh     *githubtest.Server
 	clock  *clocktest.Clock
-	log    *syncBuffer
+	log    *logtest.Buffer
 	dbPath string
 	spec   ghplaybooks.RepoSpec
 
@@ -104,7 +86,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{t: t, clock: clocktest.New(t0), log: &syncBuffer{}, dbPath: filepath.Join(t.TempDir(), "breachbot.db")}
+	f := &fixture{t: t, clock: clocktest.New(t0), log: &logtest.Buffer{}, dbPath: filepath.Join(t.TempDir(), "breachbot.db")}
 	f.gh = githubtest.NewServer(t, token)
 	f.gh.Now = f.clock.Now
 	spec, err := ghplaybooks.ParseRepoSpec("github:acme/playbooks@main:playbooks/")

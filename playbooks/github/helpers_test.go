@@ -1,20 +1,19 @@
 package github_test
 
 import (
-	"bytes"
 	"context"
 	"io/fs"
 	"log/slog"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/boltstore"
+	"github.com/breachbot/breachbot/incidents/boltstore/boltstoretest"
 	"github.com/breachbot/breachbot/incidents/clocktest"
 	"github.com/breachbot/breachbot/internal/githubapi"
+	"github.com/breachbot/breachbot/internal/logtest"
 	"github.com/breachbot/breachbot/notifiers/github/githubtest"
 	"github.com/breachbot/breachbot/playbooks"
 	"github.com/breachbot/breachbot/playbooks/github"
@@ -31,24 +30,6 @@ const (
 	secret   = "It's a Secret to Everybody"
 	pbPath   = "playbooks/personal-data-breach.yaml"
 )
-
-// syncBuffer collects log output written from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // shipped returns the shipped personal-data-breach playbook with its
 // version set to version.
@@ -82,7 +63,7 @@ type fixture struct {
 	t     *testing.T
 	gh    *githubtest.Server
 	clock *clocktest.Clock
-	log   *syncBuffer
+	log   *logtest.Buffer
 	store *boltstore.Store
 	pb    *github.Source
 	svc   *incidents.Service
@@ -90,18 +71,14 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{t: t, clock: clocktest.New(t0), log: &syncBuffer{}}
+	f := &fixture{t: t, clock: clocktest.New(t0), log: &logtest.Buffer{}}
 	f.gh = githubtest.NewServer(t, token)
 	f.gh.Now = f.clock.Now
 	spec, err := github.ParseRepoSpec("github:acme/playbooks@main:playbooks/")
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := boltstore.Open(filepath.Join(t.TempDir(), "breachbot.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := boltstoretest.MustOpen(t)
 	client, err := githubapi.NewClient(token, f.gh.URL)
 	if err != nil {
 		t.Fatal(err)
