@@ -55,12 +55,26 @@ type App struct {
 
 // OpenApp opens the database and wires the service. The caller must Close it.
 func OpenApp(cfg Config, clock incidents.Clock, log *slog.Logger) (*App, error) {
-	return openApp(cfg, clock, log, cfg.roleResolver())
+	return openApp(cfg, clock, log, frontEnd{roles: cfg.roleResolver()})
 }
 
-// openApp is OpenApp with the roles resolved by roles (Slack resolves user
-// groups; the console reads the config).
-func openApp(cfg Config, clock incidents.Clock, log *slog.Logger, roles incidents.RoleResolver) (*App, error) {
+// frontEnd is what the front end that opens the App (console, Slack) wires
+// into it.
+type frontEnd struct {
+	// roles resolves users' roles (Slack resolves user groups; the console
+	// reads the config).
+	roles incidents.RoleResolver
+	// openFile opens files that commands name (the console); nil where
+	// files are uploads.
+	openFile commands.FileOpener
+	// userEmail finds a user's own address for test messages when
+	// breachbot.yaml's users do not name it (Slack: the user's profile).
+	userEmail func(ctx context.Context, user string) (string, bool)
+}
+
+// openApp is OpenApp wired for the front end fe.
+func openApp(cfg Config, clock incidents.Clock, log *slog.Logger, fe frontEnd) (*App, error) {
+	roles := fe.roles
 	if clock == nil {
 		clock = incidents.SystemClock{}
 	}
@@ -111,13 +125,16 @@ func openApp(cfg Config, clock incidents.Clock, log *slog.Logger, roles incident
 		Notices: templates.NewRenderer(set), Mailer: mailer, Sandbox: sandbox, MaxImportBytes: cfg.ImportMaxBytes,
 		Company: incidents.Company{Name: c.Name, ContactEmail: c.ContactEmail, ContactPhone: c.ContactPhone, Website: c.Website, PostalAddress: c.PostalAddress, DPO: c.DPO},
 	})
-	router := commands.NewRouter(svc)
-	router.Log = log
-	router.Zone = cfg.zone
-	router.UserEmail = func(_ context.Context, user string) (string, bool) {
-		addr, ok := cfg.Users[user]
-		return addr, ok
-	}
+	router := commands.NewRouter(svc, commands.RouterOptions{Log: log, Zone: cfg.zone, OpenFile: fe.openFile,
+		UserEmail: func(ctx context.Context, user string) (string, bool) {
+			if addr, ok := cfg.Users[user]; ok {
+				return addr, true
+			}
+			if fe.userEmail != nil {
+				return fe.userEmail(ctx, user)
+			}
+			return "", false
+		}})
 	a := &App{Config: cfg, Store: store, Service: svc, Router: router, Library: lib, Log: log, Clock: clock,
 		GitHub: ghPlaybooks, GitHubWebhook: ghWebhook,
 		Notices: incidents.NewNoticeSender(svc), Mailer: mailer}

@@ -40,7 +40,7 @@ func newBoard(t *testing.T, now time.Time) *board {
 		Store: store, Playbooks: playbooks.New(nil, ""), Clock: b.clock,
 		Roles: incidents.RoleResolverFunc(func(_ context.Context, u string) ([]string, error) { return roles[u], nil }),
 	})
-	b.router = commands.NewRouter(b.svc)
+	b.router = commands.NewRouter(b.svc, commands.RouterOptions{})
 	return b
 }
 

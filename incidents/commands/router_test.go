@@ -2,12 +2,15 @@ package commands_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/breachbot/breachbot/incidents"
+	"github.com/breachbot/breachbot/incidents/commands"
 )
 
 // routerNow is when every Router test types its lines: an hour after the
@@ -324,4 +327,29 @@ func TestRouterHelpAndUnknownCommands(t *testing.T) {
 		{name: "misspelt command", setup: routerSetup, typed: typed{"Uresp", "stpes"},
 			want: []string{`unknown command "stpes"`, "did you mean /breach steps?"}},
 	})
+}
+
+// A command typed in an incident's chat channel applies to that incident,
+// with no --incident and for a user who never named it: the Router looks
+// the channel up itself, so no front end has to wire that in.
+func TestRouterCommandInAnIncidentsChannelAppliesToIt(t *testing.T) {
+	t.Parallel()
+	b := newBoard(t, routerNow)
+	for _, s := range routerSetup {
+		b.must(s.user, s.line)
+	}
+	b.must("Uresp", `declare Laptop stolen --aware 2026-11-20T09:30Z`) // Uresp's current incident is now INC-2026-0002
+	ctx := context.Background()
+	if err := b.svc.SetChannel(ctx, "Ulead", "INC-2026-0001", "C0SHOPDB"); err != nil {
+		t.Fatal(err)
+	}
+	for i, user := range []string{"Ulead", "Uresp"} {
+		rep := b.router.Handle(ctx, commands.Request{User: user, Text: fmt.Sprintf("facts affected=%d", 900+i), Channel: "C0SHOPDB"})
+		if rep.Error || !strings.Contains(rep.Text(), "INC-2026-0001 facts recorded: affected") {
+			t.Fatalf("facts typed by %s in INC-2026-0001's channel:\n%s\nwant it recorded on INC-2026-0001", user, rep.Text())
+		}
+	}
+	if got := b.stored().Facts["affected"]; got.String() != "901" || got.By != "Uresp" {
+		t.Errorf("INC-2026-0001 affected = %s by %s, want 901 by Uresp", got, got.By)
+	}
 }

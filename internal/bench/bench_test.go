@@ -203,7 +203,7 @@ func BenchmarkCommandRoundTrip(b *testing.B) {
 	defer store.Close()
 	pb := benchPlaybook(72)
 	populate(b, store, pb, 10000, time.Now())
-	router := commands.NewRouter(service(store, pb))
+	router := commands.NewRouter(service(store, pb), commands.RouterOptions{})
 	ctx := context.Background()
 	durs := make([]time.Duration, 0, b.N)
 	b.ResetTimer()

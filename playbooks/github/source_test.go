@@ -174,8 +174,7 @@ func TestGitHubNeverReachedSaysWhatToDeclareWith(t *testing.T) {
 	// What the responder sees in chat, at once (GitHub was just tried), and
 	// the way out it names.
 	n := len(f.gh.Requests())
-	router := commands.NewRouter(f.svc)
-	router.Log = slog.New(slog.NewTextHandler(f.log, nil))
+	router := commands.NewRouter(f.svc, commands.RouterOptions{Log: slog.New(slog.NewTextHandler(f.log, nil))})
 	rep := router.Handle(ctx, commands.Request{User: "U01LEAD", Text: "/breach declare Customer DB exposed"})
 	if !rep.Error || !strings.Contains(rep.Text(), "--playbook embedded:personal-data-breach") {
 		t.Errorf("declare with GitHub down: error=%v\n%s\nwant an error naming --playbook embedded:personal-data-breach", rep.Error, rep.Text())
