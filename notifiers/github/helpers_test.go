@@ -87,8 +87,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{t: t, clock: clocktest.New(t0), log: &logtest.Buffer{}, dbPath: filepath.Join(t.TempDir(), "breachbot.db")}
-	f.gh = githubtest.NewServer(t, token)
-	f.gh.Now = f.clock.Now
+	f.gh = githubtest.NewServer(t, githubtest.Options{Token: token, Now: f.clock.Now})
 	spec, err := ghplaybooks.ParseRepoSpec("github:acme/playbooks@main:playbooks/")
 	if err != nil {
 		t.Fatal(err)

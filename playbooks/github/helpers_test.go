@@ -72,8 +72,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	f := &fixture{t: t, clock: clocktest.New(t0), log: &logtest.Buffer{}}
-	f.gh = githubtest.NewServer(t, token)
-	f.gh.Now = f.clock.Now
+	f.gh = githubtest.NewServer(t, githubtest.Options{Token: token, Now: f.clock.Now})
 	spec, err := github.ParseRepoSpec("github:acme/playbooks@main:playbooks/")
 	if err != nil {
 		t.Fatal(err)

@@ -250,7 +250,7 @@ func describe(pb *incidents.Playbook, err error) string {
 // playbook while the snapshot is fresh (no request to GitHub): the Library
 // parses the YAML from memory on every call, as it does from a folder.
 func BenchmarkDefaultFromSnapshot(b *testing.B) {
-	gh := githubtest.NewServer(b, "")
+	gh := githubtest.NewServer(b, githubtest.Options{})
 	data, err := fs.ReadFile(playbooks.Embedded(), "personal-data-breach.yaml")
 	if err != nil {
 		b.Fatal(err)
