@@ -12,7 +12,9 @@ import (
 
 	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/boltstore"
+	"github.com/breachbot/breachbot/incidents/boltstore/boltstoretest"
 	"github.com/breachbot/breachbot/incidents/clocktest"
+	"github.com/breachbot/breachbot/incidents/playbooktest"
 )
 
 // t0 is the test's "now": Friday 27 November 2026, 09:00 UTC.
@@ -57,20 +59,6 @@ func testPlaybook() *incidents.Playbook {
 		},
 	}
 }
-
-// staticPlaybooks serves fixed playbooks.
-type staticPlaybooks []*incidents.Playbook
-
-func (s staticPlaybooks) Playbook(_ context.Context, id string) (*incidents.Playbook, error) {
-	for _, p := range s {
-		if p.ID == id {
-			return p, nil
-		}
-	}
-	return nil, incidents.Errorf(incidents.ENOTFOUND, "no playbook %q", id)
-}
-func (s staticPlaybooks) Default(ctx context.Context) (*incidents.Playbook, error) { return s[0], nil }
-func (s staticPlaybooks) Playbooks(context.Context) ([]*incidents.Playbook, error) { return s, nil }
 
 // recorder is a Notifier that records what it is given and can be made to fail.
 type recorder struct {
@@ -119,15 +107,6 @@ type env struct {
 	roles map[string][]string
 }
 
-func mustOpenStore(t *testing.T, path string) *boltstore.Store {
-	t.Helper()
-	s, err := boltstore.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	e := &env{t: t, path: filepath.Join(t.TempDir(), "breachbot.db"), clock: clocktest.New(t0),
@@ -137,14 +116,13 @@ func newEnv(t *testing.T) *env {
 			"Ulegal": {incidents.RoleLegal},
 		}}
 	e.open()
-	t.Cleanup(func() { e.store.Close() })
 	return e
 }
 
 func (e *env) open() {
-	e.store = mustOpenStore(e.t, e.path)
+	e.store = boltstoretest.MustOpenAt(e.t, e.path)
 	e.svc = incidents.NewService(incidents.Config{
-		Store: e.store, Playbooks: staticPlaybooks{testPlaybook()}, Clock: e.clock,
+		Store: e.store, Playbooks: playbooktest.Static{testPlaybook()}, Clock: e.clock,
 		Roles: incidents.RoleResolverFunc(func(_ context.Context, u string) ([]string, error) { return e.roles[u], nil }),
 	})
 }

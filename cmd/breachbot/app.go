@@ -12,8 +12,10 @@ import (
 	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/boltstore"
 	"github.com/breachbot/breachbot/incidents/commands"
+	"github.com/breachbot/breachbot/internal/githubapi"
 	"github.com/breachbot/breachbot/notifiers/github"
 	"github.com/breachbot/breachbot/playbooks"
+	ghplaybooks "github.com/breachbot/breachbot/playbooks/github"
 	"github.com/breachbot/breachbot/templates"
 )
 
@@ -44,7 +46,7 @@ type App struct {
 
 	// GitHub serves the playbooks when BREACHBOT_PLAYBOOKS is github:...
 	// (Library is then the embedded fallback); nil otherwise.
-	GitHub *github.Playbooks
+	GitHub *ghplaybooks.Source
 	// GitHubWebhook handles POST /github/webhook and its Run reports lint
 	// results on pushed commits; nil unless GitHub and
 	// GITHUB_WEBHOOK_SECRET are set. serve mounts it and runs its worker.
@@ -53,12 +55,26 @@ type App struct {
 
 // OpenApp opens the database and wires the service. The caller must Close it.
 func OpenApp(cfg Config, clock incidents.Clock, log *slog.Logger) (*App, error) {
-	return openApp(cfg, clock, log, cfg.roleResolver())
+	return openApp(cfg, clock, log, frontEnd{roles: cfg.roleResolver()})
 }
 
-// openApp is OpenApp with the roles resolved by roles (Slack resolves user
-// groups; the console reads the config).
-func openApp(cfg Config, clock incidents.Clock, log *slog.Logger, roles incidents.RoleResolver) (*App, error) {
+// frontEnd is what the front end that opens the App (console, Slack) wires
+// into it.
+type frontEnd struct {
+	// roles resolves users' roles (Slack resolves user groups; the console
+	// reads the config).
+	roles incidents.RoleResolver
+	// openFile opens files that commands name (the console); nil where
+	// files are uploads.
+	openFile commands.FileOpener
+	// userEmail finds a user's own address for test messages when
+	// breachbot.yaml's users do not name it (Slack: the user's profile).
+	userEmail func(ctx context.Context, user string) (string, bool)
+}
+
+// openApp is OpenApp wired for the front end fe.
+func openApp(cfg Config, clock incidents.Clock, log *slog.Logger, fe frontEnd) (*App, error) {
+	roles := fe.roles
 	if clock == nil {
 		clock = incidents.SystemClock{}
 	}
@@ -68,9 +84,9 @@ func openApp(cfg Config, clock incidents.Clock, log *slog.Logger, roles incident
 	}
 	lib := playbooks.New(playbooks.Embedded(), "embedded")
 	var source incidents.PlaybookSource = lib
-	var ghPlaybooks *github.Playbooks
+	var ghPlaybooks *ghplaybooks.Source
 	var ghWebhook *github.Webhook
-	if strings.HasPrefix(cfg.Playbooks, github.SpecPrefix) {
+	if strings.HasPrefix(cfg.Playbooks, ghplaybooks.SpecPrefix) {
 		ghPlaybooks, ghWebhook, err = openGitHub(cfg, store, clock, log, lib)
 		if err != nil {
 			store.Close()
@@ -109,13 +125,16 @@ func openApp(cfg Config, clock incidents.Clock, log *slog.Logger, roles incident
 		Notices: templates.NewRenderer(set), Mailer: mailer, Sandbox: sandbox, Handoff: handoff, MaxImportBytes: cfg.ImportMaxBytes,
 		Company: incidents.Company{Name: c.Name, ContactEmail: c.ContactEmail, ContactPhone: c.ContactPhone, Website: c.Website, PostalAddress: c.PostalAddress, DPO: c.DPO},
 	})
-	router := commands.NewRouter(svc)
-	router.Log = log
-	router.Zone = cfg.zone
-	router.UserEmail = func(_ context.Context, user string) (string, bool) {
-		addr, ok := cfg.Users[user]
-		return addr, ok
-	}
+	router := commands.NewRouter(svc, commands.RouterOptions{Log: log, Zone: cfg.zone, OpenFile: fe.openFile,
+		UserEmail: func(ctx context.Context, user string) (string, bool) {
+			if addr, ok := cfg.Users[user]; ok {
+				return addr, true
+			}
+			if fe.userEmail != nil {
+				return fe.userEmail(ctx, user)
+			}
+			return "", false
+		}})
 	a := &App{Config: cfg, Store: store, Service: svc, Router: router, Library: lib, Log: log, Clock: clock,
 		GitHub: ghPlaybooks, GitHubWebhook: ghWebhook,
 		Notices: incidents.NewNoticeSender(svc), Mailer: mailer}
@@ -131,24 +150,24 @@ func openApp(cfg Config, clock incidents.Clock, log *slog.Logger, roles incident
 // openGitHub wires the playbooks of BREACHBOT_PLAYBOOKS=github:... with the
 // embedded ones as the fallback a responder can name, and the push webhook
 // if GITHUB_WEBHOOK_SECRET is set.
-func openGitHub(cfg Config, store *boltstore.Store, clock incidents.Clock, log *slog.Logger, builtin *playbooks.Library) (*github.Playbooks, *github.Webhook, error) {
+func openGitHub(cfg Config, store *boltstore.Store, clock incidents.Clock, log *slog.Logger, builtin *playbooks.Library) (*ghplaybooks.Source, *github.Webhook, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	spec, err := github.ParseRepoSpec(cfg.Playbooks)
+	spec, err := ghplaybooks.ParseRepoSpec(cfg.Playbooks)
 	if err != nil {
 		return nil, nil, fmt.Errorf("BREACHBOT_PLAYBOOKS: %w", err)
 	}
-	client, err := github.NewClient(cfg.GitHubToken, cfg.GitHubAPIURL)
+	client, err := githubapi.NewClient(cfg.GitHubToken, cfg.GitHubAPIURL)
 	if err != nil {
 		return nil, nil, err
 	}
-	p := github.NewPlaybooks(client, spec, github.PlaybooksOptions{Clock: clock, Logger: log, Builtin: builtin})
+	p := ghplaybooks.New(client, spec, ghplaybooks.Options{Clock: clock, Logger: log, Builtin: builtin})
 	if cfg.GitHubWebhookSecret == "" {
 		log.Info("GITHUB_WEBHOOK_SECRET is not set: pushed playbooks are picked up within a minute and not linted on GitHub", "playbooks", spec.String())
 		return p, nil, nil
 	}
-	w, err := github.NewWebhook(github.WebhookConfig{Log: store.GitHubLog(), Playbooks: p, Secret: []byte(cfg.GitHubWebhookSecret), Clock: clock, Logger: log})
+	w, err := github.NewWebhook(github.WebhookConfig{Log: store.GitHubLog(), Playbooks: p, Client: client, Secret: []byte(cfg.GitHubWebhookSecret), Clock: clock, Logger: log})
 	if err != nil {
 		return nil, nil, err
 	}

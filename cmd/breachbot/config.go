@@ -15,7 +15,7 @@ import (
 
 	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/boltstore"
-	"github.com/breachbot/breachbot/notifiers/github"
+	ghplaybooks "github.com/breachbot/breachbot/playbooks/github"
 )
 
 // Config is breachbot's configuration: a YAML file (--config, default
@@ -232,8 +232,8 @@ func (c *Config) Validate() error {
 	default:
 		problems = append(problems, fmt.Sprintf("log_level: %q is not debug, info, warn or error", c.LogLevel))
 	}
-	if strings.HasPrefix(c.Playbooks, github.SpecPrefix) {
-		if _, err := github.ParseRepoSpec(c.Playbooks); err != nil {
+	if strings.HasPrefix(c.Playbooks, ghplaybooks.SpecPrefix) {
+		if _, err := ghplaybooks.ParseRepoSpec(c.Playbooks); err != nil {
 			problems = append(problems, fmt.Sprintf("playbooks / BREACHBOT_PLAYBOOKS: %s; %s", incidents.ErrorMessage(err), incidents.ErrorHint(err)))
 		}
 	}

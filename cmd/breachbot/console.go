@@ -111,12 +111,11 @@ func (m *Main) runConsole(ctx context.Context, args []string) error {
 			}
 		}
 	}
-	app, err := OpenApp(cfg, m.Clock, log)
+	app, err := openApp(cfg, m.Clock, log, frontEnd{roles: cfg.roleResolver(), openFile: consoleFiles})
 	if err != nil {
 		return err
 	}
 	defer app.Close()
-	app.Router.OpenFile = consoleFiles
 
 	out := &lockedWriter{w: m.Stdout}
 	admin, err := startAdmin(ctx, app)

@@ -19,8 +19,7 @@ func TestPlaybooksFromGitHub(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock := clocktest.New(now)
-	gh := githubtest.NewServer(t, "ghp_console")
-	gh.Now = clock.Now
+	gh := githubtest.NewServer(t, githubtest.Options{Token: "ghp_console", Now: clock.Now})
 	push := gh.Commit("acme/playbooks", "main", map[string]string{"playbooks/personal-data-breach.yaml": string(pb)}, "Add the playbook")
 	db := filepath.Join(t.TempDir(), "breachbot.db")
 	env := map[string]string{
@@ -58,8 +57,7 @@ func TestPlaybooksFromGitHubBadSpec(t *testing.T) {
 // TestGitHubWebhookWiring mounts the webhook as serve will.
 func TestGitHubWebhookWiring(t *testing.T) {
 	clock := clocktest.New(now)
-	gh := githubtest.NewServer(t, "")
-	gh.Now = clock.Now
+	gh := githubtest.NewServer(t, githubtest.Options{Now: clock.Now})
 	cfg := DefaultConfig()
 	cfg.DB = filepath.Join(t.TempDir(), "breachbot.db")
 	cfg.Playbooks = "github:acme/playbooks@main:playbooks"

@@ -1,38 +1,22 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/breachbot/breachbot/incidents/boltstore"
 	"github.com/breachbot/breachbot/incidents/clocktest"
+	"github.com/breachbot/breachbot/internal/logtest"
 )
 
-// syncBuffer is a bytes.Buffer safe for the console's concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer collects output written from several goroutines.
+type syncBuffer = logtest.Buffer
 
 // testMain returns a Main on a database in a temp dir with a fake clock.
 func testMain(t *testing.T, db string, clock *clocktest.Clock, stdin io.Reader, env map[string]string) (*Main, *syncBuffer, *syncBuffer) {

@@ -109,7 +109,15 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	}
 	client := slackapi.New(cfg.SlackBotToken, opts...)
 	dir := slack.NewDirectory(client, cfg.Roles, log)
-	app, err := openApp(cfg, m.Clock, log, dir)
+	// Test-sends go to the requester: breachbot.yaml users: first, else
+	// their Slack profile (the bot, made below, reads it).
+	var bot *slack.Bot
+	app, err := openApp(cfg, m.Clock, log, frontEnd{roles: dir, userEmail: func(ctx context.Context, user string) (string, bool) {
+		if bot == nil {
+			return "", false
+		}
+		return bot.UserEmail(ctx, user)
+	}})
 	if err != nil {
 		return err
 	}
@@ -124,21 +132,12 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	cancel()
 
 	met := metrics.New(app.Store)
-	bot, err := slack.New(slack.Config{Client: client, Service: app.Service, Router: app.Router, State: app.Store.SlackState(),
+	bot, err = slack.New(slack.Config{Client: client, Service: app.Service, Router: app.Router, State: app.Store.SlackState(),
 		Directory: dir, SigningSecret: cfg.SlackSigningSecret, AnnounceChannel: cfg.AnnounceChannel, Metrics: met, Log: log})
 	if err != nil {
 		return err
 	}
 	defer bot.Close()
-	// Test-sends go to the requester: breachbot.yaml users: first, else
-	// their Slack profile.
-	fromConfig := app.Router.UserEmail
-	app.Router.UserEmail = func(ctx context.Context, user string) (string, bool) {
-		if addr, ok := fromConfig(ctx, user); ok {
-			return addr, true
-		}
-		return bot.UserEmail(ctx, user)
-	}
 	app.Notices.Recorded = func(sent, failed int) {
 		met.NoticesSent.Add(float64(sent))
 		met.NoticesFailed.Add(float64(failed))

@@ -2,7 +2,6 @@ package commands_test
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/boltstore"
+	"github.com/breachbot/breachbot/incidents/boltstore/boltstoretest"
 	"github.com/breachbot/breachbot/incidents/clocktest"
 	"github.com/breachbot/breachbot/incidents/commands"
 	"github.com/breachbot/breachbot/playbooks"
@@ -29,11 +29,7 @@ type board struct {
 
 func newBoard(t *testing.T, now time.Time) *board {
 	t.Helper()
-	store, err := boltstore.Open(filepath.Join(t.TempDir(), "breachbot.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
+	store := boltstoretest.MustOpen(t)
 	roles := map[string][]string{
 		"Uresp":  {incidents.RoleResponders},
 		"Ulead":  {incidents.RoleLeads},
@@ -44,7 +40,7 @@ func newBoard(t *testing.T, now time.Time) *board {
 		Store: store, Playbooks: playbooks.New(nil, ""), Clock: b.clock,
 		Roles: incidents.RoleResolverFunc(func(_ context.Context, u string) ([]string, error) { return roles[u], nil }),
 	})
-	b.router = commands.NewRouter(b.svc)
+	b.router = commands.NewRouter(b.svc, commands.RouterOptions{})
 	return b
 }
 

@@ -108,14 +108,14 @@ func (r *Router) notice(ctx context.Context, req Request, cmd Command, id string
 	nid, rest := splitNoticeID(cmd.Args)
 	switch cmd.Name {
 	case "notice import":
-		if r.OpenFile != nil && len(cmd.Args) == 0 {
+		if r.openFile != nil && len(cmd.Args) == 0 {
 			return nil, incidents.Errorf(incidents.EINVALID, "notice import needs the CSV file").WithHint("/breach notice import customers.csv")
 		}
-		if r.OpenFile == nil {
+		if r.openFile == nil {
 			return nil, incidents.Errorf(incidents.EINVALID, "here the affected people are imported by uploading the CSV file").
 				WithHint("type /breach notice import without a file name to open the upload form, or use: breachbot notice import %s FILE.csv", id)
 		}
-		f, size, err := r.OpenFile(ctx, req.User, cmd.Args[0])
+		f, size, err := r.openFile(ctx, req.User, cmd.Args[0])
 		if err != nil {
 			return nil, err
 		}
@@ -192,8 +192,8 @@ func (r *Router) notice(ctx context.Context, req Request, cmd Command, id string
 			return rep, nil
 		}
 		to := cmd.Flags["to"]
-		if to == "" && r.UserEmail != nil {
-			to, _ = r.UserEmail(ctx, req.User)
+		if to == "" && r.userEmail != nil {
+			to, _ = r.userEmail(ctx, req.User)
 		}
 		if to == "" {
 			return nil, incidents.Errorf(incidents.EINVALID, "to which address? breachbot does not know yours").
@@ -270,10 +270,10 @@ func baseName(p string) string {
 
 // readFields reads a draft's narrative fields from a YAML or JSON file.
 func (r *Router) readFields(ctx context.Context, user, path string) (map[string]string, error) {
-	if r.OpenFile == nil {
+	if r.openFile == nil {
 		return nil, incidents.Errorf(incidents.EINVALID, "--file works in the console only").WithHint("give the fields as options: --what-happened \"...\"")
 	}
-	f, _, err := r.OpenFile(ctx, user, path)
+	f, _, err := r.openFile(ctx, user, path)
 	if err != nil {
 		return nil, err
 	}

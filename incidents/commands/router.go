@@ -23,15 +23,15 @@ type Request struct {
 	Channel string
 }
 
-// Router runs /breach commands against the Service.
-type Router struct {
-	svc *incidents.Service
-	// ChannelIncident maps a chat channel to the incident it belongs to; nil
-	// outside Slack. Inside an incident channel commands apply to its incident.
-	ChannelIncident func(ctx context.Context, channel string) (string, bool)
+// RouterOptions configures a Router. The zero value is usable: times
+// typed without a zone are refused, commands cannot open files, and a test
+// message needs --to.
+type RouterOptions struct {
 	// Zone reads times typed without a zone; nil refuses them.
 	Zone *time.Location
-	Log  *slog.Logger
+	// Log receives internal errors with the reference the reply shows
+	// (default slog.Default()).
+	Log *slog.Logger
 	// OpenFile opens files that commands name (notice import FILE, notice
 	// draft --file); nil outside the console, where files are uploads.
 	OpenFile FileOpener
@@ -39,9 +39,23 @@ type Router struct {
 	UserEmail func(ctx context.Context, user string) (string, bool)
 }
 
-// NewRouter returns a Router for svc.
-func NewRouter(svc *incidents.Service) *Router {
-	return &Router{svc: svc, Log: slog.Default()}
+// Router runs /breach commands against the Service. Inside an incident's
+// chat channel (Request.Channel), commands apply to its incident.
+type Router struct {
+	svc       *incidents.Service
+	zone      *time.Location
+	log       *slog.Logger
+	openFile  FileOpener
+	userEmail func(ctx context.Context, user string) (string, bool)
+}
+
+// NewRouter returns a Router for svc configured by o.
+func NewRouter(svc *incidents.Service, o RouterOptions) *Router {
+	r := &Router{svc: svc, zone: o.Zone, log: o.Log, openFile: o.OpenFile, userEmail: o.UserEmail}
+	if r.log == nil {
+		r.log = slog.Default()
+	}
+	return r
 }
 
 // Handle parses and runs one command and always returns a reply: a refusal
@@ -63,7 +77,7 @@ func (r *Router) fail(err error, req Request) *Reply {
 	code := incidents.ErrorCode(err)
 	if code == incidents.EINTERNAL {
 		ref := newRef()
-		r.Log.Error("command failed", "ref", ref, "user", req.User, "command", firstWord(req.Text), "err", err)
+		r.log.Error("command failed", "ref", ref, "user", req.User, "command", firstWord(req.Text), "err", err)
 		// An *incidents.Error's hint is written for the user even when the
 		// code is internal (e.g. what to declare with while GitHub is down).
 		return errorReply(code, fmt.Sprintf("internal error (ref %s): nothing was changed; try again, and tell the breachbot admins the ref if it persists", ref), incidents.ErrorHint(err))
@@ -106,8 +120,12 @@ func (r *Router) incident(ctx context.Context, req Request, cmd Command) (string
 	if id := cmd.Flags[incidentFlag]; id != "" {
 		return r.svc.Resolve(ctx, req.User, id)
 	}
-	if r.ChannelIncident != nil && req.Channel != "" {
-		if id, ok := r.ChannelIncident(ctx, req.Channel); ok {
+	if req.Channel != "" {
+		id, ok, err := r.svc.IncidentByChannel(ctx, req.Channel)
+		if err != nil {
+			r.log.Error("incident of channel", "channel", req.Channel, "err", err)
+		}
+		if ok {
 			return id, nil
 		}
 	}
@@ -115,7 +133,7 @@ func (r *Router) incident(ctx context.Context, req Request, cmd Command) (string
 }
 
 func (r *Router) time(s string) (time.Time, error) {
-	return ParseTime(s, r.svc.Clock().Now(), r.Zone)
+	return ParseTime(s, r.svc.Clock().Now(), r.zone)
 }
 
 func (r *Router) run(ctx context.Context, req Request, cmd Command) (*Reply, error) {

@@ -17,6 +17,7 @@ import (
 	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/boltstore"
 	"github.com/breachbot/breachbot/incidents/commands"
+	"github.com/breachbot/breachbot/incidents/playbooktest"
 )
 
 // benchPlaybook has one obligation with nine reminders and an escalation:
@@ -37,21 +38,8 @@ func benchPlaybook(hours int) *incidents.Playbook {
 	}
 }
 
-type playbooks []*incidents.Playbook
-
-func (p playbooks) Playbook(_ context.Context, id string) (*incidents.Playbook, error) {
-	for _, x := range p {
-		if x.ID == id {
-			return x, nil
-		}
-	}
-	return nil, incidents.Errorf(incidents.ENOTFOUND, "no %s", id)
-}
-func (p playbooks) Default(context.Context) (*incidents.Playbook, error)     { return p[0], nil }
-func (p playbooks) Playbooks(context.Context) ([]*incidents.Playbook, error) { return p, nil }
-
 func service(store *boltstore.Store, pb *incidents.Playbook) *incidents.Service {
-	return incidents.NewService(incidents.Config{Store: store, Playbooks: playbooks{pb}})
+	return incidents.NewService(incidents.Config{Store: store, Playbooks: playbooktest.Static{pb}})
 }
 
 // populate declares n incidents with ten pending alarms each, without fsync
@@ -215,7 +203,7 @@ func BenchmarkCommandRoundTrip(b *testing.B) {
 	defer store.Close()
 	pb := benchPlaybook(72)
 	populate(b, store, pb, 10000, time.Now())
-	router := commands.NewRouter(service(store, pb))
+	router := commands.NewRouter(service(store, pb), commands.RouterOptions{})
 	ctx := context.Background()
 	durs := make([]time.Duration, 0, b.N)
 	b.ResetTimer()

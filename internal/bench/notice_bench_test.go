@@ -18,6 +18,7 @@ import (
 
 	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/boltstore"
+	"github.com/breachbot/breachbot/incidents/playbooktest"
 	"github.com/breachbot/breachbot/notifiers/email"
 	"github.com/breachbot/breachbot/notifiers/email/smtptest"
 	"github.com/breachbot/breachbot/templates"
@@ -32,7 +33,7 @@ func noticeService(b *testing.B, store *boltstore.Store, mailer incidents.Mailer
 	if err := store.SetEncryptionKey([]byte("0123456789abcdef0123456789abcdef")); err != nil {
 		b.Fatal(err)
 	}
-	return incidents.NewService(incidents.Config{Store: store, Playbooks: playbooks{benchPlaybook(72)}, Notices: templates.NewRenderer(set), Mailer: mailer,
+	return incidents.NewService(incidents.Config{Store: store, Playbooks: playbooktest.Static{benchPlaybook(72)}, Notices: templates.NewRenderer(set), Mailer: mailer,
 		Company: incidents.Company{Name: "Acme Corp", ContactEmail: "privacy@acme.example"}})
 }
 

@@ -1,8 +1,9 @@
 package github_test
 
 import (
-	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -17,9 +18,12 @@ import (
 	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/boltstore"
 	"github.com/breachbot/breachbot/incidents/clocktest"
+	"github.com/breachbot/breachbot/internal/githubapi"
+	"github.com/breachbot/breachbot/internal/logtest"
 	"github.com/breachbot/breachbot/notifiers/github"
 	"github.com/breachbot/breachbot/notifiers/github/githubtest"
 	"github.com/breachbot/breachbot/playbooks"
+	ghplaybooks "github.com/breachbot/breachbot/playbooks/github"
 )
 
 // t0 is in the past on purpose: go-github compares rate-limit reset times
@@ -33,24 +37,6 @@ const (
 	secret   = "It's a Secret to Everybody"
 	pbPath   = "playbooks/personal-data-breach.yaml"
 )
-
-// syncBuffer collects log output written from several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // shipped returns the shipped personal-data-breach playbook with its
 // version set to version.
@@ -85,13 +71,13 @@ type fixture struct {
 	t      *testing.T
 	gh     *githubtest.Server
 	clock  *clocktest.Clock
-	log    *syncBuffer
+	log    *logtest.Buffer
 	dbPath string
-	spec   github.RepoSpec
+	spec   ghplaybooks.RepoSpec
 
 	mu    sync.Mutex
 	store *boltstore.Store
-	pb    *github.Playbooks
+	pb    *ghplaybooks.Source
 	hook  *github.Webhook
 	svc   *incidents.Service
 
@@ -100,10 +86,9 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{t: t, clock: clocktest.New(t0), log: &syncBuffer{}, dbPath: filepath.Join(t.TempDir(), "breachbot.db")}
-	f.gh = githubtest.NewServer(t, token)
-	f.gh.Now = f.clock.Now
-	spec, err := github.ParseRepoSpec("github:acme/playbooks@main:playbooks/")
+	f := &fixture{t: t, clock: clocktest.New(t0), log: &logtest.Buffer{}, dbPath: filepath.Join(t.TempDir(), "breachbot.db")}
+	f.gh = githubtest.NewServer(t, githubtest.Options{Token: token, Now: f.clock.Now})
+	spec, err := ghplaybooks.ParseRepoSpec("github:acme/playbooks@main:playbooks/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,15 +115,15 @@ func (f *fixture) open() {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	client, err := github.NewClient(token, f.gh.URL)
+	client, err := githubapi.NewClient(token, f.gh.URL)
 	if err != nil {
 		f.t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(f.log, nil))
-	pb := github.NewPlaybooks(client, f.spec, github.PlaybooksOptions{
+	pb := ghplaybooks.New(client, f.spec, ghplaybooks.Options{
 		Clock: f.clock, Logger: logger, Builtin: playbooks.New(nil, "embedded"),
 	})
-	hook, err := github.NewWebhook(github.WebhookConfig{Log: store.GitHubLog(), Playbooks: pb, Secret: []byte(secret), Clock: f.clock, Logger: logger})
+	hook, err := github.NewWebhook(github.WebhookConfig{Log: store.GitHubLog(), Playbooks: pb, Client: client, Secret: []byte(secret), Clock: f.clock, Logger: logger})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -204,6 +189,11 @@ func (f *fixture) mustDeclare(title string) *incidents.Incident {
 		f.t.Fatalf("declare %q: %v", title, err)
 	}
 	return res.Incident
+}
+
+func sha256hex(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
 }
 
 func source(commit string) string { return "github:acme/playbooks@" + commit + ":" + pbPath }

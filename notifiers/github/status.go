@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 	"unicode/utf8"
@@ -130,22 +129,21 @@ func earliest(a, b time.Time) time.Time {
 // status. It returns when to try again (zero when done); errors are the
 // database's only.
 func (w *Webhook) attempt(ctx context.Context, s pendingStatus) (time.Time, error) {
-	spec := w.p.spec
+	spec := w.repo
 	if s.State == "" {
 		if err := w.p.Refresh(ctx); err != nil && ctx.Err() == nil {
 			w.log.Warn("github statuses: refresh the playbooks", "err", err) // serving continues from the last snapshot
 		}
-		snap, err := w.p.snapshotAt(ctx, s.SHA)
-		var perm *permanentError
+		probs, files, err := w.p.LintAt(ctx, s.SHA)
 		switch {
 		case ctx.Err() != nil:
 			return time.Time{}, ctx.Err()
-		case errors.As(err, &perm):
-			s.State, s.Description = "failure", perm.msg
+		case incidents.ErrorCode(err) == incidents.EINVALID:
+			s.State, s.Description = "failure", incidents.ErrorMessage(err)
 		case err != nil:
 			return w.postpone(s, err)
 		default:
-			s.State, s.Description = summarize(spec, playbooks.Lint(snap.fs), snap.playbookFiles())
+			s.State, s.Description = summarize(probs, files)
 		}
 		s.Description = truncate(s.Description, maxDescription)
 		if err := w.save(s); err != nil {
@@ -201,8 +199,9 @@ func (w *Webhook) save(s pendingStatus) error {
 
 // summarize turns lint problems into a status state and description:
 // success, or failure with "N problems, first: file:line:col: message",
-// files named by their path in the repository.
-func summarize(spec RepoSpec, probs playbooks.Problems, files int) (string, string) {
+// files named by their path in the repository (as PlaybookSource.LintAt
+// names them).
+func summarize(probs playbooks.Problems, files int) (string, string) {
 	if len(probs) == 0 {
 		noun := "files"
 		if files == 1 {
@@ -211,7 +210,6 @@ func summarize(spec RepoSpec, probs playbooks.Problems, files int) (string, stri
 		return "success", fmt.Sprintf("%d playbook %s, no problems", files, noun)
 	}
 	first := probs[0]
-	first.File = spec.filePath(first.File)
 	noun := "problems"
 	if len(probs) == 1 {
 		noun = "problem"

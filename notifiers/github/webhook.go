@@ -62,9 +62,12 @@ type WebhookConfig struct {
 	// Log keeps deliveries and commit statuses in the incidents database
 	// (boltstore.Store.GitHubLog()).
 	Log DeliveryLog
-	// Playbooks is the source the pushes refresh; its client and
-	// repository are the ones statuses are reported through and on.
-	Playbooks *Playbooks
+	// Playbooks is the source the pushes refresh; its repository is the
+	// one statuses are reported on (playbooks/github.Source).
+	Playbooks PlaybookSource
+	// Client is the GitHub client statuses are reported through
+	// (githubapi.NewClient), with statuses:write on the repository.
+	Client *gh.Client
 	// Secret is GITHUB_WEBHOOK_SECRET, as entered in the webhook's settings.
 	Secret []byte
 	// Clock is the time source (default the system clock).
@@ -96,7 +99,8 @@ type WebhookConfig struct {
 // limits) until GitHub takes it, also across restarts.
 type Webhook struct {
 	dlog       DeliveryLog
-	p          *Playbooks
+	p          PlaybookSource
+	repo       repository
 	client     *gh.Client
 	secret     []byte
 	clock      incidents.Clock
@@ -117,11 +121,13 @@ func NewWebhook(c WebhookConfig) (*Webhook, error) {
 	case len(c.Secret) == 0:
 		return nil, incidents.Errorf(incidents.EINVALID, "GITHUB_WEBHOOK_SECRET is not set, so GitHub's webhook requests could not be verified").
 			WithHint("set it to the secret entered in the repository's webhook settings")
-	case c.Log == nil || c.Playbooks == nil:
-		return nil, errors.New("github webhook: Log and Playbooks are required")
+	case c.Log == nil || c.Playbooks == nil || c.Client == nil:
+		return nil, errors.New("github webhook: Log, Playbooks and Client are required")
 	}
-	w := &Webhook{dlog: c.Log, p: c.Playbooks, client: c.Playbooks.client, secret: c.Secret, clock: c.Clock, log: c.Logger,
+	w := &Webhook{dlog: c.Log, p: c.Playbooks, client: c.Client, secret: c.Secret, clock: c.Clock, log: c.Logger,
 		maxBody: c.MaxBody, maxBackoff: c.MaxBackoff, keep: c.KeepDeliveries, expire: c.Expire, wake: make(chan struct{}, 1)}
+	w.repo.Owner, w.repo.Repo, w.repo.Ref = c.Playbooks.Repository()
+	w.repo.spec = c.Playbooks.String()
 	if w.clock == nil {
 		w.clock = incidents.SystemClock{}
 	}
@@ -212,7 +218,7 @@ func (w *Webhook) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 
 // push records a push event; it returns the HTTP status and a short text.
 func (w *Webhook) push(delivery string, ev *gh.PushEvent) (int, string) {
-	spec := w.p.spec
+	spec := w.repo
 	if !strings.EqualFold(ev.GetRepo().GetFullName(), spec.FullName()) {
 		return http.StatusOK, "ignored: not the playbooks repository " + spec.FullName()
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/breachbot/breachbot/incidents"
+	"github.com/breachbot/breachbot/internal/githubapi"
 	"github.com/breachbot/breachbot/notifiers/github"
 	"github.com/breachbot/breachbot/notifiers/github/githubtest"
 )
@@ -331,7 +332,11 @@ func TestWebhookAnswers(t *testing.T) {
 
 func TestNewWebhookRefusesAnEmptySecret(t *testing.T) {
 	f := newFixture(t)
-	_, err := github.NewWebhook(github.WebhookConfig{Log: f.store.GitHubLog(), Playbooks: f.pb})
+	client, err := githubapi.NewClient(token, f.gh.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = github.NewWebhook(github.WebhookConfig{Log: f.store.GitHubLog(), Playbooks: f.pb, Client: client})
 	if incidents.ErrorCode(err) != incidents.EINVALID || !strings.Contains(err.Error(), "GITHUB_WEBHOOK_SECRET") {
 		t.Errorf("NewWebhook without a secret: %v, want EINVALID naming GITHUB_WEBHOOK_SECRET", err)
 	}

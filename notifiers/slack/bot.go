@@ -88,8 +88,8 @@ type Bot struct {
 
 var _ incidents.Notifier = (*Bot)(nil)
 
-// New returns a Bot, with the requests it saw before a restart. It sets Router.ChannelIncident
-// (if unset) so that commands typed in an incident's channel apply to it.
+// New returns a Bot, with the requests it saw before a restart. Commands
+// typed in an incident's channel apply to it: the Router looks the channel up.
 func New(c Config) (*Bot, error) {
 	if c.Log == nil {
 		c.Log = slog.Default()
@@ -124,15 +124,6 @@ func New(c Config) (*Bot, error) {
 		b.forms[id] = f
 	}
 	b.forms["facts"] = factsForm()
-	if b.router.ChannelIncident == nil {
-		b.router.ChannelIncident = func(ctx context.Context, channel string) (string, bool) {
-			id, ok, err := b.svc.IncidentByChannel(ctx, channel)
-			if err != nil {
-				b.log.Error("incident of channel", "channel", channel, "err", err)
-			}
-			return id, ok
-		}
-	}
 	return b, nil
 }
 

@@ -145,12 +145,10 @@ func newEnv(t testing.TB, o envOptions) *env {
 		sender = incidents.NewNoticeSender(svc)
 		sender.ProgressEvery = 0
 	}
-	router := commands.NewRouter(svc)
-	router.Log = log
-	m := metrics.New(store)
-	router.UserEmail = func(ctx context.Context, user string) (string, bool) {
+	router := commands.NewRouter(svc, commands.RouterOptions{Log: log, UserEmail: func(ctx context.Context, user string) (string, bool) {
 		return e0.bot.UserEmail(ctx, user)
-	}
+	}})
+	m := metrics.New(store)
 	bot, err := slack.New(slack.Config{Client: client, Service: svc, Router: router, State: store.SlackState(),
 		Directory: dir, SigningSecret: secret, Metrics: m, Log: log, AckBudget: o.ackBudget, AnnounceChannel: o.announce})
 	if err != nil {

@@ -35,10 +35,8 @@ const ZeroSHA = "0000000000000000000000000000000000000000"
 type Server struct {
 	// URL is the server's root URL.
 	URL string
-	// Now gives the time for timestamps and rate-limit headers (default
-	// time.Now); set it to a fake clock's Now.
-	Now func() time.Time
 
+	now   func() time.Time
 	srv   *httptest.Server
 	token string
 
@@ -90,10 +88,23 @@ type commit struct {
 	at                   time.Time
 }
 
-// NewServer starts a fake GitHub API that requires "Authorization: Bearer
-// token" (any or none if token is empty). It stops when the test ends.
-func NewServer(t testing.TB, token string) *Server {
-	s := &Server{Now: time.Now, token: token, repos: map[string]*repo{}, changed: make(chan struct{})}
+// Options configures a Server. The zero value is usable.
+type Options struct {
+	// Token is what every request must carry as "Authorization: Bearer
+	// TOKEN"; empty accepts any token or none.
+	Token string
+	// Now gives the time for commits' timestamps and rate-limit headers
+	// (default time.Now); pass a fake clock's Now.
+	Now func() time.Time
+}
+
+// NewServer starts a fake GitHub API configured by o. It stops when the
+// test ends.
+func NewServer(t testing.TB, o Options) *Server {
+	s := &Server{now: o.Now, token: o.Token, repos: map[string]*repo{}, changed: make(chan struct{})}
+	if s.now == nil {
+		s.now = time.Now
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/v3/repos/{owner}/{repo}/commits/{ref...}", s.getCommit)
 	mux.HandleFunc("GET /api/v3/repos/{owner}/{repo}/contents/{path...}", s.getContents)
@@ -124,7 +135,7 @@ func (s *Server) Commit(fullName, branch string, files map[string]string, messag
 	r := s.repoLocked(fullName, branch)
 	ref := "refs/heads/" + branch
 	parent := r.refs[ref]
-	c := &commit{parent: parent, message: message, tree: map[string]string{}, at: s.Now()}
+	c := &commit{parent: parent, message: message, tree: map[string]string{}, at: s.now()}
 	for p, content := range files {
 		sha := BlobSHA([]byte(content))
 		r.blobs[sha] = []byte(content)
@@ -314,7 +325,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		h.Set("X-Ratelimit-Limit", "5000")
 		h.Set("X-Ratelimit-Remaining", strconv.Itoa(max(4999-n, 1)))
 		h.Set("X-Ratelimit-Used", strconv.Itoa(min(n+1, 4999)))
-		h.Set("X-Ratelimit-Reset", strconv.FormatInt(s.Now().Add(time.Hour).Unix(), 10))
+		h.Set("X-Ratelimit-Reset", strconv.FormatInt(s.now().Add(time.Hour).Unix(), 10))
 		h.Set("X-Ratelimit-Resource", "core")
 		h.Set("X-Github-Api-Version-Selected", "2022-11-28")
 		next.ServeHTTP(rec, r)
@@ -554,7 +565,7 @@ func (s *Server) createStatus(w http.ResponseWriter, r *http.Request) {
 		Description: in.Description, Context: in.Context, TargetURL: in.TargetURL})
 	close(s.changed)
 	s.changed = make(chan struct{})
-	now := s.Now().UTC().Format(time.RFC3339)
+	now := s.now().UTC().Format(time.RFC3339)
 	id := 1000 + len(s.statuses)
 	writeJSON(w, http.StatusCreated, map[string]any{
 		"url": s.URL + "/api/v3/repos/" + rp.owner + "/" + rp.name + "/statuses/" + sha, "avatar_url": "https://github.com/images/error/hubot_happy.gif",

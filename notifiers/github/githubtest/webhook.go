@@ -96,7 +96,7 @@ func (s *Server) repository(fullName string, now time.Time) map[string]any {
 // the documented shape (ref, before, after, repository, pusher, sender,
 // created, deleted, forced, compare, commits, head_commit).
 func (s *Server) PushPayload(p Push) []byte {
-	now := s.Now()
+	now := s.now()
 	html := "https://github.com/" + p.Repo
 	var commits []map[string]any
 	var head any
@@ -131,7 +131,7 @@ func (s *Server) PushPayload(p Push) []byte {
 // PingPayload returns the body of the ping GitHub sends when a webhook is
 // created for fullName.
 func (s *Server) PingPayload(fullName string) []byte {
-	now := s.Now().UTC()
+	now := s.now().UTC()
 	hook := map[string]any{
 		"type": "Repository", "id": HookID, "name": "web", "active": true, "events": []string{"push"},
 		"config":     map[string]any{"content_type": "json", "insecure_ssl": "0", "url": "https://breachbot.example.com/github/webhook"},

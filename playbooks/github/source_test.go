@@ -17,9 +17,10 @@ import (
 
 	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/commands"
-	"github.com/breachbot/breachbot/notifiers/github"
+	"github.com/breachbot/breachbot/internal/githubapi"
 	"github.com/breachbot/breachbot/notifiers/github/githubtest"
 	"github.com/breachbot/breachbot/playbooks"
+	"github.com/breachbot/breachbot/playbooks/github"
 )
 
 func sha256hex(s string) string {
@@ -95,15 +96,15 @@ func TestPlaybooksAtACommitOrTag(t *testing.T) {
 	a := f.gh.Commit(repoName, "main", tree(shipped(t, "1")), "v1")
 	f.gh.Tag(repoName, "v1", a.After)
 	f.gh.Commit(repoName, "main", tree(shipped(t, "2")), "v2")
-	client, err := github.NewClient(token, f.gh.URL)
+	client, err := githubapi.NewClient(token, f.gh.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, ref := range []string{a.After, "v1"} {
 		t.Run(ref, func(t *testing.T) {
 			before := len(f.gh.Requests())
-			p := github.NewPlaybooks(client, github.RepoSpec{Owner: "acme", Repo: "playbooks", Ref: ref, Dir: "playbooks"},
-				github.PlaybooksOptions{Clock: f.clock})
+			p := github.New(client, github.RepoSpec{Owner: "acme", Repo: "playbooks", Ref: ref, Dir: "playbooks"},
+				github.Options{Clock: f.clock})
 			for range 3 {
 				pb, err := p.Playbook(ctx, "personal-data-breach")
 				if err != nil || pb.Version != "1" || pb.Source != source(a.After) {
@@ -173,8 +174,7 @@ func TestGitHubNeverReachedSaysWhatToDeclareWith(t *testing.T) {
 	// What the responder sees in chat, at once (GitHub was just tried), and
 	// the way out it names.
 	n := len(f.gh.Requests())
-	router := commands.NewRouter(f.svc)
-	router.Log = slog.New(slog.NewTextHandler(f.log, nil))
+	router := commands.NewRouter(f.svc, commands.RouterOptions{Log: slog.New(slog.NewTextHandler(f.log, nil))})
 	rep := router.Handle(ctx, commands.Request{User: "U01LEAD", Text: "/breach declare Customer DB exposed"})
 	if !rep.Error || !strings.Contains(rep.Text(), "--playbook embedded:personal-data-breach") {
 		t.Errorf("declare with GitHub down: error=%v\n%s\nwant an error naming --playbook embedded:personal-data-breach", rep.Error, rep.Text())
@@ -235,7 +235,7 @@ func TestRateLimitedRefreshWaitsForTheReset(t *testing.T) {
 	}
 }
 
-var _ incidents.PlaybookSource = (*github.Playbooks)(nil)
+var _ incidents.PlaybookSource = (*github.Source)(nil)
 var _ = playbooks.DefaultPlaybook
 
 // describe shortens a playbook for failure messages.
@@ -250,18 +250,18 @@ func describe(pb *incidents.Playbook, err error) string {
 // playbook while the snapshot is fresh (no request to GitHub): the Library
 // parses the YAML from memory on every call, as it does from a folder.
 func BenchmarkDefaultFromSnapshot(b *testing.B) {
-	gh := githubtest.NewServer(b, "")
+	gh := githubtest.NewServer(b, githubtest.Options{})
 	data, err := fs.ReadFile(playbooks.Embedded(), "personal-data-breach.yaml")
 	if err != nil {
 		b.Fatal(err)
 	}
 	gh.Commit(repoName, "main", map[string]string{pbPath: string(data)}, "v1")
-	client, err := github.NewClient("", gh.URL)
+	client, err := githubapi.NewClient("", gh.URL)
 	if err != nil {
 		b.Fatal(err)
 	}
-	p := github.NewPlaybooks(client, github.RepoSpec{Owner: "acme", Repo: "playbooks", Ref: "main", Dir: "playbooks"},
-		github.PlaybooksOptions{Logger: slog.New(slog.DiscardHandler), RefreshEvery: time.Hour})
+	p := github.New(client, github.RepoSpec{Owner: "acme", Repo: "playbooks", Ref: "main", Dir: "playbooks"},
+		github.Options{Logger: slog.New(slog.DiscardHandler), RefreshEvery: time.Hour})
 	ctx := context.Background()
 	if _, err := p.Default(ctx); err != nil {
 		b.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"unicode"
 
 	"github.com/breachbot/breachbot/incidents"
+	"github.com/breachbot/breachbot/internal/githubapi"
 )
 
 // SpecPrefix starts every GitHub playbooks spec and every Source label of a
@@ -86,44 +87,31 @@ func ParseRepoSpec(s string) (RepoSpec, error) {
 	s = strings.TrimSpace(s)
 	rest, ok := strings.CutPrefix(s, SpecPrefix)
 	if !ok {
-		return bad("%q is not a GitHub playbooks location: it must start with %s", clip(s), SpecPrefix)
+		return bad("%q is not a GitHub playbooks location: it must start with %s", githubapi.Clip(s), SpecPrefix)
 	}
 	name, after, ok := strings.Cut(rest, "@")
 	if !ok {
-		return bad("%q names no ref: add @ and the branch, tag or commit to use", clip(s))
+		return bad("%q names no ref: add @ and the branch, tag or commit to use", githubapi.Clip(s))
 	}
 	owner, repo, ok := strings.Cut(name, "/")
 	if !ok {
-		return bad("%q names no repository: write OWNER/REPO before the @", clip(name))
+		return bad("%q names no repository: write OWNER/REPO before the @", githubapi.Clip(name))
 	}
 	if err := checkOwner(owner); err != "" {
-		return bad("the repository owner %q %s", clip(owner), err)
+		return bad("the repository owner %q %s", githubapi.Clip(owner), err)
 	}
 	if err := checkRepo(repo); err != "" {
-		return bad("the repository name %q %s", clip(repo), err)
+		return bad("the repository name %q %s", githubapi.Clip(repo), err)
 	}
 	ref, dir, _ := strings.Cut(after, ":")
 	if err := checkRef(ref); err != "" {
-		return bad("the ref %q %s", clip(ref), err)
+		return bad("the ref %q %s", githubapi.Clip(ref), err)
 	}
 	dir, err := cleanDir(dir)
 	if err != "" {
-		return bad("the folder %q %s", clip(dir), err)
+		return bad("the folder %q %s", githubapi.Clip(dir), err)
 	}
 	return RepoSpec{Owner: owner, Repo: repo, Ref: ref, Dir: dir}, nil
-}
-
-// clip shortens a string quoted in an error message.
-func clip(s string) string {
-	const max = 80
-	if len(s) <= max {
-		return s
-	}
-	r := []rune(s)
-	if len(r) <= max {
-		return s
-	}
-	return string(r[:max]) + "..."
 }
 
 func isAlnum(c rune) bool {

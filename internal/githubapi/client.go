@@ -1,6 +1,12 @@
-package github
+// Package githubapi holds what breachbot's two GitHub adapters share about
+// talking to GitHub's REST API: the go-github client as breachbot configures
+// it, reading its errors (HTTP status, rate-limit waits) and commit SHAs.
+// notifiers/github (commit statuses, the push webhook) and playbooks/github
+// (the playbook source) both use it; neither imports the other.
+package githubapi
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -26,7 +32,7 @@ func NewClient(token, apiURL string) (*gh.Client, error) {
 	if apiURL != "" {
 		u, err := url.Parse(apiURL)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-			return nil, incidents.Errorf(incidents.EINVALID, "GITHUB_API_URL %q is not an http(s) URL", clip(apiURL)).
+			return nil, incidents.Errorf(incidents.EINVALID, "GITHUB_API_URL %q is not an http(s) URL", Clip(apiURL)).
 				WithHint("leave it unset for github.com, or give your GitHub Enterprise API, e.g. https://ghe.example.com/api/v3")
 		}
 		if c, err = c.WithEnterpriseURLs(apiURL, apiURL); err != nil {
@@ -37,8 +43,8 @@ func NewClient(token, apiURL string) (*gh.Client, error) {
 	return c, nil
 }
 
-// statusCode returns the HTTP status of a go-github error, or 0.
-func statusCode(err error) int {
+// StatusCode returns the HTTP status of a go-github error, or 0.
+func StatusCode(err error) int {
 	var er *gh.ErrorResponse
 	if errors.As(err, &er) && er.Response != nil {
 		return er.Response.StatusCode
@@ -46,13 +52,13 @@ func statusCode(err error) int {
 	return 0
 }
 
-// retryAt returns when GitHub's rate limits allow the next request after
+// RetryAt returns when GitHub's rate limits allow the next request after
 // err, by the clock whose time is now, or the zero time if err is not a
 // rate limit. Times come from GitHub's headers (x-ratelimit-reset,
 // retry-after) read against now rather than against the wall clock, so a
 // fake clock in tests and a skewed host clock see the same wait GitHub asked
 // for. A secondary limit without a time waits a minute, as GitHub's docs ask.
-func retryAt(err error, now time.Time) time.Time {
+func RetryAt(err error, now time.Time) time.Time {
 	var rl *gh.RateLimitError
 	if errors.As(err, &rl) {
 		if !rl.Rate.Reset.Time.IsZero() {
@@ -85,4 +91,27 @@ func retryAt(err error, now time.Time) time.Time {
 		return now.Add(*ab.RetryAfter)
 	}
 	return now.Add(time.Minute)
+}
+
+// IsSHA reports whether s is a full commit SHA (SHA-1, or SHA-256 for
+// repositories in that object format).
+func IsSHA(s string) bool {
+	if len(s) != 40 && len(s) != 64 {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil
+}
+
+// Clip shortens a string quoted in an error or log message.
+func Clip(s string) string {
+	const max = 80
+	if len(s) <= max {
+		return s
+	}
+	r := []rune(s)
+	if len(r) <= max {
+		return s
+	}
+	return string(r[:max]) + "..."
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -15,15 +16,16 @@ import (
 	gh "github.com/google/go-github/v60/github"
 
 	"github.com/breachbot/breachbot/incidents"
+	"github.com/breachbot/breachbot/internal/githubapi"
 	"github.com/breachbot/breachbot/playbooks"
 )
 
-// BuiltinPrefix before a playbook id asks a Playbooks source for the
-// built-in playbook of that id (PlaybooksOptions.Builtin), for example
+// BuiltinPrefix before a playbook id asks a Source for the
+// built-in playbook of that id (Options.Builtin), for example
 // --playbook embedded:personal-data-breach when GitHub cannot be reached.
 const BuiltinPrefix = "embedded:"
 
-// Defaults of PlaybooksOptions.
+// Defaults of Options.
 const (
 	DefaultRefreshEvery = 60 * time.Second
 	DefaultFetchTimeout = 10 * time.Second
@@ -37,8 +39,8 @@ const retryWithoutCopy = 10 * time.Second
 // kilobytes, the catalog tens of kilobytes.
 const maxFileSize = 4 << 20
 
-// PlaybooksOptions configures a Playbooks source. The zero value is usable.
-type PlaybooksOptions struct {
+// Options configures a Source. The zero value is usable.
+type Options struct {
 	// Clock is the time source (default the system clock).
 	Clock incidents.Clock
 	// Logger receives what the source does (default slog.Default()).
@@ -56,7 +58,7 @@ type PlaybooksOptions struct {
 	Builtin incidents.PlaybookSource
 }
 
-// Playbooks is an incidents.PlaybookSource that serves the playbooks of a
+// Source is an incidents.PlaybookSource that serves the playbooks of a
 // folder of a GitHub repository at a ref. It resolves the ref to a commit,
 // reads the folder's *.yaml and *.yml files (regulations.yaml as the
 // catalog, as in a local folder) at that commit, and serves them through a
@@ -70,8 +72,8 @@ type PlaybooksOptions struct {
 // fetched only when the commit changed, and then only blobs not already
 // held. If GitHub cannot be reached, the last good snapshot is served and
 // the log says how old it is; with none, calls fail with EINTERNAL saying
-// what to do instead. A Playbooks is safe for concurrent use.
-type Playbooks struct {
+// what to do instead. A Source is safe for concurrent use.
+type Source struct {
 	client  *gh.Client
 	spec    RepoSpec
 	clock   incidents.Clock
@@ -92,7 +94,7 @@ type Playbooks struct {
 	blobs     map[string][]byte // blob SHA -> content, of the last fetch
 }
 
-var _ incidents.PlaybookSource = (*Playbooks)(nil)
+var _ incidents.PlaybookSource = (*Source)(nil)
 
 // snapshot is the playbooks folder at one commit.
 type snapshot struct {
@@ -112,10 +114,10 @@ func (s *snapshot) playbookFiles() int {
 	return n
 }
 
-// NewPlaybooks returns a source of the playbooks in spec, read through
-// client (see NewClient). Nothing is fetched until the first call.
-func NewPlaybooks(client *gh.Client, spec RepoSpec, o PlaybooksOptions) *Playbooks {
-	p := &Playbooks{client: client, spec: spec, clock: o.Clock, log: o.Logger, every: o.RefreshEvery,
+// New returns a source of the playbooks in spec, read through client
+// (githubapi.NewClient). Nothing is fetched until the first call.
+func New(client *gh.Client, spec RepoSpec, o Options) *Source {
+	p := &Source{client: client, spec: spec, clock: o.Clock, log: o.Logger, every: o.RefreshEvery,
 		timeout: o.FetchTimeout, builtin: o.Builtin, fetching: make(chan struct{}, 1)}
 	if p.clock == nil {
 		p.clock = incidents.SystemClock{}
@@ -133,14 +135,45 @@ func NewPlaybooks(client *gh.Client, spec RepoSpec, o PlaybooksOptions) *Playboo
 }
 
 // Spec returns the repository, ref and folder the playbooks come from.
-func (p *Playbooks) Spec() RepoSpec { return p.spec }
+func (p *Source) Spec() RepoSpec { return p.spec }
+
+// Repository returns the owner, repository and ref the playbooks come from
+// (notifiers/github.PlaybookSource).
+func (p *Source) Repository() (owner, repo, ref string) {
+	return p.spec.Owner, p.spec.Repo, p.spec.Ref
+}
+
+// String returns the source's spec, github:OWNER/REPO@REF[:FOLDER].
+func (p *Source) String() string { return p.spec.String() }
+
+// LintAt lints the playbooks folder at commit sha with playbooks.Lint, as
+// the commit status of a push reports it (notifiers/github.PlaybookSource).
+// The problems name files by their path in the repository; files counts the
+// playbook files (not the catalog). A fault of the commit's content that
+// retrying will not change (no such folder, a file too large) is an
+// EINVALID error whose message says what is wrong.
+func (p *Source) LintAt(ctx context.Context, sha string) (probs playbooks.Problems, files int, err error) {
+	snap, err := p.snapshotAt(ctx, sha)
+	var perm *permanentError
+	switch {
+	case errors.As(err, &perm):
+		return nil, 0, incidents.Errorf(incidents.EINVALID, "%s", perm.msg)
+	case err != nil:
+		return nil, 0, err
+	}
+	probs = playbooks.Lint(snap.fs)
+	for i := range probs {
+		probs[i].File = p.spec.filePath(probs[i].File)
+	}
+	return probs, snap.playbookFiles(), nil
+}
 
 // Playbook returns the playbook with the given id from the current snapshot
 // (see incidents.PlaybookSource). An id prefixed with BuiltinPrefix is
 // looked up in the built-in playbooks. Besides the Library's errors, it
 // returns EINTERNAL, with a hint saying what to declare with instead, when
 // GitHub has not been reached since start-up.
-func (p *Playbooks) Playbook(ctx context.Context, id string) (*incidents.Playbook, error) {
+func (p *Source) Playbook(ctx context.Context, id string) (*incidents.Playbook, error) {
 	if rest, ok := strings.CutPrefix(strings.ToLower(strings.TrimSpace(id)), BuiltinPrefix); ok && p.builtin != nil {
 		return p.builtin.Playbook(ctx, rest)
 	}
@@ -153,7 +186,7 @@ func (p *Playbooks) Playbook(ctx context.Context, id string) (*incidents.Playboo
 
 // Default returns the default playbook of the current snapshot (see
 // playbooks.Library.Default); errors are as for Playbook.
-func (p *Playbooks) Default(ctx context.Context) (*incidents.Playbook, error) {
+func (p *Source) Default(ctx context.Context) (*incidents.Playbook, error) {
 	s, err := p.current(ctx)
 	if err != nil {
 		return nil, err
@@ -163,7 +196,7 @@ func (p *Playbooks) Default(ctx context.Context) (*incidents.Playbook, error) {
 
 // Playbooks returns every valid playbook of the current snapshot (not the
 // built-in ones); errors are as for Playbook.
-func (p *Playbooks) Playbooks(ctx context.Context) ([]*incidents.Playbook, error) {
+func (p *Source) Playbooks(ctx context.Context) ([]*incidents.Playbook, error) {
 	s, err := p.current(ctx)
 	if err != nil {
 		return nil, err
@@ -173,7 +206,7 @@ func (p *Playbooks) Playbooks(ctx context.Context) ([]*incidents.Playbook, error
 
 // Invalidate makes the next call resolve the ref again, whatever
 // RefreshEvery says. The webhook calls it for a push to the ref.
-func (p *Playbooks) Invalidate() {
+func (p *Source) Invalidate() {
 	p.mu.Lock()
 	p.gen++
 	p.mu.Unlock()
@@ -181,7 +214,7 @@ func (p *Playbooks) Invalidate() {
 
 // Refresh resolves the ref now and fetches its commit if it changed. On
 // error the last good snapshot (if any) stays in service.
-func (p *Playbooks) Refresh(ctx context.Context) error {
+func (p *Source) Refresh(ctx context.Context) error {
 	if err := p.acquire(ctx); err != nil {
 		return err
 	}
@@ -191,7 +224,7 @@ func (p *Playbooks) Refresh(ctx context.Context) error {
 
 // Commit returns the commit the current snapshot was read at and when the
 // ref was last seen pointing at it; ok is false before the first fetch.
-func (p *Playbooks) Commit() (sha string, confirmed time.Time, ok bool) {
+func (p *Source) Commit() (sha string, confirmed time.Time, ok bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.cur == nil {
@@ -202,7 +235,7 @@ func (p *Playbooks) Commit() (sha string, confirmed time.Time, ok bool) {
 
 // freshLocked returns the current snapshot if it may be served without
 // resolving the ref again, else nil. Callers hold p.mu.
-func (p *Playbooks) freshLocked() *snapshot {
+func (p *Source) freshLocked() *snapshot {
 	if p.cur == nil || p.checked != p.gen {
 		return nil
 	}
@@ -214,13 +247,13 @@ func (p *Playbooks) freshLocked() *snapshot {
 
 // pinnedToCommit reports whether the ref is the full SHA of the current
 // snapshot: a commit never changes, so it needs no resolving.
-func (p *Playbooks) pinnedToCommit() bool {
-	return p.cur != nil && isSHA(p.spec.Ref) && strings.EqualFold(p.spec.Ref, p.cur.sha)
+func (p *Source) pinnedToCommit() bool {
+	return p.cur != nil && githubapi.IsSHA(p.spec.Ref) && strings.EqualFold(p.spec.Ref, p.cur.sha)
 }
 
 // current returns the snapshot to serve: the cached one while it is fresh,
 // else the result of resolving the ref, else the last good one.
-func (p *Playbooks) current(ctx context.Context) (*snapshot, error) {
+func (p *Source) current(ctx context.Context) (*snapshot, error) {
 	p.mu.Lock()
 	s := p.freshLocked()
 	p.mu.Unlock()
@@ -254,7 +287,7 @@ func (p *Playbooks) current(ctx context.Context) (*snapshot, error) {
 	return nil, p.unavailable(ctx, err)
 }
 
-func (p *Playbooks) acquire(ctx context.Context) error {
+func (p *Source) acquire(ctx context.Context) error {
 	select {
 	case p.fetching <- struct{}{}:
 		return nil
@@ -263,11 +296,11 @@ func (p *Playbooks) acquire(ctx context.Context) error {
 	}
 }
 
-func (p *Playbooks) release() { <-p.fetching }
+func (p *Source) release() { <-p.fetching }
 
 // refresh resolves the ref and fetches its commit if it is new. The caller
 // holds the fetching token.
-func (p *Playbooks) refresh(parent context.Context) error {
+func (p *Source) refresh(parent context.Context) error {
 	p.mu.Lock()
 	gen, cur := p.gen, p.cur
 	p.mu.Unlock()
@@ -297,7 +330,7 @@ func (p *Playbooks) refresh(parent context.Context) error {
 			// Nothing to serve meanwhile: try again sooner.
 			p.nextCheck = now.Add(min(p.every, retryWithoutCopy))
 		}
-		if at := retryAt(err, now); at.After(p.nextCheck) {
+		if at := githubapi.RetryAt(err, now); at.After(p.nextCheck) {
 			p.nextCheck = at
 		}
 		if p.cur != nil {
@@ -318,8 +351,8 @@ func (p *Playbooks) refresh(parent context.Context) error {
 }
 
 // resolve returns the commit SHA the ref points at.
-func (p *Playbooks) resolve(ctx context.Context, cur *snapshot) (string, error) {
-	if cur != nil && isSHA(p.spec.Ref) && strings.EqualFold(p.spec.Ref, cur.sha) {
+func (p *Source) resolve(ctx context.Context, cur *snapshot) (string, error) {
+	if cur != nil && githubapi.IsSHA(p.spec.Ref) && strings.EqualFold(p.spec.Ref, cur.sha) {
 		return cur.sha, nil // a commit never moves
 	}
 	last := ""
@@ -328,17 +361,17 @@ func (p *Playbooks) resolve(ctx context.Context, cur *snapshot) (string, error) 
 	}
 	sha, _, err := p.client.Repositories.GetCommitSHA1(ctx, p.spec.Owner, p.spec.Repo, p.spec.Ref, last)
 	if err != nil {
-		if last != "" && statusCode(err) == http.StatusNotModified {
+		if last != "" && githubapi.StatusCode(err) == http.StatusNotModified {
 			return last, nil
 		}
-		if c := statusCode(err); c == http.StatusNotFound || c == http.StatusUnprocessableEntity {
+		if c := githubapi.StatusCode(err); c == http.StatusNotFound || c == http.StatusUnprocessableEntity {
 			return "", fmt.Errorf("resolve %s: no such repository or ref, or the token may not read it: %w", p.spec, err)
 		}
 		return "", fmt.Errorf("resolve %s: %w", p.spec, err)
 	}
 	sha = strings.TrimSpace(sha)
-	if !isSHA(sha) {
-		return "", fmt.Errorf("resolve %s: GitHub answered %q, not a commit SHA", p.spec, clip(sha))
+	if !githubapi.IsSHA(sha) {
+		return "", fmt.Errorf("resolve %s: GitHub answered %q, not a commit SHA", p.spec, githubapi.Clip(sha))
 	}
 	return strings.ToLower(sha), nil
 }
@@ -350,11 +383,11 @@ type permanentError struct{ msg string }
 func (e *permanentError) Error() string { return e.msg }
 
 // fetch reads the playbooks folder at commit sha.
-func (p *Playbooks) fetch(ctx context.Context, sha string) (*snapshot, error) {
+func (p *Source) fetch(ctx context.Context, sha string) (*snapshot, error) {
 	file, dir, _, err := p.client.Repositories.GetContents(ctx, p.spec.Owner, p.spec.Repo, p.spec.Dir,
 		&gh.RepositoryContentGetOptions{Ref: sha})
 	switch {
-	case statusCode(err) == http.StatusNotFound:
+	case githubapi.StatusCode(err) == http.StatusNotFound:
 		return nil, fmt.Errorf("read %s at %s: %w", p.spec.filePath("."), sha,
 			&permanentError{fmt.Sprintf("%s: no such folder at this commit", p.spec.filePath("."))})
 	case err != nil:
@@ -396,7 +429,7 @@ func (p *Playbooks) fetch(ctx context.Context, sha string) (*snapshot, error) {
 // snapshotAt returns the playbooks folder at commit sha: the current
 // snapshot if it is that commit, else a fresh read (which does not replace
 // the current snapshot: only resolving the ref does).
-func (p *Playbooks) snapshotAt(ctx context.Context, sha string) (*snapshot, error) {
+func (p *Source) snapshotAt(ctx context.Context, sha string) (*snapshot, error) {
 	p.mu.Lock()
 	cur := p.cur
 	p.mu.Unlock()
@@ -410,7 +443,7 @@ func (p *Playbooks) snapshotAt(ctx context.Context, sha string) (*snapshot, erro
 
 // unavailable is the error for a call that has no snapshot to serve. The
 // chat shows an internal error's hint only, so the hint says it all.
-func (p *Playbooks) unavailable(ctx context.Context, cause error) error {
+func (p *Source) unavailable(ctx context.Context, cause error) error {
 	e := incidents.Errorf(incidents.EINTERNAL, "the playbooks in %s could not be loaded from GitHub, and no earlier copy is at hand", p.spec)
 	admin := "ask a breachbot admin to check GITHUB_TOKEN, GITHUB_API_URL and BREACHBOT_PLAYBOOKS; the log says why"
 	if p.builtin == nil {
@@ -424,16 +457,6 @@ func (p *Playbooks) unavailable(ctx context.Context, cause error) error {
 			"/breach declare TITLE --playbook %s%s (and %s)", p.spec.FullName()+"@"+p.spec.Ref, BuiltinPrefix, id, admin)
 	}
 	return fmt.Errorf("%w: %w", e, cause)
-}
-
-// isSHA reports whether s is a full commit SHA (SHA-1, or SHA-256 for
-// repositories in that object format).
-func isSHA(s string) bool {
-	if len(s) != 40 && len(s) != 64 {
-		return false
-	}
-	_, err := hex.DecodeString(s)
-	return err == nil
 }
 
 // blobSHA returns the git object id of a blob with the given content.

@@ -7,7 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/breachbot/breachbot/incidents"
-	"github.com/breachbot/breachbot/notifiers/github"
+	"github.com/breachbot/breachbot/playbooks/github"
 )
 
 func TestParseRepoSpec(t *testing.T) {
