@@ -18,9 +18,9 @@ import (
 	"github.com/breachbot/breachbot/notifiers/slack"
 )
 
-// validateServe reports everything `serve` needs that the config lacks, at
-// once. Secrets are named, never shown.
-func (c *Config) validateServe() error {
+// serveProblems lists everything `serve` needs that the config lacks.
+// Secrets are named, never shown.
+func (c *Config) serveProblems() []string {
 	var problems []string
 	if c.SlackBotToken == "" {
 		problems = append(problems, "SLACK_BOT_TOKEN is not set (the app's Bot User OAuth Token, xoxb-...)")
@@ -41,10 +41,7 @@ func (c *Config) validateServe() error {
 			}
 		}
 	}
-	if len(problems) > 0 {
-		return fmt.Errorf("serve cannot start; %d problem(s):\n  %s", len(problems), strings.Join(problems, "\n  "))
-	}
-	return nil
+	return problems
 }
 
 // runServe runs the Slack bot: Socket Mode when SLACK_APP_TOKEN is set,
@@ -69,9 +66,6 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := cfg.validateServe(); err != nil {
-		return err
-	}
 	log := m.logger(cfg)
 	socketMode := cfg.SlackAppToken != ""
 
@@ -89,16 +83,15 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	}
 	client := slackapi.New(cfg.SlackBotToken, opts...)
 	dir := slack.NewDirectory(client, cfg.Roles, log)
+	if err := startupChecks(ctx, cfg, client, dir, log); err != nil {
+		return err
+	}
+	probeRelay(ctx, cfg, log)
 	app, err := openApp(cfg, m.Clock, log, dir)
 	if err != nil {
 		return err
 	}
 	defer app.Close()
-	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	if err := dir.Refresh(rctx); err != nil {
-		log.Warn("some Slack user groups could not be read; their members hold no role until they can", "err", err)
-	}
-	cancel()
 
 	met := metrics.New(app.Store)
 	bot, err := slack.New(slack.Config{Client: client, Service: app.Service, Router: app.Router, Store: app.Store, DB: app.Store.DB(),
