@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -66,6 +67,12 @@ func (m *Main) runData(ctx context.Context, args []string) int {
 	}
 	if !errors.Is(err, errNoServer) {
 		fmt.Fprintf(m.Stderr, "breachbot: %v\n", err)
+		return 1
+	}
+	// Data commands read what a console or server recorded: a missing file
+	// is a wrong path, not a new database (bbolt would create it).
+	if _, err := os.Stat(cfg.DB); errors.Is(err, iofs.ErrNotExist) {
+		fmt.Fprintf(m.Stderr, "breachbot: no database at %s (set BREACHBOT_DB or --db)\n", cfg.DB)
 		return 1
 	}
 	app, err := OpenApp(cfg, m.Clock, m.logger(cfg))
