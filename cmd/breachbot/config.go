@@ -267,18 +267,16 @@ func (c *Config) Validate() error {
 	return nil
 }
 
-// roleResolver returns the roles of a user from the config. Without any
-// roles configured, every user has every role (the console's first run).
+// roleResolver returns the roles of a user from the config: exactly the
+// roles that list the user's id. Without any roles configured, every user
+// has every role (the console's first run). The data commands' local
+// administrator holds every role by incidents.AsLocalAdministrator, not by
+// a name.
 func (c *Config) roleResolver() incidents.RoleResolver {
 	if len(c.Roles) == 0 {
 		return incidents.EveryRole
 	}
 	return incidents.RoleResolverFunc(func(_ context.Context, user string) ([]string, error) {
-		if strings.HasPrefix(user, "cli:") || user == "cli" {
-			// Data commands run by the database's owner on this machine
-			// (see cliActor): they act with every role, and are audited as such.
-			return incidents.AllRoles, nil
-		}
 		var out []string
 		for _, role := range incidents.AllRoles {
 			for _, id := range c.Roles[role] {

@@ -115,6 +115,9 @@ func runDataCommand(ctx context.Context, app *App, args []string, stdout, stderr
 		fmt.Fprintln(stderr, "breachbot: data commands act as the local administrator only")
 		return 2
 	}
+	// Only the local administrator gets here: the database file's reader,
+	// in this process or through the loopback admin endpoint's token.
+	ctx = incidents.AsLocalAdministrator(ctx)
 	fail := func(err error) int {
 		msg := incidents.ErrorMessage(err)
 		if incidents.ErrorCode(err) == incidents.EINTERNAL {
