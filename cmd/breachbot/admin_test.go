@@ -54,7 +54,9 @@ func TestDataCommandsThroughTheAdminEndpointActAsTheLocalAdministrator(t *testin
 		mc, _, cerr := testMain(t, e.db, e.clock, pr, e.env)
 		mc.started = func(a *App) { ready <- a }
 		done := make(chan int, 1)
-		go func() { done <- mc.Run(context.Background(), []string{"console", "--user", "U_RESP", "--config", e.cfg}) }()
+		go func() {
+			done <- mc.Run(context.Background(), []string{"console", "--user", "U_RESP", "--config", e.cfg})
+		}()
 		select {
 		case <-ready:
 		case code := <-done:
