@@ -37,6 +37,9 @@ type App struct {
 	// HTTPAddr is the address `serve` listens on, once it listens.
 	HTTPAddr string
 	closeFns []func() error
+	// stopMailers closes the SMTP senders (also in closeFns; closing twice
+	// is harmless): at shutdown it cuts a relay's backoff short.
+	stopMailers []func() error
 
 	// GitHub serves the playbooks when BREACHBOT_PLAYBOOKS is github:...
 	// (Library is then the embedded fallback); nil otherwise.
@@ -118,6 +121,7 @@ func openApp(cfg Config, clock incidents.Clock, log *slog.Logger, roles incident
 	a.Notices.Window = cfg.NoticeWindow
 	a.closeFns = append(a.closeFns, store.Close)
 	a.closeFns = append(a.closeFns, closers...)
+	a.stopMailers = closers
 	return a, nil
 }
 
@@ -189,12 +193,28 @@ func (a *App) runBackground(ctx context.Context, notifier incidents.Notifier) (s
 	}()
 	return func() {
 		cancel()
-		<-done
-		<-done
-		<-done
-		<-done
+		grace := time.NewTimer(shutdownGrace)
+		defer grace.Stop()
+		for left := 4; left > 0; {
+			select {
+			case <-done:
+				left--
+			case <-grace.C:
+				// A send is waiting out a relay's backoff: stop the SMTP
+				// senders, so the messages in hand come back as not sent
+				// (recorded, for a retry) instead of holding the stop.
+				a.Log.Warn("the notice send is still waiting for the mail relay; stopping it", "after", shutdownGrace)
+				for _, stop := range a.stopMailers {
+					stop()
+				}
+			}
+		}
 	}
 }
+
+// shutdownGrace is how long a stop lets a notice send finish the messages
+// in hand before it cuts the SMTP senders short.
+const shutdownGrace = 3 * time.Second
 
 // purgeExpired purges the personal data of incidents closed longer ago
 // than the retention period and logs what it did (counts only).

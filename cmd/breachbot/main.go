@@ -41,6 +41,14 @@ func main() {
 	cal.DefaultLoc = time.UTC
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		// The first signal asks for a clean stop; from then on the signals
+		// have their default action again, so a second one ends the
+		// process at once. Nothing is lost: sends are durable and resume
+		// at the next start.
+		<-ctx.Done()
+		stop()
+	}()
 	m := NewMain()
 	os.Exit(m.Run(ctx, os.Args[1:]))
 }
