@@ -13,6 +13,7 @@
 //	breachbot notice import INCIDENT FILE.csv
 //	breachbot notice lookup INCIDENT ADDRESS
 //	breachbot notice purge INCIDENT
+//	breachbot healthcheck
 package main
 
 import (
@@ -84,6 +85,7 @@ Usage:
   breachbot notice import INCIDENT FILE.csv                   import the affected people of an incident
   breachbot notice lookup INCIDENT ADDRESS                    was this address notified, and when (exit 3: not notified)
   breachbot notice purge INCIDENT                             delete a closed incident's affected people (counts stay)
+  breachbot healthcheck                                       ask the running serve's /healthz (exit 0 healthy, 1 not)
 
 Data commands (export, audit verify, notice) work whether or not a console or server runs on the same database.
 Configuration: breachbot.yaml (or --config) and environment variables; see README.md.
@@ -107,6 +109,8 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		return m.runTemplates(args[1:])
 	case "export", "audit", "notice":
 		return m.runData(ctx, args)
+	case "healthcheck":
+		return m.runHealthcheck(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)
 		return 0
