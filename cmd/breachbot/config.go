@@ -1,17 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"strings"
 	"time"
-
-	"go.yaml.in/yaml/v3"
 
 	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/boltstore"
@@ -119,6 +115,7 @@ func DefaultConfig() Config {
 // exists) and applies environment overrides through getenv.
 func LoadConfig(path string, getenv func(string) string) (Config, error) {
 	cfg := DefaultConfig()
+	var fileProblems []string
 	explicit := path != ""
 	if !explicit {
 		path = "breachbot.yaml"
@@ -130,11 +127,7 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 	case err != nil:
 		return cfg, fmt.Errorf("read config %s: %w", path, err)
 	default:
-		dec := yaml.NewDecoder(bytes.NewReader(data))
-		dec.KnownFields(true)
-		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-			return cfg, fmt.Errorf("config %s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
-		}
+		fileProblems = decodeConfigFile(path, data, &cfg)
 		cfg.Path = path
 	}
 	for env, dst := range map[string]*string{
@@ -160,12 +153,32 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 		}
 		*dst = strings.TrimSpace(string(b))
 	}
-	err = cfg.Validate() // before cfg is returned: Validate fills in derived fields
+	// Before cfg is returned: validating fills in derived fields. The
+	// file's problems and the values' are reported together.
+	err = cfg.report(append(fileProblems, cfg.problems()...))
 	return cfg, err
 }
 
 // Validate reports every problem of the configuration at once.
 func (c *Config) Validate() error {
+	return c.report(c.problems())
+}
+
+// report turns problems into one error naming the config file, or nil.
+func (c *Config) report(problems []string) error {
+	if len(problems) == 0 {
+		return nil
+	}
+	where := "configuration"
+	if c.Path != "" {
+		where = c.Path
+	}
+	return fmt.Errorf("%s has %d problem(s):\n  %s", where, len(problems), strings.Join(problems, "\n  "))
+}
+
+// problems lists what is wrong with the values of the configuration and
+// fills in the fields derived from them.
+func (c *Config) problems() []string {
 	var problems []string
 	for role, ids := range c.Roles {
 		valid := false
@@ -257,14 +270,7 @@ func (c *Config) Validate() error {
 			problems = append(problems, fmt.Sprintf("users.%s: %s", user, incidents.ErrorMessage(err)))
 		}
 	}
-	if len(problems) > 0 {
-		where := "configuration"
-		if c.Path != "" {
-			where = c.Path
-		}
-		return fmt.Errorf("%s has %d problem(s):\n  %s", where, len(problems), strings.Join(problems, "\n  "))
-	}
-	return nil
+	return problems
 }
 
 // roleResolver returns the roles of a user from the config: exactly the
