@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/breachbot/breachbot/incidents"
+	"github.com/breachbot/breachbot/incidents/boltstore"
 	"github.com/breachbot/breachbot/notifiers/email/smtptest"
 )
 
@@ -106,6 +108,28 @@ func TestConsoleStopsOnSIGTERMDuringRelayBackoff(t *testing.T) {
 		}
 		if _, err := os.Stat(adminFile(e.db)); !os.IsNotExist(err) {
 			t.Errorf("admin file left behind: %v", err)
+		}
+		// Nothing is lost or claimed sent: nobody is left in flight (which
+		// a restart would have to call possibly duplicated); everyone
+		// claimed is back in the queue or failed temporarily (the relay
+		// refused: for notice retry); the notice is still sending, to
+		// resume at the next start.
+		store, err := boltstore.Open(e.db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer store.Close()
+		var n *incidents.Notice
+		store.View(context.Background(), func(tx incidents.Tx) error {
+			n, err = tx.Notice("INC-2026-0001", "N1")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := n.Send
+		if n.State != incidents.NoticeSending || st.Sent != 0 || st.InFlight != 0 || st.PossiblyDuplicate != 0 || st.Queued+st.FailedTemporary != st.Cursor-1 {
+			t.Errorf("after the stop: notice %s, %+v", n.State, *st)
 		}
 	})
 	t.Run("a second signal ends it at once", func(t *testing.T) {
