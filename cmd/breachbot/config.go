@@ -84,6 +84,8 @@ type Config struct {
 	GitHubWebhookSecret string `yaml:"-"`
 
 	zone *time.Location
+	// lines is where the config file gave each key ("roles.legal": 5).
+	lines map[string]int
 	// encryptionKey is EncryptionKey decoded (nil if none is set).
 	encryptionKey []byte
 	smtpTimeout   time.Duration
@@ -186,11 +188,11 @@ func (c *Config) problems() []string {
 			valid = valid || r == role
 		}
 		if !valid {
-			problems = append(problems, fmt.Sprintf("roles: unknown role %q (use %s)", role, strings.Join(incidents.AllRoles, ", ")))
+			problems = append(problems, c.at("roles."+role)+fmt.Sprintf("roles: unknown role %q (use %s)", role, strings.Join(incidents.AllRoles, ", ")))
 		}
 		for _, id := range ids {
 			if strings.TrimSpace(id) == "" {
-				problems = append(problems, fmt.Sprintf("roles.%s: an empty user id", role))
+				problems = append(problems, c.at("roles."+role)+fmt.Sprintf("roles.%s: an empty user id", role))
 			}
 		}
 	}
@@ -202,7 +204,7 @@ func (c *Config) problems() []string {
 	if c.TimeZone != "" {
 		z, err := time.LoadLocation(c.TimeZone)
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("time_zone: %q is not an IANA time zone (e.g. Europe/Berlin)", c.TimeZone))
+			problems = append(problems, c.at("time_zone")+fmt.Sprintf("time_zone: %q is not an IANA time zone (e.g. Europe/Berlin)", c.TimeZone))
 		}
 		c.zone = z
 	}
@@ -214,7 +216,7 @@ func (c *Config) problems() []string {
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
-		problems = append(problems, fmt.Sprintf("log_level: %q is not debug, info, warn or error", c.LogLevel))
+		problems = append(problems, c.at("log_level")+fmt.Sprintf("log_level: %q is not debug, info, warn or error", c.LogLevel))
 	}
 	if strings.HasPrefix(c.Playbooks, github.SpecPrefix) {
 		if _, err := github.ParseRepoSpec(c.Playbooks); err != nil {
@@ -233,19 +235,19 @@ func (c *Config) problems() []string {
 		c.encryptionKey = key
 	}
 	if c.SMTPConnections < 0 || c.SMTPConnections > 64 {
-		problems = append(problems, fmt.Sprintf("smtp_connections: %d is not between 1 and 64", c.SMTPConnections))
+		problems = append(problems, c.at("smtp_connections")+fmt.Sprintf("smtp_connections: %d is not between 1 and 64", c.SMTPConnections))
 	}
 	if c.NoticeWindow < 0 || c.NoticeWindow > 10000 {
-		problems = append(problems, fmt.Sprintf("notice_window: %d is not between 1 and 10000", c.NoticeWindow))
+		problems = append(problems, c.at("notice_window")+fmt.Sprintf("notice_window: %d is not between 1 and 10000", c.NoticeWindow))
 	}
 	if c.SMTPRate < 0 {
-		problems = append(problems, fmt.Sprintf("smtp_rate: %v is negative", c.SMTPRate))
+		problems = append(problems, c.at("smtp_rate")+fmt.Sprintf("smtp_rate: %v is negative", c.SMTPRate))
 	}
 	c.smtpTimeout = 0
 	if c.SMTPTimeout != "" {
 		d, err := time.ParseDuration(c.SMTPTimeout)
 		if err != nil || d <= 0 {
-			problems = append(problems, fmt.Sprintf("smtp_timeout: %q is not a duration like 60s", c.SMTPTimeout))
+			problems = append(problems, c.at("smtp_timeout")+fmt.Sprintf("smtp_timeout: %q is not a duration like 60s", c.SMTPTimeout))
 		}
 		c.smtpTimeout = d
 	}
@@ -253,7 +255,7 @@ func (c *Config) problems() []string {
 	if c.Retention != "" {
 		d, err := parseRetention(c.Retention)
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("retention: %q is not a duration like 90d or 2160h", c.Retention))
+			problems = append(problems, c.at("retention")+fmt.Sprintf("retention: %q is not a duration like 90d or 2160h", c.Retention))
 		}
 		c.retention = d
 	}
@@ -262,12 +264,12 @@ func (c *Config) problems() []string {
 	}
 	if c.SandboxAddress != "" {
 		if _, err := incidents.NormalizeAddress(c.SandboxAddress); err != nil {
-			problems = append(problems, "sandbox_address: "+incidents.ErrorMessage(err))
+			problems = append(problems, c.at("sandbox_address")+"sandbox_address: "+incidents.ErrorMessage(err))
 		}
 	}
 	for user, addr := range c.Users {
 		if _, err := incidents.NormalizeAddress(addr); err != nil {
-			problems = append(problems, fmt.Sprintf("users.%s: %s", user, incidents.ErrorMessage(err)))
+			problems = append(problems, c.at("users."+user)+fmt.Sprintf("users.%s: %s", user, incidents.ErrorMessage(err)))
 		}
 	}
 	return problems
@@ -294,6 +296,15 @@ func (c *Config) roleResolver() incidents.RoleResolver {
 		}
 		return out, nil
 	})
+}
+
+// at is "file:line: " for a key the config file gave, else "" (a value
+// from the environment or the defaults).
+func (c *Config) at(key string) string {
+	if line, ok := c.lines[key]; ok && c.Path != "" {
+		return fmt.Sprintf("%s:%d: ", c.Path, line)
+	}
+	return ""
 }
 
 func parseRetention(s string) (time.Duration, error) {

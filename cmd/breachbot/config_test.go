@@ -35,7 +35,7 @@ func TestConfigErrorsInPlainWords(t *testing.T) {
 		{"bad YAML", "roles:\n  legal: [U01\nleads: x\n",
 			[]string{"breachbot.yaml:"}},
 		{"file problems and value problems together", "roles:\n  legall: [U01]\nretention: soon\nsmtp_rate: fast\n",
-			[]string{`roles: unknown role "legall"`, `retention: "soon" is not a duration`, "breachbot.yaml:4: smtp_rate must be a number of messages per second, like 50"}},
+			[]string{`breachbot.yaml:2: roles: unknown role "legall"`, `breachbot.yaml:3: retention: "soon" is not a duration`, "breachbot.yaml:4: smtp_rate must be a number of messages per second, like 50"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

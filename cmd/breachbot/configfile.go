@@ -18,7 +18,8 @@ import (
 // key. Keys are the yaml tags of Config's fields, so a field added to
 // Config is read (and checked) without a change here.
 func decodeConfigFile(path string, data []byte, cfg *Config) []string {
-	d := &configDecoder{file: path}
+	d := &configDecoder{file: path, lines: map[string]int{}}
+	cfg.lines = d.lines
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return []string{d.syntax(err)}
@@ -40,6 +41,8 @@ func decodeConfigFile(path string, data []byte, cfg *Config) []string {
 type configDecoder struct {
 	file     string
 	problems []string
+	// lines is where each key was given ("roles.legal": 5).
+	lines map[string]int
 }
 
 func (d *configDecoder) at(n *yaml.Node, msg string) string {
@@ -105,6 +108,7 @@ func (d *configDecoder) mapping(n *yaml.Node, v reflect.Value, prefix string) {
 			continue
 		}
 		seen[k.Value] = true
+		d.lines[key] = k.Line
 		d.value(val, v.Field(idx), key)
 	}
 }
@@ -130,6 +134,7 @@ func (d *configDecoder) value(n *yaml.Node, f reflect.Value, key string) {
 		m := reflect.MakeMap(f.Type())
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, val := n.Content[i], n.Content[i+1]
+			d.lines[key+"."+k.Value] = k.Line
 			elem := reflect.New(f.Type().Elem()).Elem()
 			if val.Tag != "!!null" && val.Decode(elem.Addr().Interface()) != nil {
 				d.add(val, "%s.%s must be %s", key, k.Value, elemExample(key, f.Type().Elem()))
