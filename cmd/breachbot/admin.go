@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 )
 
@@ -199,8 +198,8 @@ func trustAdminFile(path string, info adminInfo) error {
 	if perm := st.Mode().Perm(); perm != 0o600 {
 		return refuse(fmt.Sprintf("its mode is %04o, not 0600", perm))
 	}
-	if sys, ok := st.Sys().(*syscall.Stat_t); ok && int(sys.Uid) != os.Getuid() {
-		return refuse(fmt.Sprintf("it belongs to user id %d, not to you (%d)", sys.Uid, os.Getuid()))
+	if uid, ok := fileOwner(st); ok && uid != os.Getuid() {
+		return refuse(fmt.Sprintf("it belongs to user id %d, not to you (%d)", uid, os.Getuid()))
 	}
 	host, _, err := net.SplitHostPort(info.Addr)
 	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
