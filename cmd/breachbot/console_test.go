@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/boltstore"
 	"github.com/breachbot/breachbot/notifiers/email/smtptest"
+	"github.com/breachbot/breachbot/notifiers/slack/workspacetest"
 )
 
 // TestConsoleSkipsALineTooLong: a line over 1 MiB is refused by itself,
@@ -170,4 +172,102 @@ func TestConsoleStopsOnSIGTERMDuringRelayBackoff(t *testing.T) {
 			t.Fatalf("still running 20 s after two signals:\n%s", out.String())
 		}
 	})
+}
+
+// TestServeStopsOnSIGTERMDuringRelayBackoff: serve resumes a notice send
+// to a relay that hangs up on every connection; SIGTERM stops it within a
+// few seconds all the same.
+func TestServeStopsOnSIGTERMDuringRelayBackoff(t *testing.T) {
+	relay := smtptest.Start(t)
+	e := newNoticeEnv(t, "")
+	e.env["SMTP_ADDR"], e.env["SMTP_TLS"], e.env["SMTP_FROM"] = relay.Addr, "none", "privacy@acme.example"
+	var csv strings.Builder
+	csv.WriteString("email,name\n")
+	for i := range 40 {
+		fmt.Fprintf(&csv, "person%02d@example.com,Person %d\n", i, i)
+	}
+	e.console("U_RESP", "/breach declare Customer DB exposed --aware 2026-11-27T09:00:00Z", "/breach notice import "+e.file("people.csv", csv.String()), draftLine, "/breach notice submit")
+	e.console("U_LEGAL1", "/breach notice approve --incident INC-2026-0001")
+	mustContain(t, e.console("U_LEAD", "/breach notice test --incident INC-2026-0001", "/breach notice test --confirm"), "is confirmed")
+	// Start the send in a console that is killed at once: the send is
+	// durable, and serve resumes it.
+	relay.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var accepted atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			c.Close() // hang up before the greeting: a temporary failure
+		}
+	}()
+	e.env["SMTP_ADDR"] = ln.Addr().String()
+	env := map[string]string{"BREACHBOT_DB": e.db}
+	for k, v := range e.env {
+		env[k] = v
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pw.Close()
+	console, consoleOut := breachbotProcess(t, env, pr, "console", "--user", "U_LEAD", "--config", e.cfg)
+	pr.Close()
+	fmt.Fprintln(pw, "/breach notice send --incident INC-2026-0001")
+	for accepted.Load() == 0 {
+		if console.ProcessState != nil {
+			t.Fatalf("the console ended:\n%s", consoleOut)
+		}
+		time.Sleep(10 * time.Millisecond) // polling a live process
+	}
+	console.Process.Kill()
+	console.Wait()
+
+	ws := workspacetest.New(t)
+	cmd := exec.Command(os.Args[0], "serve", "--config", e.cfg)
+	cmd.Env = append(os.Environ(), "BREACHBOT_TEST_AS_MAIN=1", "BREACHBOT_DB="+e.db, "BREACHBOT_HTTP_ADDR=127.0.0.1:0",
+		"SLACK_BOT_TOKEN=xoxb-test", "SLACK_SIGNING_SECRET=s", "SLACK_API_URL="+ws.APIURL())
+	for k, v := range e.env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			<-exited
+		}
+	}()
+	start, seen := time.Now(), accepted.Load()
+	for accepted.Load() < seen+6 { // a few rounds of reconnecting: the backoff has grown
+		if time.Since(start) > 60*time.Second {
+			t.Fatalf("serve did not resume the send:\n%s", out.String())
+		}
+		time.Sleep(10 * time.Millisecond) // polling a live process
+	}
+	sent := time.Now()
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("exit after SIGTERM: %v\n%s", err, out.String())
+		}
+		if took := time.Since(sent); took > 8*time.Second {
+			t.Errorf("took %v to stop", took)
+		}
+	case <-time.After(40 * time.Second):
+		t.Fatalf("still running 40 s after SIGTERM:\n%s", out.String())
+	}
 }
