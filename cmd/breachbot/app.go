@@ -200,10 +200,13 @@ func (a *App) runBackground(ctx context.Context, notifier incidents.Notifier) (s
 			case <-done:
 				left--
 			case <-grace.C:
-				// A send is waiting out a relay's backoff: stop the SMTP
-				// senders, so the messages in hand come back as not sent
-				// (recorded, for a retry) instead of holding the stop.
-				a.Log.Warn("the notice send is still waiting for the mail relay; stopping it", "after", shutdownGrace)
+				// Most likely a send waiting out a relay's backoff: stop
+				// the SMTP senders, so the messages in hand come back as
+				// not sent (recorded, for a retry) instead of holding the
+				// stop for as long as the backoff lasts.
+				if len(a.stopMailers) > 0 {
+					a.Log.Warn("still stopping; cutting short any notice send that waits for the mail relay", "after", shutdownGrace)
+				}
 				for _, stop := range a.stopMailers {
 					stop()
 				}
