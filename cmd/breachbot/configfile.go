@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding"
 	"fmt"
 	"reflect"
 	"regexp"
@@ -118,7 +119,11 @@ func (d *configDecoder) value(n *yaml.Node, f reflect.Value, key string) {
 	if n.Tag == "!!null" {
 		return // "key:" with nothing: the default
 	}
-	switch f.Kind() {
+	kind := f.Kind()
+	if custom(f) {
+		kind = reflect.Invalid // it reads itself (time.Time, a yaml.Unmarshaler)
+	}
+	switch kind {
 	case reflect.Struct:
 		if n.Kind != yaml.MappingNode {
 			d.add(n, "%s must be keys with values, one a line below it, like\n    %s:\n      name: Acme Corp", key, key)
@@ -150,6 +155,14 @@ func (d *configDecoder) value(n *yaml.Node, f reflect.Value, key string) {
 	}
 }
 
+// custom reports whether the field's type decodes itself from YAML.
+func custom(f reflect.Value) bool {
+	p := f.Addr().Interface()
+	_, unmarshaler := p.(yaml.Unmarshaler)
+	_, text := p.(encoding.TextUnmarshaler)
+	return unmarshaler || text
+}
+
 // examples of values, by key, for the messages.
 var configExamples = map[string]string{
 	"roles":            "a list of Slack ids, like [U01ABC, S02DEF]",
@@ -167,6 +180,9 @@ func elemExample(key string, t reflect.Type) string {
 	root, _, _ := strings.Cut(key, ".")
 	if e, ok := configExamples[root]; ok {
 		return e
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
 	}
 	switch t.Kind() {
 	case reflect.String:
