@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1
 # Build: docker build -t breachbot .
-# Run:   docker run --rm -v breachbot-data:/data -e SLACK_BOT_TOKEN=... -e SLACK_SIGNING_SECRET=... breachbot
+# Run:   docker run --rm -v breachbot-data:/data -v "$PWD/breachbot.yaml:/etc/breachbot/breachbot.yaml:ro" \
+#          -e SLACK_BOT_TOKEN -e SLACK_SIGNING_SECRET -e BREACHBOT_ENCRYPTION_KEY -p 8080:8080 breachbot
+# (README.md, "Docker"; .dockerignore keeps databases, keys and CSVs out of the build)
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
@@ -21,5 +23,10 @@ ENV BREACHBOT_DB=/data/breachbot.db \
     BREACHBOT_HTTP_ADDR=:8080
 VOLUME ["/data"]
 EXPOSE 8080
+# No shell or curl in the image: the binary asks its own GET /healthz on
+# BREACHBOT_HTTP_ADDR and exits 0 (healthy) or 1.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=30s --retries=3 \
+    CMD ["/usr/local/bin/breachbot", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/breachbot"]
-CMD ["serve"]
+# The config (roles, company) is mounted read-only; secrets come from -e.
+CMD ["serve", "--config", "/etc/breachbot/breachbot.yaml"]

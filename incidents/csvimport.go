@@ -51,6 +51,7 @@ type RowError struct {
 // skipped, so reading goes on.
 type CSVReader struct {
 	src     *countingReader
+	lim     *recordLimiter
 	r       *csv.Reader
 	col     map[string]int // column -> index
 	fields  int
@@ -98,14 +99,18 @@ func NewCSVReader(src io.Reader, maxBytes int64, categories []string) (*CSVReade
 		return nil, Errorf(EINVALID, "the file is UTF-16; breachbot reads UTF-8 CSV").
 			WithHint("save it as \"CSV UTF-8 (comma delimited)\" and import it again")
 	}
-	r := csv.NewReader(br)
+	lim := newRecordLimiter(br, MaxImportRecord)
+	r := csv.NewReader(lim)
 	r.FieldsPerRecord = -1 // checked per row, so a ragged row is one row's error
 	r.LazyQuotes = false
 	r.ReuseRecord = true
-	c := &CSVReader{src: cr, r: r, col: map[string]int{}, categories: categories}
+	c := &CSVReader{src: cr, lim: lim, r: r, col: map[string]int{}, categories: categories}
 	header, err := r.Read()
 	c.row = 1
 	switch {
+	case c.cutRecord(err):
+		return nil, Errorf(EINVALID, "the header row is longer than %s", humanBytes(MaxImportRecord)).
+			WithHint("the first row must name the columns, e.g. email,name,country,region")
 	case errors.Is(err, errTooBig):
 		return nil, tooBig(maxBytes)
 	case errors.Is(err, io.EOF):
@@ -136,16 +141,27 @@ func NewCSVReader(src io.Reader, maxBytes int64, categories []string) (*CSVReade
 		c.col[name] = i
 	}
 	if _, ok := c.col[ColEmail]; !ok {
-		var seen []string
-		for _, h := range header {
-			seen = append(seen, truncate(strings.TrimSpace(h), 40))
-		}
 		if len(header) == 1 && strings.ContainsAny(header[0], ";\t") {
 			return nil, Errorf(EINVALID, "the header has no email column: the file seems to use semicolons or tabs between columns").
 				WithHint("save it as comma-separated CSV (\"CSV UTF-8 (comma delimited)\")")
 		}
-		return nil, Errorf(EINVALID, "the header has no email column (it has: %s)", strings.Join(seen, ", ")).
-			WithHint("name the column with the addresses email; optional columns: name, country, region, locale, data_categories")
+		// The first row may be a person (a file without a header row):
+		// only the columns breachbot knows are named, never the cells.
+		var known []string
+		for _, name := range importColumns {
+			if _, ok := c.col[name]; ok {
+				known = append(known, name)
+			}
+		}
+		has := fmt.Sprintf("none of its %d columns is one breachbot reads", len(header))
+		if len(known) > 0 {
+			has = "it has: " + strings.Join(known, ", ")
+			if len(c.dropped) > 0 {
+				has += fmt.Sprintf(" and %d other columns", len(c.dropped))
+			}
+		}
+		return nil, Errorf(EINVALID, "the header has no email column (%s)", has).
+			WithHint("the first row must be a header row naming the columns: email (the addresses), and optionally name, country, region, locale, data_categories")
 	}
 	return c, nil
 }
@@ -212,6 +228,10 @@ func (c *CSVReader) Next() (Recipient, error) {
 	switch {
 	case errors.Is(err, io.EOF):
 		return Recipient{}, io.EOF
+	case err != nil && c.cutRecord(err):
+		// Checked before anything else: the cut record is a fragment.
+		line := c.recordLine(err)
+		return Recipient{}, &RowError{Row: c.row, Line: line, Reason: fmt.Sprintf("the row is longer than %s; it was not read (is a column missing its closing quote?)", humanBytes(MaxImportRecord))}
 	case errors.Is(err, errTooBig):
 		return Recipient{}, tooBig(c.src.max)
 	case err != nil:
@@ -222,6 +242,9 @@ func (c *CSVReader) Next() (Recipient, error) {
 		return Recipient{}, Errorf(EINVALID, "reading the file failed at row %d: %v", c.row, err)
 	}
 	c.row++
+	if c.cutRecord(nil) {
+		return Recipient{}, &RowError{Row: c.row, Line: c.recordLine(nil), Reason: fmt.Sprintf("the row is longer than %s; it was not read (is a column missing its closing quote?)", humanBytes(MaxImportRecord))}
+	}
 	line, _ := c.r.FieldPos(0)
 	bad := func(format string, args ...any) (Recipient, error) {
 		return Recipient{}, &RowError{Row: c.row, Line: int64(line), Reason: fmt.Sprintf(format, args...)}
@@ -267,7 +290,7 @@ func (c *CSVReader) Next() (Recipient, error) {
 			}
 			u := strings.ToUpper(v)
 			if !countryRE.MatchString(u) {
-				return bad("country %q is not a two-letter ISO code (DE, US, ...)", truncate(v, 20))
+				return bad("the country column is not a two-letter ISO code (DE, US, ...)")
 			}
 			r.Country = u
 		case ColRegion:
@@ -277,7 +300,7 @@ func (c *CSVReader) Next() (Recipient, error) {
 			u := strings.ToUpper(v)
 			if cc, sub, ok := strings.Cut(u, "-"); ok {
 				if r.Country != "" && cc != r.Country {
-					return bad("region %q is not in country %s", truncate(v, 20), r.Country)
+					return bad("the region column names a region of another country than the country column")
 				}
 				if r.Country == "" && countryRE.MatchString(cc) {
 					r.Country = cc
@@ -285,10 +308,10 @@ func (c *CSVReader) Next() (Recipient, error) {
 				u = sub
 			}
 			if !regionRE.MatchString(u) {
-				return bad("region %q is not a subdivision code (CA, NY, BY, ...)", truncate(v, 20))
+				return bad("the region column is not a subdivision code (CA, NY, BY, ...)")
 			}
 			if r.Country == "" {
-				return bad("region %q is given without a country", truncate(v, 20))
+				return bad("the region column is given without a country")
 			}
 			r.Region = u
 		case ColLocale:
@@ -297,7 +320,7 @@ func (c *CSVReader) Next() (Recipient, error) {
 			}
 			loc, ok := normalizeLocale(v)
 			if !ok {
-				return bad("locale %q is not a language tag (en, de-AT, ...)", truncate(v, 20))
+				return bad("the locale column is not a language tag (en, de-AT, ...)")
 			}
 			r.Locale = loc
 		case ColDataCategories:
@@ -309,7 +332,7 @@ func (c *CSVReader) Next() (Recipient, error) {
 				if c.categories != nil {
 					i := slices.IndexFunc(c.categories, func(s string) bool { return strings.EqualFold(s, cat) })
 					if i < 0 {
-						return bad("data category %q is unknown (known: %s)", truncate(cat, 30), strings.Join(c.categories, ", "))
+						return bad("the data_categories column names an unknown category (known: %s)", strings.Join(c.categories, ", "))
 					}
 					cat = c.categories[i]
 				}
@@ -381,3 +404,25 @@ func csvReason(err error) string {
 
 // Error implements error.
 func (e *RowError) Error() string { return fmt.Sprintf("row %d: %s", e.Row, e.Reason) }
+
+// recordLine is the line the record just read (or failed to parse) starts on.
+func (c *CSVReader) recordLine(err error) int64 {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return int64(pe.StartLine)
+	}
+	line, _ := c.r.FieldPos(0)
+	return int64(line)
+}
+
+// cutRecord reports whether the record just read (err: what Read returned)
+// was cut for being longer than MaxImportRecord.
+func (c *CSVReader) cutRecord(err error) bool {
+	if err != nil {
+		var pe *csv.ParseError
+		if !errors.As(err, &pe) {
+			return false
+		}
+	}
+	return c.lim.wasCut(c.recordLine(err))
+}

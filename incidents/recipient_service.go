@@ -43,6 +43,9 @@ type ImportReport struct {
 	Unknown int64
 	// Voided lists notices that can no longer be sent because the list changed.
 	Voided []string
+	// Replaced holds, for each fact the import changed that had a value
+	// before, that earlier value (with who recorded it and when).
+	Replaced map[string]Fact
 	// Result is the incident with its recomputed obligations.
 	Result *Result
 }
@@ -227,10 +230,18 @@ func (s *Service) ImportRecipients(ctx context.Context, actor, id string, src io
 		}
 		// The counts become facts, so thresholds are evaluated from real data.
 		var changed []string
+		rep.Replaced = nil
 		apply := func(ch FactChange) {
+			old, had := inc.Facts[ch.Name]
 			var did bool
 			if inc.Facts, did = inc.Facts.Apply(ch, t.now, actor); did {
 				changed = append(changed, ch.Name)
+				if had {
+					if rep.Replaced == nil {
+						rep.Replaced = map[string]Fact{}
+					}
+					rep.Replaced[ch.Name] = old
+				}
 			}
 		}
 		known := map[string]int64{}

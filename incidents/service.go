@@ -192,7 +192,7 @@ func (s *Service) authorize(ctx context.Context, actor, action, incident string)
 	if strings.TrimSpace(actor) == "" {
 		return nil, Errorf(EINVALID, "no acting user given")
 	}
-	roles, err := s.roles.Roles(ctx, actor)
+	roles, err := rolesOf(ctx, s.roles, actor)
 	if err != nil {
 		return nil, fmt.Errorf("resolve roles of %s: %w", actor, err)
 	}

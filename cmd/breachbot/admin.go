@@ -146,6 +146,9 @@ func callAdmin(ctx context.Context, db string, args []string) (adminResponse, er
 	if err := json.Unmarshal(data, &info); err != nil || info.Addr == "" {
 		return adminResponse{}, errNoServer // a half-written or foreign file
 	}
+	if err := trustAdminFile(adminFile(db), info); err != nil {
+		return adminResponse{}, err
+	}
 	body, _ := json.Marshal(adminRequest{Args: args})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+info.Addr+"/v1/run", bytes.NewReader(body))
 	if err != nil {
@@ -174,4 +177,33 @@ func callAdmin(ctx context.Context, db string, args []string) (adminResponse, er
 		return adminResponse{}, fmt.Errorf("read answer of running breachbot: %w", err)
 	}
 	return out, nil
+}
+
+// trustAdminFile refuses an admin file that the running bot of this user
+// did not write: the token and the data commands' output go where it
+// points, so it must be owned by the same user, readable by that user only
+// (0600, as startAdmin writes it), not a symbolic link, and point at a
+// loopback address.
+func trustAdminFile(path string, info adminInfo) error {
+	refuse := func(why string) error {
+		return fmt.Errorf("refusing the admin file %s: %s. A running breachbot writes it itself; if none runs for this database, delete the file and try again", path, why)
+	}
+	st, err := os.Lstat(path)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	if st.Mode()&fs.ModeSymlink != 0 {
+		return refuse("it is a symbolic link")
+	}
+	if perm := st.Mode().Perm(); perm != 0o600 {
+		return refuse(fmt.Sprintf("its mode is %04o, not 0600", perm))
+	}
+	if uid, ok := fileOwner(st); ok && uid != os.Getuid() {
+		return refuse(fmt.Sprintf("it belongs to user id %d, not to you (%d)", uid, os.Getuid()))
+	}
+	host, _, err := net.SplitHostPort(info.Addr)
+	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+		return refuse(fmt.Sprintf("it points at %q, not at a loopback address", info.Addr))
+	}
+	return nil
 }

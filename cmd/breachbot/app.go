@@ -43,6 +43,9 @@ type App struct {
 	MetricsAddr string
 
 	closeFns []func() error
+	// stopMailers closes the SMTP senders (also in closeFns; closing twice
+	// is harmless): at shutdown it cuts a relay's backoff short.
+	stopMailers []func() error
 
 	// GitHub serves the playbooks when BREACHBOT_PLAYBOOKS is github:...
 	// (Library is then the embedded fallback); nil otherwise.
@@ -144,6 +147,7 @@ func openApp(cfg Config, clock incidents.Clock, log *slog.Logger, fe frontEnd) (
 	a.Notices.Journal = journal
 	a.closeFns = append(a.closeFns, store.Close, journal.Close)
 	a.closeFns = append(a.closeFns, closers...)
+	a.stopMailers = closers
 	return a, nil
 }
 
@@ -215,12 +219,31 @@ func (a *App) runBackground(ctx context.Context, notifier incidents.Notifier) (s
 	}()
 	return func() {
 		cancel()
-		<-done
-		<-done
-		<-done
-		<-done
+		grace := time.NewTimer(shutdownGrace)
+		defer grace.Stop()
+		for left := 4; left > 0; {
+			select {
+			case <-done:
+				left--
+			case <-grace.C:
+				// Most likely a send waiting out a relay's backoff: stop
+				// the SMTP senders, so the messages in hand come back as
+				// not sent (recorded, for a retry) instead of holding the
+				// stop for as long as the backoff lasts.
+				if len(a.stopMailers) > 0 {
+					a.Log.Warn("still stopping; cutting short any notice send that waits for the mail relay", "after", shutdownGrace)
+				}
+				for _, stop := range a.stopMailers {
+					stop()
+				}
+			}
+		}
 	}
 }
+
+// shutdownGrace is how long a stop lets a notice send finish the messages
+// in hand before it cuts the SMTP senders short.
+const shutdownGrace = 3 * time.Second
 
 // purgeExpired purges the personal data of incidents closed longer ago
 // than the retention period and logs what it did (counts only).

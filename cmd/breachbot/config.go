@@ -1,17 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"strings"
 	"time"
-
-	"go.yaml.in/yaml/v3"
 
 	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/boltstore"
@@ -102,6 +98,8 @@ type Config struct {
 	GitHubWebhookSecret string `yaml:"-"`
 
 	zone *time.Location
+	// lines is where the config file gave each key ("roles.legal": 5).
+	lines map[string]int
 	// encryptionKey is EncryptionKey decoded (nil if none is set).
 	encryptionKey []byte
 	smtpTimeout   time.Duration
@@ -144,6 +142,7 @@ func DefaultConfig() Config {
 func LoadConfig(path string, getenv func(string) string) (Config, error) {
 	cfg := DefaultConfig()
 	cfg.Outbox = "" // set below: is it named explicitly?
+	var fileProblems []string
 	explicit := path != ""
 	if !explicit {
 		path = "breachbot.yaml"
@@ -155,11 +154,7 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 	case err != nil:
 		return cfg, fmt.Errorf("read config %s: %w", path, err)
 	default:
-		dec := yaml.NewDecoder(bytes.NewReader(data))
-		dec.KnownFields(true)
-		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-			return cfg, fmt.Errorf("config %s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
-		}
+		fileProblems = decodeConfigFile(path, data, &cfg)
 		cfg.Path = path
 	}
 	for env, dst := range map[string]*string{
@@ -189,12 +184,32 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 		}
 		*dst = strings.TrimSpace(string(b))
 	}
-	err = cfg.Validate() // before cfg is returned: Validate fills in derived fields
+	// Before cfg is returned: validating fills in derived fields. The
+	// file's problems and the values' are reported together.
+	err = cfg.report(append(fileProblems, cfg.problems()...))
 	return cfg, err
 }
 
 // Validate reports every problem of the configuration at once.
 func (c *Config) Validate() error {
+	return c.report(c.problems())
+}
+
+// report turns problems into one error naming the config file, or nil.
+func (c *Config) report(problems []string) error {
+	if len(problems) == 0 {
+		return nil
+	}
+	where := "configuration"
+	if c.Path != "" {
+		where = c.Path
+	}
+	return fmt.Errorf("%s has %d problem(s):\n  %s", where, len(problems), strings.Join(problems, "\n  "))
+}
+
+// problems lists what is wrong with the values of the configuration and
+// fills in the fields derived from them.
+func (c *Config) problems() []string {
 	var problems []string
 	for role, ids := range c.Roles {
 		valid := false
@@ -202,11 +217,11 @@ func (c *Config) Validate() error {
 			valid = valid || r == role
 		}
 		if !valid {
-			problems = append(problems, fmt.Sprintf("roles: unknown role %q (use %s)", role, strings.Join(incidents.AllRoles, ", ")))
+			problems = append(problems, c.at("roles."+role)+fmt.Sprintf("roles: unknown role %q (use %s)", role, strings.Join(incidents.AllRoles, ", ")))
 		}
 		for _, id := range ids {
 			if strings.TrimSpace(id) == "" {
-				problems = append(problems, fmt.Sprintf("roles.%s: an empty user id", role))
+				problems = append(problems, c.at("roles."+role)+fmt.Sprintf("roles.%s: an empty user id", role))
 			}
 		}
 	}
@@ -218,7 +233,7 @@ func (c *Config) Validate() error {
 	if c.TimeZone != "" {
 		z, err := time.LoadLocation(c.TimeZone)
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("time_zone: %q is not an IANA time zone (e.g. Europe/Berlin)", c.TimeZone))
+			problems = append(problems, c.at("time_zone")+fmt.Sprintf("time_zone: %q is not an IANA time zone (e.g. Europe/Berlin)", c.TimeZone))
 		}
 		c.zone = z
 	}
@@ -230,7 +245,7 @@ func (c *Config) Validate() error {
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
-		problems = append(problems, fmt.Sprintf("log_level: %q is not debug, info, warn or error", c.LogLevel))
+		problems = append(problems, c.at("log_level")+fmt.Sprintf("log_level: %q is not debug, info, warn or error", c.LogLevel))
 	}
 	if strings.HasPrefix(c.Playbooks, ghplaybooks.SpecPrefix) {
 		if _, err := ghplaybooks.ParseRepoSpec(c.Playbooks); err != nil {
@@ -252,19 +267,19 @@ func (c *Config) Validate() error {
 		c.encryptionKey = key
 	}
 	if c.SMTPConnections < 0 || c.SMTPConnections > 64 {
-		problems = append(problems, fmt.Sprintf("smtp_connections: %d is not between 1 and 64", c.SMTPConnections))
+		problems = append(problems, c.at("smtp_connections")+fmt.Sprintf("smtp_connections: %d is not between 1 and 64", c.SMTPConnections))
 	}
 	if c.NoticeWindow < 0 || c.NoticeWindow > 10000 {
-		problems = append(problems, fmt.Sprintf("notice_window: %d is not between 1 and 10000", c.NoticeWindow))
+		problems = append(problems, c.at("notice_window")+fmt.Sprintf("notice_window: %d is not between 1 and 10000", c.NoticeWindow))
 	}
 	if c.SMTPRate < 0 {
-		problems = append(problems, fmt.Sprintf("smtp_rate: %v is negative", c.SMTPRate))
+		problems = append(problems, c.at("smtp_rate")+fmt.Sprintf("smtp_rate: %v is negative", c.SMTPRate))
 	}
 	c.smtpTimeout = 0
 	if c.SMTPTimeout != "" {
 		d, err := time.ParseDuration(c.SMTPTimeout)
 		if err != nil || d <= 0 {
-			problems = append(problems, fmt.Sprintf("smtp_timeout: %q is not a duration like 60s", c.SMTPTimeout))
+			problems = append(problems, c.at("smtp_timeout")+fmt.Sprintf("smtp_timeout: %q is not a duration like 60s", c.SMTPTimeout))
 		}
 		c.smtpTimeout = d
 	}
@@ -272,7 +287,7 @@ func (c *Config) Validate() error {
 	if c.Retention != "" {
 		d, err := parseRetention(c.Retention)
 		if err != nil {
-			problems = append(problems, fmt.Sprintf("retention: %q is not a duration like 90d or 2160h", c.Retention))
+			problems = append(problems, c.at("retention")+fmt.Sprintf("retention: %q is not a duration like 90d or 2160h", c.Retention))
 		}
 		c.retention = d
 	}
@@ -281,39 +296,30 @@ func (c *Config) Validate() error {
 	}
 	if c.SandboxAddress != "" {
 		if _, err := incidents.NormalizeAddress(c.SandboxAddress); err != nil {
-			problems = append(problems, "sandbox_address: "+incidents.ErrorMessage(err))
+			problems = append(problems, c.at("sandbox_address")+"sandbox_address: "+incidents.ErrorMessage(err))
 		}
 	}
 	for user, addr := range c.Users {
 		if _, err := incidents.NormalizeAddress(addr); err != nil {
-			problems = append(problems, fmt.Sprintf("users.%s: %s", user, incidents.ErrorMessage(err)))
+			problems = append(problems, c.at("users."+user)+fmt.Sprintf("users.%s: %s", user, incidents.ErrorMessage(err)))
 		}
 	}
-	if len(problems) > 0 {
-		where := "configuration"
-		if c.Path != "" {
-			where = c.Path
-		}
-		return fmt.Errorf("%s has %d problem(s):\n  %s", where, len(problems), strings.Join(problems, "\n  "))
-	}
-	return nil
+	return problems
 }
 
 // metricsOn reports whether `serve` serves metrics (on MetricsAddr).
 func (c *Config) metricsOn() bool { return c.MetricsAddr != "" && c.MetricsAddr != "off" }
 
-// roleResolver returns the roles of a user from the config. Without any
-// roles configured, every user has every role (the console's first run).
+// roleResolver returns the roles of a user from the config: exactly the
+// roles that list the user's id. Without any roles configured, every user
+// has every role (the console's first run). The data commands' local
+// administrator holds every role by incidents.AsLocalAdministrator, not by
+// a name.
 func (c *Config) roleResolver() incidents.RoleResolver {
 	if len(c.Roles) == 0 {
 		return incidents.EveryRole
 	}
 	return incidents.RoleResolverFunc(func(_ context.Context, user string) ([]string, error) {
-		if strings.HasPrefix(user, "cli:") || user == "cli" {
-			// Data commands run by the database's owner on this machine
-			// (see cliActor): they act with every role, and are audited as such.
-			return incidents.AllRoles, nil
-		}
 		var out []string
 		for _, role := range incidents.AllRoles {
 			for _, id := range c.Roles[role] {
@@ -325,6 +331,15 @@ func (c *Config) roleResolver() incidents.RoleResolver {
 		}
 		return out, nil
 	})
+}
+
+// at is "file:line: " for a key the config file gave, else "" (a value
+// from the environment or the defaults).
+func (c *Config) at(key string) string {
+	if line, ok := c.lines[key]; ok && c.Path != "" {
+		return fmt.Sprintf("%s:%d: ", c.Path, line)
+	}
+	return ""
 }
 
 func parseRetention(s string) (time.Duration, error) {

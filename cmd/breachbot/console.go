@@ -140,38 +140,40 @@ func (m *Main) runConsole(ctx context.Context, args []string) error {
 	}
 
 	interactive := isTerminal(m.Stdin)
-	lines := make(chan string)
+	lines := make(chan inputLine)
 	readErr := make(chan error, 1)
 	go func() {
 		defer close(lines)
-		sc := bufio.NewScanner(m.Stdin)
-		sc.Buffer(make([]byte, 64*1024), 1024*1024)
-		for sc.Scan() {
+		readErr <- readLines(m.Stdin, maxConsoleLine, func(l inputLine) bool {
 			select {
-			case lines <- sc.Text():
+			case lines <- l:
+				return true
 			case <-ctx.Done():
-				return
+				return false
 			}
-		}
-		readErr <- sc.Err()
+		})
 	}()
 	for {
 		if interactive {
 			out.print("breachbot> ")
 		}
 		var (
-			line string
-			ok   bool
+			in inputLine
+			ok bool
 		)
 		select {
 		case <-ctx.Done():
 			return nil
-		case line, ok = <-lines:
+		case in, ok = <-lines:
 		}
 		if !ok {
 			break
 		}
-		line = strings.TrimSpace(line)
+		if in.tooLong {
+			out.print("Error: line too long (max 1 MiB); it was skipped\n  Try: put long text in a file (notice import reads a CSV file)\n")
+			continue
+		}
+		line := strings.TrimSpace(in.text)
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
@@ -191,7 +193,10 @@ func (m *Main) runConsole(ctx context.Context, args []string) error {
 	// Finish the notice sends in progress (progress is printed as it goes),
 	// then stop the background loops, then fire and deliver what is already
 	// due, so a piped session shows the reminders its commands caused.
-	if err := app.Notices.Idle(ctx); err != nil && ctx.Err() == nil {
+	if err := app.Notices.Idle(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped by a signal while sending: the send resumes at the next start
+		}
 		return err
 	}
 	stop()
@@ -202,4 +207,54 @@ func (m *Main) runConsole(ctx context.Context, args []string) error {
 		return err
 	}
 	return nil
+}
+
+// maxConsoleLine is the longest console line read; a longer one is skipped
+// without being held in memory.
+const maxConsoleLine = 1 << 20
+
+// inputLine is one line of console input, or the mark of a line that was
+// too long to read.
+type inputLine struct {
+	text    string
+	tooLong bool
+}
+
+// readLines calls yield with each line of r (without its line end) until r
+// ends, yield returns false or reading fails. A line longer than max bytes
+// is read past, never held whole, and reported as tooLong.
+func readLines(r io.Reader, max int, yield func(inputLine) bool) error {
+	br := bufio.NewReaderSize(r, 64*1024)
+	var buf []byte
+	tooLong := false
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if !tooLong {
+			body := chunk
+			if err == nil {
+				body = body[:len(body)-1] // the \n ends the line
+			}
+			if len(buf)+len(body) > max {
+				tooLong, buf = true, buf[:0]
+			} else {
+				buf = append(buf, chunk...)
+			}
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue // the line goes on
+		}
+		if err != nil && err != io.EOF {
+			return err
+		}
+		if err == nil || len(buf) > 0 || tooLong {
+			l := inputLine{text: strings.TrimRight(string(buf), "\r\n"), tooLong: tooLong}
+			if !yield(l) {
+				return nil
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		buf, tooLong = buf[:0], false
+	}
 }

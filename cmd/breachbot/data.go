@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -68,6 +69,12 @@ func (m *Main) runData(ctx context.Context, args []string) int {
 		fmt.Fprintf(m.Stderr, "breachbot: %v\n", err)
 		return 1
 	}
+	// Data commands read what a console or server recorded: a missing file
+	// is a wrong path, not a new database (bbolt would create it).
+	if _, err := os.Stat(cfg.DB); errors.Is(err, iofs.ErrNotExist) {
+		fmt.Fprintf(m.Stderr, "breachbot: no database at %s (set BREACHBOT_DB or --db)\n", cfg.DB)
+		return 1
+	}
 	app, err := OpenApp(cfg, m.Clock, m.logger(cfg))
 	if err != nil {
 		fmt.Fprintf(m.Stderr, "breachbot: %v\n", err)
@@ -108,6 +115,9 @@ func runDataCommand(ctx context.Context, app *App, args []string, stdout, stderr
 		fmt.Fprintln(stderr, "breachbot: data commands act as the local administrator only")
 		return 2
 	}
+	// Only the local administrator gets here: the database file's reader,
+	// in this process or through the loopback admin endpoint's token.
+	ctx = incidents.AsLocalAdministrator(ctx)
 	fail := func(err error) int {
 		msg := incidents.ErrorMessage(err)
 		if incidents.ErrorCode(err) == incidents.EINTERNAL {

@@ -13,6 +13,7 @@
 //	breachbot notice import INCIDENT FILE.csv
 //	breachbot notice lookup INCIDENT ADDRESS
 //	breachbot notice purge INCIDENT
+//	breachbot healthcheck
 package main
 
 import (
@@ -41,6 +42,14 @@ func main() {
 	cal.DefaultLoc = time.UTC
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		// The first signal asks for a clean stop; from then on the signals
+		// have their default action again, so a second one ends the
+		// process at once. Nothing is lost: sends are durable and resume
+		// at the next start.
+		<-ctx.Done()
+		stop()
+	}()
 	m := NewMain()
 	os.Exit(m.Run(ctx, os.Args[1:]))
 }
@@ -76,6 +85,7 @@ Usage:
   breachbot notice import INCIDENT FILE.csv                   import the affected people of an incident
   breachbot notice lookup INCIDENT ADDRESS                    was this address notified, and when (exit 3: not notified)
   breachbot notice purge INCIDENT                             delete a closed incident's affected people (counts stay)
+  breachbot healthcheck                                       ask the running serve's /healthz (exit 0 healthy, 1 not)
 
 Data commands (export, audit verify, notice) work whether or not a console or server runs on the same database.
 Configuration: breachbot.yaml (or --config) and environment variables; see README.md.
@@ -99,6 +109,8 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		return m.runTemplates(args[1:])
 	case "export", "audit", "notice":
 		return m.runData(ctx, args)
+	case "healthcheck":
+		return m.runHealthcheck(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)
 		return 0

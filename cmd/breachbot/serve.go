@@ -36,9 +36,9 @@ func newHTTPServer(h http.Handler) *http.Server {
 		WriteTimeout: writeTimeout, IdleTimeout: idleTimeout}
 }
 
-// validateServe reports everything `serve` needs that the config lacks, at
-// once. Secrets are named, never shown.
-func (c *Config) validateServe() error {
+// serveProblems lists everything `serve` needs that the config lacks.
+// Secrets are named, never shown.
+func (c *Config) serveProblems() []string {
 	var problems []string
 	if c.SlackBotToken == "" {
 		problems = append(problems, "SLACK_BOT_TOKEN is not set (the app's Bot User OAuth Token, xoxb-...)")
@@ -59,10 +59,7 @@ func (c *Config) validateServe() error {
 			}
 		}
 	}
-	if len(problems) > 0 {
-		return fmt.Errorf("serve cannot start; %d problem(s):\n  %s", len(problems), strings.Join(problems, "\n  "))
-	}
-	return nil
+	return problems
 }
 
 // runServe runs the Slack bot: Socket Mode when SLACK_APP_TOKEN is set,
@@ -88,9 +85,6 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := cfg.validateServe(); err != nil {
-		return err
-	}
 	cfg.serving = true
 	log := m.logger(cfg)
 	socketMode := cfg.SlackAppToken != ""
@@ -109,6 +103,10 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	}
 	client := slackapi.New(cfg.SlackBotToken, opts...)
 	dir := slack.NewDirectory(client, cfg.Roles, log)
+	if err := startupChecks(ctx, cfg, client, dir, log); err != nil {
+		return err
+	}
+	probeRelay(ctx, cfg, log)
 	// Test-sends go to the requester: breachbot.yaml users: first, else
 	// their Slack profile (the bot, made below, reads it).
 	var bot *slack.Bot
@@ -125,11 +123,6 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	if err := app.Store.CheckEncryptionKey(); err != nil {
 		return fmt.Errorf("serve cannot start: %w", err)
 	}
-	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	if err := dir.Refresh(rctx); err != nil {
-		log.Warn("some Slack user groups could not be read; their members hold no role until they can", "err", err)
-	}
-	cancel()
 
 	met := metrics.New(app.Store)
 	bot, err = slack.New(slack.Config{Client: client, Service: app.Service, Router: app.Router, State: app.Store.SlackState(),

@@ -369,7 +369,18 @@ func ImportReply(rep *incidents.ImportReport, now time.Time) *Reply {
 	if len(rep.Result.FactsChanged) > 0 {
 		var parts []string
 		for _, f := range rep.Result.FactsChanged {
-			parts = append(parts, f+"="+inc.Facts[f].String())
+			now := inc.Facts[f].String()
+			old, replaced := rep.Replaced[f]
+			if !replaced {
+				parts = append(parts, f+"="+now)
+				continue
+			}
+			// A recorded fact overwritten by the import: say what it was.
+			how := "set by " + old.By
+			if old.Source == "import" {
+				how = "from an import by " + old.By
+			}
+			parts = append(parts, fmt.Sprintf("%s was %s (%s at %s), now %s from the import", f, old.String(), how, FormatTime(old.At), now))
 		}
 		out.Sections = append(out.Sections, Section{Heading: "Facts recorded from the import", Text: strings.Join(parts, "\n")})
 	}
