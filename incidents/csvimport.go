@@ -219,7 +219,7 @@ func (c *CSVReader) Next() (Recipient, error) {
 		if errors.As(err, &pe) {
 			return Recipient{}, &RowError{Row: c.row, Line: int64(pe.StartLine), Reason: csvReason(err)}
 		}
-		return Recipient{}, Errorf(EINVALID, "reading the file failed at row %d: %v", c.row, err)
+		return Recipient{}, Errorf(EINVALID, "reading the file failed at row %d: %w", c.row, err)
 	}
 	c.row++
 	line, _ := c.r.FieldPos(0)

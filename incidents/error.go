@@ -29,6 +29,11 @@ type Error struct {
 	Code    string
 	Message string
 	Hint    string
+	// Err is the cause, if any: kept so errors.Is and errors.As see through
+	// the Error, and so an internal error's log line says what failed. It
+	// is never shown to a person on its own (Message already says what a
+	// person needs to know).
+	Err error
 }
 
 // Error implements the error interface.
@@ -39,9 +44,20 @@ func (e *Error) Error() string {
 	return e.Message + " (" + e.Hint + ")"
 }
 
-// Errorf returns an *Error with the given code and a formatted message.
+// Unwrap returns the cause of e, so errors.Is and errors.As work through it.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an *Error with the given code and a formatted message. As
+// with fmt.Errorf, a %w verb keeps its argument as the cause (Unwrap) and
+// shows its text in the message as %v would.
 func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	w := fmt.Errorf(format, args...)
+	e := &Error{Code: code, Message: w.Error()}
+	switch w.(type) {
+	case interface{ Unwrap() error }, interface{ Unwrap() []error }:
+		e.Err = w
+	}
+	return e
 }
 
 // WithHint returns a copy of e that also says what to type instead.
