@@ -3,6 +3,7 @@ package incidents
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Error codes. Every error the Service returns carries one of these; the chat
@@ -28,7 +29,14 @@ const (
 type Error struct {
 	Code    string
 	Message string
-	Hint    string
+	// Hint says what to type or fix instead. When Try is set, Hint is what
+	// follows the command ("once the sandbox is reachable").
+	Hint string
+	// Try is a command to run instead, in the words of the command grammar
+	// without the front end's prefix ("notice send N1"), so the domain never
+	// spells adapter syntax: the grammar (incidents/commands) renders it as
+	// the front ends take it ("/breach notice send N1").
+	Try string
 	// Err is the cause, if any: kept so errors.Is and errors.As see through
 	// the Error, and so an internal error's log line says what failed. It
 	// is never shown to a person on its own (Message already says what a
@@ -38,10 +46,14 @@ type Error struct {
 
 // Error implements the error interface.
 func (e *Error) Error() string {
-	if e.Hint == "" {
+	hint := e.Hint
+	if e.Try != "" {
+		hint = strings.TrimSpace("run: " + e.Try + " " + e.Hint)
+	}
+	if hint == "" {
 		return e.Message
 	}
-	return e.Message + " (" + e.Hint + ")"
+	return e.Message + " (" + hint + ")"
 }
 
 // Unwrap returns the cause of e, so errors.Is and errors.As work through it.
@@ -64,6 +76,14 @@ func Errorf(code, format string, args ...any) *Error {
 func (e *Error) WithHint(format string, args ...any) *Error {
 	c := *e
 	c.Hint = fmt.Sprintf(format, args...)
+	return &c
+}
+
+// WithTry returns a copy of e that also names the command to run instead,
+// without the front end's prefix (see Error.Try).
+func (e *Error) WithTry(format string, args ...any) *Error {
+	c := *e
+	c.Try = fmt.Sprintf(format, args...)
 	return &c
 }
 
@@ -92,7 +112,8 @@ func ErrorMessage(err error) string {
 	return "internal error"
 }
 
-// ErrorHint returns what the user should type or fix instead, if err says.
+// ErrorHint returns what the user should type or fix instead, if err says:
+// its Hint, without its Try (which only the command grammar renders).
 func ErrorHint(err error) string {
 	var e *Error
 	if errors.As(err, &e) {

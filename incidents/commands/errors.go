@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 
@@ -23,7 +24,7 @@ import (
 func ErrorReply(ctx context.Context, log *slog.Logger, err error) *Reply {
 	code := incidents.ErrorCode(err)
 	if code != incidents.EINTERNAL {
-		return errorReply(code, incidents.ErrorMessage(err), incidents.ErrorHint(err))
+		return errorReply(code, incidents.ErrorMessage(err), hint(err))
 	}
 	if log == nil {
 		log = slog.Default()
@@ -32,7 +33,23 @@ func ErrorReply(ctx context.Context, log *slog.Logger, err error) *Reply {
 	log.ErrorContext(ctx, "internal error", "ref", ref, "err", err)
 	// An *incidents.Error's hint is written for the person even when the
 	// code is internal (e.g. what to declare with while GitHub is down).
-	return errorReply(code, fmt.Sprintf("internal error (ref %s): nothing was changed; try again, and tell the breachbot admins the ref if it persists", ref), incidents.ErrorHint(err))
+	return errorReply(code, fmt.Sprintf("internal error (ref %s): nothing was changed; try again, and tell the breachbot admins the ref if it persists", ref), hint(err))
+}
+
+// hint renders what err says to do instead: its Try as a /breach line,
+// followed by its Hint.
+func hint(err error) string {
+	var e *incidents.Error
+	if !errors.As(err, &e) {
+		return ""
+	}
+	if e.Try == "" {
+		return e.Hint
+	}
+	if e.Hint == "" {
+		return "/breach " + e.Try
+	}
+	return "/breach " + e.Try + " " + e.Hint
 }
 
 // newRef returns a short random reference that a person can quote and an

@@ -64,6 +64,20 @@ func TestErrorReply(t *testing.T) {
 		})
 	}
 
+	t.Run("structured hint", func(t *testing.T) {
+		err := incidents.Errorf(incidents.ECONFLICT, "INC-2026-0001 is a drill: its notices go only to the sandbox").
+			WithTry("notice retry %s", "N1").WithHint("once the sandbox is reachable")
+		got := commands.ErrorReply(context.Background(), nil, fmt.Errorf("send: %w", err))
+		want := &commands.Reply{Title: "INC-2026-0001 is a drill: its notices go only to the sandbox", Error: true, Code: incidents.ECONFLICT, Ephemeral: true,
+			Sections: []commands.Section{{Text: "Try: /breach notice retry N1 once the sandbox is reachable"}}}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("reply (-want +got):\n%s", diff)
+		}
+		if strings.Contains(err.Error(), "/breach") {
+			t.Errorf("the domain's error spells the front end's syntax: %q", err.Error())
+		}
+	})
+
 	for _, tc := range []struct {
 		name     string
 		err      error
