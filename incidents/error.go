@@ -87,6 +87,14 @@ func (e *Error) WithTry(format string, args ...any) *Error {
 	return &c
 }
 
+// WithCause returns a copy of e that keeps err as its cause (Unwrap), for
+// a message that says what err means instead of quoting it.
+func (e *Error) WithCause(err error) *Error {
+	c := *e
+	c.Err = err
+	return &c
+}
+
 // ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for
 // any other non-nil error, and "" for nil.
 func ErrorCode(err error) string {

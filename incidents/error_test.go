@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -18,13 +17,16 @@ import (
 // errDisk stands for what broke under an import: a disk, a pipe, a download.
 var errDisk = errors.New("disk read failed")
 
-// failingReader gives a CSV header and then fails.
-type failingReader struct{ sent bool }
+// failingReader gives its text and then fails.
+type failingReader struct {
+	text string
+	sent bool
+}
 
 func (r *failingReader) Read(p []byte) (int, error) {
-	if !r.sent {
+	if !r.sent && r.text != "" {
 		r.sent = true
-		return copy(p, "email,name\np1@example.com,P1\n"), nil
+		return copy(p, r.text), nil
 	}
 	return 0, errDisk
 }
@@ -60,15 +62,17 @@ func TestErrorKeepsItsCause(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = svc.ImportRecipients(ctx, "U1", res.Incident.ID, &failingReader{}, incidents.ImportInput{})
-		if err == nil {
-			t.Fatal("the import of a failing file succeeded")
-		}
-		if !errors.Is(err, errDisk) {
-			t.Errorf("errors.Is(%v, errDisk) = false: the cause was flattened", err)
-		}
-		if msg := incidents.ErrorMessage(err); !strings.Contains(msg, "disk read failed") {
-			t.Errorf("the person is not told what broke: %q", msg)
+		for _, text := range []string{"email,name\np1@example.com,P1\n", ""} {
+			_, err = svc.ImportRecipients(ctx, "U1", res.Incident.ID, &failingReader{text: text}, incidents.ImportInput{})
+			if err == nil {
+				t.Fatal("the import of a failing file succeeded")
+			}
+			if !errors.Is(err, errDisk) {
+				t.Errorf("errors.Is(%v, errDisk) = false: the cause was flattened", err)
+			}
+			if incidents.ErrorCode(err) != incidents.EINVALID {
+				t.Errorf("code %q, want invalid", incidents.ErrorCode(err))
+			}
 		}
 	})
 }

@@ -659,7 +659,7 @@ func (s *Service) RejectNotice(ctx context.Context, actor, id, noticeID, reason 
 func (s *Service) TestNotice(ctx context.Context, actor, id, noticeID, to string) (*NoticeResult, error) {
 	addr, err := NormalizeAddress(to)
 	if err != nil {
-		return nil, Errorf(EINVALID, "the test address: %s", ErrorMessage(err)).WithTry("notice test --to you@example.com").WithHint("(your own address)")
+		return nil, Errorf(EINVALID, "the test address: %s", ErrorMessage(err)).WithCause(err).WithTry("notice test --to you@example.com").WithHint("(your own address)")
 	}
 	if s.mailer == nil {
 		err := noRelay()
@@ -972,7 +972,7 @@ type LookupNotice struct {
 func (s *Service) LookupRecipient(ctx context.Context, actor, id, address string) (*LookupResult, error) {
 	addr, err := NormalizeAddress(address)
 	if err != nil {
-		return nil, Errorf(EINVALID, "%s", ErrorMessage(err)).WithTry("notice lookup someone@example.com")
+		return nil, Errorf(EINVALID, "%s", ErrorMessage(err)).WithCause(err).WithTry("notice lookup someone@example.com")
 	}
 	res := &LookupResult{Incident: id, Address: addr}
 	err = s.do(ctx, actor, ActLookup, id, func(t *txn, _ []string) error {
