@@ -117,7 +117,7 @@ func NewCSVReader(src io.Reader, maxBytes int64, categories []string) (*CSVReade
 		return nil, Errorf(EINVALID, "the file is empty").
 			WithHint("export the affected people as CSV with a header row: email,name,country,region,locale,data_categories")
 	case err != nil:
-		return nil, Errorf(EINVALID, "the header row cannot be read: %s", csvReason(err)).
+		return nil, Errorf(EINVALID, "the header row cannot be read: %s", csvReason(err)).WithCause(err).
 			WithHint("the first row must name the columns, e.g. email,name,country,region")
 	}
 	c.fields = len(header)
@@ -239,7 +239,7 @@ func (c *CSVReader) Next() (Recipient, error) {
 		if errors.As(err, &pe) {
 			return Recipient{}, &RowError{Row: c.row, Line: int64(pe.StartLine), Reason: csvReason(err)}
 		}
-		return Recipient{}, Errorf(EINVALID, "reading the file failed at row %d: %v", c.row, err)
+		return Recipient{}, Errorf(EINVALID, "reading the file failed at row %d: %w", c.row, err)
 	}
 	c.row++
 	if c.cutRecord(nil) {

@@ -227,7 +227,7 @@ func (s *Service) DraftNotice(ctx context.Context, actor, id string, in DraftInp
 		res.Incident = inc
 		if inc.Recipients == nil {
 			return Errorf(ECONFLICT, "%s has no affected people imported yet; a draft is rendered for them", inc.ID).
-				WithHint("/breach notice import customers.csv (a CSV with an email column)")
+				WithTry("notice import customers.csv").WithHint("(a CSV with an email column)")
 		}
 		last, err := latestNotice(t, inc.ID)
 		if err != nil {
@@ -456,7 +456,7 @@ func contentUnsettled(inc *Incident, pb *Playbook, n *Notice) error {
 	for _, id := range noticeRegimes(inc, pb) {
 		if !slices.Contains(n.Data.Notice.Regimes, id) {
 			return Errorf(EINVALID, "notice %s was drafted before %s applied, so it may lack content that rule requires", n.ID, id).
-				WithHint("/breach notice draft again: the new draft is checked against %s", id)
+				WithTry("notice draft").WithHint("again: the new draft is checked against %s", id)
 		}
 	}
 	return nil
@@ -659,7 +659,7 @@ func (s *Service) RejectNotice(ctx context.Context, actor, id, noticeID, reason 
 func (s *Service) TestNotice(ctx context.Context, actor, id, noticeID, to string) (*NoticeResult, error) {
 	addr, err := NormalizeAddress(to)
 	if err != nil {
-		return nil, Errorf(EINVALID, "the test address: %s", ErrorMessage(err)).WithHint("/breach notice test --to you@example.com (your own address)")
+		return nil, Errorf(EINVALID, "the test address: %s", ErrorMessage(err)).WithCause(err).WithTry("notice test --to you@example.com").WithHint("(your own address)")
 	}
 	if s.mailer == nil {
 		err := noRelay()
@@ -746,12 +746,12 @@ func (s *Service) ConfirmTestNotice(ctx context.Context, actor, id, noticeID str
 	return s.noticeAction(ctx, actor, ActSend, id, noticeID, true, func(t *txn, inc *Incident, n *Notice, _ []string) error {
 		switch {
 		case n.Test == nil || n.Test.ContentHash != n.ContentHash:
-			return Errorf(ECONFLICT, "no test message of notice %s was sent yet", n.ID).WithHint("/breach notice test --to you@example.com")
+			return Errorf(ECONFLICT, "no test message of notice %s was sent yet", n.ID).WithTry("notice test --to you@example.com")
 		case n.Test.By != actor:
 			return Errorf(ECONFLICT, "the test message of notice %s went to %s; they confirm it arrived", n.ID, n.Test.By).
 				WithHint("ask %s to run /breach notice test --confirm, or send your own: /breach notice test --to you@example.com", n.Test.By)
 		case !n.Test.ConfirmedAt.IsZero():
-			return Errorf(ECONFLICT, "the test message of notice %s was already confirmed by %s", n.ID, n.Test.ConfirmedBy).WithHint("/breach notice send %s", n.ID)
+			return Errorf(ECONFLICT, "the test message of notice %s was already confirmed by %s", n.ID, n.Test.ConfirmedBy).WithTry("notice send %s", n.ID)
 		}
 		n.Test.ConfirmedBy, n.Test.ConfirmedAt = actor, t.now
 		if err := t.PutNotice(n); err != nil {
@@ -895,7 +895,7 @@ func (s *Service) RetryNotice(ctx context.Context, actor, id, noticeID string, i
 			if n.Send.InDoubt > 0 && !inDoubt {
 				return err.WithHint("%d are in doubt (they may have it already): /breach notice retry %s --in-doubt sends them again with the same Message-ID", n.Send.InDoubt, n.ID)
 			}
-			return err.WithHint("/breach notice status %s", n.ID)
+			return err.WithTry("notice status %s", n.ID)
 		}
 		n.State, n.Send.Paused, n.Send.TransportPaused, n.Send.FinishedAt = NoticeSending, "", false, time.Time{}
 		if err := t.PutNotice(n); err != nil {
@@ -972,7 +972,7 @@ type LookupNotice struct {
 func (s *Service) LookupRecipient(ctx context.Context, actor, id, address string) (*LookupResult, error) {
 	addr, err := NormalizeAddress(address)
 	if err != nil {
-		return nil, Errorf(EINVALID, "%s", ErrorMessage(err)).WithHint("/breach notice lookup someone@example.com")
+		return nil, Errorf(EINVALID, "%s", ErrorMessage(err)).WithCause(err).WithTry("notice lookup someone@example.com")
 	}
 	res := &LookupResult{Incident: id, Address: addr}
 	err = s.do(ctx, actor, ActLookup, id, func(t *txn, _ []string) error {

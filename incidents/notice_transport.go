@@ -219,10 +219,10 @@ func (s *Service) HandoffNotice(ctx context.Context, actor, id, noticeID, reason
 		case s.handoff == nil:
 			return Errorf(ECONFLICT, "this breachbot has no hand-off folder").WithHint("set outbox: FOLDER in breachbot.yaml and restart; the rest is written to FOLDER/handoff")
 		case inc.Drill:
-			return Errorf(ECONFLICT, "%s is a drill: its notices go only to the sandbox", inc.ID).WithHint("/breach notice retry %s once the sandbox is reachable", n.ID)
+			return Errorf(ECONFLICT, "%s is a drill: its notices go only to the sandbox", inc.ID).WithTry("notice retry %s", n.ID).WithHint("once the sandbox is reachable")
 		case n.Send != nil && n.Send.Handoff != nil:
 			return Errorf(ECONFLICT, "the rest of notice %s was already handed off to %s by %s", n.ID, n.Send.Handoff.Folder, n.Send.Handoff.By).
-				WithHint("/breach notice status %s", n.ID)
+				WithTry("notice status %s", n.ID)
 		case n.State != NoticePaused:
 			return stateConflict(n, "handed off", "only a paused send is handed off; /breach notice status "+n.ID+" shows it")
 		}

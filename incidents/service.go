@@ -324,7 +324,7 @@ func (s *Service) load(t *txn, id string, allowClosed bool) (*Incident, *Playboo
 	}
 	if inc.State == StateClosed && !allowClosed {
 		return nil, nil, Errorf(ECONFLICT, "%s is closed; its record can no longer change", inc.ID).
-			WithHint("/breach export --incident %s shows its record", inc.ID)
+			WithTry("export --incident %s", inc.ID).WithHint("shows its record")
 	}
 	pb, err := s.pinned(t, inc.Playbook.Key)
 	if err != nil {
@@ -439,7 +439,7 @@ func (s *Service) Declare(ctx context.Context, actor string, in DeclareInput) (*
 		return nil, err
 	}
 	if in.Speed != 0 && !in.Drill {
-		return nil, Errorf(EINVALID, "only drills run on an accelerated clock").WithHint("/breach drill TITLE --speed 60")
+		return nil, Errorf(EINVALID, "only drills run on an accelerated clock").WithTry("drill TITLE --speed 60")
 	}
 	if in.Speed < 0 || in.Speed > MaxDrillSpeed {
 		return nil, Errorf(EINVALID, "drill speed %d is out of range", in.Speed).WithHint("use --speed between 1 (real time) and %d; 60 turns hours into minutes", MaxDrillSpeed)
@@ -746,7 +746,7 @@ func (s *Service) RecordEvent(ctx context.Context, actor, id, event string, at t
 			if reason == "" {
 				return Errorf(EINVALID, "moving awareness later (from %s to %s) pushes back every deadline, so it needs the reason",
 					prev.At.Format(time.RFC3339), at.UTC().Format(time.RFC3339)).
-					WithHint(`/breach clock awareness --at %s --reason "why the company became aware later than recorded"`, at.UTC().Format("2006-01-02T15:04Z"))
+					WithTry(`clock awareness --at %s --reason "why the company became aware later than recorded"`, at.UTC().Format("2006-01-02T15:04Z"))
 			}
 		}
 		inc.Events[def.Name] = EventRecord{At: at.UTC(), RecordedAt: t.now, By: actor}
@@ -869,7 +869,7 @@ func (s *Service) Move(ctx context.Context, actor, id string, to State) (*Result
 		res.Incident, res.Playbook = inc, pb
 		if to.Index() <= inc.State.Index() {
 			return Errorf(ECONFLICT, "%s is already %s; incidents only move forward (%s)", inc.ID, inc.State, lifecycle()).
-				WithHint("/breach move %s", nextState(inc.State))
+				WithTry("move %s", nextState(inc.State))
 		}
 		var blocking []string
 		for _, def := range pb.Steps {
@@ -1006,7 +1006,7 @@ func (s *Service) Met(ctx context.Context, actor, id string, in MetInput) (*Resu
 		if !o.Due.IsZero() && at.After(o.Due) && delay == "" {
 			return Errorf(EINVALID, "%s is being met %s after its due time (%s); the reasons for the delay must be recorded",
 				o.ID, HumanDuration(at.Sub(o.Due)), o.Due.Format(time.RFC3339)).
-				WithHint("/breach met %s --ref %s --delay-reason \"why it was late\"", o.ID, quoteIfNeeded(ref))
+				WithTry("met %s --ref %s --delay-reason \"why it was late\"", o.ID, quoteIfNeeded(ref))
 		}
 		if err := t.clearAlarms(o); err != nil {
 			return err

@@ -2,6 +2,7 @@ package incidents_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -383,8 +384,12 @@ func TestMetLateNeedsReasonsAndWaiveNeedsRole(t *testing.T) {
 	if incidents.ErrorCode(err) != incidents.EINVALID || !strings.Contains(incidents.ErrorMessage(err), "8 h after its due time") {
 		t.Fatalf("late met without reason: %v", err)
 	}
-	if !strings.Contains(incidents.ErrorHint(err), `--delay-reason`) {
-		t.Errorf("hint %q does not say how to give the reasons", incidents.ErrorHint(err))
+	var ie *incidents.Error
+	if !errors.As(err, &ie) {
+		t.Fatalf("late met without reason: %v is not an *incidents.Error", err)
+	}
+	if !strings.HasPrefix(ie.Try, "met sa72 --ref CNIL-1 --delay-reason") || strings.Contains(ie.Error(), "/breach") {
+		t.Errorf("error %v does not name the command that gives the reasons (Try %q), in the grammar's words without /breach", err, ie.Try)
 	}
 	_, err = e.svc.Met(ctx, "Uresp", inc.ID, incidents.MetInput{Obligation: "sa72", Reference: "CNIL-1", DelayReason: "x"})
 	if incidents.ErrorCode(err) != incidents.EFORBIDDEN {

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	iofs "io/fs"
+	"log/slog"
 	"os"
 	"os/user"
 	"path/filepath"
 	"strings"
 
 	"github.com/breachbot/breachbot/incidents"
+	"github.com/breachbot/breachbot/incidents/commands"
 	"github.com/breachbot/breachbot/playbooks"
 )
 
@@ -49,7 +51,7 @@ func (m *Main) runData(ctx context.Context, args []string) int {
 			cfgMax = c.ImportMaxBytes
 		}
 		if err := incidents.CheckImportSize(st.Size(), cfgMax); err != nil {
-			fmt.Fprintf(m.Stderr, "breachbot: %s\n  try: %s\n", incidents.ErrorMessage(err), incidents.ErrorHint(err))
+			printError(ctx, nil, m.Stderr, err)
 			return 1
 		}
 	}
@@ -119,14 +121,7 @@ func runDataCommand(ctx context.Context, app *App, args []string, stdout, stderr
 	// in this process or through the loopback admin endpoint's token.
 	ctx = incidents.AsLocalAdministrator(ctx)
 	fail := func(err error) int {
-		msg := incidents.ErrorMessage(err)
-		if incidents.ErrorCode(err) == incidents.EINTERNAL {
-			msg = err.Error()
-		}
-		fmt.Fprintf(stderr, "breachbot: %s\n", msg)
-		if hint := incidents.ErrorHint(err); hint != "" {
-			fmt.Fprintf(stderr, "  try: %s\n", hint)
-		}
+		printError(ctx, app.Log.With("actor", actor, "command", strings.Join(rest[:min(2, len(rest))], " ")), stderr, err)
 		return 1
 	}
 	switch {
@@ -208,4 +203,15 @@ func lintPlaybooks(paths []string) []string {
 		out[i] = p.String()
 	}
 	return out
+}
+
+// printError writes what a person reads about err, made by
+// commands.ErrorReply (an internal error is logged on log, nil: the
+// default logger, with the reference that is printed).
+func printError(ctx context.Context, log *slog.Logger, w io.Writer, err error) {
+	rep := commands.ErrorReply(ctx, log, err)
+	fmt.Fprintf(w, "breachbot: %s\n", rep.Title)
+	for _, s := range rep.Sections {
+		fmt.Fprintf(w, "  try: %s\n", strings.TrimPrefix(s.Text, "Try: "))
+	}
 }

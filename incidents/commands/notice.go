@@ -280,7 +280,7 @@ func (r *Router) readFields(ctx context.Context, user, path string) (map[string]
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, 1<<20))
 	if err != nil {
-		return nil, incidents.Errorf(incidents.EINVALID, "cannot read %s: %v", path, err)
+		return nil, incidents.Errorf(incidents.EINVALID, "cannot read %s: %w", path, err)
 	}
 	raw := map[string]any{}
 	if trimmed := bytes.TrimSpace(data); len(trimmed) > 0 && trimmed[0] == '{' {

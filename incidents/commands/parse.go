@@ -1,7 +1,10 @@
 // Package commands is the /breach grammar: it parses a line of text as
 // typed in Slack or the console, calls the incidents Service, and answers
 // with a transport-neutral Reply that the console prints as text and the
-// Slack adapter renders as Block Kit.
+// Slack adapter renders as Block Kit. ErrorReply is the one way from an
+// error to what a person reads: every front end (Slack, the console, the
+// admin endpoint, the data commands) calls it, and it logs an internal error
+// once, with the reference the reply shows.
 package commands
 
 import (

@@ -2,8 +2,6 @@ package commands
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -64,25 +62,19 @@ func NewRouter(svc *incidents.Service, o RouterOptions) *Router {
 func (r *Router) Handle(ctx context.Context, req Request) *Reply {
 	cmd, err := Parse(req.Text)
 	if err != nil {
-		return r.fail(err, req)
+		return r.fail(ctx, err, req)
 	}
 	rep, err := r.run(ctx, req, cmd)
 	if err != nil {
-		return r.fail(err, req)
+		return r.fail(ctx, err, req)
 	}
 	return rep
 }
 
-func (r *Router) fail(err error, req Request) *Reply {
-	code := incidents.ErrorCode(err)
-	if code == incidents.EINTERNAL {
-		ref := newRef()
-		r.log.Error("command failed", "ref", ref, "user", req.User, "command", firstWord(req.Text), "err", err)
-		// An *incidents.Error's hint is written for the user even when the
-		// code is internal (e.g. what to declare with while GitHub is down).
-		return errorReply(code, fmt.Sprintf("internal error (ref %s): nothing was changed; try again, and tell the breachbot admins the ref if it persists", ref), incidents.ErrorHint(err))
-	}
-	return errorReply(code, incidents.ErrorMessage(err), incidents.ErrorHint(err))
+// fail turns a command's error into its reply through ErrorReply; an
+// internal one is logged with who ran which command.
+func (r *Router) fail(ctx context.Context, err error, req Request) *Reply {
+	return ErrorReply(ctx, r.log.With("user", req.User, "command", firstWord(req.Text)), err)
 }
 
 // firstWord is logged instead of the whole command: free text may hold
@@ -96,12 +88,6 @@ func firstWord(s string) string {
 		return ""
 	}
 	return f[0]
-}
-
-func newRef() string {
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 // incident resolves which incident a command means: --incident, else the

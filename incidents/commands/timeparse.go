@@ -64,7 +64,7 @@ func parseTime(s string, now time.Time, zone *time.Location) (time.Time, error) 
 		}
 		d, ok, err := parseAgo(strings.TrimSpace(rest))
 		if err != nil {
-			return time.Time{}, incidents.Errorf(incidents.EINVALID, "%q is not a usable time: %v", s, err).
+			return time.Time{}, incidents.Errorf(incidents.EINVALID, "%q is not a usable time: %w", s, err).
 				WithHint("give a time instead, e.g. 2026-11-27T09:00Z, or a shorter span such as 3d ago")
 		}
 		if ok {

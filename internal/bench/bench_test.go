@@ -1,7 +1,3 @@
-// Package bench holds load benchmarks that measure breachbot's speed targets
-// on real bbolt files. They run only with -bench:
-//
-//	go test -run='^$' -bench=. -benchtime=1x ./internal/bench/
 package bench
 
 import (

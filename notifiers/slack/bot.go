@@ -237,7 +237,8 @@ func (b *Bot) respond(ctx context.Context, responseURL, channel, user string, re
 	}
 }
 
-// errorReply is a reply saying what went wrong, shown to one person.
+// errorReply is a reply saying what is wrong with what a person did, in
+// the adapter's own words (no error to turn into text), shown to them only.
 func errorReply(message, hint string) *commands.Reply {
 	rep := &commands.Reply{Title: message, Error: true, Code: incidents.EINVALID, Ephemeral: true}
 	if hint != "" {
@@ -246,11 +247,11 @@ func errorReply(message, hint string) *commands.Reply {
 	return rep
 }
 
-// refusal renders an error of the Service as a reply.
-func refusal(err error) *commands.Reply {
-	rep := errorReply(incidents.ErrorMessage(err), incidents.ErrorHint(err))
-	rep.Code = incidents.ErrorCode(err)
-	return rep
+// refusal turns an error into the reply user reads, through
+// commands.ErrorReply: an internal one is logged once, with a reference the
+// reply shows.
+func (b *Bot) refusal(ctx context.Context, user string, err error) *commands.Reply {
+	return commands.ErrorReply(ctx, b.log.With("user", user), err)
 }
 
 // botUserID returns the bot's own user id (auth.test), cached.

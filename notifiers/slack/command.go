@@ -22,7 +22,7 @@ func (b *Bot) slashCommand(sc slack.SlashCommand) any {
 		b.spawn(func(ctx context.Context) {
 			if err := b.svc.Authorize(ctx, sc.UserID, incidents.ActDeclare, ""); err != nil {
 				b.metrics.Commands.WithLabelValues("declare", metricsOutcome(err)).Inc()
-				b.respond(ctx, sc.ResponseURL, sc.ChannelID, sc.UserID, refusal(err))
+				b.respond(ctx, sc.ResponseURL, sc.ChannelID, sc.UserID, b.refusal(ctx, sc.UserID, err))
 				return
 			}
 			b.openForm(ctx, sc.TriggerID, "declare", formMeta{Channel: sc.ChannelID, ResponseURL: sc.ResponseURL}, sc.UserID)
@@ -60,9 +60,9 @@ func (b *Bot) answer(ctx context.Context, sc slack.SlashCommand, rep *commands.R
 		return
 	}
 	if err := b.sendFile(ctx, sc.UserID, rep); err != nil {
-		b.log.Error("slack: export not delivered", "user", sc.UserID, "err", err)
-		b.respond(ctx, sc.ResponseURL, sc.ChannelID, sc.UserID, errorReply("the file could not be sent to you: "+truncate(err.Error(), 200),
-			"try again in a minute; breachbot export INCIDENT on the server gives the same record"))
+		err = &incidents.Error{Code: incidents.EINTERNAL, Message: "the file could not be sent to you", Err: fmt.Errorf("slack: export not delivered: %w", err),
+			Hint: "the file could not be sent to you by direct message; try again in a minute; breachbot export INCIDENT on the server gives the same record"}
+		b.respond(ctx, sc.ResponseURL, sc.ChannelID, sc.UserID, b.refusal(ctx, sc.UserID, err))
 	}
 }
 

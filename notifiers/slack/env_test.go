@@ -95,6 +95,9 @@ type envOptions struct {
 	// announce is the channel told, without details, that an incident
 	// was declared (announce_channel).
 	announce string
+	// log receives the log of the bot, its router and the service
+	// (default: discarded).
+	log io.Writer
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
@@ -114,7 +117,10 @@ func newEnv(t testing.TB, o envOptions) *env {
 		o.clientTimeout = 2 * time.Second
 	}
 	client := slackapi.New("xoxb-test", slackapi.OptionAPIURL(ws.APIURL()), slackapi.OptionHTTPClient(&http.Client{Timeout: o.clientTimeout, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}))
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if o.log == nil {
+		o.log = io.Discard
+	}
+	log := slog.New(slog.NewTextHandler(o.log, nil))
 	dir := slack.NewDirectory(client, roles, log)
 	if err := dir.Refresh(context.Background()); err != nil {
 		t.Fatal(err)

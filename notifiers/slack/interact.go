@@ -336,12 +336,11 @@ func (b *Bot) openForm(ctx context.Context, triggerID, id string, m formMeta, us
 		err = apiError("views.open", err)
 	}
 	if err != nil {
-		b.log.Error("slack: could not open a form", "form", id, "user", user, "err", err)
-		msg := "the form could not be opened"
-		if incidents.ErrorCode(err) != incidents.EINTERNAL {
-			msg = incidents.ErrorMessage(err)
+		err = fmt.Errorf("slack: could not open the form %s: %w", id, err)
+		if incidents.ErrorHint(err) == "" {
+			err = &incidents.Error{Code: incidents.ErrorCode(err), Message: incidents.ErrorMessage(err), Hint: "type the command instead; /breach help lists them", Err: err}
 		}
-		b.respond(ctx, m.ResponseURL, m.Channel, user, errorReply(msg, "type the command instead; /breach help lists them"))
+		b.respond(ctx, m.ResponseURL, m.Channel, user, b.refusal(ctx, user, err))
 	}
 }
 
@@ -411,13 +410,13 @@ func (b *Bot) pressed(ctx context.Context, cb slack.InteractionCallback, act sla
 			b.svc.Refuse(ctx, user, btn.name, inc, err)
 		}
 		b.metrics.Commands.WithLabelValues(btn.name, metricsOutcome(err)).Inc()
-		b.respond(ctx, cb.ResponseURL, channel, user, refusal(err))
+		b.respond(ctx, cb.ResponseURL, channel, user, b.refusal(ctx, user, err))
 		return
 	}
 	if btn.permission != "" {
 		if err := b.svc.Authorize(ctx, user, btn.permission, inc); err != nil {
 			b.metrics.Commands.WithLabelValues(btn.name, metricsOutcome(err)).Inc()
-			b.respond(ctx, cb.ResponseURL, channel, user, refusal(err))
+			b.respond(ctx, cb.ResponseURL, channel, user, b.refusal(ctx, user, err))
 			return
 		}
 	}
@@ -442,7 +441,7 @@ func (b *Bot) submitted(cb slack.InteractionCallback) any {
 	defer cancel()
 	fields, err := f.fieldsOf(ctx, b, m)
 	if err != nil {
-		return slack.NewErrorsViewSubmissionResponse(map[string]string{"more": truncate(incidents.ErrorMessage(err), 500)})
+		return slack.NewErrorsViewSubmissionResponse(map[string]string{"more": truncate(b.refusal(ctx, cb.User.ID, err).Title, 500)})
 	}
 	v := f.values(cb.View, fields)
 	for _, fd := range fields {

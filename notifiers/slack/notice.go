@@ -74,7 +74,7 @@ func (b *Bot) openImportForm(ctx context.Context, sc slack.SlashCommand) {
 	}
 	if err != nil {
 		b.metrics.Commands.WithLabelValues("notice import", metricsOutcome(err)).Inc()
-		b.respond(ctx, sc.ResponseURL, sc.ChannelID, sc.UserID, refusal(err))
+		b.respond(ctx, sc.ResponseURL, sc.ChannelID, sc.UserID, b.refusal(ctx, sc.UserID, err))
 		return
 	}
 	b.openForm(ctx, sc.TriggerID, "notice_import", formMeta{Incident: id, Channel: sc.ChannelID, ResponseURL: sc.ResponseURL}, sc.UserID)
@@ -86,9 +86,9 @@ func (b *Bot) importUpload(ctx context.Context, user string, v map[string]string
 	fileID := v["file"]
 	info, _, _, err := b.client.GetFileInfoContext(ctx, fileID, 0, 0)
 	if err != nil {
-		b.log.Error("slack: uploaded file not readable", "file", fileID, "err", err)
-		return errorReply("the uploaded file could not be read from Slack ("+errorCodeOr(err, "unreachable")+")",
-			"upload it again in a minute; or, on the server: breachbot notice import "+m.Incident+" FILE.csv")
+		return b.refusal(ctx, user, &incidents.Error{Code: incidents.EINTERNAL, Message: "the uploaded file could not be read from Slack",
+			Hint: "the uploaded file could not be read from Slack (" + errorCodeOr(err, "unreachable") + "), so nothing was imported; upload it again in a minute; or, on the server: breachbot notice import " + m.Incident + " FILE.csv",
+			Err:  fmt.Errorf("slack: uploaded file %s not readable: %w", fileID, err)})
 	}
 	pr, pw := io.Pipe()
 	done := make(chan struct{})
@@ -105,12 +105,12 @@ func (b *Bot) importUpload(ctx context.Context, user string, v map[string]string
 	<-done
 	b.metrics.Commands.WithLabelValues("notice import", metricsOutcome(err)).Inc()
 	if err != nil && downloadErr != nil && !errors.Is(downloadErr, io.ErrClosedPipe) {
-		b.log.Error("slack: uploaded file not downloaded", "file", fileID, "err", downloadErr)
-		return errorReply("the uploaded file could not be downloaded from Slack, so nothing was imported",
-			"upload it again; or, on the server: breachbot notice import "+m.Incident+" FILE.csv")
+		return b.refusal(ctx, user, &incidents.Error{Code: incidents.EINTERNAL, Message: "the uploaded file could not be downloaded from Slack",
+			Hint: "the uploaded file could not be downloaded from Slack, so nothing was imported; upload it again; or, on the server: breachbot notice import " + m.Incident + " FILE.csv",
+			Err:  fmt.Errorf("slack: uploaded file %s not downloaded: %w", fileID, downloadErr)})
 	}
 	if err != nil {
-		return refusal(err)
+		return b.refusal(ctx, user, err)
 	}
 	out := commands.ImportReply(rep, b.svc.Clock().Now())
 	out.Sections = append(out.Sections, commands.Section{Note: "The uploaded file " + info.Name + " is still stored in Slack: delete it now (open the file, then Delete file). breachbot keeps its own encrypted copy of what it needs."})
