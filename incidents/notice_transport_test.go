@@ -10,6 +10,7 @@ import (
 
 	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/boltstore"
+	"github.com/breachbot/breachbot/incidents/boltstore/boltstoretest"
 	"github.com/breachbot/breachbot/incidents/clocktest"
 	"github.com/breachbot/breachbot/incidents/noticetest"
 )
@@ -18,7 +19,7 @@ import (
 // n people was started (not yet sent by any process), and returns its id.
 func startedSend(t *testing.T, path string, mailer incidents.Mailer, n int) string {
 	t.Helper()
-	store := mustOpenStore(t, path)
+	store := boltstoretest.MustOpenAt(t, path)
 	defer store.Close()
 	if err := store.SetEncryptionKey([]byte("0123456789abcdef0123456789abcdef")); err != nil {
 		t.Fatal(err)
@@ -74,7 +75,7 @@ func TestSendThatCannotReadRecipientsPauses(t *testing.T) {
 	mailer := &noticetest.Mailer{}
 	id := startedSend(t, path, mailer, 5)
 
-	store := mustOpenStore(t, path) // no key set
+	store := boltstoretest.MustOpenAt(t, path) // no key set
 	defer store.Close()
 	svc := transportService(store, mailer)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
