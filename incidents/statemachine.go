@@ -21,36 +21,8 @@ func (s *Service) Move(ctx context.Context, actor, id string, to State) (*Result
 			return err
 		}
 		res.Incident, res.Playbook = inc, pb
-		if to.Index() <= inc.State.Index() {
-			return Errorf(ECONFLICT, "%s is already %s; incidents only move forward (%s)", inc.ID, inc.State, lifecycle()).
-				WithHint("/breach move %s", nextState(inc.State))
-		}
-		var blocking []string
-		for _, def := range pb.Steps {
-			if def.Gate == "" || def.Gate.Index() > to.Index() {
-				continue
-			}
-			if st, ok := inc.Step(def.ID); ok && !st.Finished() {
-				blocking = append(blocking, fmt.Sprintf("%s (gates %s)", def.ID, def.Gate))
-			}
-		}
-		if len(blocking) > 0 {
-			return Errorf(ECONFLICT, "%s cannot move to %s: the playbook needs these steps done or waived first: %s",
-				inc.ID, to, strings.Join(blocking, ", ")).
-				WithHint("/breach step done STEP, or a lead: /breach step waive STEP REASON")
-		}
-		if to == StateClosed {
-			var open []string
-			for i := range inc.Obligations {
-				o := &inc.Obligations[i]
-				if !o.Resolved() {
-					open = append(open, fmt.Sprintf("%s (%s)", o.ID, strings.ReplaceAll(string(o.Phase()), "_", " ")))
-				}
-			}
-			if len(open) > 0 {
-				return Errorf(ECONFLICT, "%s cannot close: %d obligation(s) are not met or waived: %s", inc.ID, len(open), strings.Join(open, ", ")).
-					WithHint("/breach met OBLIGATION --ref REFERENCE, /breach waive OBLIGATION REASON, or record the missing facts")
-			}
+		if err := CanMove(inc, pb, to); err != nil {
+			return err
 		}
 		inc.Transitions = append(inc.Transitions, Transition{From: inc.State, To: to, At: t.now, By: actor})
 		from := inc.State
@@ -75,6 +47,47 @@ func (s *Service) Move(ctx context.Context, actor, id string, to State) (*Result
 		return nil, err
 	}
 	return &res, nil
+}
+
+// CanMove reports whether inc, run under playbook pb, may move to the state
+// to: incidents only move forward, every step gating a state up to to must
+// be finished, and closing also needs every obligation met, waived or not
+// applicable. It returns nil when the move is allowed, and otherwise an
+// ECONFLICT error that says what blocks it and what to type. It reads
+// nothing but its arguments and changes nothing.
+func CanMove(inc *Incident, pb *Playbook, to State) error {
+	if to.Index() <= inc.State.Index() {
+		return Errorf(ECONFLICT, "%s is already %s; incidents only move forward (%s)", inc.ID, inc.State, lifecycle()).
+			WithHint("/breach move %s", nextState(inc.State))
+	}
+	var blocking []string
+	for _, def := range pb.Steps {
+		if def.Gate == "" || def.Gate.Index() > to.Index() {
+			continue
+		}
+		if st, ok := inc.Step(def.ID); ok && !st.Finished() {
+			blocking = append(blocking, fmt.Sprintf("%s (gates %s)", def.ID, def.Gate))
+		}
+	}
+	if len(blocking) > 0 {
+		return Errorf(ECONFLICT, "%s cannot move to %s: the playbook needs these steps done or waived first: %s",
+			inc.ID, to, strings.Join(blocking, ", ")).
+			WithHint("/breach step done STEP, or a lead: /breach step waive STEP REASON")
+	}
+	if to == StateClosed {
+		var open []string
+		for i := range inc.Obligations {
+			o := &inc.Obligations[i]
+			if !o.Resolved() {
+				open = append(open, fmt.Sprintf("%s (%s)", o.ID, strings.ReplaceAll(string(o.Phase()), "_", " ")))
+			}
+		}
+		if len(open) > 0 {
+			return Errorf(ECONFLICT, "%s cannot close: %d obligation(s) are not met or waived: %s", inc.ID, len(open), strings.Join(open, ", ")).
+				WithHint("/breach met OBLIGATION --ref REFERENCE, /breach waive OBLIGATION REASON, or record the missing facts")
+		}
+	}
+	return nil
 }
 
 func lifecycle() string {
