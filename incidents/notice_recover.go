@@ -10,7 +10,7 @@ import (
 // Recover settles the recipients that were in flight when the process
 // stopped: those the journal says the server accepted are sent; those
 // that never reached DATA are pending again; the others are in doubt, and
-// queued again (same Message-ID) if ResendInDoubt. One transaction, then
+// queued again (same Message-ID) unless KeepInDoubt. One transaction, then
 // the journal is emptied. It must run before any sending starts; it
 // returns how many were in flight.
 func (ns *NoticeSender) Recover(ctx context.Context) (int64, error) {
@@ -18,9 +18,9 @@ func (ns *NoticeSender) Recover(ctx context.Context) (int64, error) {
 	defer ns.runMu.Unlock()
 	var notes JournalNotes
 	journal := "none"
-	if ns.Journal != nil {
+	if ns.opt.Journal != nil {
 		var err error
-		if notes, err = ns.Journal.Notes(); err != nil {
+		if notes, err = ns.opt.Journal.Notes(); err != nil {
 			return 0, fmt.Errorf("recover sending: %w", err)
 		}
 		journal = "incomplete (the machine restarted, or the journal is missing)"
@@ -62,7 +62,7 @@ func (ns *NoticeSender) Recover(ctx context.Context) (int64, error) {
 				case !handedOver(n, seq, d.Attempts):
 					d.State, d.Attempts = DeliveryQueued, max(d.Attempts-1, 0)
 					pending++
-				case ns.ResendInDoubt:
+				case ns.resendInDoubt():
 					d.State, d.Reply = DeliveryQueued, "in doubt after a restart: sent again"
 					resent++
 				default:
@@ -78,7 +78,7 @@ func (ns *NoticeSender) Recover(ctx context.Context) (int64, error) {
 			// broke after DATA) are sent again too: a restart is when the
 			// law's "everyone" is checked, and a copy is folded by Message-ID.
 			var again int64
-			if ns.ResendInDoubt && n.Send.InDoubt > 0 && (n.State == NoticeSending || n.State == NoticePaused && n.Send.Remaining() == 0 && n.Send.FailedTemporary == 0 && !n.Send.TransportPaused) {
+			if ns.resendInDoubt() && n.Send.InDoubt > 0 && (n.State == NoticeSending || n.State == NoticePaused && n.Send.Remaining() == 0 && n.Send.FailedTemporary == 0 && !n.Send.TransportPaused) {
 				err := t.Deliveries(n.Incident, n.ID, DeliveryInDoubt, func(seq int64, d Delivery) error {
 					d.State, d.Reply, d.At = DeliveryQueued, "in doubt after a restart: sent again", t.now
 					again++
@@ -116,7 +116,7 @@ func (ns *NoticeSender) Recover(ctx context.Context) (int64, error) {
 			details := map[string]string{"notice": n.ID,
 				"in_flight": strconv.FormatInt(found, 10), "sent": strconv.FormatInt(sent, 10), "pending_again": strconv.FormatInt(pending, 10),
 				"in_doubt": strconv.FormatInt(resent+doubt, 10), "resent_in_doubt": strconv.FormatInt(resent, 10),
-				"resend_in_doubt": strconv.FormatBool(ns.ResendInDoubt), "journal": journal}
+				"resend_in_doubt": strconv.FormatBool(ns.resendInDoubt()), "journal": journal}
 			if again > 0 {
 				details["earlier_in_doubt_resent"] = strconv.FormatInt(again, 10)
 			}
@@ -126,8 +126,8 @@ func (ns *NoticeSender) Recover(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if ns.Journal != nil {
-		if err := ns.Journal.Reset(); err != nil {
+	if ns.opt.Journal != nil {
+		if err := ns.opt.Journal.Reset(); err != nil {
 			return total, fmt.Errorf("recover sending: %w", err)
 		}
 		ns.journalClean = true

@@ -25,35 +25,10 @@ var ErrStop = errors.New("stop iteration")
 // those accepted, queues again those that never reached DATA, and sends
 // again, with the same Message-ID, those in between (in doubt: at most one
 // per connection after the process was killed, at most the window after a
-// power loss), unless ResendInDoubt is false.
+// power loss), unless KeepInDoubt is set.
 type NoticeSender struct {
 	svc *Service
-	// Window, if set, fixes how many recipients are claimed ahead of the
-	// workers. It bounds how many recipients can be in flight, and so
-	// in doubt after a power loss, and how many are marked per
-	// transaction: too small and the commits, not the mail server, set
-	// the pace. At 0 the window adapts: it starts at eight per connection
-	// and doubles, up to MaxWindow, whenever the connections ran out of
-	// work while a transaction was being committed (a fast local relay).
-	// A slow mail server keeps it small.
-	Window int
-	// MaxWindow caps the adaptive window (0: 32 per connection).
-	MaxWindow int
-	// ProgressEvery throttles progress notifications.
-	ProgressEvery time.Duration
-	// PauseAfter consecutive temporary failures pause the send (the server
-	// is probably down); notice retry resumes it.
-	PauseAfter int
-	// Recorded, if set, is called after each commit of send outcomes with
-	// how many messages it recorded as sent and as failed (for metrics).
-	Recorded func(sent, failed int)
-	// Journal notes which messages reached DATA and which the server
-	// accepted (nil: after a crash every recipient in flight is in doubt).
-	Journal SendJournal
-	// ResendInDoubt sends recipients found in doubt after a restart again
-	// by themselves (the default); false leaves them in doubt for a
-	// person to decide (notice retry --in-doubt).
-	ResendInDoubt bool
+	opt NoticeSenderOptions // defaults applied
 
 	runMu sync.Mutex // one send loop at a time
 	// journalClean: the journal holds no notes of recipients left in
@@ -66,10 +41,54 @@ type NoticeSender struct {
 	waiters []chan struct{}
 }
 
-// NewNoticeSender returns a sender for svc's notices.
-func NewNoticeSender(svc *Service) *NoticeSender {
-	return &NoticeSender{svc: svc, ProgressEvery: 10 * time.Second, PauseAfter: 50, ResendInDoubt: true}
+// NoticeSenderOptions configures a NoticeSender. The zero value is the
+// default: an adaptive window, progress every 10 seconds, a pause after 50
+// temporary failures in a row, no journal, and recipients found in doubt
+// after a restart sent again.
+type NoticeSenderOptions struct {
+	// Window, if set, fixes how many recipients are claimed ahead of the
+	// workers. It bounds how many recipients can be in flight, and so
+	// in doubt after a power loss, and how many are marked per
+	// transaction: too small and the commits, not the mail server, set
+	// the pace. At 0 the window adapts: it starts at eight per connection
+	// and doubles, up to MaxWindow, whenever the connections ran out of
+	// work while a transaction was being committed (a fast local relay).
+	// A slow mail server keeps it small.
+	Window int
+	// MaxWindow caps the adaptive window (0: 32 per connection).
+	MaxWindow int
+	// ProgressEvery throttles progress notifications (0: every 10 seconds;
+	// negative: at every commit).
+	ProgressEvery time.Duration
+	// PauseAfter consecutive temporary failures pause the send (the server
+	// is probably down); notice retry resumes it (0: 50; negative: never).
+	PauseAfter int
+	// Recorded, if set, is called after each commit of send outcomes with
+	// how many messages it recorded as sent and as failed (for metrics).
+	Recorded func(sent, failed int)
+	// Journal notes which messages reached DATA and which the server
+	// accepted (nil: after a crash every recipient in flight is in doubt).
+	Journal SendJournal
+	// KeepInDoubt leaves recipients found in doubt after a restart in
+	// doubt, for a person to decide (notice retry --in-doubt); by default
+	// they are sent again, with the same Message-ID.
+	KeepInDoubt bool
 }
+
+// NewNoticeSender returns a sender for svc's notices, configured by opt.
+func NewNoticeSender(svc *Service, opt NoticeSenderOptions) *NoticeSender {
+	if opt.ProgressEvery == 0 {
+		opt.ProgressEvery = 10 * time.Second
+	}
+	if opt.PauseAfter == 0 {
+		opt.PauseAfter = 50
+	}
+	return &NoticeSender{svc: svc, opt: opt}
+}
+
+// resendInDoubt reports whether recipients found in doubt after a restart
+// are sent again by themselves.
+func (ns *NoticeSender) resendInDoubt() bool { return !ns.opt.KeepInDoubt }
 
 // Run recovers from an earlier crash, then sends notices as they are
 // started, until ctx is done. Run it once per process.

@@ -9,7 +9,7 @@ import (
 // unless final.
 func (ns *NoticeSender) progress(t *txn, inc *Incident, n *Notice, final bool) error {
 	s := n.Send
-	if !final && !s.LastProgressAt.IsZero() && t.now.Sub(s.LastProgressAt) < ns.ProgressEvery {
+	if !final && !s.LastProgressAt.IsZero() && t.now.Sub(s.LastProgressAt) < ns.opt.ProgressEvery {
 		return nil
 	}
 	s.LastProgressAt = t.now

@@ -96,8 +96,8 @@ func (ns *NoticeSender) record(t *txn, n *Notice, results []sendResult) (sent, f
 
 // recorded reports committed outcomes to the Recorded hook.
 func (ns *NoticeSender) recorded(sent, failed int) {
-	if ns.Recorded != nil && sent+failed > 0 {
-		ns.Recorded(sent, failed)
+	if ns.opt.Recorded != nil && sent+failed > 0 {
+		ns.opt.Recorded(sent, failed)
 	}
 }
 

@@ -86,9 +86,9 @@ func (ns *NoticeSender) send(ctx context.Context, incidentID, noticeID string) e
 		return ns.pause(ctx, incidentID, noticeID, "no notice templates are configured")
 	}
 	workers := max(mailer.Connections(), 1)
-	window, maxWindow := ns.Window, ns.Window
+	window, maxWindow := ns.opt.Window, ns.opt.Window
 	if window <= 0 {
-		maxWindow = ns.MaxWindow
+		maxWindow = ns.opt.MaxWindow
 		if maxWindow <= 0 {
 			maxWindow = 32 * workers
 		}
@@ -113,8 +113,8 @@ func (ns *NoticeSender) send(ctx context.Context, incidentID, noticeID string) e
 				j    sendJob
 				hook func() error
 			)
-			if ns.Journal != nil {
-				hook = func() error { return ns.Journal.DataStarted(incidentID, noticeID, j.seq, j.attempt) }
+			if ns.opt.Journal != nil {
+				hook = func() error { return ns.opt.Journal.DataStarted(incidentID, noticeID, j.seq, j.attempt) }
 			}
 			for {
 				select {
@@ -127,10 +127,10 @@ func (ns *NoticeSender) send(ctx context.Context, incidentID, noticeID string) e
 					j = next
 					res := ns.deliver(wctx, mailer, inc, n, domain, j, hook)
 					res.gen = j.gen
-					if res.err == nil && ns.Journal != nil {
+					if res.err == nil && ns.opt.Journal != nil {
 						// The reply, noted at once: after a crash only a
 						// message between DATA and this note is in doubt.
-						if err := ns.Journal.Accepted(incidentID, noticeID, j.seq, j.attempt, res.at); err != nil {
+						if err := ns.opt.Journal.Accepted(incidentID, noticeID, j.seq, j.attempt, res.at); err != nil {
 							svc.log.Warn("send journal: the server's acceptance was not noted; a crash before the next commit would leave one recipient in doubt", "err", err)
 						}
 					}
@@ -189,7 +189,7 @@ func (ns *NoticeSender) send(ctx context.Context, incidentID, noticeID string) e
 				break gather
 			}
 		}
-		if !stopping && ns.PauseAfter > 0 && tempRun >= ns.PauseAfter {
+		if !stopping && ns.opt.PauseAfter > 0 && tempRun >= ns.opt.PauseAfter {
 			stopping = true
 			pauseWhy = fmt.Sprintf("%d messages in a row failed temporarily; the mail server may be down", tempRun)
 			if lastTemp != nil {
@@ -266,8 +266,8 @@ func (ns *NoticeSender) send(ctx context.Context, incidentID, noticeID string) e
 			if done {
 				return ns.resetJournal(journalOwned, inFlight)
 			}
-			if ns.Journal != nil && journalOwned && gens.rotate() {
-				if err := ns.Journal.Rotate(); err != nil {
+			if ns.opt.Journal != nil && journalOwned && gens.rotate() {
+				if err := ns.opt.Journal.Rotate(); err != nil {
 					return fmt.Errorf("notice %s of %s: %w", noticeID, incidentID, err)
 				}
 			}
@@ -363,10 +363,10 @@ func (ns *NoticeSender) wind(ctx context.Context, incidentID, noticeID string, j
 // a send that stopped on an error keep theirs for the next restart: the
 // journal is then not reset, nor rotated, until Recover.)
 func (ns *NoticeSender) resetJournal(owned bool, inFlight int64) error {
-	if ns.Journal == nil || !owned || inFlight != 0 {
+	if ns.opt.Journal == nil || !owned || inFlight != 0 {
 		return nil
 	}
-	if err := ns.Journal.Reset(); err != nil {
+	if err := ns.opt.Journal.Reset(); err != nil {
 		return err
 	}
 	ns.journalClean = true
