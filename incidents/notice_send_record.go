@@ -1,6 +1,7 @@
 package incidents
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -125,4 +126,48 @@ func (ns *NoticeSender) finish(t *txn, inc *Incident, n *Notice) error {
 		details["sandbox"] = n.Send.Sandbox
 	}
 	return ns.svc.audit(t, "breachbot", event, inc, details)
+}
+
+func (ns *NoticeSender) pause(ctx context.Context, incidentID, noticeID, why string) error {
+	return ns.svc.update(ctx, func(t *txn) error {
+		cur, err := t.Notice(incidentID, noticeID)
+		if err != nil {
+			return err
+		}
+		inc, err := t.Incident(incidentID)
+		if err != nil {
+			return err
+		}
+		cur.State, cur.Send.Paused = NoticePaused, why
+		if err := ns.progress(t, inc, cur, true); err != nil {
+			return err
+		}
+		if err := t.PutNotice(cur); err != nil {
+			return err
+		}
+		return ns.svc.audit(t, "breachbot", "notice.paused", inc, map[string]string{"notice": cur.ID, "reason": why})
+	})
+}
+
+// deliver renders and hands over one message.
+func (ns *NoticeSender) deliver(ctx context.Context, mailer Mailer, inc *Incident, n *Notice, domain string, j sendJob, dataStarting func() error) sendResult {
+	res := sendResult{seq: j.seq, messageID: MessageID(inc.ID, n.ID, j.tag, domain)}
+	var (
+		content *MailContent
+		err     error
+	)
+	if pr, ok := ns.svc.renderer.(PartsRenderer); ok {
+		content, err = pr.RenderParts(n.Template, n.LocaleFor(j.r), n.Data, j.r)
+	} else {
+		content, err = ns.svc.renderer.Render(n.Template, n.LocaleFor(j.r), n.Data, j.r)
+	}
+	if err != nil {
+		res.err = &SendError{Permanent: true, Reply: "not rendered: " + RedactAddresses(ErrorMessage(err))}
+		res.at = ns.svc.clock.Now()
+		return res
+	}
+	res.err = mailer.Send(ctx, &Mail{To: j.r.Email, Content: content, MessageID: res.messageID, Incident: inc.ID, Date: ns.svc.clock.Now(),
+		DataStarting: dataStarting})
+	res.at = ns.svc.clock.Now()
+	return res
 }

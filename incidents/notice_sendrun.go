@@ -25,41 +25,6 @@ type sendResult struct {
 	at        time.Time
 }
 
-// journalRotateEvery is how many messages are handed over between journal
-// rotations (at 64 bytes of notes each, about 128 KiB a file).
-const journalRotateEvery = 2048
-
-// journalGens counts, per journal generation, the recipients handed to the
-// workers whose outcome is not yet committed, to know when the previous
-// journal file holds only settled notes and may be dropped (Rotate).
-type journalGens struct {
-	gen            int // current generation
-	current, older int // unsettled jobs of the current generation, of older ones
-	handed         int // jobs handed in the current generation
-}
-
-// settled counts committed outcomes.
-func (g *journalGens) settled(results []sendResult) {
-	for _, r := range results {
-		if r.gen == g.gen {
-			g.current--
-		} else {
-			g.older--
-		}
-	}
-}
-
-// rotate reports whether the journal should rotate now: enough notes, and
-// none unsettled in the file Rotate drops. It then moves to the next
-// generation.
-func (g *journalGens) rotate() bool {
-	if g.handed < journalRotateEvery || g.older != 0 {
-		return false
-	}
-	g.gen, g.older, g.current, g.handed = g.gen+1, g.current, 0, 0
-	return true
-}
-
 // send runs one notice until it is sent, paused or ctx is done: a sendRun
 // claims recipients, sends them through the workers and collects their
 // outcomes, committing them in groups, until none is left or it winds
@@ -444,63 +409,4 @@ func (r *sendRun) wind(ctx context.Context) error {
 	}
 	ns.recorded(sent, failed)
 	return ns.resetJournal(r.journalOwned, inFlight)
-}
-
-// resetJournal empties the journal once nothing is in flight: its notes
-// are needed only for recipients in flight. (Recipients left in flight by
-// a send that stopped on an error keep theirs for the next restart: the
-// journal is then not reset, nor rotated, until Recover.)
-func (ns *NoticeSender) resetJournal(owned bool, inFlight int64) error {
-	if ns.opt.Journal == nil || !owned || inFlight != 0 {
-		return nil
-	}
-	if err := ns.opt.Journal.Reset(); err != nil {
-		return err
-	}
-	ns.journalClean = true
-	return nil
-}
-
-func (ns *NoticeSender) pause(ctx context.Context, incidentID, noticeID, why string) error {
-	return ns.svc.update(ctx, func(t *txn) error {
-		cur, err := t.Notice(incidentID, noticeID)
-		if err != nil {
-			return err
-		}
-		inc, err := t.Incident(incidentID)
-		if err != nil {
-			return err
-		}
-		cur.State, cur.Send.Paused = NoticePaused, why
-		if err := ns.progress(t, inc, cur, true); err != nil {
-			return err
-		}
-		if err := t.PutNotice(cur); err != nil {
-			return err
-		}
-		return ns.svc.audit(t, "breachbot", "notice.paused", inc, map[string]string{"notice": cur.ID, "reason": why})
-	})
-}
-
-// deliver renders and hands over one message.
-func (ns *NoticeSender) deliver(ctx context.Context, mailer Mailer, inc *Incident, n *Notice, domain string, j sendJob, dataStarting func() error) sendResult {
-	res := sendResult{seq: j.seq, messageID: MessageID(inc.ID, n.ID, j.tag, domain)}
-	var (
-		content *MailContent
-		err     error
-	)
-	if pr, ok := ns.svc.renderer.(PartsRenderer); ok {
-		content, err = pr.RenderParts(n.Template, n.LocaleFor(j.r), n.Data, j.r)
-	} else {
-		content, err = ns.svc.renderer.Render(n.Template, n.LocaleFor(j.r), n.Data, j.r)
-	}
-	if err != nil {
-		res.err = &SendError{Permanent: true, Reply: "not rendered: " + RedactAddresses(ErrorMessage(err))}
-		res.at = ns.svc.clock.Now()
-		return res
-	}
-	res.err = mailer.Send(ctx, &Mail{To: j.r.Email, Content: content, MessageID: res.messageID, Incident: inc.ID, Date: ns.svc.clock.Now(),
-		DataStarting: dataStarting})
-	res.at = ns.svc.clock.Now()
-	return res
 }
