@@ -1,5 +1,7 @@
 package incidents
 
+import "sync"
+
 // NoticeResult is what a notice use case returns.
 type NoticeResult struct {
 	Incident *Incident
@@ -21,4 +23,19 @@ type NoticeResult struct {
 	Where string
 	// Folder is set when they are written into this folder, not sent.
 	Folder string
+}
+
+// noticeService holds what only the notice use cases (drafts, approval,
+// test-sends, sending, recipient imports) need; the Service embeds it, and
+// the rest of the Service never touches it.
+type noticeService struct {
+	renderer   NoticeRenderer
+	mailer     Mailer
+	sandbox    Mailer
+	handoff    FolderMailer
+	company    Company
+	maxImport  int64
+	imports    sync.Map // staging recipient set id -> struct{}: imports running in this process
+	noticeWake chan struct{}
+	testMailMu sync.Mutex
 }

@@ -61,15 +61,7 @@ type Service struct {
 	schedulerWake  chan struct{}
 	dispatcherWake chan struct{}
 
-	renderer   NoticeRenderer
-	mailer     Mailer
-	sandbox    Mailer
-	handoff    FolderMailer
-	company    Company
-	maxImport  int64
-	imports    sync.Map // staging recipient set id -> struct{}: imports running in this process
-	noticeWake chan struct{}
-	testMailMu sync.Mutex
+	noticeService // what only the notice use cases need
 }
 
 // NewService returns a Service; Clock, Roles, Permissions and Logger default
@@ -78,8 +70,10 @@ func NewService(c Config) *Service {
 	s := &Service{
 		store: c.Store, playbooks: c.Playbooks, clock: c.Clock, roles: c.Roles, perms: c.Permissions, log: c.Logger,
 		schedulerWake: make(chan struct{}, 1), dispatcherWake: make(chan struct{}, 1),
-		renderer: c.Notices, mailer: c.Mailer, sandbox: c.Sandbox, handoff: c.Handoff, company: c.Company, maxImport: c.MaxImportBytes,
-		noticeWake: make(chan struct{}, 1),
+		noticeService: noticeService{
+			renderer: c.Notices, mailer: c.Mailer, sandbox: c.Sandbox, handoff: c.Handoff, company: c.Company, maxImport: c.MaxImportBytes,
+			noticeWake: make(chan struct{}, 1),
+		},
 	}
 	if s.clock == nil {
 		s.clock = SystemClock{}
