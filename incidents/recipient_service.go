@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"maps"
 	"slices"
@@ -61,6 +62,52 @@ const importBatch = 4000
 // recomputing obligations), so a failed or interrupted import leaves the
 // previous list and the incident as they were.
 func (s *Service) ImportRecipients(ctx context.Context, actor, id string, src io.Reader, in ImportInput) (*ImportReport, error) {
+	imp, err := s.openImport(ctx, actor, id, src, in)
+	if err != nil {
+		return nil, err
+	}
+	if err := imp.stage(ctx); err != nil {
+		return nil, err
+	}
+	s.imports.Store(imp.set.ID, struct{}{})
+	defer s.imports.Delete(imp.set.ID)
+	committed := false
+	defer func() {
+		if !committed {
+			imp.discard(ctx)
+		}
+	}()
+	if err := imp.stream(ctx); err != nil {
+		return nil, err
+	}
+	if err := imp.commit(ctx); err != nil {
+		return nil, err
+	}
+	committed = true
+	return imp.rep, nil
+}
+
+// recipientImport is one import of affected people, in phases: stage
+// starts a staging list, stream reads the file into it in batched
+// transactions, and commit makes it the incident's list in one more
+// transaction (discard removes the staging list when it never gets there).
+type recipientImport struct {
+	s         *Service
+	actor, id string
+	in        ImportInput
+	reader    *CSVReader
+	rep       *ImportReport
+	set       *RecipientSet // the staging list, once staged
+
+	hash            hash.Hash
+	counts, locales map[string]int64 // imported people by jurisdiction, by locale
+	batch           []Recipient      // read, not yet stored
+}
+
+// openImport checks that actor may import into the open incident id and
+// that the file is not too big, and opens the reader, which knows the
+// playbook's data categories.
+func (s *Service) openImport(ctx context.Context, actor, id string, src io.Reader, in ImportInput) (*recipientImport, error) {
 	if _, err := s.authorize(ctx, actor, ActImport, id); err != nil {
 		return nil, err
 	}
@@ -92,12 +139,15 @@ func (s *Service) ImportRecipients(ctx context.Context, actor, id string, src io
 	if err != nil {
 		return nil, err
 	}
-	rep := &ImportReport{Dropped: reader.Dropped()}
+	return &recipientImport{s: s, actor: actor, id: id, in: in, reader: reader, rep: &ImportReport{Dropped: reader.Dropped()},
+		hash: sha256.New(), counts: map[string]int64{}, locales: map[string]int64{}, batch: make([]Recipient, 0, 1024)}, nil
+}
 
-	// Start a staging list, and remove lists that earlier imports left
-	// behind when they failed or the process stopped.
-	var set *RecipientSet
-	err = s.update(ctx, func(t *txn) error {
+// stage starts a staging list, and removes lists that earlier imports left
+// behind when they failed or the process stopped.
+func (imp *recipientImport) stage(ctx context.Context) error {
+	s := imp.s
+	return s.update(ctx, func(t *txn) error {
 		var stale []string
 		err := t.RecipientSets(func(rs *RecipientSet) error {
 			if _, running := s.imports.Load(rs.ID); rs.State == SetStaging && !running {
@@ -113,60 +163,30 @@ func (s *Service) ImportRecipients(ctx context.Context, actor, id string, src io
 				return err
 			}
 		}
-		set, err = t.NewRecipientSet(id, t.now, actor)
+		imp.set, err = t.NewRecipientSet(imp.id, t.now, imp.actor)
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	s.imports.Store(set.ID, struct{}{})
-	defer s.imports.Delete(set.ID)
-	committed := false
-	defer func() {
-		if !committed {
-			err := s.store.Update(context.WithoutCancel(ctx), func(tx Tx) error { return tx.DeleteRecipientSet(set.ID) })
-			if err != nil {
-				s.log.Error("remove staging recipient list", "set", set.ID, "err", err)
-			}
-		}
-	}()
+}
 
-	hash := sha256.New()
-	counts, locales := map[string]int64{}, map[string]int64{}
-	batch := make([]Recipient, 0, 1024)
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		var added []bool
-		err := s.store.Update(ctx, func(tx Tx) error {
-			var err error
-			added, err = tx.AddRecipients(set.ID, batch)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		for i, r := range batch {
-			if !added[i] {
-				rep.Duplicates++
-				continue
-			}
-			rep.Imported++
-			counts[r.Jurisdiction()]++
-			locales[r.Locale]++
-			b, _ := json.Marshal(r)
-			hash.Write(b)
-			hash.Write([]byte{'\n'})
-		}
-		batch = batch[:0]
-		return nil
+// discard removes the staging list of an import that was not committed.
+func (imp *recipientImport) discard(ctx context.Context) {
+	s := imp.s
+	err := s.store.Update(context.WithoutCancel(ctx), func(tx Tx) error { return tx.DeleteRecipientSet(imp.set.ID) })
+	if err != nil {
+		s.log.Error("remove staging recipient list", "set", imp.set.ID, "err", err)
 	}
+}
+
+// stream reads every row into the staging list, in batches of up to
+// importBatch people per transaction, counting rows, duplicates and
+// rejected rows; it refuses a file from which nobody was imported.
+func (imp *recipientImport) stream(ctx context.Context) error {
+	rep := imp.rep
 	for {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
-		r, err := reader.Next()
+		r, err := imp.reader.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -179,37 +199,77 @@ func (s *Service) ImportRecipients(ctx context.Context, actor, id string, src io
 			}
 			continue
 		} else if err != nil {
-			return nil, err
+			return err
 		}
 		rep.Rows++
-		batch = append(batch, r)
-		if len(batch) == cap(batch) || len(batch) >= importBatch {
-			if err := flush(); err != nil {
-				return nil, err
+		imp.batch = append(imp.batch, r)
+		if len(imp.batch) == cap(imp.batch) || len(imp.batch) >= importBatch {
+			if err := imp.flush(ctx); err != nil {
+				return err
 			}
-			if cap(batch) < importBatch {
-				batch = make([]Recipient, 0, importBatch)
+			if cap(imp.batch) < importBatch {
+				imp.batch = make([]Recipient, 0, importBatch)
 			}
 		}
 	}
-	if err := flush(); err != nil {
-		return nil, err
+	if err := imp.flush(ctx); err != nil {
+		return err
 	}
 	if rep.Imported == 0 {
 		if rep.Rows == 0 {
-			return nil, Errorf(EINVALID, "the file has a header but no rows of people").WithHint("add one row per affected person under the header")
+			return Errorf(EINVALID, "the file has a header but no rows of people").WithHint("add one row per affected person under the header")
 		}
-		return nil, Errorf(EINVALID, "none of the %d rows could be imported; the first problem: row %d: %s", rep.Rows, rep.Errors[0].Row, rep.Errors[0].Reason).
+		return Errorf(EINVALID, "none of the %d rows could be imported; the first problem: row %d: %s", rep.Rows, rep.Errors[0].Row, rep.Errors[0].Reason).
 			WithHint("fix the file and import it again")
 	}
+	return nil
+}
+
+// flush stores the batch read so far in the staging list, in one
+// transaction, and counts the people it added.
+func (imp *recipientImport) flush(ctx context.Context) error {
+	if len(imp.batch) == 0 {
+		return nil
+	}
+	var added []bool
+	err := imp.s.store.Update(ctx, func(tx Tx) error {
+		var err error
+		added, err = tx.AddRecipients(imp.set.ID, imp.batch)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for i, r := range imp.batch {
+		if !added[i] {
+			imp.rep.Duplicates++
+			continue
+		}
+		imp.rep.Imported++
+		imp.counts[r.Jurisdiction()]++
+		imp.locales[r.Locale]++
+		b, _ := json.Marshal(r)
+		imp.hash.Write(b)
+		imp.hash.Write([]byte{'\n'})
+	}
+	imp.batch = imp.batch[:0]
+	return nil
+}
+
+// commit makes the staged list the incident's, in one transaction: the
+// counts become facts (recomputing obligations), unsent notices bound to
+// the previous list are voided, and the previous list is deleted unless a
+// notice was sent from it.
+func (imp *recipientImport) commit(ctx context.Context) error {
+	s, actor, id, in, rep, set, counts := imp.s, imp.actor, imp.id, imp.in, imp.rep, imp.set, imp.counts
 	rep.Unknown = counts[JurisdictionUnknown]
-	set.Count, set.Counts, set.Locales = rep.Imported, counts, locales
-	set.Hash = hex.EncodeToString(hash.Sum(nil))
+	set.Count, set.Counts, set.Locales = rep.Imported, counts, imp.locales
+	set.Hash = hex.EncodeToString(imp.hash.Sum(nil))
 	set.Source = in.Source
 	set.State = SetCommitted
 
 	var res Result
-	err = s.do(ctx, actor, ActImport, id, func(t *txn, _ []string) error {
+	err := s.do(ctx, actor, ActImport, id, func(t *txn, _ []string) error {
 		inc, pb, err := s.load(t, id, false)
 		if err != nil {
 			return err
@@ -311,11 +371,10 @@ func (s *Service) ImportRecipients(ctx context.Context, actor, id string, src io
 		return s.audit(t, actor, "recipients.imported", inc, details)
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	committed = true
 	rep.Set, rep.Result = set, &res
-	return rep, nil
+	return nil
 }
 
 // voidNotice marks an unsent notice void with the reason, audits it and
