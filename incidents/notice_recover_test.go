@@ -119,10 +119,9 @@ func TestRecoverSettlesInFlightByTheJournal(t *testing.T) {
 			m := &noticetest.Mailer{Conns: 2}
 			svc, id, store := approvedNoticeStore(t, m, 20)
 			addrs := crashedSend(t, store, id, tc.journal)
-			ns := incidents.NewNoticeSender(svc)
-			ns.ResendInDoubt = tc.resend
-			ns.Journal = store.SendJournal()
-			t.Cleanup(func() { ns.Journal.(*boltstore.SendJournal).Close() })
+			journal := store.SendJournal()
+			t.Cleanup(func() { journal.Close() })
+			ns := incidents.NewNoticeSender(svc, incidents.NoticeSenderOptions{KeepInDoubt: !tc.resend, Journal: journal})
 			if k, err := ns.Recover(context.Background()); err != nil || k != 10 {
 				t.Fatalf("recover: %d, %v", k, err)
 			}
@@ -201,10 +200,8 @@ func TestJournalStaysSmallDuringALongSend(t *testing.T) {
 	t.Parallel()
 	const people = 12000
 	svc, id, store := approvedNoticeStore(t, &noticetest.Mailer{Conns: 4}, people)
-	ns := incidents.NewNoticeSender(svc)
 	j := store.SendJournal()
 	t.Cleanup(func() { j.Close() })
-	ns.Journal = j
 	size := func() int64 {
 		var total int64
 		for _, p := range []string{j.Path(), j.Path() + ".prev"} {
@@ -215,7 +212,8 @@ func TestJournalStaysSmallDuringALongSend(t *testing.T) {
 		return total
 	}
 	var largest int64
-	ns.Recorded = func(int, int) { largest = max(largest, size()) }
+	ns := incidents.NewNoticeSender(svc, incidents.NoticeSenderOptions{Journal: j,
+		Recorded: func(int, int) { largest = max(largest, size()) }})
 	if _, err := ns.Recover(context.Background()); err != nil {
 		t.Fatal(err)
 	}

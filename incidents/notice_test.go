@@ -121,9 +121,8 @@ func TestWindowStaysSmallForASlowServer(t *testing.T) {
 	}}
 	svc, id := approvedNotice(t, m, 200)
 	probe.svc, probe.id = svc, id
-	ns := incidents.NewNoticeSender(svc)
 	recorded := make(chan int, 100)
-	ns.Recorded = func(sent, _ int) { recorded <- sent }
+	ns := incidents.NewNoticeSender(svc, incidents.NoticeSenderOptions{Recorded: func(sent, _ int) { recorded <- sent }})
 	done := make(chan error, 1)
 	go func() { done <- ns.SendPending(context.Background()) }()
 	for sent := 0; sent < 200; {
@@ -170,8 +169,7 @@ func TestScatteredTemporaryFailuresDoNotPauseTheSend(t *testing.T) {
 		return nil
 	}}
 	svc, id := approvedNotice(t, m, 300)
-	ns := incidents.NewNoticeSender(svc)
-	ns.PauseAfter, ns.Window = 3, 40
+	ns := incidents.NewNoticeSender(svc, incidents.NoticeSenderOptions{PauseAfter: 3, Window: 40})
 	if err := ns.SendPending(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -212,8 +210,7 @@ func TestWindowGrowsForAFastServerUpToItsCap(t *testing.T) {
 	}}
 	svc, id := approvedNotice(t, m, 3000)
 	probe.svc, probe.id = svc, id
-	ns := incidents.NewNoticeSender(svc)
-	ns.MaxWindow = 48
+	ns := incidents.NewNoticeSender(svc, incidents.NoticeSenderOptions{MaxWindow: 48})
 	if err := ns.SendPending(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -240,8 +237,7 @@ func TestRepeatedTemporaryFailuresPauseTheSendAndRetryResumesIt(t *testing.T) {
 		return nil
 	}}
 	svc, id := approvedNotice(t, m, 40)
-	ns := incidents.NewNoticeSender(svc)
-	ns.PauseAfter, ns.Window = 5, 4
+	ns := incidents.NewNoticeSender(svc, incidents.NoticeSenderOptions{PauseAfter: 5, Window: 4})
 	if err := ns.SendPending(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -289,7 +285,7 @@ func TestUncertainAndPermanentOutcomes(t *testing.T) {
 		return nil
 	}}
 	svc, id := approvedNotice(t, m, 10)
-	ns := incidents.NewNoticeSender(svc)
+	ns := incidents.NewNoticeSender(svc, incidents.NoticeSenderOptions{})
 	if err := ns.SendPending(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -334,8 +330,7 @@ func TestStoppingMidSendLosesNothing(t *testing.T) {
 		return nil
 	}}
 	svc, id := approvedNotice(t, m, 30)
-	ns := incidents.NewNoticeSender(svc)
-	ns.Window = 4
+	ns := incidents.NewNoticeSender(svc, incidents.NoticeSenderOptions{Window: 4})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- ns.SendPending(ctx) }()

@@ -80,7 +80,7 @@ func TestSendThatCannotReadRecipientsPauses(t *testing.T) {
 	svc := transportService(store, mailer)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := incidents.NewNoticeSender(svc).SendPending(ctx); err != nil {
+	if err := incidents.NewNoticeSender(svc, incidents.NoticeSenderOptions{}).SendPending(ctx); err != nil {
 		t.Fatalf("the send failed instead of pausing: %v", err)
 	}
 	n := status(t, svc, id)

@@ -7,12 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // ImportInput describes an affected-people file.
@@ -65,6 +65,52 @@ const importBatch = 4000
 // recomputing obligations), so a failed or interrupted import leaves the
 // previous list and the incident as they were.
 func (s *Service) ImportRecipients(ctx context.Context, actor, id string, src io.Reader, in ImportInput) (*ImportReport, error) {
+	imp, err := s.openImport(ctx, actor, id, src, in)
+	if err != nil {
+		return nil, err
+	}
+	if err := imp.stage(ctx); err != nil {
+		return nil, err
+	}
+	s.imports.Store(imp.set.ID, struct{}{})
+	defer s.imports.Delete(imp.set.ID)
+	committed := false
+	defer func() {
+		if !committed {
+			imp.discard(ctx)
+		}
+	}()
+	if err := imp.stream(ctx); err != nil {
+		return nil, err
+	}
+	if err := imp.commit(ctx); err != nil {
+		return nil, err
+	}
+	committed = true
+	return imp.rep, nil
+}
+
+// recipientImport is one import of affected people, in phases: stage
+// starts a staging list, stream reads the file into it in batched
+// transactions, and commit makes it the incident's list in one more
+// transaction (discard removes the staging list when it never gets there).
+type recipientImport struct {
+	s         *Service
+	actor, id string
+	in        ImportInput
+	reader    *CSVReader
+	rep       *ImportReport
+	set       *RecipientSet // the staging list, once staged
+
+	hash            hash.Hash
+	counts, locales map[string]int64 // imported people by jurisdiction, by locale
+	batch           []Recipient      // read, not yet stored
+}
+
+// openImport checks that actor may import into the open incident id and
+// that the file is not too big, and opens the reader, which knows the
+// playbook's data categories.
+func (s *Service) openImport(ctx context.Context, actor, id string, src io.Reader, in ImportInput) (*recipientImport, error) {
 	if _, err := s.authorize(ctx, actor, ActImport, id); err != nil {
 		return nil, err
 	}
@@ -96,12 +142,15 @@ func (s *Service) ImportRecipients(ctx context.Context, actor, id string, src io
 	if err != nil {
 		return nil, err
 	}
-	rep := &ImportReport{Dropped: reader.Dropped()}
+	return &recipientImport{s: s, actor: actor, id: id, in: in, reader: reader, rep: &ImportReport{Dropped: reader.Dropped()},
+		hash: sha256.New(), counts: map[string]int64{}, locales: map[string]int64{}, batch: make([]Recipient, 0, 1024)}, nil
+}
 
-	// Start a staging list, and remove lists that earlier imports left
-	// behind when they failed or the process stopped.
-	var set *RecipientSet
-	err = s.update(ctx, func(t *txn) error {
+// stage starts a staging list, and removes lists that earlier imports left
+// behind when they failed or the process stopped.
+func (imp *recipientImport) stage(ctx context.Context) error {
+	s := imp.s
+	return s.update(ctx, func(t *txn) error {
 		var stale []string
 		err := t.RecipientSets(func(rs *RecipientSet) error {
 			if _, running := s.imports.Load(rs.ID); rs.State == SetStaging && !running {
@@ -117,60 +166,30 @@ func (s *Service) ImportRecipients(ctx context.Context, actor, id string, src io
 				return err
 			}
 		}
-		set, err = t.NewRecipientSet(id, t.now, actor)
+		imp.set, err = t.NewRecipientSet(imp.id, t.now, imp.actor)
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	s.imports.Store(set.ID, struct{}{})
-	defer s.imports.Delete(set.ID)
-	committed := false
-	defer func() {
-		if !committed {
-			err := s.store.Update(context.WithoutCancel(ctx), func(tx Tx) error { return tx.DeleteRecipientSet(set.ID) })
-			if err != nil {
-				s.log.Error("remove staging recipient list", "set", set.ID, "err", err)
-			}
-		}
-	}()
+}
 
-	hash := sha256.New()
-	counts, locales := map[string]int64{}, map[string]int64{}
-	batch := make([]Recipient, 0, 1024)
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		var added []bool
-		err := s.store.Update(ctx, func(tx Tx) error {
-			var err error
-			added, err = tx.AddRecipients(set.ID, batch)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		for i, r := range batch {
-			if !added[i] {
-				rep.Duplicates++
-				continue
-			}
-			rep.Imported++
-			counts[r.Jurisdiction()]++
-			locales[r.Locale]++
-			b, _ := json.Marshal(r)
-			hash.Write(b)
-			hash.Write([]byte{'\n'})
-		}
-		batch = batch[:0]
-		return nil
+// discard removes the staging list of an import that was not committed.
+func (imp *recipientImport) discard(ctx context.Context) {
+	s := imp.s
+	err := s.store.Update(context.WithoutCancel(ctx), func(tx Tx) error { return tx.DeleteRecipientSet(imp.set.ID) })
+	if err != nil {
+		s.log.Error("remove staging recipient list", "set", imp.set.ID, "err", err)
 	}
+}
+
+// stream reads every row into the staging list, in batches of up to
+// importBatch people per transaction, counting rows, duplicates and
+// rejected rows; it refuses a file from which nobody was imported.
+func (imp *recipientImport) stream(ctx context.Context) error {
+	rep := imp.rep
 	for {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
-		r, err := reader.Next()
+		r, err := imp.reader.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -183,37 +202,77 @@ func (s *Service) ImportRecipients(ctx context.Context, actor, id string, src io
 			}
 			continue
 		} else if err != nil {
-			return nil, err
+			return err
 		}
 		rep.Rows++
-		batch = append(batch, r)
-		if len(batch) == cap(batch) || len(batch) >= importBatch {
-			if err := flush(); err != nil {
-				return nil, err
+		imp.batch = append(imp.batch, r)
+		if len(imp.batch) == cap(imp.batch) || len(imp.batch) >= importBatch {
+			if err := imp.flush(ctx); err != nil {
+				return err
 			}
-			if cap(batch) < importBatch {
-				batch = make([]Recipient, 0, importBatch)
+			if cap(imp.batch) < importBatch {
+				imp.batch = make([]Recipient, 0, importBatch)
 			}
 		}
 	}
-	if err := flush(); err != nil {
-		return nil, err
+	if err := imp.flush(ctx); err != nil {
+		return err
 	}
 	if rep.Imported == 0 {
 		if rep.Rows == 0 {
-			return nil, Errorf(EINVALID, "the file has a header but no rows of people").WithHint("add one row per affected person under the header")
+			return Errorf(EINVALID, "the file has a header but no rows of people").WithHint("add one row per affected person under the header")
 		}
-		return nil, Errorf(EINVALID, "none of the %d rows could be imported; the first problem: row %d: %s", rep.Rows, rep.Errors[0].Row, rep.Errors[0].Reason).
+		return Errorf(EINVALID, "none of the %d rows could be imported; the first problem: row %d: %s", rep.Rows, rep.Errors[0].Row, rep.Errors[0].Reason).
 			WithHint("fix the file and import it again")
 	}
+	return nil
+}
+
+// flush stores the batch read so far in the staging list, in one
+// transaction, and counts the people it added.
+func (imp *recipientImport) flush(ctx context.Context) error {
+	if len(imp.batch) == 0 {
+		return nil
+	}
+	var added []bool
+	err := imp.s.store.Update(ctx, func(tx Tx) error {
+		var err error
+		added, err = tx.AddRecipients(imp.set.ID, imp.batch)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for i, r := range imp.batch {
+		if !added[i] {
+			imp.rep.Duplicates++
+			continue
+		}
+		imp.rep.Imported++
+		imp.counts[r.Jurisdiction()]++
+		imp.locales[r.Locale]++
+		b, _ := json.Marshal(r)
+		imp.hash.Write(b)
+		imp.hash.Write([]byte{'\n'})
+	}
+	imp.batch = imp.batch[:0]
+	return nil
+}
+
+// commit makes the staged list the incident's, in one transaction: the
+// counts become facts (recomputing obligations), unsent notices bound to
+// the previous list are voided, and the previous list is deleted unless a
+// notice was sent from it.
+func (imp *recipientImport) commit(ctx context.Context) error {
+	s, actor, id, in, rep, set, counts := imp.s, imp.actor, imp.id, imp.in, imp.rep, imp.set, imp.counts
 	rep.Unknown = counts[JurisdictionUnknown]
-	set.Count, set.Counts, set.Locales = rep.Imported, counts, locales
-	set.Hash = hex.EncodeToString(hash.Sum(nil))
+	set.Count, set.Counts, set.Locales = rep.Imported, counts, imp.locales
+	set.Hash = hex.EncodeToString(imp.hash.Sum(nil))
 	set.Source = in.Source
 	set.State = SetCommitted
 
 	var res Result
-	err = s.do(ctx, actor, ActImport, id, func(t *txn, _ []string) error {
+	err := s.do(ctx, actor, ActImport, id, func(t *txn, _ []string) error {
 		inc, pb, err := s.load(t, id, false)
 		if err != nil {
 			return err
@@ -323,11 +382,10 @@ func (s *Service) ImportRecipients(ctx context.Context, actor, id string, src io
 		return s.audit(t, actor, "recipients.imported", inc, details)
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	committed = true
 	rep.Set, rep.Result = set, &res
-	return rep, nil
+	return nil
 }
 
 // voidNotice marks an unsent notice void with the reason, audits it and
@@ -366,112 +424,6 @@ func (s *Service) RecipientCounts(ctx context.Context, actor, id string) (*Recip
 
 // sortedKeys returns the keys of m in order.
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
-
-// SetPurged is the state of a recipient set whose people were purged.
-const SetPurged = "purged"
-
-// PurgeResult says what a purge removed: counts only.
-type PurgeResult struct {
-	Incident string
-	Sets     []string
-	People   int64
-}
-
-// PurgePersonalData removes the affected people of a closed incident: the
-// recipient lists' people are deleted, their descriptions (counts, hashes)
-// stay, as do the notices, their per-recipient outcomes (states, times,
-// Message-IDs) and the audit log (PRODUCT principle 4).
-func (s *Service) PurgePersonalData(ctx context.Context, actor, id string) (*PurgeResult, error) {
-	return s.purge(ctx, actor, id, func(fn func(t *txn, _ []string) error) error { return s.do(ctx, actor, ActPurge, id, fn) })
-}
-
-func (s *Service) purge(ctx context.Context, actor, id string, run func(func(t *txn, _ []string) error) error) (*PurgeResult, error) {
-	res := &PurgeResult{Incident: id}
-	err := run(func(t *txn, _ []string) error {
-		inc, _, err := s.load(t, id, true)
-		if err != nil {
-			return err
-		}
-		if inc.State != StateClosed {
-			return Errorf(ECONFLICT, "%s is %s; personal data is purged only after it is closed", inc.ID, inc.State).
-				WithHint("close it first (/breach close), or wait for the retention period after closing")
-		}
-		var sets []*RecipientSet
-		err = t.RecipientSets(func(rs *RecipientSet) error {
-			if rs.Incident == inc.ID && rs.State != SetPurged {
-				sets = append(sets, rs)
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		if len(sets) == 0 {
-			return Errorf(ECONFLICT, "%s holds no personal data of affected people (already purged or never imported)", inc.ID)
-		}
-		for _, rs := range sets {
-			if err := t.DeleteRecipientSet(rs.ID); err != nil {
-				return err
-			}
-			if rs.State == SetStaging {
-				continue
-			}
-			rs.State = SetPurged
-			rs.PurgedAt = t.now
-			if err := t.PutRecipientSet(rs); err != nil {
-				return err
-			}
-			res.Sets = append(res.Sets, rs.ID)
-			res.People += rs.Count
-		}
-		return s.audit(t, actor, "recipients.purged", inc, map[string]string{"sets": strings.Join(res.Sets, ","), "people": strconv.FormatInt(res.People, 10)})
-	})
-	if err != nil {
-		return nil, err
-	}
-	return res, nil
-}
-
-// PurgeExpired purges the personal data of incidents closed more than
-// retention ago; the background loop calls it.
-func (s *Service) PurgeExpired(ctx context.Context, retention time.Duration) ([]*PurgeResult, error) {
-	if retention <= 0 {
-		return nil, nil
-	}
-	var due []string
-	err := s.store.View(ctx, func(tx Tx) error {
-		held := map[string]bool{}
-		if err := tx.RecipientSets(func(rs *RecipientSet) error {
-			if rs.State != SetPurged {
-				held[rs.Incident] = true
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-		return tx.Incidents(func(inc *Incident) error {
-			if inc.State == StateClosed && held[inc.ID] && s.clock.Now().Sub(inc.ClosedAt) >= retention {
-				due = append(due, inc.ID)
-			}
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, err
-	}
-	var out []*PurgeResult
-	for _, id := range due {
-		// breachbot acts by itself here: no person's role is checked.
-		res, err := s.purge(ctx, SystemActor, id, func(fn func(t *txn, _ []string) error) error {
-			return s.update(ctx, func(t *txn) error { return fn(t, nil) })
-		})
-		if err != nil {
-			return out, err
-		}
-		out = append(out, res)
-	}
-	return out, nil
-}
 
 // SystemActor is the actor of what breachbot does by itself.
 const SystemActor = "breachbot"

@@ -316,19 +316,6 @@ func (a *analyzer) command(c *parse.CommandNode, dot value, piped bool) value {
 	}
 }
 
-// indexType returns the type of index on a value of type t with n indexes.
-func indexType(t reflect.Type, n int) reflect.Type {
-	for ; n > 0 && t != nil; n-- {
-		switch t.Kind() {
-		case reflect.Slice, reflect.Array, reflect.Map:
-			t = t.Elem()
-		default:
-			return nil
-		}
-	}
-	return t
-}
-
 // operand analyzes one argument.
 func (a *analyzer) operand(n parse.Node, dot value) value {
 	switch n := n.(type) {
@@ -433,85 +420,6 @@ func (a *analyzer) resolve(base value, idents []string, n parse.Node, prefix int
 	return cur
 }
 
-// method returns the exported method id of t or *t.
-func method(t reflect.Type, id string) (reflect.Method, bool) {
-	if m, ok := t.MethodByName(id); ok && m.IsExported() {
-		return m, true
-	}
-	if t.Kind() != reflect.Interface {
-		if m, ok := reflect.PointerTo(t).MethodByName(id); ok && m.IsExported() {
-			return m, true
-		}
-	}
-	return reflect.Method{}, false
-}
-
-// unknownField describes a field that t lacks, with a likely fix.
-func (a *analyzer) unknownField(cur value, t reflect.Type, id string) string {
-	names := exportedNames(t)
-	what := id
-	switch {
-	case cur.path != "":
-		what = cur.path + "." + id
-	case t != dataType:
-		what = fmt.Sprintf("%s of %s", id, typeName(t))
-	}
-	if s := suggest(id, names); s != "" {
-		return fmt.Sprintf("unknown field %s, did you mean %s?", what, s)
-	}
-	return fmt.Sprintf("unknown field %s; %s has %s", what, describeValue(cur, t), strings.Join(names, ", "))
-}
-
-// exportedNames returns the exported fields and methods of t.
-func exportedNames(t reflect.Type) []string {
-	var names []string
-	for i := range t.NumField() {
-		if f := t.Field(i); f.IsExported() {
-			names = append(names, f.Name)
-		}
-	}
-	for i := range t.NumMethod() {
-		names = append(names, t.Method(i).Name)
-	}
-	return names
-}
-
-// describeValue names a value in messages: its data path, or its type.
-func describeValue(v value, t reflect.Type) string {
-	switch {
-	case strings.HasSuffix(v.path, "[]"):
-		return "an entry of " + strings.TrimSuffix(v.path, "[]")
-	case v.path != "":
-		return v.path
-	case t == dataType:
-		return "the notice data"
-	}
-	return typeName(t)
-}
-
-// typeName names a type for people: "a text", "a date", "a list".
-func typeName(t reflect.Type) string {
-	switch {
-	case t == timeType:
-		return "a date"
-	case t == dataType:
-		return "the notice data"
-	}
-	switch t.Kind() {
-	case reflect.String:
-		return "a text"
-	case reflect.Bool:
-		return "a yes/no value"
-	case reflect.Slice, reflect.Array:
-		return "a list"
-	case reflect.Struct:
-		return "a " + t.Name()
-	case reflect.Int, reflect.Int64:
-		return "a number"
-	}
-	return t.String()
-}
-
 func joinPath(base, id string) string {
 	if base == "" {
 		return id
@@ -567,64 +475,4 @@ func union(a, b []string) []string {
 		}
 	}
 	return a
-}
-
-// checkRecursion reports a template of a file that calls itself, directly
-// or through others: it would run until the executor's depth limit.
-func (a *analyzer) checkRecursion(trees map[string]*parse.Tree) {
-	calls := map[string][]*parse.TemplateNode{}
-	for name, t := range trees {
-		if t == nil || t.Root == nil {
-			continue
-		}
-		var visit func(n parse.Node)
-		visit = func(n parse.Node) {
-			switch n := n.(type) {
-			case *parse.ListNode:
-				if n != nil {
-					for _, c := range n.Nodes {
-						visit(c)
-					}
-				}
-			case *parse.TemplateNode:
-				calls[name] = append(calls[name], n)
-			case *parse.IfNode:
-				visit(n.List)
-				visit(n.ElseList)
-			case *parse.WithNode:
-				visit(n.List)
-				visit(n.ElseList)
-			case *parse.RangeNode:
-				visit(n.List)
-				visit(n.ElseList)
-			}
-		}
-		visit(t.Root)
-	}
-	const (
-		unseen = iota
-		active
-		done
-	)
-	state := map[string]int{}
-	var dfs func(name string)
-	dfs = func(name string) {
-		state[name] = active
-		for _, call := range calls[name] {
-			switch state[call.Name] {
-			case active:
-				a.problem(int(call.Position()), fmt.Sprintf("template %q calls itself; it would never end", call.Name))
-			case unseen:
-				if _, ok := trees[call.Name]; ok {
-					dfs(call.Name)
-				}
-			}
-		}
-		state[name] = done
-	}
-	for _, name := range sortedKeys(trees) {
-		if state[name] == unseen {
-			dfs(name)
-		}
-	}
 }

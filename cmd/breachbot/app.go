@@ -73,6 +73,9 @@ type frontEnd struct {
 	// userEmail finds a user's own address for test messages when
 	// breachbot.yaml's users do not name it (Slack: the user's profile).
 	userEmail func(ctx context.Context, user string) (string, bool)
+	// noticesRecorded, if set, hears how many notice messages each commit
+	// recorded as sent and as failed (serve's metrics).
+	noticesRecorded func(sent, failed int)
 }
 
 // openApp is OpenApp wired for the front end fe.
@@ -140,11 +143,10 @@ func openApp(cfg Config, clock incidents.Clock, log *slog.Logger, fe frontEnd) (
 		}})
 	a := &App{Config: cfg, Store: store, Service: svc, Router: router, Library: lib, Log: log, Clock: clock,
 		GitHub: ghPlaybooks, GitHubWebhook: ghWebhook,
-		Notices: incidents.NewNoticeSender(svc), Mailer: mailer}
-	a.Notices.Window = cfg.NoticeWindow
-	a.Notices.ResendInDoubt = cfg.ResendInDoubt
+		Mailer: mailer}
 	journal := store.SendJournal()
-	a.Notices.Journal = journal
+	a.Notices = incidents.NewNoticeSender(svc, incidents.NoticeSenderOptions{Window: cfg.NoticeWindow,
+		KeepInDoubt: !cfg.ResendInDoubt, Journal: journal, Recorded: fe.noticesRecorded})
 	a.closeFns = append(a.closeFns, store.Close, journal.Close)
 	a.closeFns = append(a.closeFns, closers...)
 	a.stopMailers = closers

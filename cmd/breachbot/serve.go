@@ -110,11 +110,19 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	// Test-sends go to the requester: breachbot.yaml users: first, else
 	// their Slack profile (the bot, made below, reads it).
 	var bot *slack.Bot
+	// The metrics, made below over the store, count the notices sent.
+	var met *metrics.Metrics
 	app, err := openApp(cfg, m.Clock, log, frontEnd{roles: dir, userEmail: func(ctx context.Context, user string) (string, bool) {
 		if bot == nil {
 			return "", false
 		}
 		return bot.UserEmail(ctx, user)
+	}, noticesRecorded: func(sent, failed int) {
+		if met == nil {
+			return
+		}
+		met.NoticesSent.Add(float64(sent))
+		met.NoticesFailed.Add(float64(failed))
 	}})
 	if err != nil {
 		return err
@@ -124,17 +132,13 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		return fmt.Errorf("serve cannot start: %w", err)
 	}
 
-	met := metrics.New(app.Store)
+	met = metrics.New(app.Store)
 	bot, err = slack.New(slack.Config{Client: client, Service: app.Service, Router: app.Router, State: app.Store.SlackState(),
 		Directory: dir, SigningSecret: cfg.SlackSigningSecret, AnnounceChannel: cfg.AnnounceChannel, Metrics: met, Log: log})
 	if err != nil {
 		return err
 	}
 	defer bot.Close()
-	app.Notices.Recorded = func(sent, failed int) {
-		met.NoticesSent.Add(float64(sent))
-		met.NoticesFailed.Add(float64(failed))
-	}
 	admin, err := startAdmin(ctx, app)
 	if err != nil {
 		return err

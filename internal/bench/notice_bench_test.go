@@ -314,15 +314,15 @@ func fullRateMailer(b *testing.B, sender incidents.Mailer, n int) (float64, time
 		}
 	}
 	store.SetNoSync(os.Getenv("BENCH_NOSYNC") == "1")
-	sender2 := incidents.NewNoticeSender(svc)
-	if w, err := strconv.Atoi(os.Getenv("BENCH_WINDOW")); err == nil {
-		sender2.Window = w
-	}
 	// The send journal, as breachbot runs it (Recover makes it the
 	// sender's to rotate and reset).
 	journal := store.SendJournal()
 	defer journal.Close()
-	sender2.Journal = journal
+	opt := incidents.NoticeSenderOptions{Journal: journal}
+	if w, err := strconv.Atoi(os.Getenv("BENCH_WINDOW")); err == nil {
+		opt.Window = w
+	}
+	sender2 := incidents.NewNoticeSender(svc, opt)
 	if _, err := sender2.Recover(ctx); err != nil {
 		b.Fatal(err)
 	}

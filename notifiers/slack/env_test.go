@@ -148,8 +148,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 	}
 	svc := incidents.NewService(cfg)
 	if o.notices != nil {
-		sender = incidents.NewNoticeSender(svc)
-		sender.ProgressEvery = 0
+		sender = incidents.NewNoticeSender(svc, incidents.NoticeSenderOptions{ProgressEvery: -1})
 	}
 	router := commands.NewRouter(svc, commands.RouterOptions{Log: log, UserEmail: func(ctx context.Context, user string) (string, bool) {
 		return e0.bot.UserEmail(ctx, user)

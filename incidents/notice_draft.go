@@ -1,0 +1,194 @@
+package incidents
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// DraftInput is what /breach notice draft gives.
+type DraftInput struct {
+	// Template and Locale: empty keeps the latest draft's (or the defaults).
+	Template string
+	Locale   string
+	// Fields are narrative fields to set (see SetNoticeField), applied over
+	// the latest draft's.
+	Fields map[string]string
+}
+
+func (s *Service) needRenderer() error {
+	if s.renderer == nil {
+		return Errorf(EINTERNAL, "no notice templates are configured")
+	}
+	return nil
+}
+
+// latestNotice returns the newest notice of an incident, or nil.
+func latestNotice(t Tx, incident string) (*Notice, error) {
+	var last *Notice
+	err := t.Notices(incident, func(n *Notice) error { last = n; return nil })
+	return last, err
+}
+
+// findNotice returns the notice with the given id, or the latest one.
+func findNotice(t Tx, inc *Incident, id string) (*Notice, error) {
+	if id != "" {
+		nid, err := ParseNoticeID(id)
+		if err != nil {
+			return nil, err
+		}
+		return t.Notice(inc.ID, nid)
+	}
+	n, err := latestNotice(t, inc.ID)
+	if err != nil {
+		return nil, err
+	}
+	if n == nil {
+		return nil, Errorf(ENOTFOUND, "%s has no notice yet", inc.ID).
+			WithHint("import the affected people (/breach notice import FILE), then /breach notice draft --what-happened \"...\"")
+	}
+	return n, nil
+}
+
+// DraftNotice renders a new draft: the latest draft's narrative with the
+// given changes, the incident's current recipient list, and the template's
+// current files. The preview is rendered for a placeholder person. Earlier
+// unsent drafts are superseded (their submission or approval is void).
+func (s *Service) DraftNotice(ctx context.Context, actor, id string, in DraftInput) (*NoticeResult, error) {
+	if err := s.needRenderer(); err != nil {
+		return nil, err
+	}
+	var res NoticeResult
+	err := s.do(ctx, actor, ActNotice, id, func(t *txn, _ []string) error {
+		inc, pb, err := s.load(t, id, false)
+		if err != nil {
+			return err
+		}
+		res.Incident = inc
+		if inc.Recipients == nil {
+			return Errorf(ECONFLICT, "%s has no affected people imported yet; a draft is rendered for them", inc.ID).
+				WithTry("notice import customers.csv").WithHint("(a CSV with an email column)")
+		}
+		last, err := latestNotice(t, inc.ID)
+		if err != nil {
+			return err
+		}
+		n := &Notice{Incident: inc.ID, Drill: inc.Drill, State: NoticeDraft, DraftedBy: actor, DraftedAt: t.now, Recipients: *inc.Recipients}
+		if last != nil {
+			n.Template, n.Locale, n.Data.Incident = last.Template, last.Locale, last.Data.Incident
+			n.Data.Incident.DataCategories = slices.Clone(last.Data.Incident.DataCategories)
+		} else {
+			n.Template, n.Locale = s.renderer.Default(), "en"
+			n.Data.Incident = NoticeIncident{DiscoveredAt: inc.AwareAt()}
+			if f, ok := inc.Facts["data_categories"]; ok {
+				n.Data.Incident.DataCategories = slices.Clone(f.Set)
+			}
+		}
+		n.Data.Incident.ID = inc.ID
+		if in.Template != "" {
+			n.Template = in.Template
+		}
+		if in.Locale != "" {
+			loc, ok := normalizeLocale(in.Locale)
+			if !ok {
+				return Errorf(EINVALID, "%q is not a locale", in.Locale).WithHint("--locale en or --locale de")
+			}
+			n.Locale = loc
+		}
+		for _, name := range sortedKeys(in.Fields) {
+			if err := SetNoticeField(&n.Data.Incident, name, in.Fields[name]); err != nil {
+				return err
+			}
+		}
+		available, err := s.renderer.Locales(n.Template)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(available, n.Locale) {
+			return Errorf(EINVALID, "template %s has no locale %q", n.Template, n.Locale).WithHint("its locales: %s; --locale %s", strings.Join(available, ", "), available[0])
+		}
+		n.Data.Company = s.company
+		n.Data.Notice = NoticeReference{Regimes: noticeRegimes(inc, pb), Drill: inc.Drill}
+		n.TemplateHashes = map[string]string{}
+		for _, loc := range templateLocales(available, n.Locale, n.Recipients.Locales) {
+			h, err := s.renderer.Hash(n.Template, loc)
+			if err != nil {
+				return err
+			}
+			n.TemplateHashes[loc] = h
+		}
+		if last != nil && last.State.Unsent() && last.Template == n.Template && last.Locale == n.Locale &&
+			last.Recipients.Hash == n.Recipients.Hash && sameContent(last, n) {
+			res.Notice, res.Unchanged, res.Missing = last, true, noticeMissing(last)
+			res.Unsettled = unsettledContent(inc, pb, last.Recipients.Counts)
+			return nil
+		}
+		num, err := t.NextNoticeNumber(inc.ID)
+		if err != nil {
+			return err
+		}
+		n.ID = "N" + strconv.Itoa(num)
+		n.Data.Notice.ID = n.ID
+		n.Missing = missingFields(n.Data.Incident)
+		for _, loc := range sortedKeys(n.TemplateHashes) {
+			m, err := s.renderer.Render(n.Template, loc, n.Data, PlaceholderRecipient(loc, n.Data.Incident.DataCategories))
+			var mc *MissingContentError
+			if errors.As(err, &mc) {
+				// Kept as an incomplete draft: the reply says what to add.
+				n.Missing = appendUnique(n.Missing, mc.Fields...)
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			p := NoticePreview{Locale: loc, Subject: m.Subject, Text: m.Text}
+			if loc == n.Locale {
+				n.Previews = append([]NoticePreview{p}, n.Previews...)
+			} else {
+				n.Previews = append(n.Previews, p)
+			}
+		}
+		if len(n.Missing) > 0 {
+			n.Previews = nil
+		}
+		n.ContentHash = n.ComputeContentHash()
+		if err := n.Validate(); err != nil {
+			return err
+		}
+		err = t.Notices(inc.ID, func(old *Notice) error {
+			if !old.State.Unsent() {
+				return nil
+			}
+			res.Voided = append(res.Voided, old.ID)
+			return s.voidNotice(t, inc, old, "superseded by "+n.ID)
+		})
+		if err != nil {
+			return err
+		}
+		if err := t.PutNotice(n); err != nil {
+			return err
+		}
+		res.Notice, res.Missing = n, n.Missing
+		res.Unsettled = unsettledContent(inc, pb, n.Recipients.Counts)
+		return s.audit(t, actor, "notice.drafted", inc, map[string]string{
+			"notice": n.ID, "template": n.Template, "locales": strings.Join(sortedKeys(n.TemplateHashes), ","),
+			"content_hash": n.ContentHash, "recipients": n.Recipients.ID, "recipients_hash": n.Recipients.Hash,
+			"recipient_count": strconv.FormatInt(n.Recipients.Count, 10),
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// sameContent compares what a re-draft would render, ignoring the notice id.
+func sameContent(a, b *Notice) bool {
+	ad, bd := a.Data, b.Data
+	ad.Notice.ID, bd.Notice.ID = "", ""
+	x, y := *a, *b
+	x.Data, y.Data = ad, bd
+	return x.ComputeContentHash() == y.ComputeContentHash()
+}

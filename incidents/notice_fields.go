@@ -1,0 +1,140 @@
+package incidents
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// Narrative field names, as typed after --field or in a draft file.
+const (
+	FieldWhatHappened        = "what_happened"
+	FieldWhatWeAreDoing      = "what_we_are_doing"
+	FieldWhatYouCanDo        = "what_you_can_do"
+	FieldLikelyConsequences  = "likely_consequences"
+	FieldIdentityProtection  = "identity_theft_protection"
+	FieldMoreInfo            = "more_info"
+	FieldBreachStart         = "breach_start"
+	FieldBreachEnd           = "breach_end"
+	FieldDiscoveredAt        = "discovered_at"
+	FieldDataCategories      = "data_categories"
+	FieldLawEnforcementDelay = "law_enforcement_delay"
+)
+
+// NoticeFields lists the narrative fields a draft takes.
+var NoticeFields = []string{FieldWhatHappened, FieldWhatWeAreDoing, FieldWhatYouCanDo, FieldLikelyConsequences,
+	FieldIdentityProtection, FieldMoreInfo, FieldBreachStart, FieldBreachEnd, FieldDiscoveredAt, FieldDataCategories, FieldLawEnforcementDelay}
+
+// requiredFields must be filled before a notice is submitted: the headings
+// every notice law asks for (California's What Happened, What We Are Doing,
+// What You Can Do; GDPR Art. 34(2)).
+var requiredFields = []string{FieldWhatHappened, FieldWhatWeAreDoing, FieldWhatYouCanDo}
+
+const maxNarrative = 5000
+
+// SetNoticeField sets one narrative field from text: times as RFC 3339 or
+// YYYY-MM-DD, lists comma-separated, yes/no for law_enforcement_delay.
+func SetNoticeField(c *NoticeIncident, name, value string) error {
+	name = strings.ReplaceAll(strings.ToLower(strings.TrimSpace(name)), "-", "_")
+	value = strings.TrimSpace(value)
+	if len(value) > maxNarrative {
+		return Errorf(EINVALID, "%s is %d characters long; keep it under %d", name, len(value), maxNarrative)
+	}
+	parseTime := func() (time.Time, error) {
+		if value == "" {
+			return time.Time{}, nil
+		}
+		for _, layout := range []string{time.RFC3339, "2006-01-02T15:04Z07:00", "2006-01-02"} {
+			if t, err := time.Parse(layout, value); err == nil {
+				return t.UTC(), nil
+			}
+		}
+		return time.Time{}, Errorf(EINVALID, "%s: %q is not a time", name, value).WithHint("use 2026-11-20 or 2026-11-20T14:00Z")
+	}
+	var err error
+	switch name {
+	case FieldWhatHappened:
+		c.WhatHappened = value
+	case FieldWhatWeAreDoing:
+		c.WhatWeAreDoing = value
+	case FieldWhatYouCanDo:
+		c.WhatYouCanDo = value
+	case FieldLikelyConsequences, "consequences":
+		c.LikelyConsequences = value
+	case FieldIdentityProtection, "identity_protection":
+		c.IdentityTheftProtection = value
+	case FieldMoreInfo:
+		c.MoreInfo = value
+	case FieldBreachStart:
+		c.BreachStart, err = parseTime()
+	case FieldBreachEnd:
+		c.BreachEnd, err = parseTime()
+	case FieldDiscoveredAt, "discovered":
+		c.DiscoveredAt, err = parseTime()
+	case FieldDataCategories, "data":
+		c.DataCategories = nil
+		for _, p := range strings.Split(value, ",") {
+			if p = strings.ToLower(strings.TrimSpace(p)); p != "" && !slices.Contains(c.DataCategories, p) {
+				c.DataCategories = append(c.DataCategories, p)
+			}
+		}
+	case FieldLawEnforcementDelay:
+		switch strings.ToLower(value) {
+		case "yes", "true", "1", "":
+			c.LawEnforcementDelay = true
+		case "no", "false", "0":
+			c.LawEnforcementDelay = false
+		default:
+			return Errorf(EINVALID, "law_enforcement_delay: %q is not yes or no", value)
+		}
+	default:
+		return Errorf(EINVALID, "a notice has no field %q", name).WithHint("fields: %s", strings.Join(NoticeFields, ", "))
+	}
+	return err
+}
+
+func missingFields(c NoticeIncident) []string {
+	var out []string
+	for _, f := range requiredFields {
+		var v string
+		switch f {
+		case FieldWhatHappened:
+			v = c.WhatHappened
+		case FieldWhatWeAreDoing:
+			v = c.WhatWeAreDoing
+		case FieldWhatYouCanDo:
+			v = c.WhatYouCanDo
+		}
+		if strings.TrimSpace(v) == "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// noticeMissing is what n still lacks: as recorded when drafted, and the
+// required narrative fields (for notices stored before Missing was).
+func noticeMissing(n *Notice) []string {
+	return appendUnique(slices.Clone(n.Missing), missingFields(n.Data.Incident)...)
+}
+
+// MissingHint says what to type to fill in the missing fields: one draft
+// command with their flags, and the configuration keys to set.
+func MissingHint(missing []string) string {
+	var flags, config []string
+	for _, m := range missing {
+		if strings.HasPrefix(m, "company.") {
+			config = append(config, strings.TrimPrefix(m, "company."))
+			continue
+		}
+		flags = append(flags, MissingFix(m))
+	}
+	var parts []string
+	if len(flags) > 0 {
+		parts = append(parts, "/breach notice draft "+strings.Join(flags, " "))
+	}
+	if len(config) > 0 {
+		parts = append(parts, "set company: {"+strings.Join(config, ": ..., ")+": ...} in breachbot.yaml and restart, then draft again")
+	}
+	return strings.Join(parts, "; ")
+}

@@ -1,0 +1,116 @@
+package incidents
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+)
+
+// TestNotice sends the notice, rendered for the placeholder person, to the
+// requester's own address. It must be received and confirmed
+// (ConfirmTestNotice) before the notice is sent to anyone.
+func (s *Service) TestNotice(ctx context.Context, actor, id, noticeID, to string) (*NoticeResult, error) {
+	addr, err := NormalizeAddress(to)
+	if err != nil {
+		return nil, Errorf(EINVALID, "the test address: %s", ErrorMessage(err)).WithCause(err).WithTry("notice test --to you@example.com").WithHint("(your own address)")
+	}
+	if s.mailer == nil {
+		err := noRelay()
+		s.refused(ctx, actor, ActSend, id, err)
+		return nil, err
+	}
+	// Check and render first; send outside any transaction; then record.
+	var (
+		n    *Notice
+		inc  *Incident
+		mail *Mail
+	)
+	_, err = s.noticeAction(ctx, actor, ActSend, id, noticeID, true, func(t *txn, i *Incident, nn *Notice, _ []string) error {
+		if nn.State != NoticeDraft && nn.State != NoticeSubmitted && nn.State != NoticeApproved {
+			return stateConflict(nn, "test-sent", "draft a new notice: /breach notice draft")
+		}
+		if miss := noticeMissing(nn); len(miss) > 0 {
+			return Errorf(EINVALID, "notice %s is missing %s, so there is nothing to test-send yet", nn.ID, strings.Join(miss, ", ")).
+				WithHint("%s", MissingHint(miss))
+		}
+		tag, err := t.AddressTag(addr)
+		if err != nil {
+			return err
+		}
+		data := nn.Data
+		data.Notice.Test = true
+		content, err := s.renderer.Render(nn.Template, nn.Locale, data, PlaceholderRecipient(nn.Locale, nn.Data.Incident.DataCategories))
+		if err != nil {
+			return err
+		}
+		attempt := t.now.UnixNano()
+		mail = &Mail{To: addr, Content: content, Incident: i.ID, Date: t.now,
+			MessageID: MessageID(i.ID, nn.ID+"-test-"+strconv.FormatInt(attempt, 36), tag, mailDomain(s.company))}
+		n, inc = nn, i
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.testMailMu.Lock()
+	err = s.mailer.Send(ctx, mail)
+	s.testMailMu.Unlock()
+	if err != nil {
+		var se *SendError
+		msg := err.Error()
+		if errors.As(err, &se) {
+			msg = se.Error()
+		}
+		s.refused(ctx, actor, ActSend, id, Errorf(EINVALID, "test message not accepted: %s", msg))
+		return nil, Errorf(EINVALID, "the test message was not accepted by %s: %s", s.mailer.Describe(), RedactAddresses(msg)).
+			WithHint("check the address and the SMTP settings (SMTP_ADDR, SMTP_TLS, SMTP_USERNAME), then try again")
+	}
+	res, err := s.noticeAction(ctx, actor, ActSend, id, n.ID, false, func(t *txn, inc2 *Incident, nn *Notice, _ []string) error {
+		if nn.ContentHash != n.ContentHash {
+			return Errorf(ECONFLICT, "notice %s changed while the test was sent", n.ID)
+		}
+		tag, err := t.AddressTag(addr)
+		if err != nil {
+			return err
+		}
+		nn.Test = &TestSend{By: actor, At: t.now, ToTag: tag, MessageID: mail.MessageID, ContentHash: nn.ContentHash, Where: s.mailer.Describe()}
+		if err := t.PutNotice(nn); err != nil {
+			return err
+		}
+		return s.audit(t, actor, "notice.test_sent", inc, map[string]string{"notice": nn.ID, "to_tag": tag, "message_id": mail.MessageID, "content_hash": nn.ContentHash})
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.Where, res.Folder = s.mailer.Describe(), mailerFolder(s.mailer)
+	return res, nil
+}
+
+func mailDomain(c Company) string {
+	if _, d, ok := strings.Cut(c.ContactEmail, "@"); ok && d != "" {
+		return strings.ToLower(d)
+	}
+	return ""
+}
+
+// ConfirmTestNotice records that the requester received the test message
+// and it looked right.
+func (s *Service) ConfirmTestNotice(ctx context.Context, actor, id, noticeID string) (*NoticeResult, error) {
+	return s.noticeAction(ctx, actor, ActSend, id, noticeID, true, func(t *txn, inc *Incident, n *Notice, _ []string) error {
+		switch {
+		case n.Test == nil || n.Test.ContentHash != n.ContentHash:
+			return Errorf(ECONFLICT, "no test message of notice %s was sent yet", n.ID).WithTry("notice test --to you@example.com")
+		case n.Test.By != actor:
+			return Errorf(ECONFLICT, "the test message of notice %s went to %s; they confirm it arrived", n.ID, n.Test.By).
+				WithHint("ask %s to run /breach notice test --confirm, or send your own: /breach notice test --to you@example.com", n.Test.By)
+		case !n.Test.ConfirmedAt.IsZero():
+			return Errorf(ECONFLICT, "the test message of notice %s was already confirmed by %s", n.ID, n.Test.ConfirmedBy).WithTry("notice send %s", n.ID)
+		}
+		n.Test.ConfirmedBy, n.Test.ConfirmedAt = actor, t.now
+		if err := t.PutNotice(n); err != nil {
+			return err
+		}
+		return s.audit(t, actor, "notice.test_confirmed", inc, map[string]string{"notice": n.ID, "message_id": n.Test.MessageID})
+	})
+}

@@ -1,0 +1,90 @@
+package slack
+
+import (
+	"context"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/breachbot/breachbot/incidents/commands"
+)
+
+// refreshBoard updates the incident's pinned checklist and deadlines board
+// in place. Before the channel is set up there is nothing to update: setting
+// it up posts the current ones.
+func (b *Bot) refreshBoard(ctx context.Context, incident string) error {
+	defer b.lock(incident)()
+	var st channelState
+	if err := b.load(channelRecords, incident, &st); err != nil {
+		return err
+	}
+	if st.Channel == "" {
+		return nil
+	}
+	res, err := b.read(ctx, incident)
+	if err != nil {
+		return err
+	}
+	now := b.svc.Clock().Now()
+	for _, part := range []string{partChecklist, partBoard} {
+		rep := commands.Checklist(res)
+		if part == partBoard {
+			rep = commands.Board(res, now)
+		}
+		key := pinnedKey(incident, part)
+		var rec postRecord
+		if err := b.load(postRecords, key, &rec); err != nil {
+			return err
+		}
+		if rec.TS == "" {
+			continue
+		}
+		m := newMessage(rep)
+		_, _, _, err := b.client.UpdateMessageContext(ctx, st.Channel, rec.TS, slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...))
+		if code := errorCode(err); code == "message_not_found" || code == "cant_update_message" {
+			// Someone deleted it: post it again and pin the new one.
+			b.log.Warn("slack: pinned message gone; posting it again", "incident", incident, "part", part)
+			if err := b.forget(key); err != nil {
+				return err
+			}
+			ts, _, err := b.postOnce(ctx, st.Channel, key, rep)
+			if err != nil {
+				return err
+			}
+			if err := b.client.AddPinContext(ctx, st.Channel, slack.NewRefToMessage(st.Channel, ts)); err != nil && errorCode(err) != "already_pinned" {
+				return apiError("pins.add", err)
+			}
+		} else if err != nil {
+			return apiError("chat.update", err)
+		}
+	}
+	return nil
+}
+
+// RunBoards refreshes the boards of open incidents every interval until ctx
+// is done, so relative times ("due in 5 h 12 m") stay true between changes.
+// Failures are logged; the next round tries again.
+func (b *Bot) RunBoards(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		open, err := b.incidents.Open(ctx)
+		if err != nil {
+			b.log.Error("slack: list incidents for board refresh", "err", err)
+			continue
+		}
+		for _, inc := range open {
+			if inc.Channel == "" {
+				continue
+			}
+			if err := b.refreshBoard(ctx, inc.ID); err != nil && ctx.Err() == nil {
+				b.log.Warn("slack: board refresh failed; next round tries again", "incident", inc.ID, "err", err)
+			}
+		}
+	}
+}
