@@ -47,11 +47,11 @@ func TestConsoleStopsOnSIGTERMDuringRelayBackoff(t *testing.T) {
 	e := newNoticeEnv(t, "")
 	e.env["SMTP_ADDR"], e.env["SMTP_TLS"], e.env["SMTP_FROM"] = relay.Addr, "none", "privacy@acme.example"
 	var csv strings.Builder
-	csv.WriteString("email,name\n")
+	csv.WriteString("email,name,country,region\n")
 	for i := range 40 {
-		fmt.Fprintf(&csv, "person%02d@example.com,Person %d\n", i, i)
+		fmt.Fprintf(&csv, "person%02d@example.com,Person %d,US,CA\n", i, i)
 	}
-	e.console("U_RESP", "/breach declare Customer DB exposed --aware 2026-11-27T09:00:00Z", "/breach notice import "+e.file("people.csv", csv.String()), draftLine, "/breach notice submit")
+	e.console("U_RESP", "/breach declare Customer DB exposed --aware 2026-11-27T09:00:00Z", factsLine, "/breach notice import "+e.file("people.csv", csv.String()), draftLine, "/breach notice submit")
 	e.console("U_LEGAL1", "/breach notice approve --incident INC-2026-0001")
 	mustContain(t, e.console("U_LEAD", "/breach notice test --incident INC-2026-0001", "/breach notice test --confirm"), "is confirmed")
 	relay.Close() // from now on the relay's port refuses connections
@@ -182,11 +182,11 @@ func TestServeStopsOnSIGTERMDuringRelayBackoff(t *testing.T) {
 	e := newNoticeEnv(t, "")
 	e.env["SMTP_ADDR"], e.env["SMTP_TLS"], e.env["SMTP_FROM"] = relay.Addr, "none", "privacy@acme.example"
 	var csv strings.Builder
-	csv.WriteString("email,name\n")
+	csv.WriteString("email,name,country,region\n")
 	for i := range 40 {
-		fmt.Fprintf(&csv, "person%02d@example.com,Person %d\n", i, i)
+		fmt.Fprintf(&csv, "person%02d@example.com,Person %d,US,CA\n", i, i)
 	}
-	e.console("U_RESP", "/breach declare Customer DB exposed --aware 2026-11-27T09:00:00Z", "/breach notice import "+e.file("people.csv", csv.String()), draftLine, "/breach notice submit")
+	e.console("U_RESP", "/breach declare Customer DB exposed --aware 2026-11-27T09:00:00Z", factsLine, "/breach notice import "+e.file("people.csv", csv.String()), draftLine, "/breach notice submit")
 	e.console("U_LEGAL1", "/breach notice approve --incident INC-2026-0001")
 	mustContain(t, e.console("U_LEAD", "/breach notice test --incident INC-2026-0001", "/breach notice test --confirm"), "is confirmed")
 	// Start the send in a console that is killed at once: the send is
@@ -221,9 +221,12 @@ func TestServeStopsOnSIGTERMDuringRelayBackoff(t *testing.T) {
 	console, consoleOut := breachbotProcess(t, env, pr, "console", "--user", "U_LEAD", "--config", e.cfg)
 	pr.Close()
 	fmt.Fprintln(pw, "/breach notice send --incident INC-2026-0001")
+	deadline := time.Now().Add(30 * time.Second)
 	for accepted.Load() == 0 {
-		if console.ProcessState != nil {
-			t.Fatalf("the console ended:\n%s", consoleOut)
+		if time.Now().After(deadline) {
+			console.Process.Kill()
+			console.Wait()
+			t.Fatalf("the send never reached the relay:\n%s", consoleOut)
 		}
 		time.Sleep(10 * time.Millisecond) // polling a live process
 	}
