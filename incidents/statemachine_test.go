@@ -2,6 +2,7 @@ package incidents_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,7 +97,11 @@ func TestCanMove(t *testing.T) {
 				if diff := cmp.Diff(tc.wantErr, e.Message); diff != "" {
 					t.Errorf("message (-want +got):\n%s", diff)
 				}
-				if diff := cmp.Diff(tc.hint, e.Hint); diff != "" {
+				hint := e.Hint // as the grammar shows it: the command to run, then the rest
+				if e.Try != "" {
+					hint = strings.TrimSpace("/breach " + e.Try + " " + e.Hint)
+				}
+				if diff := cmp.Diff(tc.hint, hint); diff != "" {
 					t.Errorf("hint (-want +got):\n%s", diff)
 				}
 			}
