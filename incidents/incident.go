@@ -4,6 +4,19 @@
 // Service that carries out every use case in one transaction. It imports no
 // other package of breachbot; adapters (the bbolt store, Slack, email, the
 // console) import it.
+//
+// # Words
+//
+// One meaning each, in code and in what people read:
+//   - Notification: a message to the company's own people in chat (the
+//     durable outbox delivers it; Notifier, Dispatcher).
+//   - Notice: the letter to the affected people (Notice, NoticeSender,
+//     Mailer), drafted, approved by legal and sent.
+//   - Regulation: one row of the regulations catalog, a legal rule that
+//     becomes an Obligation (a deadline) when it applies; its Law names
+//     the law it comes from ("EU GDPR").
+//   - Regime (package templates only): a set of content rules a notice
+//     must meet, such as California's headings or GDPR Art. 34(2).
 package incidents
 
 import (

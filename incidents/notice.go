@@ -121,10 +121,13 @@ type NoticeIncident struct {
 
 // NoticeReference identifies the notice inside its own text.
 type NoticeReference struct {
-	ID      string   `json:"id"`
-	Regimes []string `json:"regimes,omitempty"`
-	Drill   bool     `json:"drill,omitempty"`
-	Test    bool     `json:"test,omitempty"`
+	ID string `json:"id"`
+	// Regulations are the ids of the catalog regulations whose notice
+	// content the text must carry (the renderer maps them to its content
+	// rules, templates.Regime). Stored under the older name "regimes".
+	Regulations []string `json:"regimes,omitempty"`
+	Drill       bool     `json:"drill,omitempty"`
+	Test        bool     `json:"test,omitempty"`
 }
 
 // NoticePreview is a notice rendered for a placeholder recipient.

@@ -6,9 +6,9 @@ import (
 	"strings"
 )
 
-// noticeRegimes lists the regulations that require telling the people
+// noticeRegulations lists the regulations that require telling the people
 // affected and apply to the incident (their catalog ids).
-func noticeRegimes(inc *Incident, pb *Playbook) []string {
+func noticeRegulations(inc *Incident, pb *Playbook) []string {
 	var out []string
 	for _, o := range inc.Obligations {
 		if o.Applies != Applies {
@@ -108,8 +108,8 @@ func contentUnsettled(inc *Incident, pb *Playbook, n *Notice) error {
 			n.ID, strings.Join(rules, ", "), strings.Join(facts, ", ")).
 			WithHint("record it (/breach facts %s=yes or =no), then /breach notice draft again; only a recorded no leaves that content out", facts[0])
 	}
-	for _, id := range noticeRegimes(inc, pb) {
-		if !slices.Contains(n.Data.Notice.Regimes, id) {
+	for _, id := range noticeRegulations(inc, pb) {
+		if !slices.Contains(n.Data.Notice.Regulations, id) {
 			return Errorf(EINVALID, "notice %s was drafted before %s applied, so it may lack content that rule requires", n.ID, id).
 				WithTry("notice draft").WithHint("again: the new draft is checked against %s", id)
 		}

@@ -110,7 +110,7 @@ func (s *Service) DraftNotice(ctx context.Context, actor, id string, in DraftInp
 			return Errorf(EINVALID, "template %s has no locale %q", n.Template, n.Locale).WithHint("its locales: %s; --locale %s", strings.Join(available, ", "), available[0])
 		}
 		n.Data.Company = s.company
-		n.Data.Notice = NoticeReference{Regimes: noticeRegimes(inc, pb), Drill: inc.Drill}
+		n.Data.Notice = NoticeReference{Regulations: noticeRegulations(inc, pb), Drill: inc.Drill}
 		n.TemplateHashes = map[string]string{}
 		for _, loc := range templateLocales(available, n.Locale, n.Recipients.Locales) {
 			h, err := s.renderer.Hash(n.Template, loc)

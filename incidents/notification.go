@@ -60,7 +60,7 @@ type Notification struct {
 	// was not running).
 	Obligation      string    `json:"obligation,omitempty"`
 	ObligationTitle string    `json:"obligation_title,omitempty"`
-	Regime          string    `json:"regime,omitempty"`
+	Law             string    `json:"regime,omitempty"`
 	Status          string    `json:"status,omitempty"`
 	Due             time.Time `json:"due,omitzero"`
 	// DueZone is the IANA time zone in which the law counts the deadline

@@ -78,9 +78,12 @@ type ObligationRule struct {
 // Regulation is one row of the regulations catalog: who must be told, by
 // when, under which law.
 type Regulation struct {
-	ID           string `json:"id"`
-	Title        string `json:"title"`
-	Regime       string `json:"regime"`
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	// Law names the law the rule comes from ("EU GDPR", "HIPAA"); YAML
+	// key law: (the older spelling regime: is read too). Not to be
+	// confused with a notice content rule (templates.Regime).
+	Law          string `json:"regime"`
 	Jurisdiction string `json:"jurisdiction"`
 	// Notify says who is notified (e.g. "Lead supervisory authority").
 	Notify   string `json:"notify"`

@@ -104,7 +104,7 @@ func (s *Service) fire(t *txn, inc *Incident, a Alarm) error {
 	}
 	n := Notification{
 		Incident: inc.ID, Title: inc.Title, Drill: inc.Drill, Audience: AudienceIncident,
-		Obligation: o.ID, ObligationTitle: reg.Title, Regime: reg.Regime, Status: reg.Status,
+		Obligation: o.ID, ObligationTitle: reg.Title, Law: reg.Law, Status: reg.Status,
 		Due: o.Due, DueZone: reg.DueZone(), Label: a.Label, AlarmAt: a.At, FiredAt: t.now,
 	}
 	if late := t.now.Sub(a.At); late > lateThreshold {

@@ -88,7 +88,7 @@ var (
 	catalogKeys    = []string{"version", "disclaimer", "groups", "facts", "events", "regulations"}
 	factKeys       = []string{"name", "type", "description", "values", "aliases", "format"}
 	eventKeys      = []string{"name", "description"}
-	regulationKeys = []string{"id", "title", "regime", "jurisdiction", "notify", "citation", "source", "status", "deadline", "backstop", "applies_when", "notes", "content"}
+	regulationKeys = []string{"id", "title", "law", "regime", "jurisdiction", "notify", "citation", "source", "status", "deadline", "backstop", "applies_when", "notes", "content"}
 	deadlineKeys   = []string{"start", "within", "calendar", "time_zone", "anchor", "text"}
 	factTypes      = []string{incidents.FactSet, incidents.FactNumber, incidents.FactBool, incidents.FactCounts, incidents.FactText}
 	statuses       = []string{incidents.StatusInForce, incidents.StatusUncertain, incidents.StatusProposed}
@@ -289,7 +289,14 @@ func (d *decoder) regulations(top *fields, cat *Catalog) {
 		var r Regulation
 		r.ID = d.str(f, "id")
 		r.Title = d.str(f, "title")
-		r.Regime = d.str(f, "regime")
+		r.Law = d.str(f, "law")
+		if f.has("regime") { // the older spelling
+			if f.has("law") {
+				d.errorf(f.val["regime"], "regime and law are the same key (law is its current name); keep law")
+			} else {
+				r.Law = d.str(f, "regime")
+			}
+		}
 		r.Jurisdiction = d.str(f, "jurisdiction")
 		r.Notify = d.str(f, "notify")
 		r.Citation = d.str(f, "citation")

@@ -51,7 +51,7 @@ func TestEmbeddedCatalog(t *testing.T) {
 		}
 	}
 	for _, r := range cat.Regulations {
-		if r.Title == "" || r.Regime == "" || r.Jurisdiction == "" || r.Notify == "" || r.Citation == "" || r.Source == "" {
+		if r.Title == "" || r.Law == "" || r.Jurisdiction == "" || r.Notify == "" || r.Citation == "" || r.Source == "" {
 			t.Errorf("regulation %s lacks a title, regime, jurisdiction, notify, citation or source", r.ID)
 		}
 		if r.AppliesWhen.IsZero() {
@@ -268,5 +268,25 @@ func TestParseWithin(t *testing.T) {
 		if amount != tt.amount || unit != tt.unit || ok != tt.ok {
 			t.Errorf("parseWithin(%q) = %d, %q, %v; want %d, %q, %v", tt.in, amount, unit, ok, tt.amount, tt.unit, tt.ok)
 		}
+	}
+}
+
+// TestCatalogLawKey: a regulation names its law with law:; the older key
+// regime: is read the same way, and giving both is a problem at the line.
+func TestCatalogLawKey(t *testing.T) {
+	const head = "version: \"1\"\ndisclaimer: x\nfacts: []\nevents: [{name: awareness, description: x}]\nregulations:\n"
+	for _, key := range []string{"law", "regime"} {
+		c, err := ParseCatalog("c.yaml", []byte(head+"  - {id: a, title: A, "+key+": EU GDPR, citation: c, status: in_force, deadline: {start: awareness, within: 1h}}\n"))
+		if err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+		if r, _ := c.Regulation("a"); r.Law != "EU GDPR" {
+			t.Errorf("%s: EU GDPR read as law %q", key, r.Law)
+		}
+	}
+	_, err := ParseCatalog("c.yaml", []byte(head+"  - {id: a, title: A, law: EU GDPR, regime: EU GDPR, citation: c, status: in_force, deadline: {start: awareness, within: 1h}}\n"))
+	var ps Problems
+	if !errors.As(err, &ps) || len(ps) != 1 || ps[0].Line != 6 || !strings.Contains(ps[0].Message, "keep law") {
+		t.Errorf("law and regime both given: %v, want one problem at line 6 saying to keep law", err)
 	}
 }

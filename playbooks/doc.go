@@ -17,7 +17,8 @@
 // (groups: {EU: [AT, BE, ...]}), the facts conditions may test (name, type
 // set|number|bool|counts|text, values or format: jurisdiction for sets,
 // aliases, description), the events that start clocks (awareness and others),
-// and the regulations. A regulation has an id, title, regime, jurisdiction,
+// and the regulations. A regulation has an id, title, law (the law it comes from, e.g. "EU GDPR";
+// the older key regime: is read too), jurisdiction,
 // notify, citation, source, status (in_force, uncertain or proposed), notes,
 // content (what the notice must say), applies_when (a condition), a deadline
 // and optionally a backstop (a second clock; the obligation is due at the
