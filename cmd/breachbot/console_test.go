@@ -44,16 +44,7 @@ func TestConsoleSkipsALineTooLong(t *testing.T) {
 // second signal ends it at once.
 func TestConsoleStopsOnSIGTERMDuringRelayBackoff(t *testing.T) {
 	relay := smtptest.Start(t)
-	e := newNoticeEnv(t, "")
-	e.env["SMTP_ADDR"], e.env["SMTP_TLS"], e.env["SMTP_FROM"] = relay.Addr, "none", "privacy@acme.example"
-	var csv strings.Builder
-	csv.WriteString("email,name,country,region\n")
-	for i := range 40 {
-		fmt.Fprintf(&csv, "person%02d@example.com,Person %d,US,CA\n", i, i)
-	}
-	e.console("U_RESP", "/breach declare Customer DB exposed --aware 2026-11-27T09:00:00Z", factsLine, "/breach notice import "+e.file("people.csv", csv.String()), draftLine, "/breach notice submit")
-	e.console("U_LEGAL1", "/breach notice approve --incident INC-2026-0001")
-	mustContain(t, e.console("U_LEAD", "/breach notice test --incident INC-2026-0001", "/breach notice test --confirm"), "is confirmed")
+	e := approvedOverSMTP(t, relay, 40, "")
 	relay.Close() // from now on the relay's port refuses connections
 
 	env := append(os.Environ(), "BREACHBOT_TEST_AS_MAIN=1", "BREACHBOT_DB="+e.db)
@@ -180,16 +171,7 @@ func TestConsoleStopsOnSIGTERMDuringRelayBackoff(t *testing.T) {
 // few seconds all the same.
 func TestServeStopsOnSIGTERMDuringRelayBackoff(t *testing.T) {
 	relay := smtptest.Start(t)
-	e := newNoticeEnv(t, "")
-	e.env["SMTP_ADDR"], e.env["SMTP_TLS"], e.env["SMTP_FROM"] = relay.Addr, "none", "privacy@acme.example"
-	var csv strings.Builder
-	csv.WriteString("email,name,country,region\n")
-	for i := range 40 {
-		fmt.Fprintf(&csv, "person%02d@example.com,Person %d,US,CA\n", i, i)
-	}
-	e.console("U_RESP", "/breach declare Customer DB exposed --aware 2026-11-27T09:00:00Z", factsLine, "/breach notice import "+e.file("people.csv", csv.String()), draftLine, "/breach notice submit")
-	e.console("U_LEGAL1", "/breach notice approve --incident INC-2026-0001")
-	mustContain(t, e.console("U_LEAD", "/breach notice test --incident INC-2026-0001", "/breach notice test --confirm"), "is confirmed")
+	e := approvedOverSMTP(t, relay, 40, "")
 	// Start the send in a console that is killed at once: the send is
 	// durable, and serve resumes it.
 	relay.Close()
