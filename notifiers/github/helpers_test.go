@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -26,43 +25,21 @@ import (
 	ghplaybooks "github.com/breachbot/breachbot/playbooks/github"
 )
 
-// t0 is in the past on purpose: go-github compares rate-limit reset times
-// with the wall clock, and tests must see the resets GitHub sends in fake
-// time as already passed for the wall clock.
-var t0 = time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
+// The fixture repository and clock, shared with the other GitHub package's
+// tests (githubtest).
+var t0 = githubtest.T0
 
 const (
-	repoName = "acme/playbooks"
-	token    = "ghp_16C7e42F292c6912E7710c838347Ae178B4a"
-	secret   = "It's a Secret to Everybody"
-	pbPath   = "playbooks/personal-data-breach.yaml"
+	repoName = githubtest.RepoName
+	token    = githubtest.Token
+	secret   = githubtest.Secret
+	pbPath   = githubtest.PlaybookPath
 )
 
-// shipped returns the shipped personal-data-breach playbook with its
-// version set to version.
-func shipped(t *testing.T, version string) string {
-	t.Helper()
-	data, err := fs.ReadFile(playbooks.Embedded(), "personal-data-breach.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := string(data)
-	if !strings.Contains(s, `version: "2026.11.1"`) {
-		t.Fatal("the shipped playbook's version line changed; update the test")
-	}
-	return strings.Replace(s, `version: "2026.11.1"`, `version: "`+version+`"`, 1)
-}
-
-// tree is a playbooks repository: the playbook in playbooks/, and files
-// the source must leave alone (outside the folder, or not YAML).
-func tree(playbook string) map[string]string {
-	return map[string]string{
-		pbPath:                       playbook,
-		"playbooks/notes.md":         "# How we write playbooks\n",
-		"README.md":                  "# Acme breach response playbooks\n",
-		".github/workflows/lint.yml": "name: lint\non: [push]\njobs: {}\n",
-	}
-}
+var (
+	shipped = githubtest.ShippedPlaybook
+	tree    = githubtest.PlaybookTree
+)
 
 // fixture is breachbot's GitHub side on a real bbolt file: a fake GitHub,
 // the Playbooks source, the webhook mounted as serve mounts it, and the
