@@ -104,6 +104,10 @@ const (
 	PhaseNotApplies Phase = "not_applicable"
 )
 
+// Phases lists every phase, most urgent first.
+var Phases = []Phase{PhaseMissed, PhaseRunning, PhaseNoDeadline, PhaseNotStarted,
+	PhaseNeedsFacts, PhaseMet, PhaseWaived, PhaseNotApplies}
+
 // Phase returns how the obligation is shown on a deadlines board.
 func (o *Obligation) Phase() Phase {
 	switch {

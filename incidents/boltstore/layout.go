@@ -25,6 +25,10 @@ package boltstore
 //	meta               "audit_head"                   -> hash of the last audit entry
 //	                   "encryption_key_check"         -> check value of the recipients' key (crypto.go)
 //	channels           Slack channel id               -> incident id (incidents.Incident.Channel)
+//	obligation_phases  incident id of an open incident -> JSON {phase: count} of its obligations
+//	                   "\x00total"                    -> JSON {phase: count} over every open incident
+//	                   "\x00built"                    -> empty once the counts cover every incident
+//	                                                     (kept by PutIncident: a scrape reads one key)
 //	recipient_sets     set id ("R" + the bucket's sequence)
 //	                                                  -> JSON incidents.RecipientSet (no personal data)
 //	recipients         set id (nested bucket), removed with the set:
@@ -77,6 +81,7 @@ var (
 	bucketNotices         = []byte("notices")
 	bucketDeliveries      = []byte("deliveries")
 	bucketNoticeSends     = []byte("notice_sends")
+	bucketPhases          = []byte("obligation_phases")
 
 	bucketSlackSeen     = []byte("slack_seen")
 	bucketSlackChannels = []byte("slack_channels")
@@ -89,7 +94,7 @@ var (
 	// allBuckets are created by Open.
 	allBuckets = [][]byte{bucketIncidents, bucketCounters, bucketPins, bucketCurrent, bucketSchedule,
 		bucketOutbox, bucketOutboxIDs, bucketDelivered, bucketAudit, bucketAuditByIncident, bucketMeta, bucketChannels,
-		bucketRecipientSets, bucketRecipients, bucketNotices, bucketDeliveries, bucketNoticeSends,
+		bucketRecipientSets, bucketRecipients, bucketNotices, bucketDeliveries, bucketNoticeSends, bucketPhases,
 		bucketSlackSeen, bucketSlackChannels, bucketSlackPosts,
 		bucketGitHubDeliveries, bucketGitHubStatuses, bucketGitHubReported}
 

@@ -61,7 +61,7 @@ func Open(path string) (*Store, error) {
 				return err
 			}
 		}
-		return nil
+		return buildPhases(tx)
 	})
 	if err != nil {
 		db.Close()
@@ -146,6 +146,9 @@ func (t *Tx) PutIncident(inc *incidents.Incident) error {
 		if err := t.tx.Bucket(bucketChannels).Put([]byte(inc.Channel), []byte(inc.ID)); err != nil {
 			return err
 		}
+	}
+	if err := countPhases(t.tx, inc); err != nil {
+		return err
 	}
 	return t.put(bucketIncidents, []byte(inc.ID), inc)
 }

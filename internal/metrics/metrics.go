@@ -62,10 +62,17 @@ type Metrics struct {
 	NoticesFailed prometheus.Counter
 }
 
-// New returns the metrics, registered with a collector that reads the
-// obligations of open incidents from store on every scrape (nil store: no
+// ObligationCounter counts the obligations of open incidents by phase.
+// boltstore.Store implements it from counts it keeps as incidents are
+// written, so a scrape reads one key however many incidents are open.
+type ObligationCounter interface {
+	ObligationPhases(ctx context.Context) (map[incidents.Phase]int64, error)
+}
+
+// New returns the metrics, registered with a collector that asks counter
+// for the obligations of open incidents on every scrape (nil counter: no
 // obligations gauge).
-func New(store incidents.Store) *Metrics {
+func New(counter ObligationCounter) *Metrics {
 	reg := prometheus.NewRegistry()
 	m := &Metrics{
 		Registry: reg,
@@ -91,8 +98,8 @@ func New(store incidents.Store) *Metrics {
 	}
 	reg.MustRegister(m.Commands, m.RemindersFired, m.RemindersDelivered, m.NoticesSent, m.NoticesFailed,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if store != nil {
-		reg.MustRegister(&obligations{store: store})
+	if counter != nil {
+		reg.MustRegister(&obligations{counter: counter})
 	}
 	return m
 }
@@ -102,40 +109,23 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{Registry: m.Registry})
 }
 
-// phases lists every obligation phase, so each is exported, also at zero.
-var phases = []incidents.Phase{
-	incidents.PhaseMissed, incidents.PhaseRunning, incidents.PhaseNoDeadline, incidents.PhaseNotStarted,
-	incidents.PhaseNeedsFacts, incidents.PhaseMet, incidents.PhaseWaived, incidents.PhaseNotApplies,
-}
-
 var obligationsDesc = prometheus.NewDesc("breachbot_obligations",
-	"Obligations of open incidents, by phase (read from the database on scrape).", []string{"phase"}, nil)
+	"Obligations of open incidents, by phase.", []string{"phase"}, nil)
 
-// obligations counts the obligations of open incidents by phase on scrape.
-type obligations struct{ store incidents.Store }
+// obligations exports the counts of open incidents' obligations by phase.
+type obligations struct{ counter ObligationCounter }
 
 func (c *obligations) Describe(ch chan<- *prometheus.Desc) { ch <- obligationsDesc }
 
 func (c *obligations) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	counts := map[incidents.Phase]int{}
-	err := c.store.View(ctx, func(tx incidents.Tx) error {
-		return tx.Incidents(func(inc *incidents.Incident) error {
-			if inc.State == incidents.StateClosed {
-				return nil
-			}
-			for i := range inc.Obligations {
-				counts[inc.Obligations[i].Phase()]++
-			}
-			return nil
-		})
-	})
+	counts, err := c.counter.ObligationPhases(ctx)
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(obligationsDesc, err)
 		return
 	}
-	for _, p := range phases {
+	for _, p := range incidents.Phases {
 		ch <- prometheus.MustNewConstMetric(obligationsDesc, prometheus.GaugeValue, float64(counts[p]), string(p))
 	}
 }
