@@ -25,7 +25,16 @@ type libraryDrill struct {
 	applies  []string          // obligation ids that must apply, exactly
 	waive    map[string]string // applying obligations to waive, with the reason, rather than meet
 	notes    map[string]string // step notes that record a decision, e.g. payment-decision
+	// skip are steps a lead waives, with the reason, because this path
+	// does not need them.
+	skip map[string]string
+	// dueAfter is, for obligations whose clock is one of clocks, the legal
+	// time allowed after that clock (the drill runs it 1000 times faster).
+	dueAfter map[string]time.Duration
 }
+
+// drillSpeed is how much faster than real time the drills' clocks run.
+const drillSpeed = 1000
 
 // libraryDrills covers every shipped playbook at least once;
 // TestShippedPlaybooksDrill fails if one is missing.
@@ -34,10 +43,11 @@ var libraryDrills = []libraryDrill{
 		name: "ransomware, paid", playbook: "ransomware-extortion",
 		facts: `jurisdictions=US-NY,US-CA data_categories=name,ssn affected=1200 residents=US-NY:700,US-CA:500 encrypted=no ` +
 			`high_risk=yes significant_harm=yes significant=yes major=no extortion_payment=yes entity=nydfs_covered,critical_infrastructure unlawful_purpose=yes`,
-		clocks:  []string{"breach_determined", "ransom_paid"},
-		applies: []string{"nydfs-incident", "nydfs-ransom-notice", "nydfs-ransom-explanation", "circia", "circia-ransom", "ca-residents", "ny-gbl"},
-		waive:   map[string]string{"circia": "CIRCIA is a proposed rule, not in force", "circia-ransom": "CIRCIA is a proposed rule, not in force"},
-		notes:   map[string]string{"payment-decision": "paid: restore from backup would take 3 weeks; OFAC check clean; CEO and counsel approved"},
+		clocks:   []string{"breach_determined", "ransom_paid"},
+		applies:  []string{"nydfs-incident", "nydfs-ransom-notice", "nydfs-ransom-explanation", "circia", "circia-ransom", "ca-residents", "ny-gbl"},
+		waive:    map[string]string{"circia": "CIRCIA is a proposed rule, not in force", "circia-ransom": "CIRCIA is a proposed rule, not in force"},
+		dueAfter: map[string]time.Duration{"nydfs-ransom-notice": 24 * time.Hour, "nydfs-incident": 72 * time.Hour},
+		notes:    map[string]string{"payment-decision": "paid: restore from backup would take 3 weeks; OFAC check clean; CEO and counsel approved"},
 	},
 	{
 		name: "ransomware, no payment", playbook: "ransomware-extortion",
@@ -67,6 +77,7 @@ var libraryDrills = []libraryDrill{
 		name: "health data, covered entity", playbook: "health-data-breach",
 		facts: `jurisdictions=US-CA,US-WA data_categories=name,health,health_insurance affected=700 residents=US-CA:600,US-WA:100 encrypted=no ` +
 			`high_risk=yes significant_harm=yes significant=no major=no extortion_payment=no entity=covered_entity unlawful_purpose=no`,
+		skip:    map[string]string{"covered-entity-notice": "we are the covered entity"},
 		clocks:  []string{"breach_determined"},
 		applies: []string{"hipaa-individuals", "hipaa-hhs", "hipaa-media", "ca-residents", "ca-ag", "wa-residents"},
 	},
@@ -74,6 +85,7 @@ var libraryDrills = []libraryDrill{
 		name: "health data, business associate", playbook: "health-data-breach",
 		facts: `jurisdictions=US-TX data_categories=name,health affected=120 residents=US-TX:120 encrypted=no ` +
 			`high_risk=yes significant_harm=yes significant=no major=no extortion_payment=no entity=business_associate unlawful_purpose=no`,
+		skip:    map[string]string{"hhs-and-media": "business associate: the covered entity notifies HHS and the media"},
 		clocks:  []string{"breach_determined"},
 		applies: []string{"hipaa-business-associate", "tx-individuals"},
 	},
@@ -135,8 +147,10 @@ func TestShippedPlaybooksDrill(t *testing.T) {
 			b := newBoard(t, routerNow)
 			const id = "INC-2026-0001"
 			inc := "--incident " + id
-			b.must("Uresp", "drill "+d.name+" --speed 1000 --playbook "+d.playbook)
+			b.must("Uresp", "drill "+d.name+" --speed "+strconv.Itoa(drillSpeed)+" --playbook "+d.playbook)
 			b.must("Uresp", "facts "+d.facts+" "+inc)
+			b.clock.Advance(time.Minute) // the clocks start after awareness
+			clockAt := b.clock.Now()
 			for _, ev := range d.clocks {
 				b.must("Uresp", "clock "+ev+" "+inc)
 			}
@@ -163,6 +177,12 @@ func TestShippedPlaybooksDrill(t *testing.T) {
 				t.Errorf("obligations that apply (-want +got):\n%s", diff)
 			}
 
+			for ob, legal := range d.dueAfter {
+				if o := obligation(t, got, ob); !o.Due.Equal(clockAt.Add(legal / drillSpeed)) {
+					t.Errorf("%s due %s, want %s after its clock at drill speed, %s", ob, o.Due, legal, clockAt.Add(legal/drillSpeed))
+				}
+			}
+
 			// Work the checklist in playbook order, moving to each state as
 			// its gate opens, as a responder team would.
 			states := []incidents.State{incidents.StateInvestigating, incidents.StateContained, incidents.StateNotifying}
@@ -175,7 +195,12 @@ func TestShippedPlaybooksDrill(t *testing.T) {
 				if n, ok := d.notes[s.ID]; ok {
 					note = n
 				}
-				b.must(ownerUser[s.Owner], "step done "+s.ID+" "+strconv.Quote(note)+" "+inc)
+				if reason, ok := d.skip[s.ID]; ok {
+					b.must("Ulead", "step waive "+s.ID+" "+strconv.Quote(reason)+" "+inc)
+				} else {
+					b.must(ownerUser[s.Owner], "step done "+s.ID+" "+strconv.Quote(note)+" "+inc)
+				}
+				b.clock.Advance(time.Second) // a step a second: 24 legal hours pass in 86 s
 			}
 			for _, s := range states {
 				b.must("Ulead", "move "+string(s)+" "+inc)
@@ -187,7 +212,6 @@ func TestShippedPlaybooksDrill(t *testing.T) {
 					b.must("Ulegal", "met "+ob+" --ref DRILL-"+ob+" "+inc)
 				}
 			}
-			b.clock.Advance(time.Minute)
 			b.must("Ulead", "close "+inc)
 
 			got = b.stored()
@@ -195,8 +219,12 @@ func TestShippedPlaybooksDrill(t *testing.T) {
 				t.Errorf("state %s, want closed", got.State)
 			}
 			for _, s := range got.Steps {
-				if s.Status != incidents.StepDone {
-					t.Errorf("step %s is %s, want done", s.ID, s.Status)
+				want, wantNote := incidents.StepDone, ""
+				if reason, ok := d.skip[s.ID]; ok {
+					want, wantNote = incidents.StepWaived, reason
+				}
+				if s.Status != want || (wantNote != "" && s.Note != wantNote) {
+					t.Errorf("step %s is %s (%q), want %s %s", s.ID, s.Status, s.Note, want, wantNote)
 				}
 				if n, ok := d.notes[s.ID]; ok && s.Note != n {
 					t.Errorf("step %s note %q, want the decision %q", s.ID, s.Note, n)
@@ -204,6 +232,9 @@ func TestShippedPlaybooksDrill(t *testing.T) {
 			}
 			for id := range d.notes {
 				step(t, got, id) // the decision step exists
+			}
+			for id := range d.skip {
+				step(t, got, id)
 			}
 			for _, ob := range applies {
 				o := obligation(t, got, ob)
