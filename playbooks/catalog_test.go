@@ -136,6 +136,10 @@ func TestCatalogDeadlines(t *testing.T) {
 		{"jp-appi-final", in, incidents.Deadline{Start: "awareness", Amount: 30, Unit: cd, TimeZone: "Asia/Tokyo"}, nil},
 		{"cn-cii-report", in, dl("awareness", 1, h), nil},
 		{"card-mastercard", in, dl("awareness", 24, h), nil},
+		// Contractual, not law, and not checked against the brand rule or the
+		// merchant agreement: uncertain.
+		{"card-acquirer", unc, dl("awareness", 0, non), nil},
+		{"card-amex", unc, dl("awareness", 72, h), nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.id, func(t *testing.T) {

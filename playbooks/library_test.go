@@ -205,7 +205,7 @@ func TestLibraryEmbedded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff([]string{"personal-data-breach", "vendor-breach"}, ids(all)); diff != "" {
+		if diff := cmp.Diff([]string{"credential-exposure", "health-data-breach", "misdirected-email", "payment-card-compromise", "personal-data-breach", "ransomware-extortion", "vendor-breach"}, ids(all)); diff != "" {
 			t.Errorf("Playbooks() mismatch (-want +got):\n%s", diff)
 		}
 	}
