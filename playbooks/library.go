@@ -2,7 +2,9 @@ package playbooks
 
 import (
 	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -174,7 +176,10 @@ type folder struct {
 	ownCatalog     bool
 	catalogDisplay string
 	catalogProbs   Problems
-	files          []*file
+	// catalogNotes are remarks on the folder's catalog that are not
+	// faults (a rule overriding a built-in one).
+	catalogNotes Problems
+	files        []*file
 }
 
 // catalogError returns the catalog's problems as a *FileError, or nil.
@@ -254,7 +259,16 @@ func readFolder(ctx context.Context, fsys fs.FS, dir string, names []string, dis
 			return nil, fmt.Errorf("read %s: %w", display(p), err)
 		}
 		f.catalogDisplay, f.ownCatalog = display(p), true
-		f.catalog, f.catalogProbs = parseCatalog(f.catalogDisplay, data)
+		builtin, err := embeddedCatalog()
+		if err != nil {
+			return nil, err
+		}
+		if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) == builtin.SHA256 {
+			// The built-in catalog itself (a copy, or the embedded folder).
+			f.catalog = builtin
+			break
+		}
+		f.catalog, f.catalogProbs, f.catalogNotes = parseCatalog(f.catalogDisplay, data, builtin)
 		break
 	}
 	if f.catalog == nil {

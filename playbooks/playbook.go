@@ -331,7 +331,7 @@ func (d *decoder) obligations(top *fields, cat *Catalog) []incidents.ObligationR
 		var rule incidents.ObligationRule
 		reg, known := cat.Regulation(regID)
 		if regID != "" && !known {
-			d.errorf(f.val["regulation"], "unknown regulation %q%s", regID, didYouMeanOr(regID, cat.regulationIDs(), "; see "+cat.Source+" for the ids"))
+			d.errorf(f.val["regulation"], "unknown regulation %q%s", regID, didYouMeanOr(regID, cat.regulationIDs(), "; see: breachbot regulations list"))
 		}
 		rule.ID = regID
 		if f.has("id") {
