@@ -61,6 +61,15 @@ func (c *Catalog) Ref() incidents.CatalogRef {
 	return ref
 }
 
+// View returns the catalog as the domain shows it to people looking ids up.
+func (c *Catalog) View() *incidents.RegulationsCatalog {
+	v := &incidents.RegulationsCatalog{Ref: c.Ref(), Facts: cloneFacts(c.Facts), Events: slices.Clone(c.Events), Groups: cloneGroups(c.Groups)}
+	for _, r := range c.Regulations {
+		v.Rules = append(v.Rules, incidents.CatalogRule{Regulation: cloneRegulation(r.Regulation), AppliesWhen: r.AppliesWhen})
+	}
+	return v
+}
+
 // Regulation returns the catalog row with the given id.
 func (c *Catalog) Regulation(id string) (Regulation, bool) {
 	for _, r := range c.Regulations {

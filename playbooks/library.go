@@ -46,7 +46,34 @@ type Library struct {
 	source string
 }
 
-var _ incidents.PlaybookSource = (*Library)(nil)
+var (
+	_ incidents.PlaybookSource = (*Library)(nil)
+	_ incidents.CatalogSource  = (*Library)(nil)
+)
+
+// Catalog returns the regulations catalog of the library's folder: the
+// built-in one, extended (or, with replace: true, replaced) by the folder's
+// regulations.yaml. It returns EINVALID (a *FileError) if that file has
+// problems.
+func (l *Library) Catalog(ctx context.Context) (*incidents.RegulationsCatalog, error) {
+	f, err := readFolder(ctx, l.fsys, ".", []string{}, l.display)
+	if err != nil {
+		return nil, fmt.Errorf("playbooks in %s: %w", l.source, err)
+	}
+	if err := f.catalogError(); err != nil {
+		return nil, err
+	}
+	return f.catalog.View(), nil
+}
+
+// BuiltinCatalog returns the regulations catalog built into breachbot.
+func BuiltinCatalog() (*incidents.RegulationsCatalog, error) {
+	cat, err := embeddedCatalog()
+	if err != nil {
+		return nil, err
+	}
+	return cat.View(), nil
+}
 
 // New returns a Library of the playbooks in the root of fsys. source labels
 // the files in messages and in each Playbook's Source: "embedded" gives
