@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -187,4 +189,39 @@ regulations:
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("lint mismatch (-want +got):\n%s", diff)
 	}
+}
+
+// TestReminderDurationGrammar: a playbook's reminders take the words its
+// catalog's deadlines take; lengths that vary are refused with what to write.
+func TestReminderDurationGrammar(t *testing.T) {
+	t.Parallel()
+	src := "id: x\nversion: \"1\"\ntitle: X\nreminders: [24 hours, 2 days, 50%]\nsteps: [{id: a, title: A, owner: leads}]\n" +
+		"obligations:\n  - {regulation: gdpr-art33, reminders: [12 hours, 2 business days]}\n"
+	var got []string
+	for _, p := range Lint(fstestFS(map[string]string{"x.yaml": src})) {
+		got = append(got, p.String())
+	}
+	want := []string{`x.yaml:7:52: bad reminder "2 business days": a reminder is a fixed time before the due time, and business days vary in length; use hours or days (72h, 3 days) or a share (50%)`}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("lint mismatch (-want +got):\n%s", diff)
+	}
+	pb, err := ParsePlaybook("x.yaml", []byte(strings.Replace(src, ", 2 business days", "", 1)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantRem := []incidents.ReminderSpec{{Before: 24 * time.Hour}, {Before: 48 * time.Hour}, {Fraction: 0.5}}
+	if diff := cmp.Diff(wantRem, pb.Reminders); diff != "" {
+		t.Errorf("playbook reminders mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]incidents.ReminderSpec{{Before: 12 * time.Hour}}, pb.Obligations[0].Reminders); diff != "" {
+		t.Errorf("obligation reminders mismatch (-want +got):\n%s", diff)
+	}
+}
+
+func fstestFS(files map[string]string) fstest.MapFS {
+	m := fstest.MapFS{}
+	for name, data := range files {
+		m[name] = &fstest.MapFile{Data: []byte(data)}
+	}
+	return m
 }

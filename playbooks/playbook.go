@@ -110,10 +110,10 @@ func (d *decoder) reminders(n *yaml.Node) []incidents.ReminderSpec {
 		if s == "" {
 			continue
 		}
-		r, ok := parseReminder(s)
+		r, why := parseReminder(s)
 		switch {
-		case !ok:
-			d.errorf(d.deref(it), "bad reminder %q: write a share of the time allowed (50%%) or a time before the due time (24h, 90m, 2d)", s)
+		case why != "":
+			d.errorf(d.deref(it), "bad reminder %q: %s", s, why)
 		case slices.Contains(out, r):
 			d.errorf(d.deref(it), "reminder %s is listed twice", r)
 		default:
