@@ -527,7 +527,7 @@ func (d *decoder) deadline(n *yaml.Node, what string, events []string, allowNone
 			dl.Start = "met:" + ref.to
 		} else if !slices.Contains(events, dl.Start) {
 			d.errorf(f.val["start"], "unknown event %q%s", dl.Start,
-				didYouMeanOr(dl.Start, events, "; a clock starts at an event ("+strings.Join(events, ", ")+") or at met:<regulation id>"))
+				didYouMeanOr(dl.Start, events, "; a clock starts at an event ("+strings.Join(events, ", ")+") or at met:<regulation id> (see: breachbot events list)"))
 		}
 	}
 	if within := d.str(f, "within"); within != "" {

@@ -225,3 +225,27 @@ func fstestFS(files map[string]string) fstest.MapFS {
 	}
 	return m
 }
+
+// TestLintPointsToLookups: messages about an unknown name say which command
+// lists the names.
+func TestLintPointsToLookups(t *testing.T) {
+	t.Parallel()
+	fsys := fstestFS(map[string]string{
+		"regulations.yaml": "regulations:\n  - {id: x, title: X, citation: c, status: in_force, deadline: {start: insurer_called, within: 1h}}\n",
+		"p.yaml":           "id: p\nversion: \"1\"\ntitle: P\ndefaults: {sector: bank}\nsteps: [{id: a, title: A, owner: leads}]\nobligations: [{regulation: nope, when: {customers: {gt: 1}}}]\n",
+	})
+	var got []string
+	for _, p := range Lint(fsys) {
+		got = append(got, p.Message)
+	}
+	for _, want := range []string{"see: breachbot events list", "see: breachbot facts list", "unknown regulation \"nope\"; see: breachbot regulations list"} {
+		if !strings.Contains(strings.Join(got, "\n"), want) {
+			t.Errorf("lint messages do not point to %q:\n%s", want, strings.Join(got, "\n"))
+		}
+	}
+	for _, m := range got {
+		if strings.Contains(m, "embedded:") {
+			t.Errorf("a lint message names the embedded file: %s", m)
+		}
+	}
+}

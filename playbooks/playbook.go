@@ -138,7 +138,7 @@ func (d *decoder) defaults(n *yaml.Node, pb *incidents.Playbook) map[string]stri
 			for i, fd := range pb.Facts {
 				names[i] = fd.Name
 			}
-			d.errorf(f.key[key], "default for unknown fact %q%s", key, didYouMean(key, names))
+			d.errorf(f.key[key], "default for unknown fact %q%s", key, didYouMeanOr(key, names, "; see: breachbot facts list"))
 			continue
 		}
 		if _, dup := out[def.Name]; dup {
