@@ -137,6 +137,12 @@ const idRule = "lower-case letters, digits, - and _ (at most 64)"
 func parseCatalog(name string, data []byte, base *Catalog) (cat *Catalog, probs, notes Problems) {
 	sum := sha256.Sum256(data)
 	cat = &Catalog{Source: name, SHA256: hex.EncodeToString(sum[:]), Groups: map[string][]string{}}
+	if base != nil {
+		// Until the file says otherwise, the base's rules hold: a file too
+		// broken to read must not make every playbook's ids unknown.
+		cat.Regulations, cat.Facts, cat.Events = slices.Clone(base.Regulations), cloneFacts(base.Facts), slices.Clone(base.Events)
+		cat.Groups = cloneGroups(base.Groups)
+	}
 	d := newDecoder(name)
 	d.run(func() {
 		root := d.parse(data)
@@ -148,6 +154,7 @@ func parseCatalog(name string, data []byte, base *Catalog) (cat *Catalog, probs,
 			return
 		}
 		if base == nil || d.boolean(top, "replace") {
+			cat.Groups, cat.Regulations = map[string][]string{}, nil
 			d.require(top, "version", "disclaimer", "facts", "events", "regulations")
 			cat.Version = d.str(top, "version")
 			cat.Disclaimer = d.str(top, "disclaimer")

@@ -249,3 +249,26 @@ func TestLintPointsToLookups(t *testing.T) {
 		}
 	}
 }
+
+// TestBrokenExtensionKeepsBuiltinIDs: a regulations.yaml too broken to read
+// is reported, and the playbooks beside it are not buried under unknown ids.
+func TestBrokenExtensionKeepsBuiltinIDs(t *testing.T) {
+	t.Parallel()
+	for name, regs := range map[string]string{
+		"empty":    "# nothing yet\n",
+		"not YAML": "regulations: [\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			fsys := fstestFS(map[string]string{
+				"regulations.yaml": regs,
+				"x.yaml":           "id: x\nversion: \"1\"\ntitle: X\nsteps: [{id: a, title: A, owner: leads}]\nobligations: [{regulation: gdpr-art33}]\n",
+			})
+			for _, p := range Lint(fsys) {
+				if p.File != "regulations.yaml" {
+					t.Errorf("a problem of the playbook beside a broken regulations.yaml: %s", p)
+				}
+			}
+		})
+	}
+}
