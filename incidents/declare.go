@@ -86,6 +86,9 @@ func (s *Service) Declare(ctx context.Context, actor string, in DeclareInput) (*
 			Events: map[string]EventRecord{EventAwareness: {At: aware.UTC(), RecordedAt: t.now, By: actor}},
 			Facts:  Facts{},
 		}
+		if ext := pb.Catalog.Extension; ext != nil {
+			inc.Playbook.CatalogExtensionSHA256 = ext.SHA256
+		}
 		for _, st := range pb.Steps {
 			inc.Steps = append(inc.Steps, Step{ID: st.ID, Status: StepOpen})
 		}

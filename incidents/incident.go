@@ -70,12 +70,20 @@ type PlaybookPin struct {
 	Source         string `json:"source"`
 	CatalogVersion string `json:"catalog_version"`
 	CatalogSHA256  string `json:"catalog_sha256"`
+	// CatalogExtensionSHA256 is the hash of the company's regulations.yaml
+	// that extended the catalog, if one did.
+	CatalogExtensionSHA256 string `json:"catalog_extension_sha256,omitempty"`
 }
 
-// PinKey is the content address of a resolved playbook: its file's hash and
-// the catalog's, so that a change to either gives a new pin.
+// PinKey is the content address of a resolved playbook: its file's hash, the
+// catalog's and that of the company's file extending the catalog (if any),
+// so that a change to any of them gives a new pin.
 func PinKey(p *Playbook) string {
-	return p.SHA256 + "+" + p.Catalog.SHA256
+	key := p.SHA256 + "+" + p.Catalog.SHA256
+	if ext := p.Catalog.Extension; ext != nil {
+		key += "+" + ext.SHA256
+	}
+	return key
 }
 
 // EventRecord is a recorded clock-start event.

@@ -39,11 +39,28 @@ type Playbook struct {
 	Defaults map[string]string `json:"defaults,omitempty"`
 }
 
-// CatalogRef identifies a regulations catalog version.
+// CatalogRef identifies a regulations catalog version: the built-in catalog
+// (or a company's catalog that replaces it), and the company's file that
+// extends it, if any.
 type CatalogRef struct {
 	Version    string `json:"version"`
 	SHA256     string `json:"sha256"`
 	Disclaimer string `json:"disclaimer,omitempty"`
+	// Extension is the company's regulations.yaml that adds to or overrides
+	// rules of this catalog; nil if the catalog was used alone (and in pins
+	// made before catalogs could be extended).
+	Extension *CatalogFileRef `json:"extension,omitempty"`
+}
+
+// CatalogFileRef identifies a company's regulations file that extends the
+// built-in catalog.
+type CatalogFileRef struct {
+	// Source is where the file was read, e.g. "/etc/breachbot/playbooks/regulations.yaml".
+	Source string `json:"source"`
+	// Version is the file's own version, if it gives one.
+	Version string `json:"version,omitempty"`
+	// SHA256 is the hex SHA-256 of the file's bytes.
+	SHA256 string `json:"sha256"`
 }
 
 // StepDef is one checklist step of a playbook.

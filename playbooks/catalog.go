@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"maps"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -36,6 +37,9 @@ type Catalog struct {
 	Events []incidents.EventDef
 	// Regulations are the catalog's rows in file order.
 	Regulations []Regulation
+	// Extension is the company's file that extended the built-in catalog
+	// (whose Version and SHA256 the catalog keeps), or nil.
+	Extension *incidents.CatalogFileRef
 }
 
 // Regulation is one row of the catalog: the domain's Regulation and the
@@ -49,7 +53,21 @@ type Regulation struct {
 
 // Ref identifies the catalog version, as pinned with a playbook.
 func (c *Catalog) Ref() incidents.CatalogRef {
-	return incidents.CatalogRef{Version: c.Version, SHA256: c.SHA256, Disclaimer: c.Disclaimer}
+	ref := incidents.CatalogRef{Version: c.Version, SHA256: c.SHA256, Disclaimer: c.Disclaimer}
+	if c.Extension != nil {
+		ext := *c.Extension
+		ref.Extension = &ext
+	}
+	return ref
+}
+
+// View returns the catalog as the domain shows it to people looking ids up.
+func (c *Catalog) View() *incidents.RegulationsCatalog {
+	v := &incidents.RegulationsCatalog{Ref: c.Ref(), Facts: cloneFacts(c.Facts), Events: slices.Clone(c.Events), Groups: cloneGroups(c.Groups)}
+	for _, r := range c.Regulations {
+		v.Rules = append(v.Rules, incidents.CatalogRule{Regulation: cloneRegulation(r.Regulation), AppliesWhen: r.AppliesWhen})
+	}
+	return v
 }
 
 // Regulation returns the catalog row with the given id.
@@ -76,7 +94,7 @@ func (c *Catalog) vocab() *vocab { return &vocab{facts: c.Facts, groups: c.Group
 // used in problems and as the catalog's Source. If the file has problems, the
 // error is a *FileError listing all of them.
 func ParseCatalog(name string, data []byte) (*Catalog, error) {
-	cat, probs := parseCatalog(name, data)
+	cat, probs, _ := parseCatalog(name, data, nil)
 	if len(probs) > 0 {
 		return nil, newFileError("regulations catalog", name, probs)
 	}
@@ -85,7 +103,7 @@ func ParseCatalog(name string, data []byte) (*Catalog, error) {
 
 // Keys of the catalog's mappings.
 var (
-	catalogKeys    = []string{"version", "disclaimer", "groups", "facts", "events", "regulations"}
+	catalogKeys    = []string{"replace", "version", "disclaimer", "groups", "facts", "events", "regulations"}
 	factKeys       = []string{"name", "type", "description", "values", "aliases", "format"}
 	eventKeys      = []string{"name", "description"}
 	regulationKeys = []string{"id", "title", "law", "regime", "jurisdiction", "notify", "citation", "source", "status", "deadline", "backstop", "applies_when", "notes", "content"}
@@ -111,10 +129,20 @@ var (
 const idRule = "lower-case letters, digits, - and _ (at most 64)"
 
 // parseCatalog parses as much of a catalog as it can, so that playbooks can be
-// checked against a catalog that has problems of its own.
-func parseCatalog(name string, data []byte) (*Catalog, Problems) {
+// checked against a catalog that has problems of its own. With a base (the
+// built-in catalog), the file extends it unless it says replace: true: its
+// facts, events, groups and regulations are added to the base's, and one
+// with a name or id the base has overrides it (a note, not a problem, when
+// it differs). notes are such remarks.
+func parseCatalog(name string, data []byte, base *Catalog) (cat *Catalog, probs, notes Problems) {
 	sum := sha256.Sum256(data)
-	cat := &Catalog{Source: name, SHA256: hex.EncodeToString(sum[:]), Groups: map[string][]string{}}
+	cat = &Catalog{Source: name, SHA256: hex.EncodeToString(sum[:]), Groups: map[string][]string{}}
+	if base != nil {
+		// Until the file says otherwise, the base's rules hold: a file too
+		// broken to read must not make every playbook's ids unknown.
+		cat.Regulations, cat.Facts, cat.Events = slices.Clone(base.Regulations), cloneFacts(base.Facts), slices.Clone(base.Events)
+		cat.Groups = cloneGroups(base.Groups)
+	}
 	d := newDecoder(name)
 	d.run(func() {
 		root := d.parse(data)
@@ -125,17 +153,72 @@ func parseCatalog(name string, data []byte) (*Catalog, Problems) {
 		if top == nil {
 			return
 		}
-		d.require(top, "version", "disclaimer", "facts", "events", "regulations")
-		cat.Version = d.str(top, "version")
-		cat.Disclaimer = d.str(top, "disclaimer")
-		if top.has("groups") {
-			cat.Groups = d.groups(top.val["groups"])
+		if base == nil || d.boolean(top, "replace") {
+			cat.Groups, cat.Regulations = map[string][]string{}, nil
+			d.require(top, "version", "disclaimer", "facts", "events", "regulations")
+			cat.Version = d.str(top, "version")
+			cat.Disclaimer = d.str(top, "disclaimer")
+			if top.has("groups") {
+				cat.Groups = d.groups(top.val["groups"])
+			}
+			cat.Facts = d.facts(top)
+			cat.Events = d.events(top, true)
+			d.regulations(top, cat, nil)
+			return
 		}
-		cat.Facts = d.facts(top)
-		cat.Events = d.events(top)
-		d.regulations(top, cat)
+		d.extend(top, cat, base)
 	})
-	return cat, d.probs
+	return cat, d.probs, d.notes
+}
+
+// extend decodes a company's catalog file that extends base into cat.
+func (d *decoder) extend(top *fields, cat, base *Catalog) {
+	cat.Extension = &incidents.CatalogFileRef{Source: cat.Source, Version: d.str(top, "version"), SHA256: cat.SHA256}
+	cat.Source, cat.Version, cat.SHA256 = base.Source, base.Version, base.SHA256
+	cat.Disclaimer = base.Disclaimer
+	if own := d.str(top, "disclaimer"); own != "" {
+		cat.Disclaimer = own + "\n\n" + base.Disclaimer
+	}
+	cat.Groups = cloneGroups(base.Groups)
+	if cat.Groups == nil {
+		cat.Groups = map[string][]string{}
+	}
+	if top.has("groups") {
+		for g, members := range d.groups(top.val["groups"]) {
+			if old, ok := cat.Groups[g]; ok && !slices.Equal(old, members) {
+				d.notef(top.val["groups"], "group %s overrides the built-in group of that name", g)
+			}
+			cat.Groups[g] = members
+		}
+	}
+	cat.Facts = cloneFacts(base.Facts)
+	defs, nodes := d.factNodes(top)
+	for i, def := range defs {
+		j := slices.IndexFunc(cat.Facts, func(f incidents.FactDef) bool { return f.Name == def.Name })
+		at := nodes[i]
+		if j >= 0 {
+			if !reflect.DeepEqual(cat.Facts[j], def) {
+				d.notef(at, "fact %s overrides the built-in fact of that name (see: breachbot facts list)", def.Name)
+			}
+			cat.Facts[j] = def
+			continue
+		}
+		for _, w := range append([]string{def.Name}, def.Aliases...) {
+			if k := slices.IndexFunc(cat.Facts, func(f incidents.FactDef) bool { return slices.Contains(f.Aliases, w) || f.Name == w }); k >= 0 {
+				d.errorf(at, "fact name %q is already used by the built-in fact %s; pick another (see: breachbot facts list)", w, cat.Facts[k].Name)
+			}
+		}
+		cat.Facts = append(cat.Facts, def)
+	}
+	cat.Events = slices.Clone(base.Events)
+	for _, ev := range d.events(top, false) {
+		if j := slices.IndexFunc(cat.Events, func(e incidents.EventDef) bool { return e.Name == ev.Name }); j >= 0 {
+			cat.Events[j] = ev
+			continue
+		}
+		cat.Events = append(cat.Events, ev)
+	}
+	d.regulations(top, cat, base)
 }
 
 // groups decodes "groups: {EU: [AT, BE, ...]}".
@@ -172,7 +255,12 @@ func (d *decoder) groups(n *yaml.Node) map[string][]string {
 
 // facts decodes the fact vocabulary.
 func (d *decoder) facts(top *fields) []incidents.FactDef {
-	var out []incidents.FactDef
+	out, _ := d.factNodes(top)
+	return out
+}
+
+// factNodes is facts with the node of each fact.
+func (d *decoder) factNodes(top *fields) (out []incidents.FactDef, at []*yaml.Node) {
 	seen := map[string]*yaml.Node{} // lower-cased name or alias -> where
 	claim := func(word string, n *yaml.Node) bool {
 		k := strings.ToLower(word)
@@ -231,12 +319,14 @@ func (d *decoder) facts(top *fields) []incidents.FactDef {
 			claim(a, aliasNodes[i])
 		}
 		out = append(out, def)
+		at = append(at, it)
 	}
-	return out
+	return out, at
 }
 
-// events decodes the clock-start events.
-func (d *decoder) events(top *fields) []incidents.EventDef {
+// events decodes the clock-start events. needAwareness says whether the list
+// must hold awareness (a catalog used alone).
+func (d *decoder) events(top *fields, needAwareness bool) []incidents.EventDef {
 	var out []incidents.EventDef
 	seen := map[string]*yaml.Node{}
 	for _, it := range d.list(top, "events") {
@@ -259,7 +349,7 @@ func (d *decoder) events(top *fields) []incidents.EventDef {
 		seen[ev.Name] = f.val["name"]
 		out = append(out, ev)
 	}
-	if top.has("events") && !slices.ContainsFunc(out, func(e incidents.EventDef) bool { return e.Name == incidents.EventAwareness }) {
+	if needAwareness && top.has("events") && !slices.ContainsFunc(out, func(e incidents.EventDef) bool { return e.Name == incidents.EventAwareness }) {
 		d.errorf(top.key["events"], "events must include %s, the time the company became aware, which every incident has", incidents.EventAwareness)
 	}
 	return out
@@ -271,8 +361,10 @@ type metRef struct {
 	node     *yaml.Node
 }
 
-// regulations decodes the catalog's rows and checks the references between them.
-func (d *decoder) regulations(top *fields, cat *Catalog) {
+// regulations decodes the catalog's rows and checks the references between
+// them. With a base, the rows are added to the base's, a row with an id of
+// the base replacing it in place.
+func (d *decoder) regulations(top *fields, cat *Catalog, base *Catalog) {
 	events := make([]string, len(cat.Events))
 	for i, e := range cat.Events {
 		events[i] = e.Name
@@ -336,13 +428,48 @@ func (d *decoder) regulations(top *fields, cat *Catalog) {
 		}
 		cat.Regulations = append(cat.Regulations, r)
 	}
-	d.checkMetRefs(refs, seen)
+	if base == nil {
+		d.checkMetRefs(refs, seen, nil)
+		return
+	}
+	own := cat.Regulations
+	cat.Regulations = slices.Clone(base.Regulations)
+	ids := maps.Clone(seen)
+	baseNext := map[string][]string{}
+	for _, r := range own {
+		if j := slices.IndexFunc(cat.Regulations, func(b Regulation) bool { return b.ID == r.ID }); j >= 0 && r.ID != "" {
+			if !reflect.DeepEqual(cat.Regulations[j], r) {
+				d.notef(seen[r.ID], "regulation %s overrides the built-in one (see: breachbot regulations show %s)", r.ID, r.ID)
+			}
+			cat.Regulations[j] = r
+			continue
+		}
+		cat.Regulations = append(cat.Regulations, r)
+	}
+	for _, b := range base.Regulations {
+		if _, own := seen[b.ID]; own {
+			continue
+		}
+		ids[b.ID] = &yaml.Node{}
+		for _, dl := range []*incidents.Deadline{&b.Deadline, b.Backstop} {
+			if dl == nil {
+				continue
+			}
+			if to, ok := strings.CutPrefix(dl.Start, "met:"); ok {
+				baseNext[b.ID] = append(baseNext[b.ID], to)
+			}
+		}
+	}
+	d.checkMetRefs(refs, ids, baseNext)
 }
 
 // checkMetRefs reports met:X starts naming no regulation, and cycles of them
 // (clocks that could never start).
-func (d *decoder) checkMetRefs(refs []metRef, ids map[string]*yaml.Node) {
+func (d *decoder) checkMetRefs(refs []metRef, ids map[string]*yaml.Node, baseNext map[string][]string) {
 	next := map[string][]string{}
+	for k, v := range baseNext {
+		next[k] = slices.Clone(v)
+	}
 	for _, r := range refs {
 		switch {
 		case r.to == r.from:
@@ -407,7 +534,7 @@ func (d *decoder) deadline(n *yaml.Node, what string, events []string, allowNone
 			dl.Start = "met:" + ref.to
 		} else if !slices.Contains(events, dl.Start) {
 			d.errorf(f.val["start"], "unknown event %q%s", dl.Start,
-				didYouMeanOr(dl.Start, events, "; a clock starts at an event ("+strings.Join(events, ", ")+") or at met:<regulation id>"))
+				didYouMeanOr(dl.Start, events, "; a clock starts at an event ("+strings.Join(events, ", ")+") or at met:<regulation id> (see: breachbot events list)"))
 		}
 	}
 	if within := d.str(f, "within"); within != "" {

@@ -117,7 +117,7 @@ func (d *decoder) leaves(keyNode *yaml.Node, ref string, val *yaml.Node, v *voca
 	name, key, hasKey := strings.Cut(ref, ".")
 	def, ok := v.fact(name)
 	if !ok {
-		d.errorf(keyNode, "unknown fact %q%s", name, didYouMeanOr(name, append(v.names(), logicKeys...), "; facts: "+strings.Join(v.names(), ", ")))
+		d.errorf(keyNode, "unknown fact %q%s", name, didYouMeanOr(name, append(v.names(), logicKeys...), "; facts: "+strings.Join(v.names(), ", ")+" (see: breachbot facts list)"))
 		return nil
 	}
 	fact := def.Name

@@ -1,6 +1,7 @@
 package playbooks
 
 import (
+	"fmt"
 	"math"
 	"regexp"
 	"strconv"
@@ -81,20 +82,43 @@ func parseDuration(s string) (time.Duration, bool) {
 	return d, d > 0
 }
 
+// minutesRE is the one unit a reminder has that a deadline does not.
+var minutesRE = regexp.MustCompile(`^(\d{1,6})\s*(?:m|mins?|minutes?)$`)
+
 // parseReminder parses "50%" (a fraction of the window elapsed) or a time
-// before the due time ("24h", "90m", "2d").
-func parseReminder(s string) (incidents.ReminderSpec, bool) {
+// before the due time, in the words a deadline's within takes ("24 hours",
+// "2 days", "72h") or compactly ("90m", "1h30m", "2d"). If it fails, why says
+// what to write instead.
+func parseReminder(s string) (spec incidents.ReminderSpec, why string) {
+	const usage = "write a share of the time allowed (50%) or a time before the due time (24h, 24 hours, 2 days, 90m)"
 	s = strings.TrimSpace(s)
 	if num, ok := strings.CutSuffix(s, "%"); ok {
 		f, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
 		if err != nil || math.IsNaN(f) || f <= 0 || f >= 100 {
-			return incidents.ReminderSpec{}, false
+			return spec, usage
 		}
-		return incidents.ReminderSpec{Fraction: f / 100}, true
+		return incidents.ReminderSpec{Fraction: f / 100}, ""
 	}
-	d, ok := parseDuration(s)
-	if !ok {
-		return incidents.ReminderSpec{}, false
+	if d, ok := parseDuration(s); ok {
+		return incidents.ReminderSpec{Before: d}, ""
 	}
-	return incidents.ReminderSpec{Before: d}, true
+	norm := strings.Join(strings.Fields(strings.ToLower(s)), " ")
+	if m := minutesRE.FindStringSubmatch(norm); m != nil {
+		if n, err := strconv.Atoi(m[1]); err == nil && n > 0 {
+			return incidents.ReminderSpec{Before: time.Duration(n) * time.Minute}, ""
+		}
+		return spec, usage
+	}
+	amount, unit, ok := parseWithin(norm)
+	switch {
+	case !ok || unit == incidents.UnitNone:
+		return spec, usage
+	case unit == incidents.UnitBusinessDays || unit == incidents.UnitMonths:
+		return spec, fmt.Sprintf("a reminder is a fixed time before the due time, and %s vary in length; use hours or days (72h, 3 days) or a share (50%%)", strings.ReplaceAll(unit, "_", " "))
+	case amount > 1_000_000:
+		return spec, usage
+	case unit == incidents.UnitHours:
+		return incidents.ReminderSpec{Before: time.Duration(amount) * time.Hour}, ""
+	}
+	return incidents.ReminderSpec{Before: time.Duration(amount) * 24 * time.Hour}, ""
 }

@@ -7,8 +7,11 @@
 // # Files
 //
 // A playbooks folder holds one playbook per *.yaml (or *.yml) file and,
-// optionally, the regulations catalog as regulations.yaml; a folder without
-// one uses the embedded catalog. The catalog is reference data built from
+// optionally, a regulations.yaml that extends the embedded catalog: its
+// regulations, facts, events and groups are added, one with a name or id the
+// embedded catalog has overrides it (lint notes it), and every key is
+// optional. With replace: true at its top it is the whole catalog instead,
+// with every key below required. The catalog is reference data built from
 // public sources, not legal advice, and says so in its disclaimer.
 //
 // # Catalog
@@ -35,7 +38,9 @@
 // # Playbooks
 //
 // A playbook has an id, a version, a title, a description, default reminders
-// (50% of the time allowed, or a time before the due time: 24h, 90m, 2d),
+// (50% of the time allowed, or a time before the due time in the words a
+// deadline's within takes, 24h, 24 hours, 2 days, or 90m, 1h30m; not business
+// days or months, whose length varies),
 // defaults (facts every incident starts with, e.g. {entity: public_company}),
 // steps (id, title, description, owner responders|leads|legal, requires,
 // gate investigating|contained|notifying|closed, third_party) and

@@ -2,7 +2,9 @@ package playbooks
 
 import (
 	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -44,7 +46,34 @@ type Library struct {
 	source string
 }
 
-var _ incidents.PlaybookSource = (*Library)(nil)
+var (
+	_ incidents.PlaybookSource = (*Library)(nil)
+	_ incidents.CatalogSource  = (*Library)(nil)
+)
+
+// Catalog returns the regulations catalog of the library's folder: the
+// built-in one, extended (or, with replace: true, replaced) by the folder's
+// regulations.yaml. It returns EINVALID (a *FileError) if that file has
+// problems.
+func (l *Library) Catalog(ctx context.Context) (*incidents.RegulationsCatalog, error) {
+	f, err := readFolder(ctx, l.fsys, ".", []string{}, l.display)
+	if err != nil {
+		return nil, fmt.Errorf("playbooks in %s: %w", l.source, err)
+	}
+	if err := f.catalogError(); err != nil {
+		return nil, err
+	}
+	return f.catalog.View(), nil
+}
+
+// BuiltinCatalog returns the regulations catalog built into breachbot.
+func BuiltinCatalog() (*incidents.RegulationsCatalog, error) {
+	cat, err := embeddedCatalog()
+	if err != nil {
+		return nil, err
+	}
+	return cat.View(), nil
+}
 
 // New returns a Library of the playbooks in the root of fsys. source labels
 // the files in messages and in each Playbook's Source: "embedded" gives
@@ -174,7 +203,10 @@ type folder struct {
 	ownCatalog     bool
 	catalogDisplay string
 	catalogProbs   Problems
-	files          []*file
+	// catalogNotes are remarks on the folder's catalog that are not
+	// faults (a rule overriding a built-in one).
+	catalogNotes Problems
+	files        []*file
 }
 
 // catalogError returns the catalog's problems as a *FileError, or nil.
@@ -254,7 +286,16 @@ func readFolder(ctx context.Context, fsys fs.FS, dir string, names []string, dis
 			return nil, fmt.Errorf("read %s: %w", display(p), err)
 		}
 		f.catalogDisplay, f.ownCatalog = display(p), true
-		f.catalog, f.catalogProbs = parseCatalog(f.catalogDisplay, data)
+		builtin, err := embeddedCatalog()
+		if err != nil {
+			return nil, err
+		}
+		if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) == builtin.SHA256 {
+			// The built-in catalog itself (a copy, or the embedded folder).
+			f.catalog = builtin
+			break
+		}
+		f.catalog, f.catalogProbs, f.catalogNotes = parseCatalog(f.catalogDisplay, data, builtin)
 		break
 	}
 	if f.catalog == nil {

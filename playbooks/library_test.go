@@ -149,7 +149,7 @@ func TestLibraryFolderCatalog(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
-	writeFile(t, dir, "regulations.yaml", testCatalog)
+	writeFile(t, dir, "regulations.yaml", "replace: true\n"+testCatalog)
 	writeFile(t, dir, "t.yaml", "id: t\nversion: \"1\"\ntitle: T\nsteps: [{id: a, title: A, owner: leads}]\nobligations: [{regulation: plain}]\n")
 	lib := New(os.DirFS(dir), dir)
 	pb, err := lib.Playbook(ctx, "t")
@@ -161,7 +161,7 @@ func TestLibraryFolderCatalog(t *testing.T) {
 	}
 
 	// A broken catalog makes every playbook of the folder invalid.
-	writeFile(t, dir, "regulations.yaml", "version: 2\n")
+	writeFile(t, dir, "regulations.yaml", "replace: true\nversion: 2\n")
 	for _, call := range []func() error{
 		func() error { _, err := lib.Playbook(ctx, "t"); return err },
 		func() error { _, err := lib.Playbooks(ctx); return err },

@@ -12,7 +12,9 @@ import (
 )
 
 // Lint checks playbook and catalog files in fsys and returns every problem,
-// sorted by file, line and column; none means the files are good. Each path
+// sorted by file, line and column; none but notes (Problem.Note, such as a
+// rule of a regulations.yaml overriding a built-in one; see
+// Problems.Errors) means the files are good. Each path
 // is a file or a folder (all its *.yaml and *.yml files); no paths means the
 // root of fsys. A file named regulations.yaml is checked as a catalog; any
 // other as a playbook, against the regulations.yaml beside it (whose problems
@@ -115,6 +117,7 @@ func lint(fsys fs.FS, paths []string, display func(string) string) Problems {
 			continue
 		}
 		probs = append(probs, f.catalogProbs...)
+		probs = append(probs, f.catalogNotes...)
 		for _, x := range f.files {
 			if x.readErr != nil {
 				probs = append(probs, Problem{File: x.display, Message: "cannot read: " + describe(x.readErr)})

@@ -110,10 +110,10 @@ func (d *decoder) reminders(n *yaml.Node) []incidents.ReminderSpec {
 		if s == "" {
 			continue
 		}
-		r, ok := parseReminder(s)
+		r, why := parseReminder(s)
 		switch {
-		case !ok:
-			d.errorf(d.deref(it), "bad reminder %q: write a share of the time allowed (50%%) or a time before the due time (24h, 90m, 2d)", s)
+		case why != "":
+			d.errorf(d.deref(it), "bad reminder %q: %s", s, why)
 		case slices.Contains(out, r):
 			d.errorf(d.deref(it), "reminder %s is listed twice", r)
 		default:
@@ -138,7 +138,7 @@ func (d *decoder) defaults(n *yaml.Node, pb *incidents.Playbook) map[string]stri
 			for i, fd := range pb.Facts {
 				names[i] = fd.Name
 			}
-			d.errorf(f.key[key], "default for unknown fact %q%s", key, didYouMean(key, names))
+			d.errorf(f.key[key], "default for unknown fact %q%s", key, didYouMeanOr(key, names, "; see: breachbot facts list"))
 			continue
 		}
 		if _, dup := out[def.Name]; dup {
@@ -331,7 +331,7 @@ func (d *decoder) obligations(top *fields, cat *Catalog) []incidents.ObligationR
 		var rule incidents.ObligationRule
 		reg, known := cat.Regulation(regID)
 		if regID != "" && !known {
-			d.errorf(f.val["regulation"], "unknown regulation %q%s", regID, didYouMeanOr(regID, cat.regulationIDs(), "; see "+cat.Source+" for the ids"))
+			d.errorf(f.val["regulation"], "unknown regulation %q%s", regID, didYouMeanOr(regID, cat.regulationIDs(), "; see: breachbot regulations list"))
 		}
 		rule.ID = regID
 		if f.has("id") {

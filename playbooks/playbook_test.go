@@ -400,10 +400,21 @@ func TestParseReminder(t *testing.T) {
 		{"1s", incidents.ReminderSpec{}, false},
 		{"h", incidents.ReminderSpec{}, false},
 		{"", incidents.ReminderSpec{}, false},
+		// What a deadline's within accepts, a reminder accepts too.
+		{"24 hours", incidents.ReminderSpec{Before: 24 * time.Hour}, true},
+		{"1 Hour", incidents.ReminderSpec{Before: time.Hour}, true},
+		{"72h", incidents.ReminderSpec{Before: 72 * time.Hour}, true},
+		{"2 days", incidents.ReminderSpec{Before: 48 * time.Hour}, true},
+		{"3 calendar days", incidents.ReminderSpec{Before: 72 * time.Hour}, true},
+		{"90 minutes", incidents.ReminderSpec{Before: 90 * time.Minute}, true},
+		{"0 hours", incidents.ReminderSpec{}, false},
+		{"2 business days", incidents.ReminderSpec{}, false},
+		{"1 month", incidents.ReminderSpec{}, false},
+		{"none", incidents.ReminderSpec{}, false},
 	}
 	for _, tt := range tests {
-		got, ok := parseReminder(tt.in)
-		if got != tt.want || ok != tt.ok {
+		got, why := parseReminder(tt.in)
+		if ok := why == ""; got != tt.want || ok != tt.ok {
 			t.Errorf("parseReminder(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
 		}
 	}

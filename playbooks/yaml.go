@@ -34,6 +34,7 @@ var errBudget = errors.New("budget exhausted")
 type decoder struct {
 	file   string
 	probs  Problems
+	notes  Problems
 	budget int
 }
 
@@ -64,6 +65,15 @@ func (d *decoder) errorf(n *yaml.Node, format string, args ...any) {
 		line, col = n.Line, n.Column
 	}
 	d.probs = append(d.probs, Problem{File: d.file, Line: line, Col: col, Message: fmt.Sprintf(format, args...)})
+}
+
+// notef records a note (a remark, not a fault) at n's position.
+func (d *decoder) notef(n *yaml.Node, format string, args ...any) {
+	line, col := 1, 1
+	if n != nil && n.Line > 0 {
+		line, col = n.Line, n.Column
+	}
+	d.notes = append(d.notes, Problem{File: d.file, Line: line, Col: col, Message: fmt.Sprintf(format, args...), Note: true})
 }
 
 // parse reads data as exactly one YAML document and returns its root node, or

@@ -78,7 +78,10 @@ const usage = `breachbot runs a personal-data breach response: playbooks, legal 
 Usage:
   breachbot console [--user ID] [--db PATH] [--config FILE]   the /breach commands on a local console
   breachbot serve [--config FILE]                             Slack (Socket Mode or HTTP)
-  breachbot playbooks lint [PATH...]                          check playbook and catalog files
+  breachbot playbooks lint [--format text|json|github] [PATH...]   check playbook and catalog files
+  breachbot regulations list [--jurisdiction CODE]            the regulation ids playbooks can use
+  breachbot regulations show ID                               one regulation: deadline, who to notify, citation
+  breachbot facts list | events list                          the facts conditions test, the events clocks start at
   breachbot templates lint [PATH...]                          check notice templates (sections each regime needs, fields)
   breachbot export INCIDENT [--format md|json]                the incident record for regulators
   breachbot audit verify                                      check the audit log's hash chain
@@ -104,7 +107,9 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 	case "serve":
 		err = m.runServe(ctx, args[1:])
 	case "playbooks":
-		return m.runPlaybooks(args[1:])
+		return m.runPlaybooksLint(args[1:])
+	case "regulations", "facts", "events":
+		return m.runCatalog(ctx, args)
 	case "templates":
 		return m.runTemplates(args[1:])
 	case "export", "audit", "notice":

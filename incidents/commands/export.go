@@ -47,7 +47,11 @@ func RecordMarkdown(rec *incidents.Record) []byte {
 		p("| Closed | %s |\n", FormatTime(inc.ClosedAt))
 	}
 	p("| Playbook | %s v%s, sha256 `%s` (%s) |\n", rec.Playbook.ID, rec.Playbook.Version, rec.Playbook.SHA256, mdEscape(rec.Playbook.Source))
-	p("| Regulations catalog | %s, sha256 `%s` |\n", rec.Playbook.CatalogVersion, rec.Playbook.CatalogSHA256)
+	if ext := rec.Playbook.CatalogExtensionSHA256; ext != "" {
+		p("| Regulations catalog | %s, sha256 `%s`, extended by the company's regulations.yaml, sha256 `%s` |\n", rec.Playbook.CatalogVersion, rec.Playbook.CatalogSHA256, ext)
+	} else {
+		p("| Regulations catalog | %s, sha256 `%s` |\n", rec.Playbook.CatalogVersion, rec.Playbook.CatalogSHA256)
+	}
 	p("| Exported | %s by %s |\n\n", FormatTime(rec.ExportedAt), rec.ExportedBy)
 
 	p("## Clock events\n\n| Event | Time | Recorded by |\n|---|---|---|\n")

@@ -20,15 +20,33 @@ type Problem struct {
 	Line    int
 	Col     int
 	Message string
+	// Note marks a remark that is not a fault (such as a rule that overrides
+	// a built-in one): shown, but it does not fail a lint.
+	Note bool
 }
 
 // String formats the problem as "file:line:col: message", the format editors
 // and CI annotations understand, or "file: message" without a line.
 func (p Problem) String() string {
-	if p.Line <= 0 {
-		return p.File + ": " + p.Message
+	msg := p.Message
+	if p.Note {
+		msg = "note: " + msg
 	}
-	return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, max(p.Col, 1), p.Message)
+	if p.Line <= 0 {
+		return p.File + ": " + msg
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", p.File, p.Line, max(p.Col, 1), msg)
+}
+
+// Errors returns the problems that are faults, leaving out notes.
+func (ps Problems) Errors() Problems {
+	var out Problems
+	for _, p := range ps {
+		if !p.Note {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // Problems is every problem found in one or more files. It implements error

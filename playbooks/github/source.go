@@ -94,7 +94,10 @@ type Source struct {
 	blobs     map[string][]byte // blob SHA -> content, of the last fetch
 }
 
-var _ incidents.PlaybookSource = (*Source)(nil)
+var (
+	_ incidents.PlaybookSource = (*Source)(nil)
+	_ incidents.CatalogSource  = (*Source)(nil)
+)
 
 // snapshot is the playbooks folder at one commit.
 type snapshot struct {
@@ -161,7 +164,7 @@ func (p *Source) LintAt(ctx context.Context, sha string) (probs playbooks.Proble
 	case err != nil:
 		return nil, 0, err
 	}
-	probs = playbooks.Lint(snap.fs)
+	probs = playbooks.Lint(snap.fs).Errors() // notes do not fail a commit
 	for i := range probs {
 		probs[i].File = p.spec.filePath(probs[i].File)
 	}
@@ -202,6 +205,17 @@ func (p *Source) Playbooks(ctx context.Context) ([]*incidents.Playbook, error) {
 		return nil, err
 	}
 	return s.lib.Playbooks(ctx)
+}
+
+// Catalog returns the regulations catalog of the current snapshot: the
+// built-in one, extended by the folder's regulations.yaml (see
+// playbooks.Library.Catalog); errors are as for Playbook.
+func (p *Source) Catalog(ctx context.Context) (*incidents.RegulationsCatalog, error) {
+	s, err := p.current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.lib.Catalog(ctx)
 }
 
 // Invalidate makes the next call resolve the ref again, whatever
