@@ -111,7 +111,7 @@ func openApp(cfg Config, clock incidents.Clock, log *slog.Logger, fe frontEnd) (
 	for action, roles := range cfg.Permissions {
 		perms[action] = roles // validated by Config.Validate
 	}
-	if _, err := loadKey(cfg, store, false); err != nil {
+	if err := loadKey(cfg, store); err != nil {
 		store.Close()
 		return nil, err
 	}

@@ -6,10 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	iofs "io/fs"
 	"os"
 	"os/user"
-	"path/filepath"
 	"strings"
 	"sync"
 
@@ -101,14 +99,12 @@ func (m *Main) runConsole(ctx context.Context, args []string) error {
 	if cfg.encryptionKey == nil {
 		// The console works without setup: personal data is encrypted
 		// under a key kept beside the database, created on first use.
-		if _, err := os.Stat(keyFile(cfg.DB)); errors.Is(err, iofs.ErrNotExist) {
-			if _, err := os.Stat(filepath.Dir(keyFile(cfg.DB))); err == nil {
-				k := boltstore.GenerateKey()
-				if err := writeFile0600(keyFile(cfg.DB), []byte(k+"\n")); err != nil {
-					return fmt.Errorf("create the local encryption key: %w", err)
-				}
-				fmt.Fprintf(m.Stderr, "Created an encryption key for affected people's data at %s (readable by you only). Keep it with the database: without it the imported people cannot be read. Production: set BREACHBOT_ENCRYPTION_KEY.\n", keyFile(cfg.DB))
-			}
+		created, err := boltstore.CreateKeyFile(cfg.DB)
+		if err != nil {
+			return fmt.Errorf("create the local encryption key: %w", err)
+		}
+		if created {
+			fmt.Fprintf(m.Stderr, "Created an encryption key for affected people's data at %s (readable by you only). Keep it with the database: without it the imported people cannot be read. Production: set BREACHBOT_ENCRYPTION_KEY.\n", boltstore.KeyFile(cfg.DB))
 		}
 	}
 	app, err := openApp(cfg, m.Clock, log, frontEnd{roles: cfg.roleResolver(), openFile: consoleFiles})

@@ -14,6 +14,7 @@ import (
 
 	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/commands"
+	"github.com/breachbot/breachbot/internal/adminapi"
 	"github.com/breachbot/breachbot/playbooks"
 )
 
@@ -61,13 +62,13 @@ func (m *Main) runData(ctx context.Context, args []string) int {
 		return 1
 	}
 	cmdArgs = append(cmdArgs, "--actor", cliActor())
-	resp, err := callAdmin(ctx, cfg.DB, cmdArgs)
+	resp, err := adminapi.Call(ctx, adminapi.File(cfg.DB), cmdArgs)
 	if err == nil {
 		io.WriteString(m.Stdout, resp.Stdout)
 		io.WriteString(m.Stderr, resp.Stderr)
 		return resp.Code
 	}
-	if !errors.Is(err, errNoServer) {
+	if !errors.Is(err, adminapi.ErrNoServer) {
 		fmt.Fprintf(m.Stderr, "breachbot: %v\n", err)
 		return 1
 	}

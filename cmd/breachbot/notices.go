@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -89,35 +88,18 @@ func mailSummary(app *App) string {
 	}
 }
 
-func keyFile(db string) string { return db + ".key" }
-
 // loadKey sets the encryption key: BREACHBOT_ENCRYPTION_KEY (or
 // encryption_key_file), else the key file the console generated beside the
-// database. With generate (the console only) and no key at all, it creates
-// that file (0600) and returns its path, to be told once.
-func loadKey(cfg Config, store *boltstore.Store, generate bool) (generated string, err error) {
+// database; with neither, importing personal data is refused.
+func loadKey(cfg Config, store *boltstore.Store) error {
 	key := cfg.encryptionKey
 	if key == nil {
-		data, err := os.ReadFile(keyFile(cfg.DB))
-		switch {
-		case err == nil:
-			if key, err = boltstore.ParseKey(string(data)); err != nil {
-				return "", fmt.Errorf("key file %s: %w", keyFile(cfg.DB), err)
-			}
-		case errors.Is(err, fs.ErrNotExist) && generate:
-			k := boltstore.GenerateKey()
-			if err := writeFile0600(keyFile(cfg.DB), []byte(k+"\n")); err != nil {
-				return "", fmt.Errorf("write key file: %w", err)
-			}
-			key, _ = boltstore.ParseKey(k)
-			generated = keyFile(cfg.DB)
-		case errors.Is(err, fs.ErrNotExist):
-			return "", nil // no key: importing personal data is refused
-		default:
-			return "", fmt.Errorf("read key file: %w", err)
+		var err error
+		if key, err = boltstore.ReadKeyFile(cfg.DB); err != nil || key == nil {
+			return err
 		}
 	}
-	return generated, store.SetEncryptionKey(key)
+	return store.SetEncryptionKey(key)
 }
 
 // consoleFiles opens files named in console commands, relative to the
