@@ -107,7 +107,7 @@ func (m *Main) runConsole(ctx context.Context, args []string) error {
 			fmt.Fprintf(m.Stderr, "Created an encryption key for affected people's data at %s (readable by you only). Keep it with the database: without it the imported people cannot be read. Production: set BREACHBOT_ENCRYPTION_KEY.\n", boltstore.KeyFile(cfg.DB))
 		}
 	}
-	app, err := openApp(cfg, m.Clock, log, frontEnd{roles: cfg.roleResolver(), openFile: consoleFiles})
+	app, err := openApp(cfg, m.Clock, log, frontEnd{roles: cfg.roleResolver(), openFile: commands.LocalFiles})
 	if err != nil {
 		return err
 	}

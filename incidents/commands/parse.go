@@ -124,6 +124,12 @@ func Parse(text string) (Command, error) {
 	if err != nil {
 		return Command{}, err
 	}
+	return parseArgs(sp, rest)
+}
+
+// parseArgs parses the words after a subcommand by its spec sp: flags,
+// switches and positional arguments.
+func parseArgs(sp *spec, rest []string) (Command, error) {
 	c := Command{Name: sp.name, Flags: map[string]string{}, Bools: map[string]bool{}}
 	for i := 0; i < len(rest); i++ {
 		w := rest[i]
