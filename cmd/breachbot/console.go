@@ -127,10 +127,11 @@ func (m *Main) runConsole(ctx context.Context, args []string) error {
 		fmt.Fprintf(m.Stderr, "Warning: %q holds no role in %s; most commands will be refused. Use --user with an id listed under roles:.\n", *userID, cfg.Path)
 	}
 
-	app.purgeExpired(ctx)
 	notifier := &consoleNotifier{out: out, clock: app.Clock}
-	stop := sync.OnceFunc(app.runBackground(ctx, notifier))
-	defer stop()
+	workers := app.workers(notifier)
+	workers.PurgeExpired(ctx)
+	workers.Start(ctx)
+	defer workers.Close()
 	if m.started != nil {
 		m.started(app)
 	}
@@ -195,14 +196,8 @@ func (m *Main) runConsole(ctx context.Context, args []string) error {
 		}
 		return err
 	}
-	stop()
-	if _, _, err := app.Service.FireDue(ctx); err != nil {
-		return err
-	}
-	if _, err := incidents.NewDispatcher(app.Service, notifier).Drain(ctx); err != nil {
-		return err
-	}
-	return nil
+	workers.Close()
+	return workers.Flush(ctx)
 }
 
 // maxConsoleLine is the longest console line read; a longer one is skipped
