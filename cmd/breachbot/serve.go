@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	slackapi "github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/breachbot/breachbot/incidents"
@@ -87,19 +86,11 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	log := m.logger(cfg)
 	socketMode := cfg.SlackAppToken != ""
 
-	opts := []slackapi.Option{slackapi.OptionHTTPClient(&http.Client{Timeout: 15 * time.Second,
-		Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 32, IdleConnTimeout: 90 * time.Second}})}
-	if cfg.SlackAPIURL != "" {
-		u := cfg.SlackAPIURL
-		if !strings.HasSuffix(u, "/") {
-			u += "/"
-		}
-		opts = append(opts, slackapi.OptionAPIURL(u))
-	}
+	appToken := ""
 	if socketMode {
-		opts = append(opts, slackapi.OptionAppLevelToken(cfg.SlackAppToken))
+		appToken = cfg.SlackAppToken
 	}
-	client := slackapi.New(cfg.SlackBotToken, opts...)
+	client := slack.NewClient(cfg.SlackBotToken, appToken, cfg.SlackAPIURL)
 	dir := slack.NewDirectory(client, cfg.Roles, log)
 	if err := startupChecks(ctx, cfg, client, dir, log); err != nil {
 		return err
