@@ -1,63 +1,16 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/user"
 	"strings"
-	"sync"
 
-	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/boltstore"
 	"github.com/breachbot/breachbot/incidents/commands"
 )
-
-// lockedWriter serialises output from replies and from the dispatcher.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) print(s string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	io.WriteString(l.w, s)
-}
-
-// consoleNotifier prints reminders and escalations as they are delivered
-// from the outbox.
-type consoleNotifier struct {
-	out   *lockedWriter
-	clock incidents.Clock
-}
-
-func (c *consoleNotifier) Notify(_ context.Context, n incidents.Notification) error {
-	switch n.Kind {
-	case incidents.NotifyReminder, incidents.NotifyEscalation:
-	case incidents.NotifyNoticeApproval:
-		rep := commands.NotificationReply(n, c.clock.Now())
-		c.out.print("\n>>> [to legal] " + rep.Text())
-		return nil
-	case incidents.NotifyNoticeDecision, incidents.NotifyNoticeProgress:
-		// Slack updates one progress message in place; the console prints each.
-		c.out.print("\n>>> " + commands.NotificationReply(n, c.clock.Now()).Title + "\n")
-		return nil
-	default:
-		return nil // board refreshes are for Slack messages updated in place
-	}
-	rep := commands.NotificationReply(n, c.clock.Now())
-	prefix := "\n>>> "
-	if n.Audience == incidents.AudienceLeads {
-		c.out.print(fmt.Sprintf("\n>>> [to the leads, by direct message in Slack] %s\n", rep.Title))
-		return nil
-	}
-	c.out.print(prefix + rep.Text())
-	return nil
-}
 
 func defaultConsoleUser() string {
 	if u, err := user.Current(); err == nil && u.Username != "" {
@@ -113,7 +66,7 @@ func (m *Main) runConsole(ctx context.Context, args []string) error {
 	}
 	defer app.Close()
 
-	out := &lockedWriter{w: m.Stdout}
+	out := commands.NewConsole(m.Stdout, app.Clock)
 	admin, err := startAdmin(ctx, app)
 	if err != nil {
 		return err
@@ -127,8 +80,7 @@ func (m *Main) runConsole(ctx context.Context, args []string) error {
 		fmt.Fprintf(m.Stderr, "Warning: %q holds no role in %s; most commands will be refused. Use --user with an id listed under roles:.\n", *userID, cfg.Path)
 	}
 
-	notifier := &consoleNotifier{out: out, clock: app.Clock}
-	workers := app.workers(notifier)
+	workers := app.workers(out)
 	workers.PurgeExpired(ctx)
 	workers.Start(ctx)
 	defer workers.Close()
@@ -137,11 +89,11 @@ func (m *Main) runConsole(ctx context.Context, args []string) error {
 	}
 
 	interactive := isTerminal(m.Stdin)
-	lines := make(chan inputLine)
+	lines := make(chan commands.Line)
 	readErr := make(chan error, 1)
 	go func() {
 		defer close(lines)
-		readErr <- readLines(m.Stdin, maxConsoleLine, func(l inputLine) bool {
+		readErr <- commands.ReadLines(m.Stdin, commands.MaxConsoleLine, func(l commands.Line) bool {
 			select {
 			case lines <- l:
 				return true
@@ -152,10 +104,10 @@ func (m *Main) runConsole(ctx context.Context, args []string) error {
 	}()
 	for {
 		if interactive {
-			out.print("breachbot> ")
+			out.Print("breachbot> ")
 		}
 		var (
-			in inputLine
+			in commands.Line
 			ok bool
 		)
 		select {
@@ -166,11 +118,11 @@ func (m *Main) runConsole(ctx context.Context, args []string) error {
 		if !ok {
 			break
 		}
-		if in.tooLong {
-			out.print("Error: line too long (max 1 MiB); it was skipped\n  Try: put long text in a file (notice import reads a CSV file)\n")
+		if in.TooLong {
+			out.Print("Error: line too long (max 1 MiB); it was skipped\n  Try: put long text in a file (notice import reads a CSV file)\n")
 			continue
 		}
-		line := strings.TrimSpace(in.text)
+		line := strings.TrimSpace(in.Text)
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
@@ -178,7 +130,7 @@ func (m *Main) runConsole(ctx context.Context, args []string) error {
 			break
 		}
 		rep := app.Router.Handle(ctx, commands.Request{User: *userID, Text: line})
-		out.print(rep.Text() + "\n")
+		out.Print(rep.Text() + "\n")
 	}
 	select {
 	case err := <-readErr:
@@ -198,54 +150,4 @@ func (m *Main) runConsole(ctx context.Context, args []string) error {
 	}
 	workers.Close()
 	return workers.Flush(ctx)
-}
-
-// maxConsoleLine is the longest console line read; a longer one is skipped
-// without being held in memory.
-const maxConsoleLine = 1 << 20
-
-// inputLine is one line of console input, or the mark of a line that was
-// too long to read.
-type inputLine struct {
-	text    string
-	tooLong bool
-}
-
-// readLines calls yield with each line of r (without its line end) until r
-// ends, yield returns false or reading fails. A line longer than max bytes
-// is read past, never held whole, and reported as tooLong.
-func readLines(r io.Reader, max int, yield func(inputLine) bool) error {
-	br := bufio.NewReaderSize(r, 64*1024)
-	var buf []byte
-	tooLong := false
-	for {
-		chunk, err := br.ReadSlice('\n')
-		if !tooLong {
-			body := chunk
-			if err == nil {
-				body = body[:len(body)-1] // the \n ends the line
-			}
-			if len(buf)+len(body) > max {
-				tooLong, buf = true, buf[:0]
-			} else {
-				buf = append(buf, chunk...)
-			}
-		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue // the line goes on
-		}
-		if err != nil && err != io.EOF {
-			return err
-		}
-		if err == nil || len(buf) > 0 || tooLong {
-			l := inputLine{text: strings.TrimRight(string(buf), "\r\n"), tooLong: tooLong}
-			if !yield(l) {
-				return nil
-			}
-		}
-		if err == io.EOF {
-			return nil
-		}
-		buf, tooLong = buf[:0], false
-	}
 }
