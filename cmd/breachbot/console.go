@@ -88,56 +88,11 @@ func (m *Main) runConsole(ctx context.Context, args []string) error {
 		m.started(app)
 	}
 
-	interactive := isTerminal(m.Stdin)
-	lines := make(chan commands.Line)
-	readErr := make(chan error, 1)
-	go func() {
-		defer close(lines)
-		readErr <- commands.ReadLines(m.Stdin, commands.MaxConsoleLine, func(l commands.Line) bool {
-			select {
-			case lines <- l:
-				return true
-			case <-ctx.Done():
-				return false
-			}
-		})
-	}()
-	for {
-		if interactive {
-			out.Print("breachbot> ")
+	if err := out.Session(ctx, app.Router, *userID, m.Stdin, isTerminal(m.Stdin)); err != nil {
+		if err == ctx.Err() {
+			return nil // stopped by a signal
 		}
-		var (
-			in commands.Line
-			ok bool
-		)
-		select {
-		case <-ctx.Done():
-			return nil
-		case in, ok = <-lines:
-		}
-		if !ok {
-			break
-		}
-		if in.TooLong {
-			out.Print("Error: line too long (max 1 MiB); it was skipped\n  Try: put long text in a file (notice import reads a CSV file)\n")
-			continue
-		}
-		line := strings.TrimSpace(in.Text)
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		if line == "exit" || line == "quit" {
-			break
-		}
-		rep := app.Router.Handle(ctx, commands.Request{User: *userID, Text: line})
-		out.Print(rep.Text() + "\n")
-	}
-	select {
-	case err := <-readErr:
-		if err != nil {
-			return fmt.Errorf("read input: %w", err)
-		}
-	default:
+		return err
 	}
 	// Finish the notice sends in progress (progress is printed as it goes),
 	// then stop the background loops, then fire and deliver what is already

@@ -62,6 +62,67 @@ func (c *Console) Notify(_ context.Context, n incidents.Notification) error {
 	return nil
 }
 
+// Session reads /breach lines from in and prints the replies to them, run
+// by r as user, until in ends or a line says exit or quit; with prompt (a
+// terminal) it prompts for each line. Blank lines and # comments are
+// skipped; a line too long is refused and the session goes on. It returns
+// ctx's error as soon as ctx is done, and a read error once the lines
+// before it are answered. The reading goroutine ends with in: a read that
+// cannot be interrupted (a terminal) ends when the process does.
+func (c *Console) Session(ctx context.Context, r *Router, user string, in io.Reader, prompt bool) error {
+	lines := make(chan Line)
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(lines)
+		readErr <- ReadLines(in, MaxConsoleLine, func(l Line) bool {
+			select {
+			case lines <- l:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		})
+	}()
+	for {
+		if prompt {
+			c.Print("breachbot> ")
+		}
+		var (
+			l  Line
+			ok bool
+		)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case l, ok = <-lines:
+		}
+		if !ok {
+			break
+		}
+		if l.TooLong {
+			c.Print("Error: line too long (max 1 MiB); it was skipped\n  Try: put long text in a file (notice import reads a CSV file)\n")
+			continue
+		}
+		line := strings.TrimSpace(l.Text)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if line == "exit" || line == "quit" {
+			break
+		}
+		rep := r.Handle(ctx, Request{User: user, Text: line})
+		c.Print(rep.Text() + "\n")
+	}
+	select {
+	case err := <-readErr:
+		if err != nil {
+			return fmt.Errorf("read input: %w", err)
+		}
+	default:
+	}
+	return nil
+}
+
 // MaxConsoleLine is the longest console line read; a longer one is
 // skipped without being held in memory.
 const MaxConsoleLine = 1 << 20

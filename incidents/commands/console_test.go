@@ -54,3 +54,29 @@ func TestConsoleNotifyPrintsWhatTheConsoleUserShouldSee(t *testing.T) {
 		t.Errorf("escalation to the leads printed %q", out.String())
 	}
 }
+
+// TestConsoleSessionAnswersEachLine: a piped session answers each /breach
+// line in order, skips blank lines and comments, refuses a line too long
+// and goes on, and stops at exit without reading further.
+func TestConsoleSessionAnswersEachLine(t *testing.T) {
+	t.Parallel()
+	b := newBoard(t, routerNow)
+	var out bytes.Buffer
+	c := commands.NewConsole(&out, b.clock)
+	in := "# a comment\n\n/breach declare Laptop stolen --aware 2026-11-20T09:00Z\n" +
+		strings.Repeat("x", commands.MaxConsoleLine+1) + "\n/breach list\nexit\n/breach declare Never typed\n"
+	if err := c.Session(context.Background(), b.router, "Uresp", strings.NewReader(in), false); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	mustContain(t, got, "INC-2026-0001 declared: Laptop stolen", "Error: line too long (max 1 MiB); it was skipped")
+	if i, j := strings.Index(got, "line too long"), strings.Index(got, "Laptop stolen"); i < j {
+		t.Errorf("replies out of order:\n%s", got)
+	}
+	if strings.Contains(got, "Never typed") || strings.Contains(got, "breachbot> ") {
+		t.Errorf("read past exit, or prompted a pipe:\n%s", got)
+	}
+	if strings.Count(got, "Laptop stolen") < 2 {
+		t.Errorf("/breach list did not answer with the incident:\n%s", got)
+	}
+}
