@@ -4,7 +4,10 @@
 // Slack adapter renders as Block Kit. ErrorReply is the one way from an
 // error to what a person reads: every front end (Slack, the console, the
 // admin endpoint, the data commands) calls it, and it logs an internal error
-// once, with the reference the reply shows.
+// once, with the reference the reply shows. The same grammar runs the
+// shell's data commands (Router.RunData: export, audit verify, notice
+// import|lookup|purge), and Console is the local console: its session of
+// typed lines and its rendering of what the outbox delivers.
 package commands
 
 import (
