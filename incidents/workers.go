@@ -108,7 +108,8 @@ func (w *Workers) GoStoppable(name string, run func() error, stop func(ctx conte
 	w.jobs = append(w.jobs, workerJob{name: name, run: func(context.Context) error { return run() }, stop: stop, essential: true})
 }
 
-// Start starts every job; Close stops them. Start runs once.
+// Start starts every job; Close stops them. Start runs once; the owner
+// calls Start, Run and Close from one goroutine.
 func (w *Workers) Start(ctx context.Context) {
 	if w.started {
 		return
