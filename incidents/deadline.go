@@ -261,6 +261,14 @@ var brConscienciaNegra = &cal.Holiday{
 // brHolidays is rickar/cal's Brazilian national list with what it lacks.
 var brHolidays = append(slices.Clone(br.Holidays), brConscienciaNegra)
 
+// rickar/cal computes every holiday at midnight in cal.DefaultLoc, which
+// is the machine's local zone unless set, and offers no way to pass a zone
+// to a holiday's calculation: a local zone whose clocks jump at midnight
+// (America/Santiago) would move a holiday to the day before. Holidays are
+// dates, so the domain computes them in UTC, whatever the machine's zone
+// and whichever binary imports it.
+func init() { cal.DefaultLoc = time.UTC }
+
 // businessCalendars are built once and only read afterwards, which makes
 // them safe for concurrent use: Cacheable stays false, because the cache of
 // a cal.Calendar is a map written on every lookup without a lock.

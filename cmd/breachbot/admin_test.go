@@ -13,6 +13,7 @@ import (
 
 	"github.com/breachbot/breachbot/incidents/boltstore"
 	"github.com/breachbot/breachbot/incidents/commands"
+	"github.com/breachbot/breachbot/internal/adminapi"
 	"github.com/breachbot/breachbot/notifiers/slack/workspacetest"
 )
 
@@ -104,12 +105,12 @@ func TestDataCommandsTrustOnlyTheirOwnAdminFile(t *testing.T) {
 	defer spy.Close()
 	spyAddr := strings.TrimPrefix(spy.URL, "http://")
 	write := func(addr string, mode os.FileMode) {
-		data, _ := json.Marshal(adminInfo{Addr: addr, Token: "secret-token", PID: 1})
-		os.Remove(adminFile(e.db))
-		if err := os.WriteFile(adminFile(e.db), data, mode); err != nil {
+		data, _ := json.Marshal(adminapi.Info{Addr: addr, Token: "secret-token", PID: 1})
+		os.Remove(adminapi.File(e.db))
+		if err := os.WriteFile(adminapi.File(e.db), data, mode); err != nil {
 			t.Fatal(err)
 		}
-		os.Chmod(adminFile(e.db), mode)
+		os.Chmod(adminapi.File(e.db), mode)
 	}
 	for _, tc := range []struct {
 		name  string
@@ -120,15 +121,15 @@ func TestDataCommandsTrustOnlyTheirOwnAdminFile(t *testing.T) {
 		{"not loopback", func() { write("192.0.2.1:8080", 0o600) }, `it points at "192.0.2.1:8080", not at a loopback address`},
 		{"a symbolic link", func() {
 			write(spyAddr, 0o600)
-			os.Rename(adminFile(e.db), e.db+".elsewhere")
-			os.Symlink(e.db+".elsewhere", adminFile(e.db))
+			os.Rename(adminapi.File(e.db), e.db+".elsewhere")
+			os.Symlink(e.db+".elsewhere", adminapi.File(e.db))
 		}, "it is a symbolic link"},
 		{"another user's", func() {
 			if os.Getuid() != 0 {
 				t.Skip("needs root to give the file away")
 			}
 			write(spyAddr, 0o600)
-			os.Lchown(adminFile(e.db), 65534, 65534)
+			os.Lchown(adminapi.File(e.db), 65534, 65534)
 		}, "it belongs to user id 65534, not to you (0)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -137,64 +138,10 @@ func TestDataCommandsTrustOnlyTheirOwnAdminFile(t *testing.T) {
 			if code != 1 || out != "" {
 				t.Errorf("exit %d, stdout %q; want 1 and nothing", code, out)
 			}
-			mustContain(t, errOut, "breachbot: refusing the admin file "+adminFile(e.db)+": "+tc.want, "delete the file and try again")
+			mustContain(t, errOut, "breachbot: refusing the admin file "+adminapi.File(e.db)+": "+tc.want, "delete the file and try again")
 		})
 	}
 	if n := asked.Load(); n != 0 {
 		t.Errorf("the token was sent %d times to an address from an untrusted admin file", n)
-	}
-}
-
-// TestAdminEndpointHoldsItsGuard checks what the data commands rely on: a
-// running bot's admin file is 0600 and points at loopback, a request
-// without the token or with a wrong one runs nothing, and the file goes
-// when the bot stops.
-func TestAdminEndpointHoldsItsGuard(t *testing.T) {
-	e := newNoticeEnv(t, "")
-	pr, pw := io.Pipe()
-	ready := make(chan *App, 1)
-	mc, _, cerr := testMain(t, e.db, e.clock, pr, e.env)
-	mc.started = func(a *App) { ready <- a }
-	done := make(chan int, 1)
-	go func() {
-		done <- mc.Run(context.Background(), []string{"console", "--user", "U_RESP", "--config", e.cfg})
-	}()
-	select {
-	case <-ready:
-	case code := <-done:
-		t.Fatalf("console exited %d: %s", code, cerr)
-	}
-	st, err := os.Stat(adminFile(e.db))
-	if err != nil || st.Mode().Perm() != 0o600 {
-		t.Fatalf("admin file: %v %v, want mode 0600", st.Mode(), err)
-	}
-	data, _ := os.ReadFile(adminFile(e.db))
-	var info adminInfo
-	json.Unmarshal(data, &info)
-	if !strings.HasPrefix(info.Addr, "127.0.0.1:") {
-		t.Errorf("admin endpoint on %q, want loopback", info.Addr)
-	}
-	body := `{"args":["audit","verify","--actor","cli:mallory"]}`
-	for _, auth := range []string{"", "Bearer ", "Bearer " + strings.Repeat("0", len(info.Token)), "Bearer " + info.Token[:len(info.Token)-1]} {
-		req, _ := http.NewRequest(http.MethodPost, "http://"+info.Addr+"/v1/run", strings.NewReader(body))
-		if auth != "" {
-			req.Header.Set("Authorization", auth)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusUnauthorized || strings.Contains(string(got), "audit log") {
-			t.Errorf("Authorization %q: HTTP %d %s, want 401 and nothing run", auth, resp.StatusCode, got)
-		}
-	}
-	pw.Close()
-	if code := <-done; code != 0 {
-		t.Errorf("console exit %d: %s", code, cerr)
-	}
-	if _, err := os.Stat(adminFile(e.db)); !os.IsNotExist(err) {
-		t.Errorf("admin file left behind: %v", err)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/boltstore"
@@ -29,7 +28,7 @@ type App struct {
 	Service *incidents.Service
 	Router  *commands.Router
 	Library *playbooks.Library
-	// Notices sends notices in the background (see runBackground).
+	// Notices sends notices in the background (see workers).
 	Notices *incidents.NoticeSender
 	Mailer  incidents.Mailer
 	Log     *slog.Logger
@@ -111,7 +110,7 @@ func openApp(cfg Config, clock incidents.Clock, log *slog.Logger, fe frontEnd) (
 	for action, roles := range cfg.Permissions {
 		perms[action] = roles // validated by Config.Validate
 	}
-	if _, err := loadKey(cfg, store, false); err != nil {
+	if err := loadKey(cfg, store); err != nil {
 		store.Close()
 		return nil, err
 	}
@@ -192,87 +191,9 @@ func (a *App) Close() error {
 	return first
 }
 
-// runBackground starts the scheduler and dispatcher; the returned function
-// stops them and waits for them to return.
-func (a *App) runBackground(ctx context.Context, notifier incidents.Notifier) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{}, 4)
-	go func() {
-		defer func() { done <- struct{}{} }()
-		if err := incidents.NewScheduler(a.Service).Run(ctx); err != nil {
-			a.Log.Error("scheduler stopped", "err", err)
-		}
-	}()
-	go func() {
-		defer func() { done <- struct{}{} }()
-		if err := incidents.NewDispatcher(a.Service, notifier).Run(ctx); err != nil {
-			a.Log.Error("dispatcher stopped", "err", err)
-		}
-	}()
-	go func() {
-		defer func() { done <- struct{}{} }()
-		if err := a.Notices.Run(ctx); err != nil {
-			a.Log.Error("notice sender stopped", "err", err)
-		}
-	}()
-	go func() {
-		defer func() { done <- struct{}{} }()
-		a.purgeLoop(ctx)
-	}()
-	return func() {
-		cancel()
-		grace := time.NewTimer(shutdownGrace)
-		defer grace.Stop()
-		for left := 4; left > 0; {
-			select {
-			case <-done:
-				left--
-			case <-grace.C:
-				// Most likely a send waiting out a relay's backoff: stop
-				// the SMTP senders, so the messages in hand come back as
-				// not sent (recorded, for a retry) instead of holding the
-				// stop for as long as the backoff lasts.
-				if len(a.stopMailers) > 0 {
-					a.Log.Warn("still stopping; cutting short any notice send that waits for the mail relay", "after", shutdownGrace)
-				}
-				for _, stop := range a.stopMailers {
-					stop()
-				}
-			}
-		}
-	}
-}
-
-// shutdownGrace is how long a stop lets a notice send finish the messages
-// in hand before it cuts the SMTP senders short.
-const shutdownGrace = 3 * time.Second
-
-// purgeExpired purges the personal data of incidents closed longer ago
-// than the retention period and logs what it did (counts only).
-func (a *App) purgeExpired(ctx context.Context) {
-	done, err := a.Service.PurgeExpired(ctx, a.Config.retention)
-	if err != nil && ctx.Err() == nil {
-		a.Log.Error("retention purge", "err", err)
-	}
-	for _, p := range done {
-		a.Log.Info("purged the affected people's data after the retention period", "incident", p.Incident, "people", p.People)
-	}
-}
-
-// purgeLoop runs purgeExpired hourly until ctx is done (the console and the
-// server also run it once when they start).
-func (a *App) purgeLoop(ctx context.Context) {
-	if a.Config.retention <= 0 {
-		return
-	}
-	for {
-		timer := a.Clock.NewTimer(time.Hour)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return
-		case <-timer.C():
-		}
-		a.purgeExpired(ctx)
-	}
+// workers returns the background work of the App, with notifier receiving
+// the outbox (Slack, the console); the caller starts and closes it.
+func (a *App) workers(notifier incidents.Notifier) *incidents.Workers {
+	return incidents.NewWorkers(incidents.WorkersConfig{Service: a.Service, Notifier: notifier, Notices: a.Notices,
+		Retention: a.Config.retention, CutShort: a.stopMailers, Log: a.Log})
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/boltstore"
+	"github.com/breachbot/breachbot/internal/adminapi"
 	"github.com/breachbot/breachbot/notifiers/email/smtptest"
 	"github.com/breachbot/breachbot/notifiers/slack/workspacetest"
 )
@@ -99,7 +100,7 @@ func TestConsoleStopsOnSIGTERMDuringRelayBackoff(t *testing.T) {
 		case <-time.After(20 * time.Second):
 			t.Fatalf("still running 20 s after SIGTERM:\n%s", out.String())
 		}
-		if _, err := os.Stat(adminFile(e.db)); !os.IsNotExist(err) {
+		if _, err := os.Stat(adminapi.File(e.db)); !os.IsNotExist(err) {
 			t.Errorf("admin file left behind: %v", err)
 		}
 		// Nothing is lost or claimed sent: nobody is left in flight (which

@@ -6,14 +6,13 @@ import (
 	"fmt"
 	"io"
 	iofs "io/fs"
-	"log/slog"
 	"os"
 	"os/user"
 	"path/filepath"
-	"strings"
 
 	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/commands"
+	"github.com/breachbot/breachbot/internal/adminapi"
 	"github.com/breachbot/breachbot/playbooks"
 )
 
@@ -51,7 +50,7 @@ func (m *Main) runData(ctx context.Context, args []string) int {
 			cfgMax = c.ImportMaxBytes
 		}
 		if err := incidents.CheckImportSize(st.Size(), cfgMax); err != nil {
-			printError(ctx, nil, m.Stderr, err)
+			commands.WriteError(ctx, nil, m.Stderr, err)
 			return 1
 		}
 	}
@@ -61,13 +60,13 @@ func (m *Main) runData(ctx context.Context, args []string) int {
 		return 1
 	}
 	cmdArgs = append(cmdArgs, "--actor", cliActor())
-	resp, err := callAdmin(ctx, cfg.DB, cmdArgs)
+	resp, err := adminapi.Call(ctx, adminapi.File(cfg.DB), cmdArgs)
 	if err == nil {
 		io.WriteString(m.Stdout, resp.Stdout)
 		io.WriteString(m.Stderr, resp.Stderr)
 		return resp.Code
 	}
-	if !errors.Is(err, errNoServer) {
+	if !errors.Is(err, adminapi.ErrNoServer) {
 		fmt.Fprintf(m.Stderr, "breachbot: %v\n", err)
 		return 1
 	}
@@ -83,92 +82,18 @@ func (m *Main) runData(ctx context.Context, args []string) int {
 		return 1
 	}
 	defer app.Close()
-	return runDataCommand(ctx, app, cmdArgs, m.Stdout, m.Stderr)
+	return app.Router.RunData(ctx, cmdArgs, m.Stdout, m.Stderr)
 }
 
 // cliActor names the person running a data command on this machine: anyone
 // who can run it can read the database file, so it acts with every role,
 // and the audit log records who it was.
 func cliActor() string {
-	if u, err := user.Current(); err == nil && u.Username != "" {
-		return "cli:" + u.Username
+	login := ""
+	if u, err := user.Current(); err == nil {
+		login = u.Username
 	}
-	return "cli"
-}
-
-// runDataCommand runs a data command against app; the same code runs in this
-// process or, through the admin endpoint, in the process holding the database.
-func runDataCommand(ctx context.Context, app *App, args []string, stdout, stderr io.Writer) int {
-	var actor, format string
-	var rest []string
-	for i := 0; i < len(args); i++ {
-		switch {
-		case args[i] == "--actor" && i+1 < len(args):
-			actor = args[i+1]
-			i++
-		case args[i] == "--format" && i+1 < len(args):
-			format = args[i+1]
-			i++
-		default:
-			rest = append(rest, args[i])
-		}
-	}
-	if !strings.HasPrefix(actor, "cli") {
-		fmt.Fprintln(stderr, "breachbot: data commands act as the local administrator only")
-		return 2
-	}
-	// Only the local administrator gets here: the database file's reader,
-	// in this process or through the loopback admin endpoint's token.
-	ctx = incidents.AsLocalAdministrator(ctx)
-	fail := func(err error) int {
-		printError(ctx, app.Log.With("actor", actor, "command", strings.Join(rest[:min(2, len(rest))], " ")), stderr, err)
-		return 1
-	}
-	switch {
-	case len(rest) == 2 && rest[0] == "audit" && rest[1] == "verify":
-		n, brk, err := app.Service.VerifyAudit(ctx)
-		if err != nil {
-			return fail(err)
-		}
-		if brk != nil {
-			fmt.Fprintf(stdout, "audit log BROKEN at entry %d: %s\n%d entries before it verified.\n", brk.Seq, brk.Reason, n)
-			return 1
-		}
-		fmt.Fprintf(stdout, "audit log OK: %d entries, hash chain intact\n", n)
-		return 0
-	case len(rest) == 2 && rest[0] == "export":
-		id, err := incidents.ParseIncidentID(rest[1])
-		if err != nil {
-			return fail(err)
-		}
-		f, err := app.Router.Export(ctx, actor, id, format)
-		if err != nil {
-			return fail(err)
-		}
-		stdout.Write(f.Data)
-		return 0
-	case len(rest) >= 1 && rest[0] == "export":
-		fmt.Fprintln(stderr, "usage: breachbot export INCIDENT [--format md|json]")
-		return 2
-	case len(rest) == 4 && rest[0] == "notice" && (rest[1] == "import" || rest[1] == "lookup"):
-		return runNoticeData(ctx, app, actor, rest, stdout, fail)
-	case len(rest) == 3 && rest[0] == "notice" && rest[1] == "purge":
-		id, err := incidents.ParseIncidentID(rest[2])
-		if err != nil {
-			return fail(err)
-		}
-		res, err := app.Service.PurgePersonalData(ctx, actor, id)
-		if err != nil {
-			return fail(err)
-		}
-		fmt.Fprintf(stdout, "%s: the data of %d affected people (lists %s) is deleted; counts, hashes and outcomes remain\n", id, res.People, strings.Join(res.Sets, ", "))
-		return 0
-	case len(rest) >= 1 && rest[0] == "notice":
-		fmt.Fprintln(stderr, "usage: breachbot notice import INCIDENT FILE.csv | breachbot notice lookup INCIDENT ADDRESS | breachbot notice purge INCIDENT")
-		return 2
-	}
-	fmt.Fprintf(stderr, "breachbot: unknown data command %q\nusage: breachbot audit verify | breachbot export INCIDENT [--format md|json]\n", strings.Join(rest, " "))
-	return 2
+	return commands.LocalActor(login)
 }
 
 // runPlaybooks runs "playbooks lint [PATH...]".
@@ -203,15 +128,4 @@ func lintPlaybooks(paths []string) []string {
 		out[i] = p.String()
 	}
 	return out
-}
-
-// printError writes what a person reads about err, made by
-// commands.ErrorReply (an internal error is logged on log, nil: the
-// default logger, with the reference that is printed).
-func printError(ctx context.Context, log *slog.Logger, w io.Writer, err error) {
-	rep := commands.ErrorReply(ctx, log, err)
-	fmt.Fprintf(w, "breachbot: %s\n", rep.Title)
-	for _, s := range rep.Sections {
-		fmt.Fprintf(w, "  try: %s\n", strings.TrimPrefix(s.Text, "Try: "))
-	}
 }

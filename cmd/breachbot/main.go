@@ -27,19 +27,13 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-	"time"
 
 	_ "time/tzdata" // deadlines are computed in legal time zones, also in a scratch image
-
-	"github.com/rickar/cal/v2"
 
 	"github.com/breachbot/breachbot/incidents"
 )
 
 func main() {
-	// Holidays are computed at midnight in cal.DefaultLoc; the server's local
-	// zone must not shift a holiday by a day around a DST change.
-	cal.DefaultLoc = time.UTC
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	go func() {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/breachbot/breachbot/incidents/boltstore"
 	"github.com/breachbot/breachbot/incidents/clocktest"
+	"github.com/breachbot/breachbot/internal/adminapi"
 	"github.com/breachbot/breachbot/internal/logtest"
 )
 
@@ -171,7 +172,7 @@ func TestDataCommandsWithAndWithoutRunningConsole(t *testing.T) {
 	if code := <-done; code != 0 {
 		t.Errorf("console exit %d: %s", code, cerr)
 	}
-	if _, err := os.Stat(adminFile(db)); !os.IsNotExist(err) {
+	if _, err := os.Stat(adminapi.File(db)); !os.IsNotExist(err) {
 		t.Errorf("admin file left behind after the console stopped: %v", err)
 	}
 }

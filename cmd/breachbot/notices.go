@@ -1,18 +1,12 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/boltstore"
-	"github.com/breachbot/breachbot/incidents/commands"
 	"github.com/breachbot/breachbot/notifiers/email"
 	"github.com/breachbot/breachbot/templates"
 )
@@ -89,93 +83,16 @@ func mailSummary(app *App) string {
 	}
 }
 
-func keyFile(db string) string { return db + ".key" }
-
 // loadKey sets the encryption key: BREACHBOT_ENCRYPTION_KEY (or
 // encryption_key_file), else the key file the console generated beside the
-// database. With generate (the console only) and no key at all, it creates
-// that file (0600) and returns its path, to be told once.
-func loadKey(cfg Config, store *boltstore.Store, generate bool) (generated string, err error) {
+// database; with neither, importing personal data is refused.
+func loadKey(cfg Config, store *boltstore.Store) error {
 	key := cfg.encryptionKey
 	if key == nil {
-		data, err := os.ReadFile(keyFile(cfg.DB))
-		switch {
-		case err == nil:
-			if key, err = boltstore.ParseKey(string(data)); err != nil {
-				return "", fmt.Errorf("key file %s: %w", keyFile(cfg.DB), err)
-			}
-		case errors.Is(err, fs.ErrNotExist) && generate:
-			k := boltstore.GenerateKey()
-			if err := writeFile0600(keyFile(cfg.DB), []byte(k+"\n")); err != nil {
-				return "", fmt.Errorf("write key file: %w", err)
-			}
-			key, _ = boltstore.ParseKey(k)
-			generated = keyFile(cfg.DB)
-		case errors.Is(err, fs.ErrNotExist):
-			return "", nil // no key: importing personal data is refused
-		default:
-			return "", fmt.Errorf("read key file: %w", err)
+		var err error
+		if key, err = boltstore.ReadKeyFile(cfg.DB); err != nil || key == nil {
+			return err
 		}
 	}
-	return generated, store.SetEncryptionKey(key)
-}
-
-// consoleFiles opens files named in console commands, relative to the
-// working directory.
-func consoleFiles(_ context.Context, _, path string) (io.ReadCloser, int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, 0, incidents.Errorf(incidents.EINVALID, "cannot open %s: %s", path, strings.TrimPrefix(errors.Unwrap(err).Error(), "open ")).
-			WithHint("give the path of the file, relative to where breachbot runs or absolute")
-	}
-	st, err := f.Stat()
-	if err != nil || st.IsDir() {
-		f.Close()
-		return nil, 0, incidents.Errorf(incidents.EINVALID, "%s is not a file", path)
-	}
-	return f, st.Size(), nil
-}
-
-// runNoticeData runs the notice data commands:
-//
-//	notice import INCIDENT FILE   (FILE is an absolute path: the process
-//	                               holding the database reads it itself;
-//	                               both run as the same user on one machine)
-//	notice lookup INCIDENT ADDRESS  (exit 0 notified, 3 not notified, 4 in doubt)
-func runNoticeData(ctx context.Context, app *App, actor string, rest []string, stdout io.Writer, fail func(error) int) int {
-	id, err := incidents.ParseIncidentID(rest[2])
-	if err != nil {
-		return fail(err)
-	}
-	now := app.Clock.Now()
-	switch rest[1] {
-	case "import":
-		f, size, err := consoleFiles(ctx, actor, rest[3])
-		if err != nil {
-			return fail(err)
-		}
-		defer f.Close()
-		rep, err := app.Service.ImportRecipients(ctx, actor, id, f, incidents.ImportInput{Source: filepath.Base(rest[3]), Size: size})
-		if err != nil {
-			return fail(err)
-		}
-		io.WriteString(stdout, commands.ImportReply(rep, now).Text())
-		return 0
-	case "lookup":
-		res, err := app.Service.LookupRecipient(ctx, actor, id, rest[3])
-		if err != nil {
-			return fail(err)
-		}
-		io.WriteString(stdout, commands.LookupReply(res).Text())
-		// Scripts can tell: 0 notified (sent: the server said 250),
-		// 4 in doubt (handed over, no reply recorded), 3 not notified.
-		switch res.Notified() {
-		case incidents.Notified:
-			return 0
-		case incidents.NotifiedInDoubt:
-			return 4
-		}
-		return 3
-	}
-	return 2
+	return store.SetEncryptionKey(key)
 }

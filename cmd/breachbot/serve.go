@@ -6,12 +6,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"slices"
 	"strings"
-	"sync"
 	"time"
 
-	slackapi "github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/breachbot/breachbot/incidents"
@@ -89,19 +86,11 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	log := m.logger(cfg)
 	socketMode := cfg.SlackAppToken != ""
 
-	opts := []slackapi.Option{slackapi.OptionHTTPClient(&http.Client{Timeout: 15 * time.Second,
-		Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 32, IdleConnTimeout: 90 * time.Second}})}
-	if cfg.SlackAPIURL != "" {
-		u := cfg.SlackAPIURL
-		if !strings.HasSuffix(u, "/") {
-			u += "/"
-		}
-		opts = append(opts, slackapi.OptionAPIURL(u))
-	}
+	appToken := ""
 	if socketMode {
-		opts = append(opts, slackapi.OptionAppLevelToken(cfg.SlackAppToken))
+		appToken = cfg.SlackAppToken
 	}
-	client := slackapi.New(cfg.SlackBotToken, opts...)
+	client := slack.NewClient(cfg.SlackBotToken, appToken, cfg.SlackAPIURL)
 	dir := slack.NewDirectory(client, cfg.Roles, log)
 	if err := startupChecks(ctx, cfg, client, dir, log); err != nil {
 		return err
@@ -177,49 +166,31 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		}
 		app.MetricsAddr = mln.Addr().String()
 	}
-	srv := newHTTPServer(mux)
-	failed := make(chan error, 3)
-	var served sync.WaitGroup
+	workers := app.workers(bot)
 	serveOn := func(name string, srv *http.Server, ln net.Listener) {
-		served.Go(func() {
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				failed <- fmt.Errorf("%s: %w", name, err)
+		workers.GoStoppable(name, func() error {
+			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+				return err
 			}
-		})
+			return nil
+		}, srv.Shutdown)
 	}
-	serveOn("http server", srv, ln)
-	var metricsSrv *http.Server
+	serveOn("http server", newHTTPServer(mux), ln)
 	if mln != nil {
 		mmux := http.NewServeMux()
 		mmux.Handle("GET /metrics", met.Handler())
-		metricsSrv = newHTTPServer(mmux)
-		serveOn("metrics server", metricsSrv, mln)
+		serveOn("metrics server", newHTTPServer(mmux), mln)
 	}
-
-	bg, stopBg := context.WithCancel(ctx)
-	var loops []chan struct{}
-	goLoop := func(fn func()) {
-		done := make(chan struct{})
-		loops = append(loops, done)
-		go func() { defer close(done); fn() }()
-	}
-	goLoop(func() { dir.Run(bg) })
-	goLoop(func() { bot.RunBoards(bg, 5*time.Minute) })
+	workers.Go("slack directory", func(ctx context.Context) error { dir.Run(ctx); return nil })
+	workers.Go("slack boards", func(ctx context.Context) error { bot.RunBoards(ctx, 5*time.Minute); return nil })
 	if app.GitHubWebhook != nil {
-		goLoop(func() {
-			if err := app.GitHubWebhook.Run(bg); err != nil && bg.Err() == nil {
-				log.Error("github commit statuses stopped", "err", err)
-			}
-		})
+		workers.Go("github commit statuses", app.GitHubWebhook.Run)
 	}
 	if socketMode {
-		goLoop(func() {
-			if err := bot.RunSocketMode(bg, socketmode.New(client)); err != nil {
-				failed <- fmt.Errorf("socket mode: %w", err)
-			}
-		})
+		workers.GoEssential("socket mode", func(ctx context.Context) error { return bot.RunSocketMode(ctx, socketmode.New(client)) })
 	}
-	stopScheduler := app.runBackground(ctx, bot)
+	workers.Start(ctx)
+	defer workers.Close()
 
 	mode := "HTTP: POST /slack/commands and /slack/interactions"
 	if socketMode {
@@ -238,25 +209,10 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	var runErr error
 	select {
 	case <-ctx.Done():
-	case runErr = <-failed:
+	case runErr = <-workers.Failed():
 	}
 	log.Info("breachbot serve: stopping")
-	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer scancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		log.Warn("http server did not stop in time", "err", err)
-	}
-	if metricsSrv != nil {
-		if err := metricsSrv.Shutdown(sctx); err != nil {
-			log.Warn("metrics server did not stop in time", "err", err)
-		}
-	}
-	served.Wait()
-	stopBg()
-	for _, done := range slices.Backward(loops) {
-		<-done
-	}
-	stopScheduler()
+	workers.Close()
 	if err := bot.Close(); err != nil {
 		log.Warn("slack adapter stop", "err", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/breachbot/breachbot/incidents/clocktest"
+	"github.com/breachbot/breachbot/internal/adminapi"
 	"github.com/breachbot/breachbot/notifiers/slack/workspacetest"
 )
 
@@ -119,7 +120,7 @@ func TestServeHTTP(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("serve did not stop")
 	}
-	if _, err := os.Stat(adminFile(db)); !os.IsNotExist(err) {
+	if _, err := os.Stat(adminapi.File(db)); !os.IsNotExist(err) {
 		t.Errorf("admin file left behind: %v", err)
 	}
 }
@@ -223,7 +224,7 @@ func TestServeStopsOnSIGTERM(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatalf("serve did not stop on SIGTERM:\n%s", stderr.String())
 	}
-	if _, err := os.Stat(adminFile(db)); !os.IsNotExist(err) {
+	if _, err := os.Stat(adminapi.File(db)); !os.IsNotExist(err) {
 		t.Errorf("admin file left behind: %v", err)
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -28,15 +27,14 @@ func startupChecks(ctx context.Context, cfg Config, client *slackapi.Client, dir
 	defer cancel()
 	slackOK := false
 	if cfg.SlackBotToken != "" {
-		_, err := client.AuthTestContext(ctx)
-		var refused slackapi.SlackErrorResponse
+		problem, err := slack.CheckToken(ctx, client)
 		switch {
-		case err == nil:
-			slackOK = true
-		case errors.As(err, &refused):
-			problems = append(problems, fmt.Sprintf("SLACK_BOT_TOKEN does not work: Slack answered %q to auth.test (copy the Bot User OAuth Token, xoxb-..., from OAuth & Permissions)", refused.Err))
-		default:
+		case err != nil:
 			log.Warn("could not check SLACK_BOT_TOKEN: Slack did not answer auth.test; starting anyway", "err", err)
+		case problem != "":
+			problems = append(problems, problem)
+		default:
+			slackOK = true
 		}
 	}
 	if slackOK && len(cfg.Roles) > 0 {

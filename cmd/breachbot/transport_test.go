@@ -13,6 +13,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/breachbot/breachbot/incidents/boltstore"
 	"github.com/breachbot/breachbot/notifiers/email/smtptest"
 	"github.com/breachbot/breachbot/notifiers/slack/workspacetest"
 )
@@ -297,7 +298,7 @@ func TestServeWithoutRelayNeverWritesNoticesToAFolder(t *testing.T) {
 func TestServeRefusesToStartWithoutTheKey(t *testing.T) {
 	e := approvedInConsole(t)
 	_, verified, _ := e.run("audit", "verify")
-	if err := os.Rename(keyFile(e.db), filepath.Join(e.dir, "kept.key")); err != nil {
+	if err := os.Rename(boltstore.KeyFile(e.db), filepath.Join(e.dir, "kept.key")); err != nil {
 		t.Fatal(err)
 	}
 	s, code, errOut := e.serve(t)
@@ -318,7 +319,7 @@ func TestServeRefusesToStartWithoutTheKey(t *testing.T) {
 		t.Errorf("wrong key: exit %d:\n%s", code, errOut)
 	}
 	delete(e.env, "BREACHBOT_ENCRYPTION_KEY")
-	os.Rename(filepath.Join(e.dir, "kept.key"), keyFile(e.db))
+	os.Rename(filepath.Join(e.dir, "kept.key"), boltstore.KeyFile(e.db))
 	if _, after, _ := e.run("audit", "verify"); after != verified {
 		t.Errorf("the database changed: audit before\n%safter\n%s", verified, after)
 	}

@@ -4,7 +4,10 @@
 // Slack adapter renders as Block Kit. ErrorReply is the one way from an
 // error to what a person reads: every front end (Slack, the console, the
 // admin endpoint, the data commands) calls it, and it logs an internal error
-// once, with the reference the reply shows.
+// once, with the reference the reply shows. The same grammar runs the
+// shell's data commands (Router.RunData: export, audit verify, notice
+// import|lookup|purge), and Console is the local console: its session of
+// typed lines and its rendering of what the outbox delivers.
 package commands
 
 import (
@@ -124,6 +127,12 @@ func Parse(text string) (Command, error) {
 	if err != nil {
 		return Command{}, err
 	}
+	return parseArgs(sp, rest)
+}
+
+// parseArgs parses the words after a subcommand by its spec sp: flags,
+// switches and positional arguments.
+func parseArgs(sp *spec, rest []string) (Command, error) {
 	c := Command{Name: sp.name, Flags: map[string]string{}, Bools: map[string]bool{}}
 	for i := 0; i < len(rest); i++ {
 		w := rest[i]
