@@ -51,7 +51,7 @@ func (m *Main) runCatalog(ctx context.Context, args []string) int {
 	}
 	cat, err := m.catalog(ctx, common, *dir)
 	if err != nil {
-		printError(ctx, nil, m.Stderr, err)
+		commands.WriteError(ctx, nil, m.Stderr, err)
 		return 1
 	}
 	var rep *commands.Reply
@@ -66,7 +66,7 @@ func (m *Main) runCatalog(ctx context.Context, args []string) int {
 		rep = commands.EventsReply(cat)
 	}
 	if err != nil {
-		printError(ctx, nil, m.Stderr, err)
+		commands.WriteError(ctx, nil, m.Stderr, err)
 		return 1
 	}
 	fmt.Fprint(m.Stdout, rep.Text())

@@ -13,7 +13,6 @@ import (
 	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/commands"
 	"github.com/breachbot/breachbot/internal/adminapi"
-	"github.com/breachbot/breachbot/playbooks"
 )
 
 // runData runs a data command (export, audit verify, ...): inside the
@@ -94,38 +93,4 @@ func cliActor() string {
 		login = u.Username
 	}
 	return commands.LocalActor(login)
-}
-
-// runPlaybooks runs "playbooks lint [PATH...]".
-func (m *Main) runPlaybooks(args []string) int {
-	if len(args) == 0 || args[0] != "lint" {
-		fmt.Fprintln(m.Stderr, "usage: breachbot playbooks lint [PATH...]   (files or folders; no PATH: the built-in playbooks)")
-		return 2
-	}
-	problems := lintPlaybooks(args[1:])
-	for _, p := range problems {
-		fmt.Fprintln(m.Stdout, p)
-	}
-	if len(problems) > 0 {
-		fmt.Fprintf(m.Stderr, "%d problem(s)\n", len(problems))
-		return 1
-	}
-	fmt.Fprintln(m.Stderr, "no problems")
-	return 0
-}
-
-// lintPlaybooks lints the given files and folders, or with none the
-// playbooks built into the binary.
-func lintPlaybooks(paths []string) []string {
-	var probs playbooks.Problems
-	if len(paths) == 0 {
-		probs = playbooks.Lint(playbooks.Embedded())
-	} else {
-		probs = playbooks.LintFiles(paths...)
-	}
-	out := make([]string, len(probs))
-	for i, p := range probs {
-		out[i] = p.String()
-	}
-	return out
 }
