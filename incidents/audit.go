@@ -50,8 +50,8 @@ func (e AuditEntry) ComputeHash() string {
 
 // AuditBreak describes the first entry where the chain does not verify.
 type AuditBreak struct {
-	Seq    uint64
-	Reason string
+	Seq    uint64 `json:"seq"`
+	Reason string `json:"reason"`
 }
 
 // ChainVerifier checks audit entries one at a time, in order, so a log of
@@ -125,32 +125,52 @@ func (e *AuditDecodeError) Unwrap() error { return e.Err }
 // VerifyAudit checks the whole audit chain and returns how many entries
 // verified and the first break, if any.
 func (s *Service) VerifyAudit(ctx context.Context) (int, *AuditBreak, error) {
+	var res AuditVerification
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		res, err = verifyChain(tx)
+		return err
+	})
+	return res.Verified, res.Break, err
+}
+
+// AuditVerification is the result of checking the whole audit chain, as an
+// export states it: an auditor can later compare HeadHash with the log.
+type AuditVerification struct {
+	// Intact is true when every entry verified and the recorded head is
+	// the last entry.
+	Intact bool `json:"intact"`
+	// Verified is how many entries verified before the first break.
+	Verified int `json:"entries_verified"`
+	// Break is the first entry that does not verify, if any.
+	Break *AuditBreak `json:"break,omitempty"`
+	// HeadHash is the hash of the last entry as recorded in the store.
+	HeadHash string `json:"head_hash"`
+}
+
+// verifyChain checks the whole audit chain inside tx.
+func verifyChain(tx Tx) (AuditVerification, error) {
 	var (
 		v   ChainVerifier
 		brk *AuditBreak
 	)
-	err := s.store.View(ctx, func(tx Tx) error {
-		v.Head = tx.AuditHead()
-		err := tx.AuditLog("", func(e AuditEntry) error {
-			if brk = v.Check(e); brk != nil {
-				return errStopVerify
-			}
-			return nil
-		})
-		var bad *AuditDecodeError
-		if errors.As(err, &bad) {
-			brk = &AuditBreak{Seq: bad.Seq, Reason: "it cannot be read (its bytes were changed outside breachbot)"}
-			return nil
-		}
-		if err != nil && !errors.Is(err, errStopVerify) {
-			return err
-		}
-		if brk == nil {
-			brk = v.End(tx.AuditHead())
+	v.Head = tx.AuditHead()
+	err := tx.AuditLog("", func(e AuditEntry) error {
+		if brk = v.Check(e); brk != nil {
+			return errStopVerify
 		}
 		return nil
 	})
-	return v.Count, brk, err
+	var bad *AuditDecodeError
+	switch {
+	case errors.As(err, &bad):
+		brk = &AuditBreak{Seq: bad.Seq, Reason: "it cannot be read (its bytes were changed outside breachbot)"}
+	case err != nil && !errors.Is(err, errStopVerify):
+		return AuditVerification{}, err
+	case brk == nil:
+		brk = v.End(v.Head)
+	}
+	return AuditVerification{Intact: brk == nil, Verified: v.Count, Break: brk, HeadHash: v.Head}, nil
 }
 
 // Record is an incident's record for regulators: the incident with its
@@ -166,6 +186,10 @@ type Record struct {
 	Notices    []*Notice `json:"notices,omitempty"`
 	ExportedAt time.Time `json:"exported_at"`
 	ExportedBy string    `json:"exported_by"`
+	// Audit is the whole audit chain's verification, done in the export's
+	// transaction after its own entry was written: HeadHash is the hash
+	// of that entry when the chain is intact.
+	Audit AuditVerification `json:"audit_verification"`
 }
 
 // RuleTitle names an obligation and the law behind it, for the record.
@@ -202,10 +226,15 @@ func (s *Service) Export(ctx context.Context, actor, id string) (*Record, error)
 		if err != nil {
 			return err
 		}
-		return t.AuditLog(inc.ID, func(e AuditEntry) error {
+		err = t.AuditLog(inc.ID, func(e AuditEntry) error {
 			rec.Timeline = append(rec.Timeline, e)
 			return nil
 		})
+		if err != nil {
+			return err
+		}
+		rec.Audit, err = verifyChain(t)
+		return err
 	})
 	if err != nil {
 		return nil, err
