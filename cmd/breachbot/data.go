@@ -21,17 +21,21 @@ import (
 // running console or server for the same database if there is one, else
 // against the database file directly.
 func (m *Main) runData(ctx context.Context, args []string) int {
-	flags, positional := splitFlags(args, map[string]bool{"config": true, "db": true, "format": true})
+	flags, positional := splitFlags(args, map[string]bool{"config": true, "db": true, "format": true, "since": true})
 	fs := m.flagSet(args[0])
 	var c commonFlags
 	c.register(fs)
-	format := fs.String("format", "md", "export format: md or json")
+	format := fs.String("format", "md", "export format: md or json (register: csv, json or md)")
+	since := fs.String("since", "", "register: only incidents the company became aware of from this date (2026-01-01)")
 	if err := fs.Parse(flags); err != nil {
 		return 2
 	}
 	cmdArgs := positional
 	if args[0] == "export" {
 		cmdArgs = append(cmdArgs, "--format", *format)
+	}
+	if args[0] == "register" {
+		cmdArgs = registerArgs(cmdArgs, *format, *since)
 	}
 	if len(cmdArgs) == 4 && cmdArgs[0] == "notice" && cmdArgs[1] == "import" {
 		// The process that holds the database reads the file itself (same
@@ -99,7 +103,7 @@ func cliActor() string {
 // runDataCommand runs a data command against app; the same code runs in this
 // process or, through the admin endpoint, in the process holding the database.
 func runDataCommand(ctx context.Context, app *App, args []string, stdout, stderr io.Writer) int {
-	var actor, format string
+	var actor, format, since string
 	var rest []string
 	for i := 0; i < len(args); i++ {
 		switch {
@@ -108,6 +112,9 @@ func runDataCommand(ctx context.Context, app *App, args []string, stdout, stderr
 			i++
 		case args[i] == "--format" && i+1 < len(args):
 			format = args[i+1]
+			i++
+		case args[i] == "--since" && i+1 < len(args):
+			since = args[i+1]
 			i++
 		default:
 			rest = append(rest, args[i])
@@ -150,6 +157,8 @@ func runDataCommand(ctx context.Context, app *App, args []string, stdout, stderr
 	case len(rest) >= 1 && rest[0] == "export":
 		fmt.Fprintln(stderr, "usage: breachbot export INCIDENT [--format md|json]")
 		return 2
+	case len(rest) >= 1 && rest[0] == "register":
+		return runRegister(ctx, app, actor, rest, format, since, stdout, stderr, fail)
 	case len(rest) == 4 && rest[0] == "notice" && (rest[1] == "import" || rest[1] == "lookup"):
 		return runNoticeData(ctx, app, actor, rest, stdout, fail)
 	case len(rest) == 3 && rest[0] == "notice" && rest[1] == "purge":
