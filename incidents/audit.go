@@ -50,15 +50,23 @@ func (e AuditEntry) ComputeHash() string {
 
 // AuditBreak describes the first entry where the chain does not verify.
 type AuditBreak struct {
-	Seq    uint64
-	Reason string
+	Seq    uint64 `json:"seq"`
+	Reason string `json:"reason"`
 }
 
 // ChainVerifier checks audit entries one at a time, in order, so a log of
 // any size is verified in constant memory.
 type ChainVerifier struct {
+	// Head is the recorded head of the log, if known before the walk: it
+	// lets End tell entries added after the head from entries removed.
+	Head string
+
 	prev    string
 	lastSeq uint64
+	// headSeq and headCount are the entry whose hash is Head, and how many
+	// entries had verified up to it.
+	headSeq   uint64
+	headCount int
 	// Count is how many entries verified.
 	Count int
 }
@@ -70,7 +78,7 @@ func (v *ChainVerifier) Check(e AuditEntry) *AuditBreak {
 		if v.lastSeq == 0 {
 			return &AuditBreak{Seq: e.Seq, Reason: fmt.Sprintf("the log starts at entry %d, not 1: earlier entries are missing", e.Seq)}
 		}
-		return &AuditBreak{Seq: e.Seq, Reason: fmt.Sprintf("entry %d follows entry %d: entries are missing", e.Seq, v.lastSeq)}
+		return &AuditBreak{Seq: e.Seq, Reason: fmt.Sprintf("the entry after entry %d is numbered %d: entries were removed, reordered or renumbered", v.lastSeq, e.Seq)}
 	case e.Prev != v.prev:
 		return &AuditBreak{Seq: e.Seq, Reason: "its link to the previous entry does not match (an entry before it was changed or removed)"}
 	case e.ComputeHash() != e.Hash:
@@ -78,43 +86,91 @@ func (v *ChainVerifier) Check(e AuditEntry) *AuditBreak {
 	}
 	v.prev, v.lastSeq = e.Hash, e.Seq
 	v.Count++
-	return nil
-}
-
-// End checks the recorded head of the log against the last entry seen: a
-// mismatch means entries were removed from the end.
-func (v *ChainVerifier) End(head string) *AuditBreak {
-	if head != v.prev {
-		return &AuditBreak{Seq: v.lastSeq + 1, Reason: fmt.Sprintf("the log ends at entry %d but its recorded head is a later entry: entries were removed from the end", v.lastSeq)}
+	if v.Head != "" && e.Hash == v.Head {
+		v.headSeq, v.headCount = e.Seq, v.Count
 	}
 	return nil
 }
 
+// End checks the recorded head of the log against the last entry seen: a
+// mismatch means entries were removed from the end or, when Head named an
+// earlier entry, added after it. Entries after the head do not count as
+// verified.
+func (v *ChainVerifier) End(head string) *AuditBreak {
+	if head == v.prev {
+		return nil
+	}
+	if v.headSeq > 0 && head == v.Head {
+		v.Count = v.headCount
+		return &AuditBreak{Seq: v.headSeq + 1, Reason: fmt.Sprintf("entry %d was added after the recorded head (entry %d), not by breachbot: the log should end at entry %d", v.headSeq+1, v.headSeq, v.headSeq)}
+	}
+	return &AuditBreak{Seq: v.lastSeq + 1, Reason: fmt.Sprintf("the log ends at entry %d but its recorded head is not that entry: entries were removed from the end", v.lastSeq)}
+}
+
 var errStopVerify = errors.New("stop")
+
+// AuditDecodeError is returned by Tx.AuditLog for a stored entry that cannot
+// be decoded: its bytes were changed outside breachbot.
+type AuditDecodeError struct {
+	Seq uint64
+	Err error
+}
+
+func (e *AuditDecodeError) Error() string {
+	return fmt.Sprintf("decode audit entry %d: %v", e.Seq, e.Err)
+}
+
+func (e *AuditDecodeError) Unwrap() error { return e.Err }
 
 // VerifyAudit checks the whole audit chain and returns how many entries
 // verified and the first break, if any.
 func (s *Service) VerifyAudit(ctx context.Context) (int, *AuditBreak, error) {
+	var res AuditVerification
+	err := s.store.View(ctx, func(tx Tx) error {
+		var err error
+		res, err = verifyChain(tx)
+		return err
+	})
+	return res.Verified, res.Break, err
+}
+
+// AuditVerification is the result of checking the whole audit chain, as an
+// export states it: an auditor can later compare HeadHash with the log.
+type AuditVerification struct {
+	// Intact is true when every entry verified and the recorded head is
+	// the last entry.
+	Intact bool `json:"intact"`
+	// Verified is how many entries verified before the first break.
+	Verified int `json:"entries_verified"`
+	// Break is the first entry that does not verify, if any.
+	Break *AuditBreak `json:"break,omitempty"`
+	// HeadHash is the hash of the last entry as recorded in the store.
+	HeadHash string `json:"head_hash"`
+}
+
+// verifyChain checks the whole audit chain inside tx.
+func verifyChain(tx Tx) (AuditVerification, error) {
 	var (
 		v   ChainVerifier
 		brk *AuditBreak
 	)
-	err := s.store.View(ctx, func(tx Tx) error {
-		err := tx.AuditLog("", func(e AuditEntry) error {
-			if brk = v.Check(e); brk != nil {
-				return errStopVerify
-			}
-			return nil
-		})
-		if err != nil && !errors.Is(err, errStopVerify) {
-			return err
-		}
-		if brk == nil {
-			brk = v.End(tx.AuditHead())
+	v.Head = tx.AuditHead()
+	err := tx.AuditLog("", func(e AuditEntry) error {
+		if brk = v.Check(e); brk != nil {
+			return errStopVerify
 		}
 		return nil
 	})
-	return v.Count, brk, err
+	var bad *AuditDecodeError
+	switch {
+	case errors.As(err, &bad):
+		brk = &AuditBreak{Seq: bad.Seq, Reason: "it cannot be read (its bytes were changed outside breachbot)"}
+	case err != nil && !errors.Is(err, errStopVerify):
+		return AuditVerification{}, err
+	case brk == nil:
+		brk = v.End(v.Head)
+	}
+	return AuditVerification{Intact: brk == nil, Verified: v.Count, Break: brk, HeadHash: v.Head}, nil
 }
 
 // Record is an incident's record for regulators: the incident with its
@@ -130,6 +186,10 @@ type Record struct {
 	Notices    []*Notice `json:"notices,omitempty"`
 	ExportedAt time.Time `json:"exported_at"`
 	ExportedBy string    `json:"exported_by"`
+	// Audit is the whole audit chain's verification, done in the export's
+	// transaction after its own entry was written: HeadHash is the hash
+	// of that entry when the chain is intact.
+	Audit AuditVerification `json:"audit_verification"`
 }
 
 // RuleTitle names an obligation and the law behind it, for the record.
@@ -166,10 +226,15 @@ func (s *Service) Export(ctx context.Context, actor, id string) (*Record, error)
 		if err != nil {
 			return err
 		}
-		return t.AuditLog(inc.ID, func(e AuditEntry) error {
+		err = t.AuditLog(inc.ID, func(e AuditEntry) error {
 			rec.Timeline = append(rec.Timeline, e)
 			return nil
 		})
+		if err != nil {
+			return err
+		}
+		rec.Audit, err = verifyChain(t)
+		return err
 	})
 	if err != nil {
 		return nil, err

@@ -63,7 +63,8 @@ type Tx interface {
 
 	// Audit appends an entry, setting its Seq, Prev and Hash.
 	Audit(e AuditEntry) (AuditEntry, error)
-	// AuditLog calls fn for the audit entries of one incident ("" for all), in order.
+	// AuditLog calls fn for the audit entries of one incident ("" for all),
+	// in order. An entry that cannot be decoded is an *AuditDecodeError.
 	AuditLog(incident string, fn func(AuditEntry) error) error
 	// AuditHead returns the hash of the last entry, as recorded.
 	AuditHead() string

@@ -19,17 +19,24 @@ import (
 // running console or server for the same database if there is one, else
 // against the database file directly.
 func (m *Main) runData(ctx context.Context, args []string) int {
-	flags, positional := splitFlags(args, map[string]bool{"config": true, "db": true, "format": true})
+	flags, positional := splitFlags(args, map[string]bool{"config": true, "db": true, "format": true, "since": true})
 	fs := m.flagSet(args[0])
 	var c commonFlags
 	c.register(fs)
-	format := fs.String("format", "md", "export format: md or json")
+	format := fs.String("format", "md", "export format: md or json (register: csv, json or md)")
+	since := fs.String("since", "", "register: only incidents the company became aware of from this date (2026-01-01)")
 	if err := fs.Parse(flags); err != nil {
 		return 2
 	}
 	cmdArgs := positional
 	if args[0] == "export" {
 		cmdArgs = append(cmdArgs, "--format", *format)
+	}
+	if args[0] == "register" {
+		cmdArgs = append(cmdArgs, "--format", *format)
+		if *since != "" {
+			cmdArgs = append(cmdArgs, "--since", *since)
+		}
 	}
 	if len(cmdArgs) == 4 && cmdArgs[0] == "notice" && cmdArgs[1] == "import" {
 		// The process that holds the database reads the file itself (same

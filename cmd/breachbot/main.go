@@ -79,12 +79,13 @@ Usage:
   breachbot templates lint [PATH...]                          check notice templates (sections each regime needs, fields)
   breachbot export INCIDENT [--format md|json]                the incident record for regulators
   breachbot audit verify                                      check the audit log's hash chain
+  breachbot register [--format csv|json|md] [--since DATE]    the breach register (GDPR Art. 33(5)) of every incident
   breachbot notice import INCIDENT FILE.csv                   import the affected people of an incident
   breachbot notice lookup INCIDENT ADDRESS                    was this address notified, and when (exit 3: not notified)
   breachbot notice purge INCIDENT                             delete a closed incident's affected people (counts stay)
   breachbot healthcheck                                       ask the running serve's /healthz (exit 0 healthy, 1 not)
 
-Data commands (export, audit verify, notice) work whether or not a console or server runs on the same database.
+Data commands (export, register, audit verify, notice) work whether or not a console or server runs on the same database.
 Configuration: breachbot.yaml (or --config) and environment variables; see README.md.
 `
 
@@ -106,7 +107,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		return m.runCatalog(ctx, args)
 	case "templates":
 		return m.runTemplates(args[1:])
-	case "export", "audit", "notice":
+	case "export", "audit", "notice", "register":
 		return m.runData(ctx, args)
 	case "healthcheck":
 		return m.runHealthcheck(ctx, args[1:])

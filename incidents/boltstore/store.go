@@ -373,15 +373,15 @@ func (t *Tx) Audit(e incidents.AuditEntry) (incidents.AuditEntry, error) {
 // AuditLog calls fn for the entries of one incident ("" for all), in order.
 func (t *Tx) AuditLog(incident string, fn func(incidents.AuditEntry) error) error {
 	audit := t.tx.Bucket(bucketAudit)
-	decode := func(v []byte) error {
+	decode := func(k, v []byte) error {
 		var e incidents.AuditEntry
 		if err := json.Unmarshal(v, &e); err != nil {
-			return fmt.Errorf("decode audit entry: %w", err)
+			return &incidents.AuditDecodeError{Seq: binary.BigEndian.Uint64(k), Err: err}
 		}
 		return fn(e)
 	}
 	if incident == "" {
-		return audit.ForEach(func(_, v []byte) error { return decode(v) })
+		return audit.ForEach(decode)
 	}
 	prefix := []byte(incident + "\x00")
 	c := t.tx.Bucket(bucketAuditByIncident).Cursor()
@@ -390,7 +390,7 @@ func (t *Tx) AuditLog(incident string, fn func(incidents.AuditEntry) error) erro
 		if v == nil {
 			return fmt.Errorf("audit index names entry %d, which is missing", binary.BigEndian.Uint64(k[len(prefix):]))
 		}
-		if err := decode(v); err != nil {
+		if err := decode(k[len(prefix):], v); err != nil {
 			return err
 		}
 	}

@@ -24,6 +24,10 @@ var dataSpecs = []*spec{
 		usage:   "breachbot export INCIDENT [--format md|json]",
 		summary: "the incident record for regulators",
 		flags:   []string{"format"}, minArgs: 1, maxArgs: 1, missing: "needs the incident id (INC-2026-0001)"},
+	{name: "register",
+		usage:   "breachbot register [--format csv|json|md] [--since 2026-01-01]",
+		summary: "every incident, with what GDPR Art. 33(5) asks to document (the breach register)",
+		flags:   []string{"format", "since"}, maxArgs: 0},
 	{name: "audit verify",
 		usage:   "breachbot audit verify",
 		summary: "check the audit log's hash chain",
@@ -174,6 +178,14 @@ func (d *dataCall) run(ctx context.Context) (int, error) {
 			return exitFailed, nil
 		}
 		fmt.Fprintf(d.stdout, "audit log OK: %d entries, hash chain intact\n", n)
+		return exitOK, nil
+	}
+	if d.cmd.Name == "register" {
+		f, err := d.r.Register(ctx, d.actor, d.cmd.Flags["format"], d.cmd.Flags["since"])
+		if err != nil {
+			return 0, err
+		}
+		d.stdout.Write(f.Data)
 		return exitOK, nil
 	}
 	id, err := incidents.ParseIncidentID(d.cmd.Args[0])

@@ -31,6 +31,18 @@ func mdEscape(s string) string {
 	return strings.NewReplacer("|", "\\|", "\n", " ").Replace(s)
 }
 
+// auditText states an audit chain's verification in one line.
+func auditText(a incidents.AuditVerification) string {
+	head := "none recorded"
+	if a.HeadHash != "" {
+		head = "`" + a.HeadHash + "`"
+	}
+	if a.Break != nil {
+		return fmt.Sprintf("BROKEN at entry %d (%d entries before it verified); recorded head hash %s", a.Break.Seq, a.Verified, head)
+	}
+	return fmt.Sprintf("intact: all %d entries verified at export; head hash %s", a.Verified, head)
+}
+
 // RecordMarkdown renders a record as Markdown for regulators and counsel.
 func RecordMarkdown(rec *incidents.Record) []byte {
 	inc := rec.Incident
@@ -39,6 +51,9 @@ func RecordMarkdown(rec *incidents.Record) []byte {
 	p("# %s: %s\n\n", inc.ID, mdEscape(inc.Title))
 	if inc.Drill {
 		p("**DRILL: a practice run, not a real incident.**\n\n")
+	}
+	if a := rec.Audit; a.Break != nil {
+		p("**AUDIT LOG BROKEN at entry %d: %s.** %d entries before it verified; this record's timeline cannot be relied on.\n\n", a.Break.Seq, mdEscape(a.Break.Reason), a.Verified)
 	}
 	p("| | |\n|---|---|\n")
 	p("| State | %s |\n| Severity | %s |\n", inc.State, inc.Severity)
@@ -52,7 +67,8 @@ func RecordMarkdown(rec *incidents.Record) []byte {
 	} else {
 		p("| Regulations catalog | %s, sha256 `%s` |\n", rec.Playbook.CatalogVersion, rec.Playbook.CatalogSHA256)
 	}
-	p("| Exported | %s by %s |\n\n", FormatTime(rec.ExportedAt), rec.ExportedBy)
+	p("| Exported | %s by %s |\n", FormatTime(rec.ExportedAt), rec.ExportedBy)
+	p("| Audit log | %s |\n\n", auditText(rec.Audit))
 
 	p("## Clock events\n\n| Event | Time | Recorded by |\n|---|---|---|\n")
 	for _, name := range slices.Sorted(maps.Keys(inc.Events)) {
