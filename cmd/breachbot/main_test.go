@@ -110,7 +110,7 @@ func TestConsoleBadInputSaysWhatToType(t *testing.T) {
 		"Error: \"2026-11-27 08:00\" has no time zone\n  Try: add one: 2026-11-27T08:00Z for UTC",
 		"Error: declare has no option --severty\n  Try: did you mean --severity?",
 		"INC-2026-0001 declared: Laptop stolen",
-		"Error: unknown fact \"jurisdiction\"\n  Try: known facts: jurisdictions,",
+		"Error: unknown fact \"jurisdiction\"\n  Try: did you mean jurisdictions?",
 		"Error: INC-2026-0001 cannot move to closed: the playbook needs these steps done or waived first:",
 		"Error: the reference is missing\n  Try: /breach met gdpr-art33 --ref CASE-NUMBER",
 	} {

@@ -210,7 +210,7 @@ func TestRouterFacts(t *testing.T) {
 		{name: "bad value", setup: routerSetup, typed: typed{"Uresp", "facts affected=lots"},
 			want: []string{`fact affected: "lots" is not a whole number`, "write affected=12000 (a whole number)"}},
 		{name: "misspelt name", setup: routerSetup, typed: typed{"Uresp", "facts afected=3"},
-			want: []string{`unknown fact "afected"`, "known facts: jurisdictions, data_categories, affected,", "/breach help facts explains each"}},
+			want: []string{`unknown fact "afected"`, "did you mean affected?", "/breach help facts explains each"}},
 		{name: "no incident yet", typed: typed{"Uresp", "facts affected=3"},
 			want: []string{"which incident? You have not declared or named one yet", "add --incident INC-YYYY-NNNN"}},
 	})
