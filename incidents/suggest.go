@@ -39,6 +39,7 @@ func Suggestions(word string, candidates []string) []string {
 			continue
 		}
 		switch d := diag.EditDistance(lw, lc); {
+		case d > limit:
 		case d < bestDist:
 			best, bestDist = []string{c}, d
 		case d == bestDist && len(best) < 3:
