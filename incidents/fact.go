@@ -114,8 +114,11 @@ func (p *Playbook) ParseFactChange(s string) (FactChange, error) {
 	}
 	def, ok := p.FactDefByName(strings.TrimSpace(name))
 	if !ok {
-		return FactChange{}, Errorf(EINVALID, "unknown fact %q", name).
-			WithHint("known facts: %s; /breach help facts explains each", strings.Join(p.factNames(), ", "))
+		e := Errorf(EINVALID, "unknown fact %q", name)
+		if dym := DidYouMean(name, p.factNames(), ""); dym != "" {
+			return FactChange{}, e.WithHint("%s /breach help facts explains each", dym)
+		}
+		return FactChange{}, e.WithHint("known facts: %s; /breach help facts explains each", strings.Join(p.factNames(), ", "))
 	}
 	value = strings.TrimSpace(value)
 	ch := FactChange{Name: def.Name, Op: op}

@@ -30,14 +30,18 @@ type MetInput struct {
 }
 
 func obligationNotFound(inc *Incident, id string) error {
-	var ids []string
+	var ids, all []string
 	for _, o := range inc.Obligations {
+		all = append(all, o.ID)
 		if o.Applies != NotApplicable {
 			ids = append(ids, o.ID)
 		}
 	}
-	return Errorf(ENOTFOUND, "%s has no obligation %q", inc.ID, id).
-		WithHint("obligations that apply or need facts: %s; /breach deadlines shows them", strings.Join(ids, ", "))
+	e := Errorf(ENOTFOUND, "%s has no obligation %q", inc.ID, id)
+	if dym := DidYouMean(id, all, ""); dym != "" {
+		return e.WithHint("%s /breach deadlines shows them", dym)
+	}
+	return e.WithHint("obligations that apply or need facts: %s; /breach deadlines shows them", strings.Join(ids, ", "))
 }
 
 // Met records that an obligation was met, with a reference. Met after its

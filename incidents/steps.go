@@ -15,7 +15,11 @@ func (s *Service) stepDef(pb *Playbook, inc *Incident, stepID string) (*StepDef,
 		for i, st := range inc.Steps {
 			ids[i] = st.ID
 		}
-		return nil, nil, Errorf(ENOTFOUND, "%s has no step %q", inc.ID, stepID).WithHint("steps: %s; /breach steps shows them", strings.Join(ids, ", "))
+		e := Errorf(ENOTFOUND, "%s has no step %q", inc.ID, stepID)
+		if dym := DidYouMean(stepID, ids, ""); dym != "" {
+			return nil, nil, e.WithHint("%s /breach steps shows them", dym)
+		}
+		return nil, nil, e.WithHint("steps: %s; /breach steps shows them", strings.Join(ids, ", "))
 	}
 	for i := range pb.Steps {
 		if pb.Steps[i].ID == st.ID {

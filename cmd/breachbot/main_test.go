@@ -63,9 +63,11 @@ func TestConsoleScenarioSurvivesRestart(t *testing.T) {
 		}
 	}
 	gdpr := regexp.MustCompile(`gdpr-art33 · [^\n]*\n\s+due 2026-11-30 09:00 UTC \(in 1 d 21 h\) · 72 hours after awareness`)
-	if got := gdpr.FindAllString(out, -1); len(got) < 2 {
-		t.Errorf("GDPR Art. 33 due 72 h after awareness should show after facts and in deadlines; found %d times in:\n%s", len(got), out)
+	if got := gdpr.FindAllString(out, -1); len(got) != 1 {
+		t.Errorf("GDPR Art. 33 due 72 h after awareness should show once, on the deadlines board; found %d times in:\n%s", len(got), out)
 	}
+	// The facts reply says only what changed: GDPR Art. 33 applies, and when it is due.
+	mustContain(t, out, "now applies: gdpr-art33 (GDPR Art. 33 - notify the supervisory authority)\n       due 2026-11-30 09:00 UTC (in 1 d 21 h)")
 	if !strings.Contains(stderr.String(), "has every role") {
 		t.Errorf("no-config notice missing from stderr: %s", stderr)
 	}
@@ -109,7 +111,7 @@ func TestConsoleBadInputSaysWhatToType(t *testing.T) {
 		"Error: \"2026-11-27 08:00\" has no time zone\n  Try: add one: 2026-11-27T08:00Z for UTC",
 		"Error: declare has no option --severty\n  Try: did you mean --severity?",
 		"INC-2026-0001 declared: Laptop stolen",
-		"Error: unknown fact \"jurisdiction\"\n  Try: known facts: jurisdictions,",
+		"Error: unknown fact \"jurisdiction\"\n  Try: did you mean jurisdictions?",
 		"Error: INC-2026-0001 cannot move to closed: the playbook needs these steps done or waived first:",
 		"Error: the reference is missing\n  Try: /breach met gdpr-art33 --ref CASE-NUMBER",
 	} {

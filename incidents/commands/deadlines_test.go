@@ -189,10 +189,13 @@ func TestJapanUnlawfulPurposeIsAskedForNeverAssumed(t *testing.T) {
 			t.Errorf("%s = %s missing %v, want needs facts: unlawful_purpose", ob, o.Applies, o.Missing)
 		}
 	}
-	text := b.must("Uresp", "deadlines --incident "+id)
-	mustContain(t, text, "unlawful_purpose: decides 3")
+	// The board names the fact; --all says which obligations wait for it.
+	mustContain(t, b.must("Uresp", "deadlines --incident "+id), "unlawful_purpose")
+	all := b.must("Uresp", "deadlines --all --incident "+id)
+	mustContain(t, section(all, "jp-appi-preliminary"), "needs facts: unlawful_purpose")
 
-	text = b.must("Uresp", "facts unlawful_purpose=yes --incident "+id)
+	text := b.must("Uresp", "facts unlawful_purpose=yes --incident "+id)
+
 	mustContain(t, text, "now applies: jp-appi-preliminary", "now applies: jp-appi-final-unlawful")
 	// 60 days from 27 Nov in Tokyo end at the end of 26 January 2027 there.
 	if o := b.obligation(id, "jp-appi-final-unlawful"); o.Applies != incidents.Applies || !o.Due.Equal(time.Date(2027, 1, 26, 15, 0, 0, 0, time.UTC)) {

@@ -77,7 +77,7 @@ func ImportReply(rep *incidents.ImportReport, now time.Time) *Reply {
 		}
 		out.Sections = append(out.Sections, Section{Heading: "Facts recorded from the import", Text: strings.Join(parts, "\n")})
 	}
-	if sec, ok := changesSection(rep.Result); ok {
+	if sec, ok := changesSection(rep.Result, now); ok {
 		out.Sections = append(out.Sections, sec)
 	}
 	if len(rep.Voided) > 0 {

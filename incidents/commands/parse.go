@@ -202,8 +202,8 @@ func unknownFlag(sp *spec, name string) error {
 		known = append(known, "--"+b)
 	}
 	e := incidents.Errorf(incidents.EINVALID, "%s has no option --%s", sp.name, name)
-	if best := closest(name, append(slices.Clone(sp.flags), sp.bools...)); best != "" {
-		return e.WithHint("did you mean --%s? usage: %s", best, sp.usage)
+	if dym := incidents.DidYouMean(name, append(slices.Clone(sp.flags), sp.bools...), "--"); dym != "" {
+		return e.WithHint("%s usage: %s", dym, sp.usage)
 	}
 	if len(known) == 0 {
 		return e.WithHint("it takes no options; usage: %s", sp.usage)
@@ -223,8 +223,11 @@ func lookup(words []string) (*spec, []string, error) {
 		if sp := findSpec(name); sp != nil {
 			return sp, words[2:], nil
 		}
-		return nil, nil, incidents.Errorf(incidents.EINVALID, "unknown step action %q", words[1]).
-			WithHint("/breach step done STEP or /breach step waive STEP REASON")
+		e := incidents.Errorf(incidents.EINVALID, "unknown step action %q", words[1])
+		if dym := incidents.DidYouMean(words[1], []string{"done", "waive"}, "/breach step "); dym != "" {
+			return nil, nil, e.WithHint("%s /breach step done STEP or /breach step waive STEP REASON", dym)
+		}
+		return nil, nil, e.WithHint("/breach step done STEP or /breach step waive STEP REASON")
 	}
 	if first == "notice" || first == "notices" {
 		if len(words) < 2 || strings.HasPrefix(words[1], "-") {
@@ -234,8 +237,8 @@ func lookup(words []string) (*spec, []string, error) {
 			return sp, words[2:], nil
 		}
 		e := incidents.Errorf(incidents.EINVALID, "unknown notice action %q", words[1])
-		if best := closest(strings.ToLower(words[1]), noticeVerbs); best != "" {
-			return nil, nil, e.WithHint("did you mean /breach notice %s? /breach help notice lists them", best)
+		if dym := incidents.DidYouMean(words[1], noticeVerbs, "/breach notice "); dym != "" {
+			return nil, nil, e.WithHint("%s /breach help notice lists them", dym)
 		}
 		return nil, nil, e.WithHint("/breach notice %s", strings.Join(noticeVerbs, "|"))
 	}
@@ -243,8 +246,8 @@ func lookup(words []string) (*spec, []string, error) {
 		return sp, words[1:], nil
 	}
 	e := incidents.Errorf(incidents.EINVALID, "unknown command %q", words[0])
-	if best := closest(first, specNames()); best != "" {
-		return nil, nil, e.WithHint("did you mean /breach %s? /breach help lists every command", best)
+	if dym := incidents.DidYouMean(first, specNames(), "/breach "); dym != "" {
+		return nil, nil, e.WithHint("%s /breach help lists every command", dym)
 	}
 	return nil, nil, e.WithHint("/breach help lists every command")
 }
@@ -252,39 +255,4 @@ func lookup(words []string) (*spec, []string, error) {
 func isStepVerb(w string) bool {
 	w = strings.ToLower(w)
 	return w == "done" || w == "waive"
-}
-
-// closest returns the candidate within edit distance 2 of s, if any.
-func closest(s string, candidates []string) string {
-	best, bestD := "", 3
-	for _, c := range candidates {
-		if d := editDistance(s, c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	if len(ra) > 64 || len(rb) > 64 {
-		return 99
-	}
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

@@ -116,20 +116,71 @@ func drillNote(inc *incidents.Incident) string {
 	return " · DRILL: notices never reach customers"
 }
 
+// declaredReply answers a declaration in a few lines, most urgent first:
+// what was declared, the most urgent clock, the next step, how to see more.
+// It carries the catalog's disclaimer: the one reply of an incident that
+// does (exports carry it too).
 func declaredReply(res *incidents.Result, now time.Time) *Reply {
 	inc := res.Incident
 	rep := &Reply{Title: fmt.Sprintf("%s declared: %s", inc.ID, inc.Title), Incident: inc.ID}
 	if inc.Drill {
 		rep.Title = fmt.Sprintf("DRILL %s declared: %s", inc.ID, inc.Title)
 	}
-	rep.Sections = append(rep.Sections, summarySection(inc, now))
-	rep.Sections = append(rep.Sections, deadlineSections(res, now, false)...)
-	rep.Sections = append(rep.Sections, nextStepsSection(res, 3))
-	if len(inc.Facts) == 0 {
-		rep.Sections = append(rep.Sections, Section{Heading: "Next", Text: "Record what you know so the bot can tell which laws apply:\n" +
-			"/breach facts jurisdictions=EU,US-CA data=email,password_hash affected=12000 encrypted=no"})
+	rep.Sections = append(rep.Sections, Section{Text: fmt.Sprintf("Severity %s · aware since %s (%s)%s\nplaybook %s v%s, catalog %s",
+		inc.Severity, FormatTime(inc.AwareAt()), Relative(inc.AwareAt(), now), drillNote(inc),
+		inc.Playbook.ID, inc.Playbook.Version, inc.Playbook.CatalogVersion)})
+	rep.Sections = append(rep.Sections, mostUrgentSection(res, now))
+	next := nextStepsSection(res, 1)
+	next.Heading = "Next"
+	for i := range next.Items {
+		next.Items[i].Detail = ""
 	}
+	if len(inc.Facts) == 0 {
+		next.Text = "Record what you know: /breach facts jurisdictions=EU,US-CA data=email,password_hash affected=12000 encrypted=no"
+	}
+	rep.Sections = append(rep.Sections, next)
+	more := "/breach deadlines shows every clock · /breach status the whole incident"
+	if d := res.Playbook.Catalog.Disclaimer; d != "" {
+		more += "\n" + d
+	}
+	rep.Sections = append(rep.Sections, Section{Note: more})
 	return rep
+}
+
+// mostUrgentSection names the one obligation to act on first: the earliest
+// missed one, else one the law wants at once, else the running clock due
+// first, else one without a fixed deadline, else one waiting for its clock
+// to start; with none of those, how many need facts and which facts settle
+// the most.
+func mostUrgentSection(res *incidents.Result, now time.Time) Section {
+	inc, pb := res.Incident, res.Playbook
+	sec := Section{Heading: "Most urgent"}
+	groups, _ := boardGroups(res)
+	for _, ph := range phaseHeadings {
+		switch ph.phase {
+		case incidents.PhaseMissed, phaseImmediate, incidents.PhaseRunning, incidents.PhaseNoDeadline, incidents.PhaseNotStarted:
+		default:
+			continue
+		}
+		if obs := groups[ph.phase]; len(obs) > 0 {
+			it := obligationItem(inc, obs[0], ruleOf(pb, obs[0].ID), now)
+			it.Detail, _, _ = strings.Cut(it.Detail, "\n")
+			sec.Items = append(sec.Items, it)
+			return sec
+		}
+	}
+	if obs := groups[incidents.PhaseNeedsFacts]; len(obs) > 0 {
+		facts := factsThatSettle(obs)
+		var top []string
+		for _, f := range facts[:min(3, len(facts))] {
+			top = append(top, fmt.Sprintf("%s (%d)", f.name, len(f.obligations)))
+		}
+		sec.Items = append(sec.Items, Item{Mark: MarkBlocked, Text: fmt.Sprintf("No clock runs yet: %d obligations need facts", len(obs)),
+			Detail: "most decided by " + strings.Join(top, ", ")})
+		return sec
+	}
+	sec.Text = "No deadline is open."
+	return sec
 }
 
 func listReply(incs []*incidents.Incident, all bool) *Reply {

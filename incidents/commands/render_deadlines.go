@@ -100,8 +100,9 @@ var phaseHeadings = []struct {
 	{incidents.PhaseNotApplies, "Do not apply"},
 }
 
-// deadlineSections renders the deadlines board, one section per phase.
-func deadlineSections(res *incidents.Result, now time.Time, all bool) []Section {
+// boardGroups sorts an incident's obligations into the board's phases,
+// most urgent first within each: missed and running ones by due time.
+func boardGroups(res *incidents.Result) (map[incidents.Phase][]*incidents.Obligation, int) {
 	inc, pb := res.Incident, res.Playbook
 	groups := map[incidents.Phase][]*incidents.Obligation{}
 	for i := range inc.Obligations {
@@ -112,10 +113,20 @@ func deadlineSections(res *incidents.Result, now time.Time, all bool) []Section 
 		}
 		groups[ph] = append(groups[ph], o)
 	}
-	sort.SliceStable(groups[incidents.PhaseRunning], func(i, j int) bool {
-		return groups[incidents.PhaseRunning][i].Due.Before(groups[incidents.PhaseRunning][j].Due)
-	})
+	for _, ph := range []incidents.Phase{incidents.PhaseMissed, incidents.PhaseRunning} {
+		sort.SliceStable(groups[ph], func(i, j int) bool { return groups[ph][i].Due.Before(groups[ph][j].Due) })
+	}
+	return groups, len(inc.Obligations)
+}
+
+// deadlineSections renders the deadlines board, one section per phase, most
+// urgent first: missed, due at once, running clocks by due time, without a
+// fixed deadline, not started, needs facts.
+func deadlineSections(res *incidents.Result, now time.Time, all bool) []Section {
+	inc, pb := res.Incident, res.Playbook
+	groups, _ := boardGroups(res)
 	var out []Section
+	notApply := 0
 	for _, ph := range phaseHeadings {
 		obs := groups[ph.phase]
 		if len(obs) == 0 {
@@ -126,7 +137,7 @@ func deadlineSections(res *incidents.Result, now time.Time, all bool) []Section 
 			continue
 		}
 		if ph.phase == incidents.PhaseNotApplies && !all {
-			out = append(out, Section{Note: fmt.Sprintf("%d obligation(s) do not apply on the facts recorded; /breach deadlines --all shows them and why", len(obs))})
+			notApply = len(obs)
 			continue
 		}
 		sec := Section{Heading: fmt.Sprintf("%s (%d)", ph.heading, len(obs))}
@@ -135,21 +146,31 @@ func deadlineSections(res *incidents.Result, now time.Time, all bool) []Section 
 		}
 		out = append(out, sec)
 	}
+	if !all && (notApply > 0 || len(groups[incidents.PhaseNeedsFacts]) > 0) {
+		more := "/breach deadlines --all lists each obligation and what it needs"
+		if notApply > 0 {
+			more = fmt.Sprintf("%d do not apply on the facts recorded; /breach deadlines --all lists each obligation and why", notApply)
+		}
+		out = append(out, Section{Note: more})
+	}
 	if len(out) > 0 {
 		out[0].Heading = "Deadlines · " + out[0].Heading
 		if out[0].Heading == "Deadlines · " {
 			out[0].Heading = "Deadlines"
 		}
 	}
-	if pb.Catalog.Disclaimer != "" {
-		out = append(out, Section{Note: pb.Catalog.Disclaimer})
-	}
 	return out
 }
 
-// needsFactsSection groups obligations that need facts by the fact that
-// would settle them, most useful first: one line a fact, not one a law.
-func needsFactsSection(id string, pb *incidents.Playbook, obs []*incidents.Obligation) Section {
+// settlingFact is a fact and the obligations that wait for it.
+type settlingFact struct {
+	name        string
+	obligations []string
+}
+
+// factsThatSettle groups obligations that need facts by the fact that would
+// settle them, the fact that settles the most first.
+func factsThatSettle(obs []*incidents.Obligation) []settlingFact {
 	byFact := map[string][]string{}
 	var order []string
 	for _, o := range obs {
@@ -167,22 +188,34 @@ func needsFactsSection(id string, pb *incidents.Playbook, obs []*incidents.Oblig
 		}
 	}
 	sort.SliceStable(order, func(i, j int) bool { return len(byFact[order[i]]) > len(byFact[order[j]]) })
+	out := make([]settlingFact, len(order))
+	for i, name := range order {
+		out[i] = settlingFact{name, byFact[name]}
+	}
+	return out
+}
+
+// Caps that keep the board short: the facts shown under "Needs facts" and
+// the obligations named on one line.
+const (
+	boardFacts      = 3
+	lineObligations = 3
+)
+
+// needsFactsSection shows the facts that would settle the most obligations,
+// one line a fact, not one a law; the rest are counted, not listed.
+func needsFactsSection(id string, pb *incidents.Playbook, obs []*incidents.Obligation) Section {
+	facts := factsThatSettle(obs)
 	sec := Section{Heading: fmt.Sprintf("Needs facts (%d obligations)", len(obs))}
-	for _, name := range order {
-		ids := byFact[name]
+	for _, f := range facts[:min(boardFacts, len(facts))] {
+		ids := f.obligations
 		list := strings.Join(ids, ", ")
-		if len(ids) > 6 {
-			list = strings.Join(ids[:6], ", ") + fmt.Sprintf(" and %d more", len(ids)-6)
+		if len(ids) > lineObligations {
+			list = strings.Join(ids[:lineObligations], ", ") + fmt.Sprintf(" and %d more", len(ids)-lineObligations)
 		}
-		it := Item{Mark: MarkBlocked, Text: fmt.Sprintf("%s: decides %d (%s)", name, len(ids), list)}
-		if def, ok := pb.FactDefByName(name); ok {
-			it.Detail = def.Description
-			if ex := def.Example(); ex != "" {
-				if it.Detail != "" {
-					it.Detail += "\n"
-				}
-				it.Detail += ex
-			}
+		it := Item{Mark: MarkBlocked, Text: fmt.Sprintf("%s: decides %d (%s)", f.name, len(ids), list)}
+		if def, ok := pb.FactDefByName(f.name); ok {
+			it.Detail = def.Example()
 		}
 		if len(sec.Items) == 0 {
 			// One button for all of them (Slack: a form with a field a fact).
@@ -190,7 +223,13 @@ func needsFactsSection(id string, pb *incidents.Playbook, obs []*incidents.Oblig
 		}
 		sec.Items = append(sec.Items, it)
 	}
-	sec.Note = "/breach deadlines --all lists each obligation and what it needs"
+	if rest := len(facts) - boardFacts; rest > 0 {
+		var names []string
+		for _, f := range facts[boardFacts:] {
+			names = append(names, f.name)
+		}
+		sec.Note = fmt.Sprintf("and %d more: %s", rest, strings.Join(names, ", "))
+	}
 	return sec
 }
 
@@ -206,8 +245,9 @@ func deadlinesReply(res *incidents.Result, now time.Time, all bool) *Reply {
 	return rep
 }
 
-// changesSection explains how obligations changed.
-func changesSection(res *incidents.Result) (Section, bool) {
+// changesSection explains how obligations changed; an obligation that now
+// applies says when it is due.
+func changesSection(res *incidents.Result, now time.Time) (Section, bool) {
 	sec := Section{Heading: "What changed"}
 	for _, ch := range res.Changes {
 		rule := ruleOf(res.Playbook, ch.ID)
@@ -220,7 +260,11 @@ func changesSection(res *incidents.Result) (Section, bool) {
 			sec.Items = append(sec.Items, Item{Mark: MarkMissed, Text: "MISSED as soon as it applied: " + name,
 				Detail: "it was due " + FormatDue(ch.DueTo, rule.Regulation.DueZone()) + "; notify now and record the reasons for the delay"})
 		case ch.To == incidents.Applies && ch.From != incidents.Applies:
-			sec.Items = append(sec.Items, Item{Mark: MarkUrgent, Text: "now applies: " + name, Detail: "because " + strings.Join(ch.Why, "; ")})
+			why := "because " + strings.Join(ch.Why, "; ")
+			if !ch.DueTo.IsZero() {
+				why = fmt.Sprintf("due %s (%s), %s", FormatDue(ch.DueTo, rule.Regulation.DueZone()), Relative(ch.DueTo, now), why)
+			}
+			sec.Items = append(sec.Items, Item{Mark: MarkUrgent, Text: "now applies: " + name, Detail: why})
 		case ch.From == incidents.Applies && ch.To == incidents.NotApplicable:
 			sec.Items = append(sec.Items, Item{Mark: MarkInfo, Text: "no longer applies: " + name, Detail: "because " + strings.Join(ch.Why, "; ")})
 		case ch.To == incidents.NeedsFacts && ch.From != incidents.NeedsFacts:
@@ -245,7 +289,7 @@ func obligationChangedReply(res *incidents.Result, now time.Time, id, verb strin
 	o, _ := inc.Obligation(id)
 	rep := &Reply{Title: fmt.Sprintf("%s: %s %s", inc.ID, o.ID, verb), Incident: inc.ID}
 	rep.Sections = append(rep.Sections, Section{Items: []Item{obligationItem(inc, o, ruleOf(res.Playbook, o.ID), now)}})
-	if sec, ok := changesSection(res); ok {
+	if sec, ok := changesSection(res, now); ok {
 		rep.Sections = append(rep.Sections, sec)
 	}
 	return rep

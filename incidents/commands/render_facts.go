@@ -18,6 +18,9 @@ func factsText(f incidents.Facts) string {
 	return strings.Join(lines, "\n")
 }
 
+// factsReply lists the facts, or, when facts were recorded, shows only
+// what changed: the facts' new values and the obligations they moved. The
+// board stays one command away.
 func factsReply(res *incidents.Result, now time.Time, recorded bool) *Reply {
 	inc := res.Incident
 	rep := &Reply{Title: fmt.Sprintf("%s facts", inc.ID), Incident: inc.ID}
@@ -27,28 +30,67 @@ func factsReply(res *incidents.Result, now time.Time, recorded bool) *Reply {
 	case recorded:
 		rep.Title += " recorded: " + strings.Join(res.FactsChanged, ", ")
 	}
+	if recorded {
+		if !res.Unchanged {
+			var now []string
+			for _, name := range res.FactsChanged {
+				if f, ok := inc.Facts[name]; ok {
+					now = append(now, name+"="+f.String())
+				} else {
+					now = append(now, name+" unknown")
+				}
+			}
+			rep.Sections = append(rep.Sections, Section{Text: strings.Join(now, " · ")})
+		}
+		sec, ok := changesSection(res, now)
+		if !ok {
+			sec = Section{Text: "No deadline changed."}
+		}
+		sec.Note = boardCounts(res)
+		rep.Sections = append(rep.Sections, sec)
+		return rep
+	}
 	if len(inc.Facts) == 0 {
 		rep.Sections = append(rep.Sections, Section{Text: "No facts yet. Example: /breach facts jurisdictions=EU,US-CA data=email,password_hash affected=12000 encrypted=no"})
 	} else {
 		rep.Sections = append(rep.Sections, Section{Heading: "Known", Text: factsText(inc.Facts)})
 	}
-	if !recorded {
-		var unknown []string
-		for _, d := range res.Playbook.Facts {
-			if _, ok := inc.Facts[d.Name]; !ok {
-				unknown = append(unknown, d.Name)
-			}
+	var unknown []string
+	for _, d := range res.Playbook.Facts {
+		if _, ok := inc.Facts[d.Name]; !ok {
+			unknown = append(unknown, d.Name)
 		}
-		if len(unknown) > 0 {
-			rep.Sections = append(rep.Sections, Section{Heading: "Not yet known", Text: strings.Join(unknown, ", "), Note: "/breach help facts explains each"})
-		}
-		return rep
 	}
-	if sec, ok := changesSection(res); ok {
-		rep.Sections = append(rep.Sections, sec)
+	if len(unknown) > 0 {
+		rep.Sections = append(rep.Sections, Section{Heading: "Not yet known", Text: strings.Join(unknown, ", "), Note: "/breach help facts explains each"})
 	}
-	rep.Sections = append(rep.Sections, deadlineSections(res, now, false)...)
 	return rep
+}
+
+// boardCounts sums the board up in one line, most urgent first, and says
+// how to see it.
+func boardCounts(res *incidents.Result) string {
+	groups, _ := boardGroups(res)
+	var parts []string
+	for _, c := range []struct {
+		phase incidents.Phase
+		what  string
+	}{
+		{incidents.PhaseMissed, "MISSED"},
+		{phaseImmediate, "due now"},
+		{incidents.PhaseRunning, "running"},
+		{incidents.PhaseNoDeadline, "without a fixed deadline"},
+		{incidents.PhaseNotStarted, "not started"},
+		{incidents.PhaseNeedsFacts, "need facts"},
+	} {
+		if n := len(groups[c.phase]); n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, c.what))
+		}
+	}
+	if len(parts) == 0 {
+		return "no deadline is open · /breach deadlines shows the board"
+	}
+	return strings.Join(parts, ", ") + " · /breach deadlines shows the board"
 }
 
 func clockReply(res *incidents.Result, now time.Time, recorded string) *Reply {
@@ -73,7 +115,7 @@ func clockReply(res *incidents.Result, now time.Time, recorded string) *Reply {
 	}
 	rep.Sections = append(rep.Sections, sec)
 	if recorded != "" {
-		if ch, ok := changesSection(res); ok {
+		if ch, ok := changesSection(res, now); ok {
 			rep.Sections = append(rep.Sections, ch)
 		}
 	}

@@ -1,0 +1,67 @@
+package incidents
+
+import (
+	"strings"
+
+	"github.com/breachbot/breachbot/internal/diag"
+)
+
+// Suggestions returns the candidates a mistyped word most likely meant:
+// those it begins (at least three letters, at most three candidates:
+// "triag" for triage, "gdpr-art3" for gdpr-art33 and gdpr-art34), else the
+// closest by edit distance if close enough (two edits, one for words of
+// four letters or fewer), ties included. None is close: nil, and no guess.
+func Suggestions(word string, candidates []string) []string {
+	lw := strings.ToLower(strings.TrimSpace(word))
+	if lw == "" {
+		return nil
+	}
+	var prefixed []string
+	if len([]rune(lw)) >= 3 {
+		for _, c := range candidates {
+			if lc := strings.ToLower(c); lc != lw && strings.HasPrefix(lc, lw) {
+				prefixed = append(prefixed, c)
+			}
+		}
+	}
+	if len(prefixed) > 0 && len(prefixed) <= 3 {
+		return prefixed
+	}
+	limit := 2
+	if len([]rune(lw)) <= 4 {
+		limit = 1
+	}
+	var best []string
+	bestDist := limit + 1
+	for _, c := range candidates {
+		lc := strings.ToLower(c)
+		if lc == lw {
+			continue
+		}
+		switch d := diag.EditDistance(lw, lc); {
+		case d > limit:
+		case d < bestDist:
+			best, bestDist = []string{c}, d
+		case d == bestDist && len(best) < 3:
+			best = append(best, c)
+		}
+	}
+	return best
+}
+
+// DidYouMean returns "did you mean X?" (or "X or Y?") for a mistyped word,
+// each suggestion written with prefix before it ("/breach "), or "" when
+// nothing is close enough to suggest.
+func DidYouMean(word string, candidates []string, prefix string) string {
+	s := Suggestions(word, candidates)
+	if len(s) == 0 {
+		return ""
+	}
+	for i := range s {
+		s[i] = prefix + s[i]
+	}
+	if len(s) == 1 {
+		return "did you mean " + s[0] + "?"
+	}
+	return "did you mean " + strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1] + "?"
+}
