@@ -76,7 +76,7 @@ regulations:
 	if code != 1 {
 		t.Errorf("show of an unknown id: exit %d, want 1", code)
 	}
-	mustHave(t, "show of an unknown id", errOut, `there is no regulation "gdpr-art3"`, "did you mean gdpr-art33? breachbot regulations list gives every id")
+	mustHave(t, "show of an unknown id", errOut, `there is no regulation "gdpr-art3"`, "did you mean gdpr-art33 or gdpr-art34? breachbot regulations list gives every id")
 
 	code, out, _ = runCLI(t, "facts", "list")
 	if code != 0 {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,7 +13,6 @@ import (
 	"github.com/breachbot/breachbot/incidents/clocktest"
 )
 
-var updateREADME = flag.Bool("update", false, "rewrite the README quick start's output with the console's output as it is now")
 
 // quickStart returns the README's quick start section, the /breach lines
 // its example pipes to the console, and where the output it shows lies in
@@ -76,7 +74,7 @@ func TestReadmeQuickStartIsShortAndShown(t *testing.T) {
 	}
 	// What .ci/run greps for.
 	mustContain(t, out, "INC-2026-0001 declared", "due 2026-11-30 09:00 UTC")
-	if *updateREADME {
+	if *update {
 		if err := os.WriteFile("../../README.md", []byte(readme[:outStart]+out+readme[outEnd:]), 0o644); err != nil {
 			t.Fatal(err)
 		}

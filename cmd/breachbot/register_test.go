@@ -11,7 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files of testdata from the current output")
+var update = flag.Bool("update", false, "rewrite the golden files of testdata and the README quick start's output from the current output")
 
 // registerSteps are the steps of the personal-data-breach playbook, all of
 // which must be done before an incident closes.

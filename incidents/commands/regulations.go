@@ -96,8 +96,8 @@ func RegulationReply(cat *incidents.RegulationsCatalog, id, cmd string) (*Reply,
 			ids[i] = r.ID
 		}
 		e := incidents.Errorf(incidents.ENOTFOUND, "there is no regulation %q in catalog %s", id, catalogLabel(cat.Ref))
-		if best := closest(strings.ToLower(id), ids); best != "" {
-			return nil, e.WithHint("did you mean %s? %s regulations list gives every id", best, cmd)
+		if dym := incidents.DidYouMean(id, ids, ""); dym != "" {
+			return nil, e.WithHint("%s %s regulations list gives every id", dym, cmd)
 		}
 		return nil, e.WithHint("%s regulations list gives every id", cmd)
 	}

@@ -40,7 +40,7 @@ func TestRegulationsCommand(t *testing.T) {
 	if ok {
 		t.Fatalf("show of an unknown id succeeded:\n%s", text)
 	}
-	mustContain(t, text, `there is no regulation "gdpr-art3"`, "did you mean gdpr-art33?")
+	mustContain(t, text, `there is no regulation "gdpr-art3"`, "did you mean gdpr-art33 or gdpr-art34?")
 
 	text, ok = b.run("Uresp", "regulations list --jurisdiction Germany!")
 	if ok {
