@@ -91,7 +91,10 @@ func TestSIGKILLWithoutResendLeavesOnlyTheInDoubt(t *testing.T) {
 		t.Skip("sends 4,000 messages")
 	}
 	c := startCrashSend(t, "resend_in_doubt: false\n", 4000)
-	c.killAt(0.3)
+	// The server stops answering after the data, so the kill finds at
+	// least one message handed over with no reply: in doubt for sure,
+	// whatever the timing.
+	c.stallThenKillAt(0.3)
 	out := c.finish()
 	n := c.notice()
 	s := n.Send
@@ -207,6 +210,36 @@ func (c *crashSend) killAt(frac float64) {
 	t.Logf("killed after %d of %d messages", atKill, c.recipients)
 	c.kills = append(c.kills, atKill)
 	c.start()
+}
+
+// stallThenKillAt is killAt with the server stalling after the data once
+// frac of the messages arrived: the kill comes once at least one more
+// message is stalled (handed over, no reply), and the server answers again
+// for the restart.
+func (c *crashSend) stallThenKillAt(frac float64) {
+	t := c.t
+	t.Helper()
+	want := 1 + int(frac*float64(c.recipients))
+	deadline := time.Now().Add(2 * time.Minute)
+	stalled := false
+	for {
+		n := c.srv.Count()
+		if !stalled && n >= want {
+			c.srv.Set(smtptest.Behaviour{StallData: true})
+			stalled, want = true, n+1
+		} else if stalled && n >= want {
+			break
+		}
+		if time.Now().After(deadline) {
+			c.cmd.Process.Kill()
+			c.cmd.Wait()
+			t.Fatalf("the send did not get to %d messages: %d; output:\n%s", want, n, c.out)
+		}
+		time.Sleep(2 * time.Millisecond) // polling a live process, not waiting for a deadline
+	}
+	c.srv.Set(smtptest.Behaviour{})
+	c.killAt(0) // kills at once: the count is already past the first message
+	c.srv.Release()
 }
 
 // finish lets the running process end at the end of its input (the
