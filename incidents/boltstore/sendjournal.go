@@ -87,25 +87,51 @@ func header() []byte {
 	return h
 }
 
-// open opens the file for appending, writing a header into an empty one.
+// open opens the file for appending. A new file is made whole before it
+// takes the journal's name: written with its header under a temporary
+// name, then renamed (atomic), so a kill can never leave a journal without
+// its header, which a restart would have to distrust.
 func (j *SendJournal) open() error {
 	if j.f != nil {
 		return nil
 	}
-	f, err := os.OpenFile(j.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	st, err := os.Stat(j.path)
+	if errors.Is(err, fs.ErrNotExist) || err == nil && st.Size() == 0 {
+		err = j.replace(false)
+	}
+	if err != nil {
+		return fmt.Errorf("send journal %s: %w", j.path, err)
+	}
+	f, err := os.OpenFile(j.path, os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return fmt.Errorf("open send journal: %w", err)
 	}
-	st, err := f.Stat()
-	if err == nil && st.Size() == 0 {
-		_, err = f.Write(header())
-	}
-	if err != nil {
-		f.Close()
-		return fmt.Errorf("send journal %s: %w", j.path, err)
-	}
 	j.f = f
 	return nil
+}
+
+// replace puts a journal holding only a header (this boot's) at the
+// journal's path, atomically; with sync it is on disk before it returns.
+func (j *SendJournal) replace(sync bool) error {
+	tmp := j.path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(header())
+	if err == nil && sync {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, j.path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
 }
 
 // DataStarted appends a record: one write, no sync.
@@ -162,26 +188,23 @@ func (j *SendJournal) Rotate() error {
 	return j.open()
 }
 
-// Reset empties the journal (a fresh header for this boot), synced.
+// Reset empties the journal (a fresh header for this boot), synced. The
+// previous file goes first, so a kill in between leaves notes of the state
+// before the reset, never stale ones beside new ones.
 func (j *SendJournal) Reset() error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if err := os.Remove(j.prevPath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("reset send journal: %w", err)
 	}
-	if err := j.open(); err != nil {
-		return err
+	if j.f != nil {
+		j.f.Close()
+		j.f = nil
 	}
-	if err := j.f.Truncate(0); err != nil {
+	if err := j.replace(true); err != nil {
 		return fmt.Errorf("reset send journal: %w", err)
 	}
-	if _, err := j.f.Write(header()); err != nil {
-		return fmt.Errorf("reset send journal: %w", err)
-	}
-	if err := j.f.Sync(); err != nil {
-		return fmt.Errorf("reset send journal: %w", err)
-	}
-	return nil
+	return j.open()
 }
 
 // Close closes the file.
