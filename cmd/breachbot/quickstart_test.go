@@ -13,7 +13,6 @@ import (
 	"github.com/breachbot/breachbot/incidents/clocktest"
 )
 
-
 // quickStart returns the README's quick start section, the /breach lines
 // its example pipes to the console, and where the output it shows lies in
 // the README (the fenced block after the line that starts "prints").
