@@ -2,6 +2,7 @@ package slack
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -74,16 +75,17 @@ func plain(s string) *slack.TextBlockObject {
 	return slack.NewTextBlockObject(slack.PlainTextType, s, true, false)
 }
 
-// itemText renders a list item as mrkdwn: its mark, its text and detail.
-func itemText(it commands.Item, withCommands bool) string {
+// itemText renders a list item as mrkdwn: its mark, its text and detail,
+// the people it names as mentions.
+func itemText(it commands.Item, withCommands bool, m mentioner) string {
 	emoji := markEmoji[it.Mark]
 	if emoji == "" {
 		emoji = "•"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s", emoji, escape(it.Text))
+	fmt.Fprintf(&b, "%s %s", emoji, m.apply(escape(it.Text)))
 	if it.Detail != "" {
-		b.WriteString("\n" + escape(it.Detail))
+		b.WriteString("\n" + m.apply(escape(it.Detail)))
 	}
 	if withCommands {
 		for _, a := range it.Actions {
@@ -100,18 +102,32 @@ func itemText(it commands.Item, withCommands bool) string {
 type piece struct {
 	text    string
 	item    *commands.Item
+	people  mentioner
 	context bool
+}
+
+// actionable returns the actions of an item that can act now. A step that
+// waits for others (MarkWait) cannot be done yet: it shows what it waits
+// for and no Done or Waive button.
+func actionable(it commands.Item) []commands.Action {
+	if it.Mark != commands.MarkWait {
+		return it.Actions
+	}
+	return slices.DeleteFunc(slices.Clone(it.Actions), func(a commands.Action) bool {
+		return a.ID == "step_done" || a.ID == "step_waive"
+	})
 }
 
 func pieces(rep *commands.Reply) []piece {
 	var out []piece
+	m := newMentioner(rep.People)
 	for _, s := range rep.Sections {
 		var lines []string
 		if s.Heading != "" {
-			lines = append(lines, "*"+escape(s.Heading)+"*")
+			lines = append(lines, "*"+m.apply(escape(s.Heading))+"*")
 		}
 		if s.Text != "" {
-			lines = append(lines, escape(s.Text))
+			lines = append(lines, m.apply(escape(s.Text)))
 		}
 		flush := func() {
 			if len(lines) > 0 {
@@ -121,16 +137,17 @@ func pieces(rep *commands.Reply) []piece {
 		}
 		for i := range s.Items {
 			it := s.Items[i]
+			it.Actions = actionable(it)
 			if len(it.Actions) > 0 {
 				flush()
-				out = append(out, piece{item: &it})
+				out = append(out, piece{item: &it, people: m})
 				continue
 			}
-			lines = append(lines, itemText(it, false))
+			lines = append(lines, itemText(it, false, m))
 		}
 		flush()
 		if s.Note != "" {
-			out = append(out, piece{text: escape(s.Note), context: true})
+			out = append(out, piece{text: m.apply(escape(s.Note)), context: true})
 		}
 	}
 	return out
@@ -198,7 +215,7 @@ func render(rep *commands.Reply, ps []piece, keep int) []slack.Block {
 		case p.item != nil && n < keep:
 			n++
 			flushText()
-			for _, c := range chunks(itemText(*p.item, false), maxText) {
+			for _, c := range chunks(itemText(*p.item, false, p.people), maxText) {
 				blocks = append(blocks, slack.NewSectionBlock(mrkdwn(c), nil, nil))
 			}
 			var buttons []slack.BlockElement
@@ -211,7 +228,7 @@ func render(rep *commands.Reply, ps []piece, keep int) []slack.Block {
 			}
 			blocks = append(blocks, slack.NewActionBlock(fmt.Sprintf("actions-%d", n), buttons...))
 		case p.item != nil:
-			text = append(text, itemText(*p.item, true))
+			text = append(text, itemText(*p.item, true, p.people))
 		default:
 			text = append(text, p.text)
 		}

@@ -31,6 +31,7 @@ func (b *Bot) refreshBoard(ctx context.Context, incident string) error {
 		if part == partBoard {
 			rep = commands.Board(res, now)
 		}
+		rep.People = incidentPeople(res.Incident)
 		key := pinnedKey(incident, part)
 		var rec postRecord
 		if err := b.load(postRecords, key, &rec); err != nil {

@@ -95,6 +95,7 @@ func (b *Bot) setUpChannel(ctx context.Context, n incidents.Notification) error 
 		if part == partBoard {
 			rep = commands.Board(res, now)
 		}
+		rep.People = incidentPeople(res.Incident)
 		ts, _, err := b.postOnce(ctx, st.Channel, pinnedKey(res.Incident.ID, part), rep)
 		if err != nil {
 			return err

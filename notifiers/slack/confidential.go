@@ -49,6 +49,7 @@ func (b *Bot) inOwnChannel(ctx context.Context, channel, incident string) bool {
 // without buttons (they would not act there), and with a link to the
 // incident's private channel.
 func (b *Bot) render(ctx context.Context, channel string, rep *commands.Reply) *message {
+	b.addPeople(ctx, rep)
 	if rep.Incident == "" || b.inOwnChannel(ctx, channel, rep.Incident) {
 		return newMessage(rep)
 	}

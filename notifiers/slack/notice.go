@@ -139,6 +139,7 @@ func (b *Bot) askLegal(ctx context.Context, n incidents.Notification) error {
 	}
 	var asked int
 	rep := commands.NotificationReply(n, b.svc.Clock().Now())
+	rep.People = notificationPeople(n)
 	for _, user := range b.dir.Members(incidents.RoleLegal) {
 		if user == n.Notice.DraftedBy || user == n.Notice.SubmittedBy {
 			continue // separation of duties: they cannot approve it
@@ -187,6 +188,7 @@ func (b *Bot) noticeDecided(ctx context.Context, n incidents.Notification) error
 		return nil
 	}
 	rep := commands.NotificationReply(n, b.svc.Clock().Now())
+	rep.People = notificationPeople(n)
 	for _, user := range b.dir.Members(incidents.RoleLegal) {
 		var rec postRecord
 		if err := b.load(postRecords, approvalKey(n.Incident, n.Notice.ID, user), &rec); err != nil {
@@ -222,6 +224,7 @@ func (b *Bot) noticeProgress(ctx context.Context, n incidents.Notification) erro
 	}
 	seq := progressSeq(n.ID)
 	rep := commands.NotificationReply(n, b.svc.Clock().Now())
+	rep.People = notificationPeople(n)
 	var rec postRecord
 	if err := b.load(postRecords, key, &rec); err != nil {
 		return err

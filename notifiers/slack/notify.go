@@ -207,7 +207,9 @@ func (b *Bot) postToChannel(ctx context.Context, n incidents.Notification) error
 	if st.Channel == "" {
 		return fmt.Errorf("%s has no Slack channel yet; the %s waits for it", n.Incident, n.Kind)
 	}
-	_, posted, err := b.postOnce(ctx, st.Channel, n.ID, commands.NotificationReply(n, b.svc.Clock().Now()))
+	rep := commands.NotificationReply(n, b.svc.Clock().Now())
+	rep.People = notificationPeople(n)
+	_, posted, err := b.postOnce(ctx, st.Channel, n.ID, rep)
 	if err != nil {
 		return err
 	}
@@ -225,6 +227,7 @@ func (b *Bot) directToLeads(ctx context.Context, n incidents.Notification) error
 		return nil
 	}
 	rep := commands.NotificationReply(n, b.svc.Clock().Now())
+	rep.People = notificationPeople(n)
 	for _, lead := range leads {
 		dm, _, _, err := b.client.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{lead}, ReturnIM: true})
 		switch code := errorCode(err); {

@@ -1,0 +1,95 @@
+package slack
+
+import (
+	"context"
+
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/breachbot/breachbot/incidents"
+	"github.com/breachbot/breachbot/incidents/commands"
+)
+
+// slackUserID matches what Slack user ids look like (U…, W… for
+// Enterprise Grid): only those become mentions, never a console name or
+// "breachbot".
+var slackUserID = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
+
+// mentioner rewrites, in escaped mrkdwn, each whole word that is the id of
+// one of the people a reply names into a mention (<@U…>). Text typed by a
+// person stays escaped: only the ids the bot itself put in Reply.People
+// become mentions.
+type mentioner struct{ re *regexp.Regexp }
+
+func newMentioner(people []string) mentioner {
+	var ids []string
+	for _, p := range people {
+		if slackUserID.MatchString(p) && !slices.Contains(ids, p) {
+			ids = append(ids, regexp.QuoteMeta(p))
+		}
+	}
+	if len(ids) == 0 {
+		return mentioner{}
+	}
+	// Longest first, so U0AB never eats part of U0ABC.
+	slices.SortFunc(ids, func(a, b string) int { return len(b) - len(a) })
+	return mentioner{re: regexp.MustCompile(`(^|[^A-Za-z0-9@#|_-])(` + strings.Join(ids, "|") + `)\b`)}
+}
+
+func (m mentioner) apply(s string) string {
+	if m.re == nil {
+		return s
+	}
+	return m.re.ReplaceAllString(s, "$1<@$2>")
+}
+
+// incidentPeople are the people an incident's checklist and board name:
+// who declared it, did or waived steps, met or waived obligations.
+func incidentPeople(inc *incidents.Incident) []string {
+	if inc == nil {
+		return nil
+	}
+	out := []string{inc.DeclaredBy}
+	for _, st := range inc.Steps {
+		out = append(out, st.By)
+	}
+	for _, o := range inc.Obligations {
+		out = append(out, o.MetBy, o.WaivedBy)
+	}
+	return compactPeople(out)
+}
+
+// notificationPeople are the people a notification names.
+func notificationPeople(n incidents.Notification) []string {
+	out := []string{n.Actor}
+	if n.Notice != nil {
+		out = append(out, n.Notice.DraftedBy, n.Notice.SubmittedBy)
+	}
+	return compactPeople(out)
+}
+
+func compactPeople(xs []string) []string {
+	var out []string
+	for _, x := range xs {
+		if x != "" && x != systemActor && !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// addPeople sets the people a command's reply about an incident may name
+// (those of its incident), so they are shown as mentions. If the incident
+// cannot be read the ids stay plain text.
+func (b *Bot) addPeople(ctx context.Context, rep *commands.Reply) {
+	if rep.Incident == "" || rep.Error || rep.People != nil {
+		return
+	}
+	res, err := b.read(ctx, rep.Incident)
+	if err != nil {
+		b.log.Warn("slack: incident not read; people shown as ids", "incident", rep.Incident, "err", err)
+		return
+	}
+	rep.People = incidentPeople(res.Incident)
+}
