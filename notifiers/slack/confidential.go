@@ -70,13 +70,18 @@ func (b *Bot) render(ctx context.Context, channel string, rep *commands.Reply) *
 		link = slack.NewContextBlock("", mrkdwn("Its private channel is being set up."))
 	}
 	if link != nil {
-		at := 0
-		if rep.Title != "" {
-			at = 1 // after the header
-		}
-		m.Blocks = append(m.Blocks[:at], append([]slack.Block{link}, m.Blocks[at:]...)...)
+		m.Blocks = withLink(m.Blocks, rep, link)
 	}
 	return m
+}
+
+// withLink puts a link block right under the header of a rendered reply.
+func withLink(blocks []slack.Block, rep *commands.Reply, link slack.Block) []slack.Block {
+	at := 0
+	if rep.Title != "" && len(blocks) > 0 {
+		at = 1 // after the header
+	}
+	return append(blocks[:at:at], append([]slack.Block{link}, blocks[at:]...)...)
 }
 
 // declareSetUpLimit bounds setting up a new incident's channel before the
@@ -128,7 +133,7 @@ func (b *Bot) announceDeclared(ctx context.Context, incident string) error {
 	if res.Incident.Drill {
 		text = drillAnnouncement
 	}
-	_, _, err = b.postOnceAs(ctx, b.announceTo, "announce:"+incident, "announce:"+st.Announce, &commands.Reply{Title: text})
+	_, _, err = b.postOnceAs(ctx, b.announceTo, "announce:"+incident, "announce:"+st.Announce, newMessage(&commands.Reply{Title: text}))
 	return err
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/breachbot/breachbot/notifiers/email/smtptest"
 	"github.com/breachbot/breachbot/notifiers/slack/workspacetest"
 )
 
@@ -102,4 +103,91 @@ func TestChecklistAndBoardMentionPeople(t *testing.T) {
 	if waiting == 0 {
 		t.Fatal("the test needs a step that waits for another")
 	}
+}
+
+// TestApprovalDMKeepsThePreviewAfterTheDecision submits a notice: legal's
+// direct message names the drafter as a mention and has Approve and Reject.
+// After the approval the same message keeps the preview, says who approved
+// it, has no buttons, and addresses the next step to the leads who send it.
+func TestApprovalDMKeepsThePreviewAfterTheDecision(t *testing.T) {
+	smtp := smtptest.Start(t)
+	e := newEnv(t, envOptions{background: true, notices: smtp})
+	e.answer(alice, "C0GENERAL", `declare Customer DB exposed --aware 2026-11-28T09:00Z`)
+	ch := e.declaredChannel("INC-2026-0001")
+	e.importCSV(alice, ch.ID)
+	e.answer(alice, ch.ID, "facts data=email,password_hash encrypted=no high_risk=no")
+	e.answer(alice, ch.ID, `notice draft --what-happened "An attacker copied part of our customer table." --what-we-are-doing "We closed the access path." --what-you-can-do "Choose a new password."`)
+	e.answer(bob, ch.ID, "notice submit")
+	request := e.dmWith(dpo, 1)
+	if txt := request.BlocksText(); !strings.Contains(txt, "<@"+alice+">") || !strings.Contains(txt, "<@"+bob+">") {
+		t.Errorf("the request does not mention who drafted and submitted it:\n%s", txt)
+	}
+	golden(t, "approval_request", request.Blocks)
+
+	approve := workspacetest.Buttons(request.Blocks)["notice_approve"]
+	if len(approve) != 1 {
+		t.Fatalf("no Approve button:\n%s", request.BlocksText())
+	}
+	e.click(dpo, "D"+dpo, request.TS, "notice_approve", approve[0])
+	e.ws.WaitFor("the request updated with the approval", func() bool {
+		m := e.dmWith(dpo, 1)
+		return m.Updates > 0 && len(workspacetest.Buttons(m.Blocks)) == 0
+	})
+	decided := e.dmWith(dpo, 1)
+	txt := decided.BlocksText()
+	for _, want := range []string{"APPROVED", "Approved by <@" + dpo + ">", "Next, <@" + lead + ">: test-send it, then send it", "Choose a new password."} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("the decided request lacks %q:\n%s", want, txt)
+		}
+	}
+	if strings.Contains(txt, "Legal decides") {
+		t.Errorf("the decided request still asks legal to decide:\n%s", txt)
+	}
+	golden(t, "approval_approved", decided.Blocks)
+}
+
+// TestEscalationDMLinksTheChannelWithButtons declares an incident whose
+// GDPR deadline has passed: each lead's direct message links the incident
+// channel and has Met and Waive buttons for the missed obligation.
+func TestEscalationDMLinksTheChannelWithButtons(t *testing.T) {
+	e := newEnv(t, envOptions{background: true})
+	e.answer(alice, "C0GENERAL", `declare Customer DB exposed --aware 2026-11-25T09:00Z --facts "jurisdictions=EU"`)
+	ch := e.declaredChannel("INC-2026-0001")
+	var dm *workspacetest.Message
+	e.ws.WaitFor("the escalation to the lead", func() bool {
+		c, ok := e.ws.DM(lead)
+		if !ok {
+			return false
+		}
+		for _, m := range c.Messages {
+			if strings.Contains(m.Text, "MISSED") {
+				dm = m
+				return true
+			}
+		}
+		return false
+	})
+	e.waitOutboxEmpty()
+	if txt := dm.BlocksText(); !strings.Contains(txt, "<#"+ch.ID+">") {
+		t.Errorf("the escalation does not link the channel:\n%s", txt)
+	}
+	buttons := workspacetest.Buttons(dm.Blocks)
+	if !slices.Contains(buttons["obligation_met"], "INC-2026-0001 gdpr-art33") || !slices.Contains(buttons["obligation_waive"], "INC-2026-0001 gdpr-art33") {
+		t.Errorf("the escalation lacks Met and Waive for gdpr-art33: %v", buttons)
+	}
+	golden(t, "escalation", dm.Blocks)
+}
+
+// importCSV imports the affected people through the upload form.
+func (e *env) importCSV(user, channel string) {
+	e.t.Helper()
+	views := len(e.ws.Views())
+	e.command(user, channel, "notice import")
+	e.ws.WaitFor("the import form", func() bool { return len(e.ws.Views()) == views+1 })
+	v := e.ws.Views()[views]
+	file := e.ws.UserUpload(user, "customers.csv", []byte(affectedCSV))
+	if status, body := e.submit(user, v, map[string]any{"file": file}); status != http.StatusOK || body != "" {
+		e.t.Fatalf("import form submission: HTTP %d %q", status, body)
+	}
+	e.ws.WaitFor("the import", func() bool { return e.incident("INC-2026-0001").Recipients != nil })
 }

@@ -187,8 +187,7 @@ func (b *Bot) noticeDecided(ctx context.Context, n incidents.Notification) error
 	if n.Notice == nil {
 		return nil
 	}
-	rep := commands.NotificationReply(n, b.svc.Clock().Now())
-	rep.People = notificationPeople(n)
+	rep := decidedRequest(n, b.dir.Members(incidents.RoleLeads), b.svc.Clock().Now())
 	for _, user := range b.dir.Members(incidents.RoleLegal) {
 		var rec postRecord
 		if err := b.load(postRecords, approvalKey(n.Incident, n.Notice.ID, user), &rec); err != nil {

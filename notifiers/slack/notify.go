@@ -143,12 +143,12 @@ func (b *Bot) read(ctx context.Context, id string) (*incidents.Result, error) {
 // postOnce posts a reply for a key unless it was posted already, and
 // returns the message's timestamp and whether it posted now.
 func (b *Bot) postOnce(ctx context.Context, channel, key string, rep *commands.Reply) (string, bool, error) {
-	return b.postOnceAs(ctx, channel, key, key, rep)
+	return b.postOnceAs(ctx, channel, key, key, newMessage(rep))
 }
 
-// postOnceAs is postOnce with the key the message carries in its metadata
-// given apart from the key it is recorded under.
-func (b *Bot) postOnceAs(ctx context.Context, channel, key, metaKey string, rep *commands.Reply) (string, bool, error) {
+// postOnceAs is postOnce of a rendered message, with the key the message
+// carries in its metadata given apart from the key it is recorded under.
+func (b *Bot) postOnceAs(ctx context.Context, channel, key, metaKey string, m *message) (string, bool, error) {
 	var rec postRecord
 	if err := b.load(postRecords, key, &rec); err != nil {
 		return "", false, err
@@ -170,7 +170,6 @@ func (b *Bot) postOnceAs(ctx context.Context, channel, key, metaKey string, rep 
 	if err := b.save(postRecords, key, rec); err != nil {
 		return "", false, err
 	}
-	m := newMessage(rep)
 	_, ts, err := b.client.PostMessageContext(ctx, channel,
 		slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...),
 		slack.MsgOptionMetadata(slack.SlackMetadata{EventType: metadataEvent, EventPayload: map[string]any{"key": metaKey}}))
@@ -226,8 +225,16 @@ func (b *Bot) directToLeads(ctx context.Context, n incidents.Notification) error
 		b.log.Warn("slack: no leads to escalate to; add Slack ids under roles: leads", "notification", n.ID)
 		return nil
 	}
-	rep := commands.NotificationReply(n, b.svc.Clock().Now())
-	rep.People = notificationPeople(n)
+	rep := escalationDM(n, b.svc.Clock().Now())
+	m := newMessage(rep)
+	m.Blocks = blocks(rep, true, maxBlocks-1) // room for the link
+	var st channelState
+	if err := b.load(channelRecords, n.Incident, &st); err != nil {
+		return err
+	}
+	if st.Channel != "" {
+		m.Blocks = withLink(m.Blocks, rep, slack.NewSectionBlock(mrkdwn("Channel: <#"+st.Channel+">"), nil, nil))
+	}
 	for _, lead := range leads {
 		dm, _, _, err := b.client.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{lead}, ReturnIM: true})
 		switch code := errorCode(err); {
@@ -238,7 +245,8 @@ func (b *Bot) directToLeads(ctx context.Context, n incidents.Notification) error
 		default:
 			return apiError("conversations.open", err)
 		}
-		_, posted, err := b.postOnce(ctx, dm.ID, n.ID+":"+lead, rep)
+		key := n.ID + ":" + lead
+		_, posted, err := b.postOnceAs(ctx, dm.ID, key, key, m)
 		if err != nil {
 			return err
 		}
