@@ -49,7 +49,9 @@ func golden(t *testing.T, name string, blocks json.RawMessage) {
 }
 
 // TestChecklistAndBoardMentionPeople declares an incident and has a step
-// done: the pinned checklist names who did it as a mention, and shows Done
+// done: the pinned checklist, the channel's first message, opens with who
+// declared it and what to do first; it names who did the step as a
+// mention, and shows Done
 // and Waive buttons only on steps that can be done now; a step waiting for
 // others says what it waits for, without a button.
 func TestChecklistAndBoardMentionPeople(t *testing.T) {
@@ -59,6 +61,10 @@ func TestChecklistAndBoardMentionPeople(t *testing.T) {
 	}
 	ch := e.declaredChannel("INC-2026-0001")
 	e.waitOutboxEmpty()
+	// The channel's first message says who declared and what to do first.
+	if first := ch.Messages[0].BlocksText(); !strings.Contains(first, "Declared by <@"+alice+">, 2026-11-28 12:00 UTC. Do first: triage · ") {
+		t.Errorf("the channel's first message does not say who declared and what to do first:\n%s", first)
+	}
 	if status, ack, _ := e.command(bob, ch.ID, "step done triage"); status != http.StatusOK {
 		t.Fatalf("HTTP %d %s", status, ack)
 	}
