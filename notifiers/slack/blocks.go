@@ -14,7 +14,8 @@ import (
 // Slack's limits on Block Kit messages.
 const (
 	maxBlocks      = 50
-	maxText        = 3000 // a section's or context element's text
+	maxText        = 3000 // a section's text
+	maxContext     = 2000 // a context element's text
 	maxHeader      = 150
 	maxButtonLabel = 75
 	maxButtonValue = 2000
@@ -193,6 +194,12 @@ func render(rep *commands.Reply, ps []piece, keep int) []slack.Block {
 			title = ":warning: " + title
 		}
 		blocks = append(blocks, slack.NewHeaderBlock(plain(truncate(title, maxHeader))))
+		if utf8.RuneCountInString(title) > maxHeader {
+			// The header is cut: the whole title follows it.
+			for _, c := range chunks(escape(title), maxText) {
+				blocks = append(blocks, slack.NewSectionBlock(mrkdwn(c), nil, nil))
+			}
+		}
 	}
 	var text []string
 	flushText := func() {
@@ -209,7 +216,7 @@ func render(rep *commands.Reply, ps []piece, keep int) []slack.Block {
 		switch {
 		case p.context:
 			flushText()
-			for _, c := range chunks(p.text, maxText) {
+			for _, c := range chunks(p.text, maxContext) {
 				blocks = append(blocks, slack.NewContextBlock("", mrkdwn(c)))
 			}
 		case p.item != nil && n < keep:
@@ -237,6 +244,45 @@ func render(rep *commands.Reply, ps []piece, keep int) []slack.Block {
 	return blocks
 }
 
+// continued ends the first message of a reply that goes on in its thread.
+const continued = "_Continued in the thread of this message._"
+
+// Pages renders a reply for posting: all of it, every item with its
+// buttons, in as many messages as Slack's limits need. The first is the
+// message itself (ending with a note that it continues), the others its
+// thread. An item's text and its buttons stay in one message.
+func Pages(rep *commands.Reply) [][]slack.Block {
+	ps := pieces(rep)
+	all := 0
+	for _, p := range ps {
+		if p.item != nil {
+			all++
+		}
+	}
+	full := render(rep, ps, all)
+	if len(full) <= maxBlocks {
+		return [][]slack.Block{full}
+	}
+	var pages [][]slack.Block
+	limit := maxBlocks - 1 // the first page ends with the note
+	var page []slack.Block
+	for i, b := range full {
+		if len(page) == limit {
+			var carry []slack.Block
+			if b.BlockType() == slack.MBTAction && i > 0 && full[i-1].BlockType() == slack.MBTSection {
+				// Keep an item's text with its buttons.
+				carry, page = page[len(page)-1:], page[:len(page)-1]
+			}
+			pages = append(pages, page)
+			page, limit = carry, maxBlocks
+		}
+		page = append(page, b)
+	}
+	pages = append(pages, page)
+	pages[0] = append(pages[0], slack.NewContextBlock("continued", mrkdwn(continued)))
+	return pages
+}
+
 // fallback is the plain text Slack shows in notifications and where
 // blocks cannot be shown.
 func fallback(rep *commands.Reply) string {
@@ -253,6 +299,9 @@ type message struct {
 	ReplaceOriginal bool          `json:"replace_original,omitempty"`
 	Text            string        `json:"text"`
 	Blocks          []slack.Block `json:"blocks,omitempty"`
+	// more are the rest of a posted reply too big for one message, each
+	// posted as a reply in its thread (postedMessage).
+	more [][]slack.Block
 }
 
 // newMessage renders a reply; errors and help are shown only to the person
@@ -262,5 +311,15 @@ func newMessage(rep *commands.Reply) *message {
 	if rep.Ephemeral || rep.Error {
 		m.ResponseType = slack.ResponseTypeEphemeral
 	}
+	return m
+}
+
+// postedMessage renders a reply the bot posts (or updates) in a channel or
+// direct message: what does not fit in one message continues in its
+// thread, nothing is cut.
+func postedMessage(rep *commands.Reply) *message {
+	m := newMessage(rep)
+	pages := Pages(rep)
+	m.Blocks, m.more = pages[0], pages[1:]
 	return m
 }

@@ -39,8 +39,7 @@ func (b *Bot) refreshBoard(ctx context.Context, incident string) error {
 		if rec.TS == "" {
 			continue
 		}
-		m := newMessage(rep)
-		_, _, _, err := b.client.UpdateMessageContext(ctx, st.Channel, rec.TS, slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...))
+		err := b.updateInPlace(ctx, st.Channel, rec.TS, key, postedMessage(rep))
 		if code := errorCode(err); code == "message_not_found" || code == "cant_update_message" {
 			// Someone deleted it: post it again and pin the new one.
 			b.log.Warn("slack: pinned message gone; posting it again", "incident", incident, "part", part)

@@ -196,8 +196,7 @@ func (b *Bot) noticeDecided(ctx context.Context, n incidents.Notification) error
 		if rec.TS == "" {
 			continue
 		}
-		m := newMessage(rep)
-		_, _, _, err := b.client.UpdateMessageContext(ctx, rec.Channel, rec.TS, slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...))
+		err := b.updateInPlace(ctx, rec.Channel, rec.TS, approvalKey(n.Incident, n.Notice.ID, user), postedMessage(rep))
 		if code := errorCode(err); err != nil && code != "message_not_found" && code != "cant_update_message" {
 			return apiError("chat.update", err)
 		}
@@ -238,8 +237,7 @@ func (b *Bot) noticeProgress(ctx context.Context, n incidents.Notification) erro
 	if seq <= rec.Seq {
 		return nil
 	}
-	m := newMessage(rep)
-	_, _, _, err := b.client.UpdateMessageContext(ctx, rec.Channel, rec.TS, slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...))
+	err := b.updateInPlace(ctx, rec.Channel, rec.TS, key, postedMessage(rep))
 	if code := errorCode(err); code == "message_not_found" || code == "cant_update_message" {
 		// Someone deleted it: the next progress posts a new one.
 		return b.forget(key)

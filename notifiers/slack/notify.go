@@ -143,12 +143,22 @@ func (b *Bot) read(ctx context.Context, id string) (*incidents.Result, error) {
 // postOnce posts a reply for a key unless it was posted already, and
 // returns the message's timestamp and whether it posted now.
 func (b *Bot) postOnce(ctx context.Context, channel, key string, rep *commands.Reply) (string, bool, error) {
-	return b.postOnceAs(ctx, channel, key, key, newMessage(rep))
+	return b.postOnceAs(ctx, channel, key, key, postedMessage(rep))
 }
 
 // postOnceAs is postOnce of a rendered message, with the key the message
 // carries in its metadata given apart from the key it is recorded under.
 func (b *Bot) postOnceAs(ctx context.Context, channel, key, metaKey string, m *message) (string, bool, error) {
+	ts, posted, err := b.postOneOnce(ctx, channel, "", key, metaKey, m)
+	if err != nil {
+		return "", false, err
+	}
+	return ts, posted, b.continueInThread(ctx, channel, ts, key, m)
+}
+
+// postOneOnce posts one message for a key (in thread, if not "") unless it
+// was posted already.
+func (b *Bot) postOneOnce(ctx context.Context, channel, thread, key, metaKey string, m *message) (string, bool, error) {
 	var rec postRecord
 	if err := b.load(postRecords, key, &rec); err != nil {
 		return "", false, err
@@ -170,14 +180,72 @@ func (b *Bot) postOnceAs(ctx context.Context, channel, key, metaKey string, m *m
 	if err := b.save(postRecords, key, rec); err != nil {
 		return "", false, err
 	}
-	_, ts, err := b.client.PostMessageContext(ctx, channel,
-		slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...),
-		slack.MsgOptionMetadata(slack.SlackMetadata{EventType: metadataEvent, EventPayload: map[string]any{"key": metaKey}}))
+	opts := []slack.MsgOption{slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...),
+		slack.MsgOptionMetadata(slack.SlackMetadata{EventType: metadataEvent, EventPayload: map[string]any{"key": metaKey}})}
+	if thread != "" {
+		opts = append(opts, slack.MsgOptionTS(thread))
+	}
+	_, ts, err := b.client.PostMessageContext(ctx, channel, opts...)
 	if err != nil {
 		return "", false, apiError("chat.postMessage", err)
 	}
 	rec.TS = ts
 	return ts, true, b.save(postRecords, key, rec)
+}
+
+// continueKey is the post key of the n-th continuation (1, 2, ...) of the
+// message posted for key.
+func continueKey(key string, n int) string { return fmt.Sprintf("%s:more:%d", key, n) }
+
+// continueInThread makes the thread of the message ts (posted for key)
+// hold the rest of m: each continuation is posted once, or updated in place
+// when the message was updated; continuations no longer needed say so.
+func (b *Bot) continueInThread(ctx context.Context, channel, ts, key string, m *message) error {
+	for i, page := range m.more {
+		k := continueKey(key, i+1)
+		part := &message{Text: fmt.Sprintf("%s (continued, %d of %d)", m.Text, i+2, len(m.more)+1), Blocks: page}
+		var rec postRecord
+		if err := b.load(postRecords, k, &rec); err != nil {
+			return err
+		}
+		if rec.TS != "" && rec.Channel == channel {
+			if _, _, _, err := b.client.UpdateMessageContext(ctx, channel, rec.TS, slack.MsgOptionText(part.Text, false), slack.MsgOptionBlocks(part.Blocks...)); err != nil {
+				return apiError("chat.update", err)
+			}
+			continue
+		}
+		if _, _, err := b.postOneOnce(ctx, channel, ts, k, k, part); err != nil {
+			return err
+		}
+	}
+	for n := len(m.more) + 1; ; n++ {
+		k := continueKey(key, n)
+		var rec postRecord
+		if err := b.load(postRecords, k, &rec); err != nil {
+			return err
+		}
+		if rec.TS == "" || rec.Channel != channel {
+			return nil
+		}
+		_, _, _, err := b.client.UpdateMessageContext(ctx, channel, rec.TS, slack.MsgOptionText("Nothing more here", false),
+			slack.MsgOptionBlocks(slack.NewContextBlock("", mrkdwn("_Nothing more here: the message above now shows all of it._"))))
+		if code := errorCode(err); err != nil && code != "message_not_found" && code != "cant_update_message" {
+			return apiError("chat.update", err)
+		}
+		if err := b.forget(k); err != nil {
+			return err
+		}
+	}
+}
+
+// updateInPlace replaces the message ts (posted for key) with m and its
+// thread's continuations; the error is Slack's, for the caller to judge
+// (a deleted message is posted again by some callers).
+func (b *Bot) updateInPlace(ctx context.Context, channel, ts, key string, m *message) error {
+	if _, _, _, err := b.client.UpdateMessageContext(ctx, channel, ts, slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...)); err != nil {
+		return err
+	}
+	return b.continueInThread(ctx, channel, ts, key, m)
 }
 
 // findPosted looks for a message with the key in the channel's latest
@@ -226,8 +294,7 @@ func (b *Bot) directToLeads(ctx context.Context, n incidents.Notification) error
 		return nil
 	}
 	rep := escalationDM(n, b.svc.Clock().Now())
-	m := newMessage(rep)
-	m.Blocks = blocks(rep, true, maxBlocks-1) // room for the link
+	m := postedMessage(rep)
 	var st channelState
 	if err := b.load(channelRecords, n.Incident, &st); err != nil {
 		return err

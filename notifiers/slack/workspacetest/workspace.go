@@ -51,6 +51,8 @@ type Message struct {
 	Text     string
 	Blocks   json.RawMessage
 	Metadata slack.SlackMetadata
+	// ThreadTS is the message this one replies to in a thread, if any.
+	ThreadTS string
 	// Updates counts chat.update calls on it.
 	Updates int
 }
@@ -574,7 +576,7 @@ func (w *Workspace) history(rw http.ResponseWriter, r *http.Request) {
 }
 
 func readMessage(f url.Values) *Message {
-	m := &Message{Text: f.Get("text"), Blocks: json.RawMessage(f.Get("blocks"))}
+	m := &Message{Text: f.Get("text"), Blocks: json.RawMessage(f.Get("blocks")), ThreadTS: f.Get("thread_ts")}
 	if md := f.Get("metadata"); md != "" {
 		_ = json.Unmarshal([]byte(md), &m.Metadata)
 	}
@@ -598,6 +600,10 @@ func (w *Workspace) post(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m := readMessage(f)
+	if err := CheckBlocks(m.Blocks); err != nil {
+		fail(rw, "invalid_blocks")
+		return
+	}
 	m.TS = w.tsLocked()
 	c.Messages = append(c.Messages, m)
 	w.signalLocked()
@@ -632,6 +638,10 @@ func (w *Workspace) update(rw http.ResponseWriter, r *http.Request) {
 	for _, m := range c.Messages {
 		if m.TS == f.Get("ts") {
 			n := readMessage(f)
+			if err := CheckBlocks(n.Blocks); err != nil {
+				fail(rw, "invalid_blocks")
+				return
+			}
 			m.Text, m.Blocks = n.Text, n.Blocks
 			m.Updates++
 			w.signalLocked()
