@@ -193,11 +193,19 @@ func render(rep *commands.Reply, ps []piece, keep int) []slack.Block {
 		if rep.Error {
 			title = ":warning: " + title
 		}
-		blocks = append(blocks, slack.NewHeaderBlock(plain(truncate(title, maxHeader))))
-		if utf8.RuneCountInString(title) > maxHeader {
-			// The header is cut: the whole title follows it.
-			for _, c := range chunks(escape(title), maxText) {
+		if m := newMentioner(rep.People); m.names(escape(title)) {
+			// A header is plain text, where a mention cannot be: a title
+			// naming a person is bold mrkdwn instead.
+			for _, c := range chunks("*"+m.apply(escape(title))+"*", maxText) {
 				blocks = append(blocks, slack.NewSectionBlock(mrkdwn(c), nil, nil))
+			}
+		} else {
+			blocks = append(blocks, slack.NewHeaderBlock(plain(truncate(title, maxHeader))))
+			if utf8.RuneCountInString(title) > maxHeader {
+				// The header is cut: the whole title follows it.
+				for _, c := range chunks(escape(title), maxText) {
+					blocks = append(blocks, slack.NewSectionBlock(mrkdwn(c), nil, nil))
+				}
 			}
 		}
 	}
@@ -289,7 +297,9 @@ func fallback(rep *commands.Reply) string {
 	if rep.Title == "" {
 		return "breachbot"
 	}
-	return truncate(rep.Title, maxFallback)
+	// Slack reads <...> in the notification text as it does in mrkdwn: a
+	// title typed by a person is escaped, the people it names mentioned.
+	return newMentioner(rep.People).apply(escape(truncate(rep.Title, maxFallback)))
 }
 
 // message is a reply as Slack takes it in a slash command's answer, through

@@ -197,3 +197,22 @@ func (e *env) importCSV(user, channel string) {
 	}
 	e.ws.WaitFor("the import", func() bool { return e.incident("INC-2026-0001").Recipients != nil })
 }
+
+// TestNotificationTextNeverPings declares an incident whose title holds a
+// channel-wide mention: the text Slack shows in notifications beside the
+// blocks (the board's title) carries it escaped, so nobody is pinged.
+func TestNotificationTextNeverPings(t *testing.T) {
+	e := newEnv(t, envOptions{background: true})
+	e.answer(alice, "C0GENERAL", `declare DB exposed <!channel> & <@U0EVE> --aware 2026-11-28T09:00Z`)
+	ch := e.declaredChannel("INC-2026-0001")
+	e.waitOutboxEmpty()
+	ch, _ = e.ws.Channel(ch.ID)
+	for _, m := range ch.Messages {
+		if strings.Contains(m.Text, "<!channel>") || strings.Contains(m.Text, "<@U0EVE>") {
+			t.Errorf("posted text would ping: %q", m.Text)
+		}
+	}
+	if board := ch.Messages[1].Text; !strings.Contains(board, "DB exposed &lt;!channel&gt; &amp; &lt;@U0EVE&gt;") {
+		t.Errorf("board text %q does not show the title escaped", board)
+	}
+}

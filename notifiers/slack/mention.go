@@ -37,6 +37,9 @@ func newMentioner(people []string) mentioner {
 	return mentioner{re: regexp.MustCompile(`(^|[^A-Za-z0-9@#|_-])(` + strings.Join(ids, "|") + `)\b`)}
 }
 
+// names reports whether s names one of the people.
+func (m mentioner) names(s string) bool { return m.re != nil && m.re.MatchString(s) }
+
 func (m mentioner) apply(s string) string {
 	if m.re == nil {
 		return s
