@@ -115,39 +115,16 @@ func TestLargestBoardAndChecklistKeepSlackLimits(t *testing.T) {
 // Slack's limits, as Slack does): the pinned board holds what fits and says
 // it continues, its thread holds the rest; refreshing updates them in place.
 func TestBoardTooBigForOneMessageContinuesInItsThread(t *testing.T) {
-	e := newEnv(t, envOptions{background: true})
-	e.answer(alice, "C0GENERAL", `declare Customer DB exposed --aware 2026-11-28T09:00Z`)
-	ch := e.declaredChannel("INC-2026-0001")
-	e.waitOutboxEmpty()
-	res, err := e.svc.Get(context.Background(), lead, "INC-2026-0001")
-	if err != nil {
-		t.Fatal(err)
-	}
-	inc := res.Incident
-	for i := range inc.Obligations {
-		o := &inc.Obligations[i]
-		o.Applies, o.Status, o.Missing = incidents.Applies, incidents.ObligationOpen, nil
-		o.Start, o.Due = start.Add(-time.Hour), start.Add(time.Duration(i+1)*time.Hour)
-	}
-	if err := e.store.Update(context.Background(), func(tx incidents.Tx) error { return tx.PutIncident(inc) }); err != nil {
-		t.Fatal(err)
-	}
+	e, ch, inc := bigBoard(t)
 	n := incidents.Notification{ID: "board:test", Kind: incidents.NotifyBoard, Incident: inc.ID}
 	for range 2 { // posted, then refreshed in place
 		if err := e.bot.Notify(context.Background(), n); err != nil {
 			t.Fatal(err)
 		}
 	}
-	c, _ := e.ws.Channel(ch.ID)
-	board := c.Messages[1]
+	board, thread := boardThread(e, ch.ID)
 	if !strings.Contains(board.BlocksText(), "Continued in the thread") {
 		t.Fatalf("the board does not say it continues:\n%s", board.BlocksText())
-	}
-	var thread []*workspacetest.Message
-	for _, m := range c.Messages {
-		if m.ThreadTS == board.TS {
-			thread = append(thread, m)
-		}
 	}
 	if len(thread) == 0 {
 		t.Fatal("nothing in the board's thread")
@@ -169,4 +146,69 @@ func TestBoardTooBigForOneMessageContinuesInItsThread(t *testing.T) {
 			t.Errorf("obligation %s is not shown", o.ID)
 		}
 	}
+}
+
+// TestLostContinuationIsFoundNotPostedTwice loses Slack's answer to the
+// post of a board's continuation (Slack posted it): delivered again, the bot
+// finds it in the board's thread instead of posting it a second time.
+func TestLostContinuationIsFoundNotPostedTwice(t *testing.T) {
+	e, ch, inc := bigBoard(t)
+	e.ws.Fail(workspacetest.Fault{Methods: []string{"chat.postMessage"}, Lose: true, Count: 1})
+	n := incidents.Notification{ID: "board:test", Kind: incidents.NotifyBoard, Incident: inc.ID}
+	if err := e.bot.Notify(context.Background(), n); err == nil {
+		t.Fatal("the lost answer was not an error")
+	}
+	if err := e.bot.Notify(context.Background(), n); err != nil {
+		t.Fatal(err)
+	}
+	_, thread := boardThread(e, ch.ID)
+	seen := map[string]int{}
+	for _, m := range thread {
+		seen[m.Text]++
+	}
+	for text, k := range seen {
+		if k > 1 {
+			t.Errorf("%q posted %d times", text, k)
+		}
+	}
+	if len(thread) == 0 {
+		t.Fatal("nothing in the board's thread")
+	}
+}
+
+// bigBoard declares an incident and makes every obligation apply with its
+// clock running, too many for the board to fit one message.
+func bigBoard(t *testing.T) (*env, workspacetest.Channel, *incidents.Incident) {
+	t.Helper()
+	e := newEnv(t, envOptions{background: true})
+	e.answer(alice, "C0GENERAL", `declare Customer DB exposed --aware 2026-11-28T09:00Z`)
+	ch := e.declaredChannel("INC-2026-0001")
+	e.waitOutboxEmpty()
+	res, err := e.svc.Get(context.Background(), lead, "INC-2026-0001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc := res.Incident
+	for i := range inc.Obligations {
+		o := &inc.Obligations[i]
+		o.Applies, o.Status, o.Missing = incidents.Applies, incidents.ObligationOpen, nil
+		o.Start, o.Due = start.Add(-time.Hour), start.Add(time.Duration(i+1)*time.Hour)
+	}
+	if err := e.store.Update(context.Background(), func(tx incidents.Tx) error { return tx.PutIncident(inc) }); err != nil {
+		t.Fatal(err)
+	}
+	return e, ch, inc
+}
+
+// boardThread returns the pinned board of a channel and its thread.
+func boardThread(e *env, channel string) (*workspacetest.Message, []*workspacetest.Message) {
+	c, _ := e.ws.Channel(channel)
+	board := c.Messages[1]
+	var thread []*workspacetest.Message
+	for _, m := range c.Messages {
+		if m.ThreadTS == board.TS {
+			thread = append(thread, m)
+		}
+	}
+	return board, thread
 }

@@ -167,7 +167,7 @@ func (b *Bot) postOneOnce(ctx context.Context, channel, thread, key, metaKey str
 		return rec.TS, false, nil
 	}
 	if rec.Attempted && rec.Channel == channel {
-		ts, err := b.findPosted(ctx, channel, metaKey)
+		ts, err := b.findPosted(ctx, channel, thread, metaKey)
 		if err != nil {
 			return "", false, err
 		}
@@ -249,14 +249,26 @@ func (b *Bot) updateInPlace(ctx context.Context, channel, ts, key string, m *mes
 }
 
 // findPosted looks for a message with the key in the channel's latest
-// messages (where an unrecorded post of ours would be).
-func (b *Bot) findPosted(ctx context.Context, channel, key string) (string, error) {
-	h, err := b.client.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
-		ChannelID: channel, Limit: 100, IncludeAllMetadata: true})
-	if err != nil {
-		return "", apiError("conversations.history", err)
+// messages, or in the thread if not "" (where an unrecorded post of ours
+// would be: Slack's history leaves out replies in threads).
+func (b *Bot) findPosted(ctx context.Context, channel, thread, key string) (string, error) {
+	var msgs []slack.Message
+	if thread != "" {
+		replies, _, _, err := b.client.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{
+			ChannelID: channel, Timestamp: thread, Limit: 200, IncludeAllMetadata: true})
+		if err != nil {
+			return "", apiError("conversations.replies", err)
+		}
+		msgs = replies
+	} else {
+		h, err := b.client.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+			ChannelID: channel, Limit: 100, IncludeAllMetadata: true})
+		if err != nil {
+			return "", apiError("conversations.history", err)
+		}
+		msgs = h.Messages
 	}
-	for _, m := range h.Messages {
+	for _, m := range msgs {
 		if m.Metadata.EventType == metadataEvent && m.Metadata.EventPayload["key"] == key {
 			return m.Timestamp, nil
 		}

@@ -155,6 +155,7 @@ func New(t testing.TB) *Workspace {
 			"conversations.list":           w.list,
 			"conversations.open":           w.open,
 			"conversations.history":        w.history,
+			"conversations.replies":        w.replies,
 			"chat.postMessage":             w.post,
 			"chat.postEphemeral":           w.postEphemeral,
 			"chat.update":                  w.update,
@@ -566,11 +567,46 @@ func (w *Workspace) history(rw http.ResponseWriter, r *http.Request) {
 	var out []map[string]any
 	for i := len(c.Messages) - 1; i >= 0 && len(out) < limit; i-- {
 		m := c.Messages[i]
-		msg := map[string]any{"type": "message", "ts": m.TS, "text": m.Text, "user": BotUserID}
-		if f.Get("include_all_metadata") == "1" && m.Metadata.EventType != "" {
-			msg["metadata"] = m.Metadata
+		if m.ThreadTS != "" && m.ThreadTS != m.TS {
+			continue // as in Slack, replies in a thread are not in the history
 		}
-		out = append(out, msg)
+		out = append(out, historyJSON(m, f.Get("include_all_metadata") == "1"))
+	}
+	reply(rw, map[string]any{"ok": true, "messages": out, "has_more": false})
+}
+
+func historyJSON(m *Message, metadata bool) map[string]any {
+	msg := map[string]any{"type": "message", "ts": m.TS, "text": m.Text, "user": BotUserID}
+	if m.ThreadTS != "" {
+		msg["thread_ts"] = m.ThreadTS
+	}
+	if metadata && m.Metadata.EventType != "" {
+		msg["metadata"] = m.Metadata
+	}
+	return msg
+}
+
+// replies answers conversations.replies: the thread's parent, then its
+// replies, oldest first.
+func (w *Workspace) replies(rw http.ResponseWriter, r *http.Request) {
+	f := form(r)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	c, ok := w.channels[f.Get("channel")]
+	if !ok {
+		fail(rw, "channel_not_found")
+		return
+	}
+	ts := f.Get("ts")
+	var out []map[string]any
+	for _, m := range c.Messages {
+		if m.TS == ts || m.ThreadTS == ts {
+			out = append(out, historyJSON(m, f.Get("include_all_metadata") == "1"))
+		}
+	}
+	if len(out) == 0 {
+		fail(rw, "thread_not_found")
+		return
 	}
 	reply(rw, map[string]any{"ok": true, "messages": out, "has_more": false})
 }
