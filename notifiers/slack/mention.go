@@ -82,17 +82,24 @@ func compactPeople(xs []string) []string {
 	return out
 }
 
-// addPeople sets the people a command's reply about an incident may name
-// (those of its incident), so they are shown as mentions. If the incident
-// cannot be read the ids stay plain text.
+// addPeople sets the people a command's reply may name: those of its
+// incident and everyone with a role (who approved, who is asked), so they
+// are shown as mentions. If the incident cannot be read its people stay
+// plain ids.
 func (b *Bot) addPeople(ctx context.Context, rep *commands.Reply) {
-	if rep.Incident == "" || rep.Error || rep.People != nil {
+	if rep.People != nil {
 		return
 	}
-	res, err := b.read(ctx, rep.Incident)
-	if err != nil {
-		b.log.Warn("slack: incident not read; people shown as ids", "incident", rep.Incident, "err", err)
-		return
+	var people []string
+	if rep.Incident != "" {
+		if res, err := b.read(ctx, rep.Incident); err == nil {
+			people = incidentPeople(res.Incident)
+		} else if incidents.ErrorCode(err) != incidents.ENOTFOUND {
+			b.log.Warn("slack: incident not read; people shown as ids", "incident", rep.Incident, "err", err)
+		}
 	}
-	rep.People = incidentPeople(res.Incident)
+	for _, role := range []string{incidents.RoleLeads, incidents.RoleLegal, incidents.RoleResponders} {
+		people = append(people, b.dir.Members(role)...)
+	}
+	rep.People = compactPeople(people)
 }
