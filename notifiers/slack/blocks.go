@@ -160,6 +160,8 @@ func pieces(rep *commands.Reply) []piece {
 // would need more than 50 blocks, the last items lose their buttons (their
 // command is shown instead); if that is still too many, the message is cut
 // with a note saying so. Text over 3,000 characters is split across blocks.
+// What the bot posts and answers goes through Pages instead, which never
+// cuts: it continues in more messages.
 func Blocks(rep *commands.Reply) []slack.Block { return blocks(rep, true, maxBlocks) }
 
 // blocks renders a reply in at most limit blocks, with buttons or, without,
@@ -252,27 +254,35 @@ func render(rep *commands.Reply, ps []piece, keep int) []slack.Block {
 	return blocks
 }
 
-// continued ends the first message of a reply that goes on in its thread.
-const continued = "_Continued in the thread of this message._"
+// Notes ending the first message of a reply too big for one.
+const (
+	continuedInThread = "_Continued in the thread of this message._"
+	continuedBelow    = "_Continued in the next message._"
+)
 
 // Pages renders a reply for posting: all of it, every item with its
 // buttons, in as many messages as Slack's limits need. The first is the
 // message itself (ending with a note that it continues), the others its
 // thread. An item's text and its buttons stay in one message.
-func Pages(rep *commands.Reply) [][]slack.Block {
+func Pages(rep *commands.Reply) [][]slack.Block { return pages(rep, true, 0, continuedInThread) }
+
+// pages renders a reply in as many messages as it needs, with buttons or,
+// without, each item's command shown instead; the first message leaves
+// reserve blocks free and ends with note when more follow.
+func pages(rep *commands.Reply, buttons bool, reserve int, note string) [][]slack.Block {
 	ps := pieces(rep)
 	all := 0
 	for _, p := range ps {
-		if p.item != nil {
+		if p.item != nil && buttons {
 			all++
 		}
 	}
 	full := render(rep, ps, all)
-	if len(full) <= maxBlocks {
+	if len(full) <= maxBlocks-reserve {
 		return [][]slack.Block{full}
 	}
 	var pages [][]slack.Block
-	limit := maxBlocks - 1 // the first page ends with the note
+	limit := maxBlocks - reserve - 1 // the first page ends with the note
 	var page []slack.Block
 	for i, b := range full {
 		if len(page) == limit {
@@ -287,7 +297,7 @@ func Pages(rep *commands.Reply) [][]slack.Block {
 		page = append(page, b)
 	}
 	pages = append(pages, page)
-	pages[0] = append(pages[0], slack.NewContextBlock("continued", mrkdwn(continued)))
+	pages[0] = append(pages[0], slack.NewContextBlock("continued", mrkdwn(note)))
 	return pages
 }
 

@@ -45,15 +45,21 @@ func (b *Bot) inOwnChannel(ctx context.Context, channel, incident string) bool {
 }
 
 // render turns a command's reply into the message answering a person in
-// channel: as newMessage in the incident's own channel; elsewhere ephemeral,
-// without buttons (they would not act there), and with a link to the
-// incident's private channel.
+// channel: in the incident's own channel with buttons, shown to the
+// channel unless ephemeral; elsewhere ephemeral, without buttons (they
+// would not act there), and with a link to the incident's private channel.
+// What does not fit in one message is in the message's more, to follow it.
 func (b *Bot) render(ctx context.Context, channel string, rep *commands.Reply) *message {
 	b.addPeople(ctx, rep)
+	m := newMessage(rep)
 	if rep.Incident == "" || b.inOwnChannel(ctx, channel, rep.Incident) {
-		return newMessage(rep)
+		ps := pages(rep, true, 0, continuedBelow)
+		m.Blocks, m.more = ps[0], ps[1:]
+		return m
 	}
-	m := &message{ResponseType: slack.ResponseTypeEphemeral, Text: fallback(rep), Blocks: blocks(rep, false, maxBlocks-1)}
+	m.ResponseType = slack.ResponseTypeEphemeral
+	ps := pages(rep, false, 1, continuedBelow)
+	m.Blocks, m.more = ps[0], ps[1:]
 	if rep.Error {
 		return m
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -211,4 +212,42 @@ func boardThread(e *env, channel string) (*workspacetest.Message, []*workspacete
 		}
 	}
 	return board, thread
+}
+
+// TestBigAnswerComesInParts asks for every deadline of an incident whose
+// every obligation applies: the answer, too big for one message, comes
+// in parts through the response_url, each within Slack's limits (the fake
+// workspace refuses any other), and together they show every obligation
+// with its Met button; nothing is cut.
+func TestBigAnswerComesInParts(t *testing.T) {
+	e, ch, inc := bigBoard(t)
+	status, ack, trigger := e.command(lead, ch.ID, "deadlines --all")
+	if status != http.StatusOK || ack != "" {
+		t.Fatalf("want an empty acknowledgement and the answer through response_url, got HTTP %d %.200s", status, ack)
+	}
+	var parts []workspacetest.Response
+	e.ws.WaitFor("the answer in parts", func() bool {
+		parts = e.ws.Responses(trigger)
+		n := len(parts)
+		return n >= 2 && strings.HasSuffix(parts[n-1].Text, fmt.Sprintf("(continued, %d of %d)", n, n))
+	})
+	if !strings.Contains(parts[0].BlocksText(), "Continued in the next message") {
+		t.Errorf("the first part does not say more follows")
+	}
+	met, text := 0, ""
+	for _, p := range parts {
+		met += len(workspacetest.Buttons(p.Blocks)["obligation_met"])
+		text += p.BlocksText()
+	}
+	if met != len(inc.Obligations) {
+		t.Errorf("%d Met buttons across %d parts, want %d", met, len(parts), len(inc.Obligations))
+	}
+	for _, o := range inc.Obligations {
+		if !strings.Contains(text, o.ID+" · ") {
+			t.Errorf("obligation %s is not shown", o.ID)
+		}
+	}
+	if strings.Contains(text, "shortened to fit") {
+		t.Errorf("the answer was cut")
+	}
 }

@@ -656,6 +656,10 @@ func (w *Workspace) postEphemeral(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m := readMessage(f)
+	if err := CheckBlocks(m.Blocks); err != nil {
+		fail(rw, "invalid_blocks")
+		return
+	}
 	m.TS, m.User = w.tsLocked(), f.Get("user")
 	c.Ephemeral = append(c.Ephemeral, m)
 	w.signalLocked()
@@ -794,6 +798,10 @@ func (w *Workspace) response(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp.ID = strings.TrimPrefix(r.URL.Path, "/response/")
+	if err := CheckBlocks(resp.Blocks); err != nil {
+		reply(rw, map[string]any{"ok": false, "error": "invalid_blocks"})
+		return
+	}
 	w.mu.Lock()
 	w.responses = append(w.responses, resp)
 	w.signalLocked()
