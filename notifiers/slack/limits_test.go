@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -249,5 +250,45 @@ func TestBigAnswerComesInParts(t *testing.T) {
 	}
 	if strings.Contains(text, "shortened to fit") {
 		t.Errorf("the answer was cut")
+	}
+}
+
+// TestDeletedBigBoardIsPostedAgainWithItsThread deletes the pinned board
+// whose rest is in its thread: the next refresh posts and pins it again,
+// with its rest in the new board's thread, not in the old one.
+func TestDeletedBigBoardIsPostedAgainWithItsThread(t *testing.T) {
+	e, ch, inc := bigBoard(t)
+	n := incidents.Notification{ID: "board:test", Kind: incidents.NotifyBoard, Incident: inc.ID}
+	if err := e.bot.Notify(context.Background(), n); err != nil {
+		t.Fatal(err)
+	}
+	old, oldThread := boardThread(e, ch.ID)
+	e.ws.DeleteMessage(ch.ID, old.TS)
+	if err := e.bot.Notify(context.Background(), n); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := e.ws.Channel(ch.ID)
+	var board *workspacetest.Message
+	for _, m := range c.Messages {
+		if m.ThreadTS == "" && strings.HasPrefix(m.Text, "INC-2026-0001 deadlines") {
+			board = m
+		}
+	}
+	if board == nil || !slices.Contains(c.Pins, board.TS) {
+		t.Fatalf("the board was not posted and pinned again")
+	}
+	met := len(workspacetest.Buttons(board.Blocks)["obligation_met"])
+	for _, m := range c.Messages {
+		if m.ThreadTS == board.TS {
+			met += len(workspacetest.Buttons(m.Blocks)["obligation_met"])
+		}
+	}
+	if met != len(inc.Obligations) {
+		t.Errorf("%d Met buttons on the new board and its thread, want %d", met, len(inc.Obligations))
+	}
+	for _, m := range oldThread {
+		if m.Updates > 0 {
+			t.Errorf("the old thread's %s was updated instead of a new one posted", m.TS)
+		}
 	}
 }

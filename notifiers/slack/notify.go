@@ -43,6 +43,8 @@ type postRecord struct {
 	// Seq is the sequence number of the notification a message updated in
 	// place shows (notice progress), so an older one never replaces it.
 	Seq int64 `json:"seq,omitempty"`
+	// Thread is the message a continuation replies to.
+	Thread string `json:"thread,omitempty"`
 }
 
 // metadataEvent is the event_type of the metadata on every message the bot
@@ -132,7 +134,8 @@ func (b *Bot) save(kind records, key string, v any) error {
 	return b.state.PutPostRecord(key, data)
 }
 
-// forget deletes the record of a post.
+// forget deletes the record of a post. Its continuations' records stay:
+// they name the thread they are in, so a post made again starts a new one.
 func (b *Bot) forget(key string) error { return b.state.DeletePostRecord(key) }
 
 // read loads an incident and its pinned playbook, without a role check.
@@ -163,10 +166,11 @@ func (b *Bot) postOneOnce(ctx context.Context, channel, thread, key, metaKey str
 	if err := b.load(postRecords, key, &rec); err != nil {
 		return "", false, err
 	}
-	if rec.TS != "" && rec.Channel == channel {
+	same := rec.Channel == channel && rec.Thread == thread
+	if rec.TS != "" && same {
 		return rec.TS, false, nil
 	}
-	if rec.Attempted && rec.Channel == channel {
+	if rec.Attempted && same {
 		ts, err := b.findPosted(ctx, channel, thread, metaKey)
 		if err != nil {
 			return "", false, err
@@ -176,7 +180,7 @@ func (b *Bot) postOneOnce(ctx context.Context, channel, thread, key, metaKey str
 			return ts, false, b.save(postRecords, key, rec)
 		}
 	}
-	rec = postRecord{Channel: channel, Attempted: true}
+	rec = postRecord{Channel: channel, Thread: thread, Attempted: true}
 	if err := b.save(postRecords, key, rec); err != nil {
 		return "", false, err
 	}
@@ -208,11 +212,18 @@ func (b *Bot) continueInThread(ctx context.Context, channel, ts, key string, m *
 		if err := b.load(postRecords, k, &rec); err != nil {
 			return err
 		}
-		if rec.TS != "" && rec.Channel == channel {
-			if _, _, _, err := b.client.UpdateMessageContext(ctx, channel, rec.TS, slack.MsgOptionText(part.Text, false), slack.MsgOptionBlocks(part.Blocks...)); err != nil {
+		if rec.TS != "" && rec.Channel == channel && rec.Thread == ts {
+			_, _, _, err := b.client.UpdateMessageContext(ctx, channel, rec.TS, slack.MsgOptionText(part.Text, false), slack.MsgOptionBlocks(part.Blocks...))
+			if err == nil {
+				continue
+			}
+			if code := errorCode(err); code != "message_not_found" && code != "cant_update_message" {
 				return apiError("chat.update", err)
 			}
-			continue
+			// Someone deleted it: post it again in the thread.
+			if err := b.state.DeletePostRecord(k); err != nil {
+				return err
+			}
 		}
 		if _, _, err := b.postOneOnce(ctx, channel, ts, k, k, part); err != nil {
 			return err
@@ -224,7 +235,7 @@ func (b *Bot) continueInThread(ctx context.Context, channel, ts, key string, m *
 		if err := b.load(postRecords, k, &rec); err != nil {
 			return err
 		}
-		if rec.TS == "" || rec.Channel != channel {
+		if rec.TS == "" || rec.Channel != channel || rec.Thread != ts {
 			return nil
 		}
 		_, _, _, err := b.client.UpdateMessageContext(ctx, channel, rec.TS, slack.MsgOptionText("Nothing more here", false),
@@ -232,7 +243,7 @@ func (b *Bot) continueInThread(ctx context.Context, channel, ts, key string, m *
 		if code := errorCode(err); err != nil && code != "message_not_found" && code != "cant_update_message" {
 			return apiError("chat.update", err)
 		}
-		if err := b.forget(k); err != nil {
+		if err := b.state.DeletePostRecord(k); err != nil {
 			return err
 		}
 	}

@@ -1035,3 +1035,17 @@ func (w *Workspace) userInfo(rw http.ResponseWriter, r *http.Request) {
 	}
 	reply(rw, map[string]any{"ok": true, "user": map[string]any{"id": id, "profile": map[string]any{"email": addr}}})
 }
+
+// DeleteMessage deletes a message as a person would in Slack: it leaves
+// the channel (and its pins); updating it fails with message_not_found.
+func (w *Workspace) DeleteMessage(channel, ts string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	c, ok := w.channels[channel]
+	if !ok {
+		w.t.Fatalf("workspace: no channel %s", channel)
+	}
+	c.Messages = slices.DeleteFunc(c.Messages, func(m *Message) bool { return m.TS == ts })
+	c.Pins = slices.DeleteFunc(c.Pins, func(p string) bool { return p == ts })
+	w.signalLocked()
+}
