@@ -23,6 +23,10 @@ type Reply struct {
 	Incident string
 	// File is an attached document (an export).
 	File *File
+	// People are the chat user ids of the people the reply names (who
+	// declared, did a step, drafted a notice ...). A chat that can mention
+	// people (Slack) shows each as a mention; the console ignores it.
+	People []string
 }
 
 // Section is a block of a reply.

@@ -2,6 +2,7 @@ package slack
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -13,7 +14,8 @@ import (
 // Slack's limits on Block Kit messages.
 const (
 	maxBlocks      = 50
-	maxText        = 3000 // a section's or context element's text
+	maxText        = 3000 // a section's text
+	maxContext     = 2000 // a context element's text
 	maxHeader      = 150
 	maxButtonLabel = 75
 	maxButtonValue = 2000
@@ -74,16 +76,17 @@ func plain(s string) *slack.TextBlockObject {
 	return slack.NewTextBlockObject(slack.PlainTextType, s, true, false)
 }
 
-// itemText renders a list item as mrkdwn: its mark, its text and detail.
-func itemText(it commands.Item, withCommands bool) string {
+// itemText renders a list item as mrkdwn: its mark, its text and detail,
+// the people it names as mentions.
+func itemText(it commands.Item, withCommands bool, m mentioner) string {
 	emoji := markEmoji[it.Mark]
 	if emoji == "" {
 		emoji = "•"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s", emoji, escape(it.Text))
+	fmt.Fprintf(&b, "%s %s", emoji, m.apply(escape(it.Text)))
 	if it.Detail != "" {
-		b.WriteString("\n" + escape(it.Detail))
+		b.WriteString("\n" + m.apply(escape(it.Detail)))
 	}
 	if withCommands {
 		for _, a := range it.Actions {
@@ -100,18 +103,32 @@ func itemText(it commands.Item, withCommands bool) string {
 type piece struct {
 	text    string
 	item    *commands.Item
+	people  mentioner
 	context bool
+}
+
+// actionable returns the actions of an item that can act now. A step that
+// waits for others (MarkWait) cannot be done yet: it shows what it waits
+// for and no Done or Waive button.
+func actionable(it commands.Item) []commands.Action {
+	if it.Mark != commands.MarkWait {
+		return it.Actions
+	}
+	return slices.DeleteFunc(slices.Clone(it.Actions), func(a commands.Action) bool {
+		return a.ID == "step_done" || a.ID == "step_waive"
+	})
 }
 
 func pieces(rep *commands.Reply) []piece {
 	var out []piece
+	m := newMentioner(rep.People)
 	for _, s := range rep.Sections {
 		var lines []string
 		if s.Heading != "" {
-			lines = append(lines, "*"+escape(s.Heading)+"*")
+			lines = append(lines, "*"+m.apply(escape(s.Heading))+"*")
 		}
 		if s.Text != "" {
-			lines = append(lines, escape(s.Text))
+			lines = append(lines, m.apply(escape(s.Text)))
 		}
 		flush := func() {
 			if len(lines) > 0 {
@@ -121,16 +138,17 @@ func pieces(rep *commands.Reply) []piece {
 		}
 		for i := range s.Items {
 			it := s.Items[i]
+			it.Actions = actionable(it)
 			if len(it.Actions) > 0 {
 				flush()
-				out = append(out, piece{item: &it})
+				out = append(out, piece{item: &it, people: m})
 				continue
 			}
-			lines = append(lines, itemText(it, false))
+			lines = append(lines, itemText(it, false, m))
 		}
 		flush()
 		if s.Note != "" {
-			out = append(out, piece{text: escape(s.Note), context: true})
+			out = append(out, piece{text: m.apply(escape(s.Note)), context: true})
 		}
 	}
 	return out
@@ -142,6 +160,8 @@ func pieces(rep *commands.Reply) []piece {
 // would need more than 50 blocks, the last items lose their buttons (their
 // command is shown instead); if that is still too many, the message is cut
 // with a note saying so. Text over 3,000 characters is split across blocks.
+// What the bot posts and answers goes through Pages instead, which never
+// cuts: it continues in more messages.
 func Blocks(rep *commands.Reply) []slack.Block { return blocks(rep, true, maxBlocks) }
 
 // blocks renders a reply in at most limit blocks, with buttons or, without,
@@ -175,7 +195,21 @@ func render(rep *commands.Reply, ps []piece, keep int) []slack.Block {
 		if rep.Error {
 			title = ":warning: " + title
 		}
-		blocks = append(blocks, slack.NewHeaderBlock(plain(truncate(title, maxHeader))))
+		if m := newMentioner(rep.People); m.names(escape(title)) {
+			// A header is plain text, where a mention cannot be: a title
+			// naming a person is bold mrkdwn instead.
+			for _, c := range chunks("*"+m.apply(escape(title))+"*", maxText) {
+				blocks = append(blocks, slack.NewSectionBlock(mrkdwn(c), nil, nil))
+			}
+		} else {
+			blocks = append(blocks, slack.NewHeaderBlock(plain(truncate(title, maxHeader))))
+			if utf8.RuneCountInString(title) > maxHeader {
+				// The header is cut: the whole title follows it.
+				for _, c := range chunks(escape(title), maxText) {
+					blocks = append(blocks, slack.NewSectionBlock(mrkdwn(c), nil, nil))
+				}
+			}
+		}
 	}
 	var text []string
 	flushText := func() {
@@ -192,13 +226,13 @@ func render(rep *commands.Reply, ps []piece, keep int) []slack.Block {
 		switch {
 		case p.context:
 			flushText()
-			for _, c := range chunks(p.text, maxText) {
+			for _, c := range chunks(p.text, maxContext) {
 				blocks = append(blocks, slack.NewContextBlock("", mrkdwn(c)))
 			}
 		case p.item != nil && n < keep:
 			n++
 			flushText()
-			for _, c := range chunks(itemText(*p.item, false), maxText) {
+			for _, c := range chunks(itemText(*p.item, false, p.people), maxText) {
 				blocks = append(blocks, slack.NewSectionBlock(mrkdwn(c), nil, nil))
 			}
 			var buttons []slack.BlockElement
@@ -211,7 +245,7 @@ func render(rep *commands.Reply, ps []piece, keep int) []slack.Block {
 			}
 			blocks = append(blocks, slack.NewActionBlock(fmt.Sprintf("actions-%d", n), buttons...))
 		case p.item != nil:
-			text = append(text, itemText(*p.item, true))
+			text = append(text, itemText(*p.item, true, p.people))
 		default:
 			text = append(text, p.text)
 		}
@@ -220,13 +254,62 @@ func render(rep *commands.Reply, ps []piece, keep int) []slack.Block {
 	return blocks
 }
 
+// Notes ending the first message of a reply too big for one.
+const (
+	continuedInThread = "_Continued in the thread of this message._"
+	continuedBelow    = "_Continued in the next message._"
+)
+
+// Pages renders a reply for posting: all of it, every item with its
+// buttons, in as many messages as Slack's limits need. The first is the
+// message itself (ending with a note that it continues), the others its
+// thread. An item's text and its buttons stay in one message.
+func Pages(rep *commands.Reply) [][]slack.Block { return pages(rep, true, 0, continuedInThread) }
+
+// pages renders a reply in as many messages as it needs, with buttons or,
+// without, each item's command shown instead; the first message leaves
+// reserve blocks free and ends with note when more follow.
+func pages(rep *commands.Reply, buttons bool, reserve int, note string) [][]slack.Block {
+	ps := pieces(rep)
+	all := 0
+	for _, p := range ps {
+		if p.item != nil && buttons {
+			all++
+		}
+	}
+	full := render(rep, ps, all)
+	if len(full) <= maxBlocks-reserve {
+		return [][]slack.Block{full}
+	}
+	var pages [][]slack.Block
+	limit := maxBlocks - reserve - 1 // the first page ends with the note
+	var page []slack.Block
+	for i, b := range full {
+		if len(page) == limit {
+			var carry []slack.Block
+			if b.BlockType() == slack.MBTAction && i > 0 && full[i-1].BlockType() == slack.MBTSection {
+				// Keep an item's text with its buttons.
+				carry, page = page[len(page)-1:], page[:len(page)-1]
+			}
+			pages = append(pages, page)
+			page, limit = carry, maxBlocks
+		}
+		page = append(page, b)
+	}
+	pages = append(pages, page)
+	pages[0] = append(pages[0], slack.NewContextBlock("continued", mrkdwn(note)))
+	return pages
+}
+
 // fallback is the plain text Slack shows in notifications and where
 // blocks cannot be shown.
 func fallback(rep *commands.Reply) string {
 	if rep.Title == "" {
 		return "breachbot"
 	}
-	return truncate(rep.Title, maxFallback)
+	// Slack reads <...> in the notification text as it does in mrkdwn: a
+	// title typed by a person is escaped, the people it names mentioned.
+	return newMentioner(rep.People).apply(escape(truncate(rep.Title, maxFallback)))
 }
 
 // message is a reply as Slack takes it in a slash command's answer, through
@@ -236,6 +319,9 @@ type message struct {
 	ReplaceOriginal bool          `json:"replace_original,omitempty"`
 	Text            string        `json:"text"`
 	Blocks          []slack.Block `json:"blocks,omitempty"`
+	// more are the rest of a posted reply too big for one message, each
+	// posted as a reply in its thread (postedMessage).
+	more [][]slack.Block
 }
 
 // newMessage renders a reply; errors and help are shown only to the person
@@ -245,5 +331,15 @@ func newMessage(rep *commands.Reply) *message {
 	if rep.Ephemeral || rep.Error {
 		m.ResponseType = slack.ResponseTypeEphemeral
 	}
+	return m
+}
+
+// postedMessage renders a reply the bot posts (or updates) in a channel or
+// direct message: what does not fit in one message continues in its
+// thread, nothing is cut.
+func postedMessage(rep *commands.Reply) *message {
+	m := newMessage(rep)
+	pages := Pages(rep)
+	m.Blocks, m.more = pages[0], pages[1:]
 	return m
 }

@@ -2,10 +2,13 @@ package slack
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
 
+	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/commands"
 )
 
@@ -27,10 +30,7 @@ func (b *Bot) refreshBoard(ctx context.Context, incident string) error {
 	}
 	now := b.svc.Clock().Now()
 	for _, part := range []string{partChecklist, partBoard} {
-		rep := commands.Checklist(res)
-		if part == partBoard {
-			rep = commands.Board(res, now)
-		}
+		rep := pinnedReply(res, part, now)
 		key := pinnedKey(incident, part)
 		var rec postRecord
 		if err := b.load(postRecords, key, &rec); err != nil {
@@ -39,8 +39,7 @@ func (b *Bot) refreshBoard(ctx context.Context, incident string) error {
 		if rec.TS == "" {
 			continue
 		}
-		m := newMessage(rep)
-		_, _, _, err := b.client.UpdateMessageContext(ctx, st.Channel, rec.TS, slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...))
+		err := b.updateInPlace(ctx, st.Channel, rec.TS, key, postedMessage(rep))
 		if code := errorCode(err); code == "message_not_found" || code == "cant_update_message" {
 			// Someone deleted it: post it again and pin the new one.
 			b.log.Warn("slack: pinned message gone; posting it again", "incident", incident, "part", part)
@@ -87,4 +86,53 @@ func (b *Bot) RunBoards(ctx context.Context, every time.Duration) {
 			}
 		}
 	}
+}
+
+// pinnedReply is one of the incident channel's pinned messages: the
+// checklist (the channel's first message) or the deadlines board, with the
+// people they name as mentions. The checklist opens with who declared the
+// incident and what to do first.
+func pinnedReply(res *incidents.Result, part string, now time.Time) *commands.Reply {
+	var rep *commands.Reply
+	if part == partBoard {
+		rep = commands.Board(res, now)
+	} else {
+		rep = commands.Checklist(res)
+		rep.Sections = append([]commands.Section{{Text: opening(res)}}, rep.Sections...)
+	}
+	rep.People = incidentPeople(res.Incident)
+	return rep
+}
+
+// opening says who declared an incident and which steps can be done now,
+// in the playbook's order (at most three).
+func opening(res *incidents.Result) string {
+	inc := res.Incident
+	s := fmt.Sprintf("Declared by %s, %s.", inc.DeclaredBy, commands.FormatTime(inc.DeclaredAt))
+	if inc.State == incidents.StateClosed {
+		return s
+	}
+	var now []string
+	for _, def := range res.Playbook.Steps {
+		st, ok := inc.Step(def.ID)
+		if !ok || st.Finished() {
+			continue
+		}
+		ready := true
+		for _, r := range def.Requires {
+			if req, ok := inc.Step(r); ok && !req.Finished() {
+				ready = false
+			}
+		}
+		if ready {
+			now = append(now, fmt.Sprintf("%s · %s (%s)", def.ID, def.Title, def.Owner))
+		}
+	}
+	switch {
+	case len(now) == 0:
+		return s + " Every step is done or waived."
+	case len(now) > 3:
+		return fmt.Sprintf("%s Do first: %s (and %d more below).", s, strings.Join(now[:3], "; "), len(now)-3)
+	}
+	return s + " Do first: " + strings.Join(now, "; ") + "."
 }

@@ -225,15 +225,23 @@ const maxAckBytes = 16 * 1024
 // incident's own channel it is shown to the user only (render).
 func (b *Bot) respond(ctx context.Context, responseURL, channel, user string, rep *commands.Reply) {
 	m := b.render(ctx, channel, rep)
-	opts := []slack.MsgOption{slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...)}
-	var err error
-	if responseURL != "" {
-		_, _, err = b.client.PostMessageContext(ctx, channel, append(opts, slack.MsgOptionResponseURL(responseURL, m.ResponseType))...)
-	} else {
-		_, err = b.client.PostEphemeralContext(ctx, channel, user, opts...)
-	}
-	if err != nil {
-		b.log.Error("slack: answer not delivered", "user", user, "err", apiError("respond", err))
+	for i, blocks := range append([][]slack.Block{m.Blocks}, m.more...) {
+		text := m.Text
+		if i > 0 {
+			text = fmt.Sprintf("%s (continued, %d of %d)", m.Text, i+1, len(m.more)+1)
+		}
+		opts := []slack.MsgOption{slack.MsgOptionText(text, false), slack.MsgOptionBlocks(blocks...)}
+		var err error
+		if responseURL != "" {
+			// Each part is a new message: Slack keeps earlier ones.
+			_, _, err = b.client.PostMessageContext(ctx, channel, append(opts, slack.MsgOptionResponseURL(responseURL, m.ResponseType))...)
+		} else {
+			_, err = b.client.PostEphemeralContext(ctx, channel, user, opts...)
+		}
+		if err != nil {
+			b.log.Error("slack: answer not delivered", "user", user, "part", i+1, "err", apiError("respond", err))
+			return
+		}
 	}
 }
 

@@ -9,7 +9,6 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/breachbot/breachbot/incidents"
-	"github.com/breachbot/breachbot/incidents/commands"
 )
 
 // channelName is the incident channel's name: inc-2026-0001-short-title
@@ -91,10 +90,7 @@ func (b *Bot) setUpChannel(ctx context.Context, n incidents.Notification) error 
 	}
 	now := b.svc.Clock().Now()
 	for _, part := range []string{partChecklist, partBoard} {
-		rep := commands.Checklist(res)
-		if part == partBoard {
-			rep = commands.Board(res, now)
-		}
+		rep := pinnedReply(res, part, now)
 		ts, _, err := b.postOnce(ctx, st.Channel, pinnedKey(res.Incident.ID, part), rep)
 		if err != nil {
 			return err

@@ -45,7 +45,7 @@ func (b *Bot) slashCommand(sc slack.SlashCommand) any {
 	ctx, cancel := context.WithTimeout(b.ctx, time.Second)
 	defer cancel()
 	m := b.render(ctx, sc.ChannelID, rep)
-	if len(marshal(m)) > maxAckBytes {
+	if len(marshal(m)) > maxAckBytes || len(m.more) > 0 {
 		b.spawn(func(ctx context.Context) { b.respond(ctx, sc.ResponseURL, sc.ChannelID, sc.UserID, rep) })
 		return nil
 	}

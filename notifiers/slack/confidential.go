@@ -45,14 +45,21 @@ func (b *Bot) inOwnChannel(ctx context.Context, channel, incident string) bool {
 }
 
 // render turns a command's reply into the message answering a person in
-// channel: as newMessage in the incident's own channel; elsewhere ephemeral,
-// without buttons (they would not act there), and with a link to the
-// incident's private channel.
+// channel: in the incident's own channel with buttons, shown to the
+// channel unless ephemeral; elsewhere ephemeral, without buttons (they
+// would not act there), and with a link to the incident's private channel.
+// What does not fit in one message is in the message's more, to follow it.
 func (b *Bot) render(ctx context.Context, channel string, rep *commands.Reply) *message {
+	b.addPeople(ctx, rep)
+	m := newMessage(rep)
 	if rep.Incident == "" || b.inOwnChannel(ctx, channel, rep.Incident) {
-		return newMessage(rep)
+		ps := pages(rep, true, 0, continuedBelow)
+		m.Blocks, m.more = ps[0], ps[1:]
+		return m
 	}
-	m := &message{ResponseType: slack.ResponseTypeEphemeral, Text: fallback(rep), Blocks: blocks(rep, false, maxBlocks-1)}
+	m.ResponseType = slack.ResponseTypeEphemeral
+	ps := pages(rep, false, 1, continuedBelow)
+	m.Blocks, m.more = ps[0], ps[1:]
 	if rep.Error {
 		return m
 	}
@@ -69,13 +76,18 @@ func (b *Bot) render(ctx context.Context, channel string, rep *commands.Reply) *
 		link = slack.NewContextBlock("", mrkdwn("Its private channel is being set up."))
 	}
 	if link != nil {
-		at := 0
-		if rep.Title != "" {
-			at = 1 // after the header
-		}
-		m.Blocks = append(m.Blocks[:at], append([]slack.Block{link}, m.Blocks[at:]...)...)
+		m.Blocks = withLink(m.Blocks, rep, link)
 	}
 	return m
+}
+
+// withLink puts a link block right under the header of a rendered reply.
+func withLink(blocks []slack.Block, rep *commands.Reply, link slack.Block) []slack.Block {
+	at := 0
+	if rep.Title != "" && len(blocks) > 0 {
+		at = 1 // after the header
+	}
+	return append(blocks[:at:at], append([]slack.Block{link}, blocks[at:]...)...)
 }
 
 // declareSetUpLimit bounds setting up a new incident's channel before the
@@ -127,7 +139,7 @@ func (b *Bot) announceDeclared(ctx context.Context, incident string) error {
 	if res.Incident.Drill {
 		text = drillAnnouncement
 	}
-	_, _, err = b.postOnceAs(ctx, b.announceTo, "announce:"+incident, "announce:"+st.Announce, &commands.Reply{Title: text})
+	_, _, err = b.postOnceAs(ctx, b.announceTo, "announce:"+incident, "announce:"+st.Announce, newMessage(&commands.Reply{Title: text}))
 	return err
 }
 

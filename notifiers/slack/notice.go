@@ -139,6 +139,7 @@ func (b *Bot) askLegal(ctx context.Context, n incidents.Notification) error {
 	}
 	var asked int
 	rep := commands.NotificationReply(n, b.svc.Clock().Now())
+	rep.People = notificationPeople(n)
 	for _, user := range b.dir.Members(incidents.RoleLegal) {
 		if user == n.Notice.DraftedBy || user == n.Notice.SubmittedBy {
 			continue // separation of duties: they cannot approve it
@@ -186,7 +187,7 @@ func (b *Bot) noticeDecided(ctx context.Context, n incidents.Notification) error
 	if n.Notice == nil {
 		return nil
 	}
-	rep := commands.NotificationReply(n, b.svc.Clock().Now())
+	rep := decidedRequest(n, b.dir.Members(incidents.RoleLeads), b.svc.Clock().Now())
 	for _, user := range b.dir.Members(incidents.RoleLegal) {
 		var rec postRecord
 		if err := b.load(postRecords, approvalKey(n.Incident, n.Notice.ID, user), &rec); err != nil {
@@ -195,8 +196,7 @@ func (b *Bot) noticeDecided(ctx context.Context, n incidents.Notification) error
 		if rec.TS == "" {
 			continue
 		}
-		m := newMessage(rep)
-		_, _, _, err := b.client.UpdateMessageContext(ctx, rec.Channel, rec.TS, slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...))
+		err := b.updateInPlace(ctx, rec.Channel, rec.TS, approvalKey(n.Incident, n.Notice.ID, user), postedMessage(rep))
 		if code := errorCode(err); err != nil && code != "message_not_found" && code != "cant_update_message" {
 			return apiError("chat.update", err)
 		}
@@ -222,6 +222,7 @@ func (b *Bot) noticeProgress(ctx context.Context, n incidents.Notification) erro
 	}
 	seq := progressSeq(n.ID)
 	rep := commands.NotificationReply(n, b.svc.Clock().Now())
+	rep.People = notificationPeople(n)
 	var rec postRecord
 	if err := b.load(postRecords, key, &rec); err != nil {
 		return err
@@ -236,8 +237,7 @@ func (b *Bot) noticeProgress(ctx context.Context, n incidents.Notification) erro
 	if seq <= rec.Seq {
 		return nil
 	}
-	m := newMessage(rep)
-	_, _, _, err := b.client.UpdateMessageContext(ctx, rec.Channel, rec.TS, slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...))
+	err := b.updateInPlace(ctx, rec.Channel, rec.TS, key, postedMessage(rep))
 	if code := errorCode(err); code == "message_not_found" || code == "cant_update_message" {
 		// Someone deleted it: the next progress posts a new one.
 		return b.forget(key)

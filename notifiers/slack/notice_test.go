@@ -176,7 +176,7 @@ func TestNoticeImportApprovalAndSendingInSlack(t *testing.T) {
 		t.Fatalf("after refused approvals N2 is %s, want submitted", st)
 	}
 	_, trig := e.click(dpo, "D"+dpo, request.TS, "notice_approve", approve[0])
-	if got := e.response(trig, "the approval"); !strings.Contains(got, "approved by "+dpo) {
+	if got := e.response(trig, "the approval"); !strings.Contains(got, "approved by <@"+dpo+">") {
 		t.Fatalf("approval answer:\n%s", got)
 	}
 	e.channelSays(ch.ID, "approved")

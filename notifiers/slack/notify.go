@@ -43,6 +43,8 @@ type postRecord struct {
 	// Seq is the sequence number of the notification a message updated in
 	// place shows (notice progress), so an older one never replaces it.
 	Seq int64 `json:"seq,omitempty"`
+	// Thread is the message a continuation replies to.
+	Thread string `json:"thread,omitempty"`
 }
 
 // metadataEvent is the event_type of the metadata on every message the bot
@@ -132,7 +134,8 @@ func (b *Bot) save(kind records, key string, v any) error {
 	return b.state.PutPostRecord(key, data)
 }
 
-// forget deletes the record of a post.
+// forget deletes the record of a post. Its continuations' records stay:
+// they name the thread they are in, so a post made again starts a new one.
 func (b *Bot) forget(key string) error { return b.state.DeletePostRecord(key) }
 
 // read loads an incident and its pinned playbook, without a role check.
@@ -143,21 +146,32 @@ func (b *Bot) read(ctx context.Context, id string) (*incidents.Result, error) {
 // postOnce posts a reply for a key unless it was posted already, and
 // returns the message's timestamp and whether it posted now.
 func (b *Bot) postOnce(ctx context.Context, channel, key string, rep *commands.Reply) (string, bool, error) {
-	return b.postOnceAs(ctx, channel, key, key, rep)
+	return b.postOnceAs(ctx, channel, key, key, postedMessage(rep))
 }
 
-// postOnceAs is postOnce with the key the message carries in its metadata
-// given apart from the key it is recorded under.
-func (b *Bot) postOnceAs(ctx context.Context, channel, key, metaKey string, rep *commands.Reply) (string, bool, error) {
+// postOnceAs is postOnce of a rendered message, with the key the message
+// carries in its metadata given apart from the key it is recorded under.
+func (b *Bot) postOnceAs(ctx context.Context, channel, key, metaKey string, m *message) (string, bool, error) {
+	ts, posted, err := b.postOneOnce(ctx, channel, "", key, metaKey, m)
+	if err != nil {
+		return "", false, err
+	}
+	return ts, posted, b.continueInThread(ctx, channel, ts, key, m)
+}
+
+// postOneOnce posts one message for a key (in thread, if not "") unless it
+// was posted already.
+func (b *Bot) postOneOnce(ctx context.Context, channel, thread, key, metaKey string, m *message) (string, bool, error) {
 	var rec postRecord
 	if err := b.load(postRecords, key, &rec); err != nil {
 		return "", false, err
 	}
-	if rec.TS != "" && rec.Channel == channel {
+	same := rec.Channel == channel && rec.Thread == thread
+	if rec.TS != "" && same {
 		return rec.TS, false, nil
 	}
-	if rec.Attempted && rec.Channel == channel {
-		ts, err := b.findPosted(ctx, channel, metaKey)
+	if rec.Attempted && same {
+		ts, err := b.findPosted(ctx, channel, thread, metaKey)
 		if err != nil {
 			return "", false, err
 		}
@@ -166,14 +180,16 @@ func (b *Bot) postOnceAs(ctx context.Context, channel, key, metaKey string, rep 
 			return ts, false, b.save(postRecords, key, rec)
 		}
 	}
-	rec = postRecord{Channel: channel, Attempted: true}
+	rec = postRecord{Channel: channel, Thread: thread, Attempted: true}
 	if err := b.save(postRecords, key, rec); err != nil {
 		return "", false, err
 	}
-	m := newMessage(rep)
-	_, ts, err := b.client.PostMessageContext(ctx, channel,
-		slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...),
-		slack.MsgOptionMetadata(slack.SlackMetadata{EventType: metadataEvent, EventPayload: map[string]any{"key": metaKey}}))
+	opts := []slack.MsgOption{slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...),
+		slack.MsgOptionMetadata(slack.SlackMetadata{EventType: metadataEvent, EventPayload: map[string]any{"key": metaKey}})}
+	if thread != "" {
+		opts = append(opts, slack.MsgOptionTS(thread))
+	}
+	_, ts, err := b.client.PostMessageContext(ctx, channel, opts...)
 	if err != nil {
 		return "", false, apiError("chat.postMessage", err)
 	}
@@ -181,15 +197,89 @@ func (b *Bot) postOnceAs(ctx context.Context, channel, key, metaKey string, rep 
 	return ts, true, b.save(postRecords, key, rec)
 }
 
-// findPosted looks for a message with the key in the channel's latest
-// messages (where an unrecorded post of ours would be).
-func (b *Bot) findPosted(ctx context.Context, channel, key string) (string, error) {
-	h, err := b.client.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
-		ChannelID: channel, Limit: 100, IncludeAllMetadata: true})
-	if err != nil {
-		return "", apiError("conversations.history", err)
+// continueKey is the post key of the n-th continuation (1, 2, ...) of the
+// message posted for key.
+func continueKey(key string, n int) string { return fmt.Sprintf("%s:more:%d", key, n) }
+
+// continueInThread makes the thread of the message ts (posted for key)
+// hold the rest of m: each continuation is posted once, or updated in place
+// when the message was updated; continuations no longer needed say so.
+func (b *Bot) continueInThread(ctx context.Context, channel, ts, key string, m *message) error {
+	for i, page := range m.more {
+		k := continueKey(key, i+1)
+		part := &message{Text: fmt.Sprintf("%s (continued, %d of %d)", m.Text, i+2, len(m.more)+1), Blocks: page}
+		var rec postRecord
+		if err := b.load(postRecords, k, &rec); err != nil {
+			return err
+		}
+		if rec.TS != "" && rec.Channel == channel && rec.Thread == ts {
+			_, _, _, err := b.client.UpdateMessageContext(ctx, channel, rec.TS, slack.MsgOptionText(part.Text, false), slack.MsgOptionBlocks(part.Blocks...))
+			if err == nil {
+				continue
+			}
+			if code := errorCode(err); code != "message_not_found" && code != "cant_update_message" {
+				return apiError("chat.update", err)
+			}
+			// Someone deleted it: post it again in the thread.
+			if err := b.state.DeletePostRecord(k); err != nil {
+				return err
+			}
+		}
+		if _, _, err := b.postOneOnce(ctx, channel, ts, k, k, part); err != nil {
+			return err
+		}
 	}
-	for _, m := range h.Messages {
+	for n := len(m.more) + 1; ; n++ {
+		k := continueKey(key, n)
+		var rec postRecord
+		if err := b.load(postRecords, k, &rec); err != nil {
+			return err
+		}
+		if rec.TS == "" || rec.Channel != channel || rec.Thread != ts {
+			return nil
+		}
+		_, _, _, err := b.client.UpdateMessageContext(ctx, channel, rec.TS, slack.MsgOptionText("Nothing more here", false),
+			slack.MsgOptionBlocks(slack.NewContextBlock("", mrkdwn("_Nothing more here: the message above now shows all of it._"))))
+		if code := errorCode(err); err != nil && code != "message_not_found" && code != "cant_update_message" {
+			return apiError("chat.update", err)
+		}
+		if err := b.state.DeletePostRecord(k); err != nil {
+			return err
+		}
+	}
+}
+
+// updateInPlace replaces the message ts (posted for key) with m and its
+// thread's continuations; the error is Slack's, for the caller to judge
+// (a deleted message is posted again by some callers).
+func (b *Bot) updateInPlace(ctx context.Context, channel, ts, key string, m *message) error {
+	if _, _, _, err := b.client.UpdateMessageContext(ctx, channel, ts, slack.MsgOptionText(m.Text, false), slack.MsgOptionBlocks(m.Blocks...)); err != nil {
+		return err
+	}
+	return b.continueInThread(ctx, channel, ts, key, m)
+}
+
+// findPosted looks for a message with the key in the channel's latest
+// messages, or in the thread if not "" (where an unrecorded post of ours
+// would be: Slack's history leaves out replies in threads).
+func (b *Bot) findPosted(ctx context.Context, channel, thread, key string) (string, error) {
+	var msgs []slack.Message
+	if thread != "" {
+		replies, _, _, err := b.client.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{
+			ChannelID: channel, Timestamp: thread, Limit: 200, IncludeAllMetadata: true})
+		if err != nil {
+			return "", apiError("conversations.replies", err)
+		}
+		msgs = replies
+	} else {
+		h, err := b.client.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+			ChannelID: channel, Limit: 100, IncludeAllMetadata: true})
+		if err != nil {
+			return "", apiError("conversations.history", err)
+		}
+		msgs = h.Messages
+	}
+	for _, m := range msgs {
 		if m.Metadata.EventType == metadataEvent && m.Metadata.EventPayload["key"] == key {
 			return m.Timestamp, nil
 		}
@@ -207,7 +297,9 @@ func (b *Bot) postToChannel(ctx context.Context, n incidents.Notification) error
 	if st.Channel == "" {
 		return fmt.Errorf("%s has no Slack channel yet; the %s waits for it", n.Incident, n.Kind)
 	}
-	_, posted, err := b.postOnce(ctx, st.Channel, n.ID, commands.NotificationReply(n, b.svc.Clock().Now()))
+	rep := commands.NotificationReply(n, b.svc.Clock().Now())
+	rep.People = notificationPeople(n)
+	_, posted, err := b.postOnce(ctx, st.Channel, n.ID, rep)
 	if err != nil {
 		return err
 	}
@@ -224,7 +316,15 @@ func (b *Bot) directToLeads(ctx context.Context, n incidents.Notification) error
 		b.log.Warn("slack: no leads to escalate to; add Slack ids under roles: leads", "notification", n.ID)
 		return nil
 	}
-	rep := commands.NotificationReply(n, b.svc.Clock().Now())
+	rep := escalationDM(n, b.svc.Clock().Now())
+	m := postedMessage(rep)
+	var st channelState
+	if err := b.load(channelRecords, n.Incident, &st); err != nil {
+		return err
+	}
+	if st.Channel != "" {
+		m.Blocks = withLink(m.Blocks, rep, slack.NewSectionBlock(mrkdwn("Channel: <#"+st.Channel+">"), nil, nil))
+	}
 	for _, lead := range leads {
 		dm, _, _, err := b.client.OpenConversationContext(ctx, &slack.OpenConversationParameters{Users: []string{lead}, ReturnIM: true})
 		switch code := errorCode(err); {
@@ -235,7 +335,8 @@ func (b *Bot) directToLeads(ctx context.Context, n incidents.Notification) error
 		default:
 			return apiError("conversations.open", err)
 		}
-		_, posted, err := b.postOnce(ctx, dm.ID, n.ID+":"+lead, rep)
+		key := n.ID + ":" + lead
+		_, posted, err := b.postOnceAs(ctx, dm.ID, key, key, m)
 		if err != nil {
 			return err
 		}

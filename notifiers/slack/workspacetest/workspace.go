@@ -51,6 +51,8 @@ type Message struct {
 	Text     string
 	Blocks   json.RawMessage
 	Metadata slack.SlackMetadata
+	// ThreadTS is the message this one replies to in a thread, if any.
+	ThreadTS string
 	// Updates counts chat.update calls on it.
 	Updates int
 }
@@ -153,6 +155,7 @@ func New(t testing.TB) *Workspace {
 			"conversations.list":           w.list,
 			"conversations.open":           w.open,
 			"conversations.history":        w.history,
+			"conversations.replies":        w.replies,
 			"chat.postMessage":             w.post,
 			"chat.postEphemeral":           w.postEphemeral,
 			"chat.update":                  w.update,
@@ -564,17 +567,52 @@ func (w *Workspace) history(rw http.ResponseWriter, r *http.Request) {
 	var out []map[string]any
 	for i := len(c.Messages) - 1; i >= 0 && len(out) < limit; i-- {
 		m := c.Messages[i]
-		msg := map[string]any{"type": "message", "ts": m.TS, "text": m.Text, "user": BotUserID}
-		if f.Get("include_all_metadata") == "1" && m.Metadata.EventType != "" {
-			msg["metadata"] = m.Metadata
+		if m.ThreadTS != "" && m.ThreadTS != m.TS {
+			continue // as in Slack, replies in a thread are not in the history
 		}
-		out = append(out, msg)
+		out = append(out, historyJSON(m, f.Get("include_all_metadata") == "1"))
+	}
+	reply(rw, map[string]any{"ok": true, "messages": out, "has_more": false})
+}
+
+func historyJSON(m *Message, metadata bool) map[string]any {
+	msg := map[string]any{"type": "message", "ts": m.TS, "text": m.Text, "user": BotUserID}
+	if m.ThreadTS != "" {
+		msg["thread_ts"] = m.ThreadTS
+	}
+	if metadata && m.Metadata.EventType != "" {
+		msg["metadata"] = m.Metadata
+	}
+	return msg
+}
+
+// replies answers conversations.replies: the thread's parent, then its
+// replies, oldest first.
+func (w *Workspace) replies(rw http.ResponseWriter, r *http.Request) {
+	f := form(r)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	c, ok := w.channels[f.Get("channel")]
+	if !ok {
+		fail(rw, "channel_not_found")
+		return
+	}
+	ts := f.Get("ts")
+	var out []map[string]any
+	for _, m := range c.Messages {
+		if m.TS == ts || m.ThreadTS == ts {
+			out = append(out, historyJSON(m, f.Get("include_all_metadata") == "1"))
+		}
+	}
+	if len(out) == 0 {
+		fail(rw, "thread_not_found")
+		return
 	}
 	reply(rw, map[string]any{"ok": true, "messages": out, "has_more": false})
 }
 
 func readMessage(f url.Values) *Message {
-	m := &Message{Text: f.Get("text"), Blocks: json.RawMessage(f.Get("blocks"))}
+	m := &Message{Text: f.Get("text"), Blocks: json.RawMessage(f.Get("blocks")), ThreadTS: f.Get("thread_ts")}
 	if md := f.Get("metadata"); md != "" {
 		_ = json.Unmarshal([]byte(md), &m.Metadata)
 	}
@@ -598,6 +636,10 @@ func (w *Workspace) post(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m := readMessage(f)
+	if err := CheckBlocks(m.Blocks); err != nil {
+		fail(rw, "invalid_blocks")
+		return
+	}
 	m.TS = w.tsLocked()
 	c.Messages = append(c.Messages, m)
 	w.signalLocked()
@@ -614,6 +656,10 @@ func (w *Workspace) postEphemeral(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m := readMessage(f)
+	if err := CheckBlocks(m.Blocks); err != nil {
+		fail(rw, "invalid_blocks")
+		return
+	}
 	m.TS, m.User = w.tsLocked(), f.Get("user")
 	c.Ephemeral = append(c.Ephemeral, m)
 	w.signalLocked()
@@ -632,6 +678,10 @@ func (w *Workspace) update(rw http.ResponseWriter, r *http.Request) {
 	for _, m := range c.Messages {
 		if m.TS == f.Get("ts") {
 			n := readMessage(f)
+			if err := CheckBlocks(n.Blocks); err != nil {
+				fail(rw, "invalid_blocks")
+				return
+			}
 			m.Text, m.Blocks = n.Text, n.Blocks
 			m.Updates++
 			w.signalLocked()
@@ -748,6 +798,10 @@ func (w *Workspace) response(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp.ID = strings.TrimPrefix(r.URL.Path, "/response/")
+	if err := CheckBlocks(resp.Blocks); err != nil {
+		reply(rw, map[string]any{"ok": false, "error": "invalid_blocks"})
+		return
+	}
 	w.mu.Lock()
 	w.responses = append(w.responses, resp)
 	w.signalLocked()
@@ -980,4 +1034,18 @@ func (w *Workspace) userInfo(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reply(rw, map[string]any{"ok": true, "user": map[string]any{"id": id, "profile": map[string]any{"email": addr}}})
+}
+
+// DeleteMessage deletes a message as a person would in Slack: it leaves
+// the channel (and its pins); updating it fails with message_not_found.
+func (w *Workspace) DeleteMessage(channel, ts string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	c, ok := w.channels[channel]
+	if !ok {
+		w.t.Fatalf("workspace: no channel %s", channel)
+	}
+	c.Messages = slices.DeleteFunc(c.Messages, func(m *Message) bool { return m.TS == ts })
+	c.Pins = slices.DeleteFunc(c.Pins, func(p string) bool { return p == ts })
+	w.signalLocked()
 }
