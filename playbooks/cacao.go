@@ -43,6 +43,10 @@ func CACAO(pb *incidents.Playbook) ([]byte, error) {
 	if pb == nil || pb.ID == "" {
 		return nil, fmt.Errorf("cacao: playbook without an id")
 	}
+	if len(pb.Steps) == 0 {
+		// CACAO requires at least one action between start and end.
+		return nil, fmt.Errorf("cacao: playbook %s has no steps; a CACAO playbook needs at least one", pb.ID)
+	}
 	doc, err := newCACAOBuilder(pb).build()
 	if err != nil {
 		return nil, err

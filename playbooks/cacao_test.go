@@ -336,6 +336,14 @@ obligations:
 	}
 }
 
+func TestCACAORefusesStepless(t *testing.T) {
+	t.Parallel()
+	_, err := CACAO(&incidents.Playbook{ID: "empty", Version: "1"})
+	if err == nil || !strings.Contains(err.Error(), "playbook empty has no steps") {
+		t.Errorf("CACAO of a playbook without steps: %v, want an error saying it has no steps", err)
+	}
+}
+
 func TestCACAOConditionText(t *testing.T) {
 	t.Parallel()
 	eu := incidents.Condition{Fact: "jurisdictions", Op: incidents.OpIncludes, Values: []string{"EU"}}
