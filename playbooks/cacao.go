@@ -231,19 +231,19 @@ func (b *cacaoBuilder) build() (*cacaoPlaybook, error) {
 
 // wave adds the steps of one wave, all of whose requirements are in earlier
 // waves, and returns the id of the workflow step that runs them: the step's
-// own action, or a parallel step whose branches each end at the wave's end
-// step. next is the workflow step to run once the wave is done.
+// own action, or a parallel step whose branches (one step each) each end at
+// an end step of their own. next is the workflow step to run once the wave is done.
 func (b *cacaoBuilder) wave(n int, steps []incidents.StepDef, next string) string {
 	if len(steps) == 1 {
 		return b.action(steps[0], next)
 	}
-	tag := "wave-" + strconv.Itoa(n+1)
-	branchEnd := b.id("end", tag)
-	b.workflow[branchEnd] = cacaoStep{Type: "end", Name: fmt.Sprintf("End of a branch of group %d", n+1)}
-	par := b.id("parallel", tag)
+	par := b.id("parallel", "wave-"+strconv.Itoa(n+1))
 	ids := make([]string, len(steps))
 	titles := make([]string, len(steps))
 	for i, s := range steps {
+		// CACAO: each branch of a parallel step ends at an end step of its own.
+		branchEnd := b.id("end", "branch:"+s.ID)
+		b.workflow[branchEnd] = cacaoStep{Type: "end", Name: "End of branch " + s.ID}
 		ids[i] = b.action(s, branchEnd)
 		titles[i] = s.ID
 	}

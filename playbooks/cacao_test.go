@@ -98,13 +98,16 @@ type cacaoDoc struct {
 	} `json:"playbook_extensions"`
 }
 
-// runOrder walks the workflow from its start as a CACAO engine would and
-// returns, for each breachbot step, the round in which it runs (the steps of
-// a parallel step share a round), failing on a dangling reference, a step run
-// twice, or a reference that leads nowhere.
+// runOrder walks the workflow from its start as a CACAO engine would (after
+// a parallel step, on to its on_completion once every branch has reached its
+// end) and returns, for each breachbot step, the round in which it runs (the
+// steps of a parallel step share a round), failing on a dangling reference, a
+// step run twice, or two branches sharing an end step (CACAO: each branch
+// MUST reference a unique end step).
 func runOrder(t *testing.T, doc *cacaoDoc) map[string]int {
 	t.Helper()
 	order := map[string]int{}
+	ends := map[string]bool{}
 	round := 0
 	var run func(id string, inBranch bool) // runs from id until an end
 	run = func(id string, inBranch bool) {
@@ -119,6 +122,10 @@ func runOrder(t *testing.T, doc *cacaoDoc) map[string]int {
 			switch st.Type {
 			case "start":
 			case "end":
+				if ends[id] {
+					t.Errorf("end step %s ends two branches", id)
+				}
+				ends[id] = true
 				return
 			case "action":
 				if _, ok := doc.Agents[st.Agent]; !ok {
