@@ -165,6 +165,7 @@ type cacaoBuilder struct {
 	agents   map[string]cacaoAgent
 }
 
+// newCACAOBuilder returns a builder for pb's document.
 func newCACAOBuilder(pb *incidents.Playbook) *cacaoBuilder {
 	return &cacaoBuilder{
 		pb:       pb,
@@ -175,6 +176,7 @@ func newCACAOBuilder(pb *incidents.Playbook) *cacaoBuilder {
 	}
 }
 
+// build returns the document: the workflow, its agents and the extension.
 func (b *cacaoBuilder) build() (*cacaoPlaybook, error) {
 	waves, err := stepWaves(b.pb.Steps)
 	if err != nil {
@@ -437,6 +439,7 @@ func conditionText(c incidents.Condition) string {
 	return condText(c, false)
 }
 
+// condText writes c, in parentheses if nested and of several parts.
 func condText(c incidents.Condition, nested bool) string {
 	var parts []string
 	join := " and "
@@ -462,6 +465,7 @@ func condText(c incidents.Condition, nested bool) string {
 	return s
 }
 
+// leafText writes a condition on one fact.
 func leafText(c incidents.Condition) string {
 	switch c.Op {
 	case incidents.OpIncludes:
