@@ -44,6 +44,7 @@ var incidentCommands = map[string]handler{
 	"clock":      (*call).clock,
 	"step done":  (*call).step,
 	"step waive": (*call).step,
+	"decide":     (*call).decide,
 	"met":        (*call).met,
 	"waive":      (*call).waive,
 	"move":       (*call).move,
