@@ -89,3 +89,39 @@ func decisionActions(actions []Action) []Action {
 	}
 	return out
 }
+
+// decisionsMarkdown is the export's section of notify / do-not-notify
+// decisions: every decision recorded, oldest first, with the later ones
+// that replaced it marked; empty when no step has a decision.
+func decisionsMarkdown(inc *incidents.Incident) string {
+	var b strings.Builder
+	for _, st := range inc.Steps {
+		if len(st.Decisions) == 0 {
+			continue
+		}
+		if b.Len() == 0 {
+			b.WriteString("\n## Notification decisions\n\n| Step | Jurisdiction | Decision | Reasons | By | When | Holds |\n|---|---|---|---|---|---|---|\n")
+		}
+		for i, d := range st.Decisions {
+			holds := "yes"
+			for _, later := range st.Decisions[i+1:] {
+				if later.Jurisdiction == d.Jurisdiction {
+					holds = "no: replaced " + FormatTime(later.At)
+					break
+				}
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", st.ID, d.Scope(), d.Outcome(), mdEscape(d.Reason), d.By, FormatTime(d.At), holds)
+		}
+		if st.Status == incidents.StepWaived {
+			continue
+		}
+		if missing, known := inc.Undecided(st); !known {
+			fmt.Fprintf(&b, "| %s | jurisdictions not recorded | undecided | | | | |\n", st.ID)
+		} else {
+			for _, j := range missing {
+				fmt.Fprintf(&b, "| %s | %s | undecided | | | | |\n", st.ID, j)
+			}
+		}
+	}
+	return b.String()
+}

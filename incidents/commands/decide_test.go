@@ -1,6 +1,7 @@
 package commands_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -152,4 +153,32 @@ func TestDecideNeedsPrerequisites(t *testing.T) {
 	if ok || !strings.Contains(text, "needs recall-or-wipe, scope done first") {
 		t.Errorf("decide before scope: ok=%v %s", ok, text)
 	}
+}
+
+// The export shows every decision with its reasons, who and when, which
+// one holds, and the jurisdictions still undecided.
+func TestExportShowsDecisions(t *testing.T) {
+	t.Parallel()
+	b := decisionBoard(t, "jurisdictions=DE,FR,IT")
+	b.must("Ulegal", `decide notify-decision no-notify --jurisdiction DE --reason "recipient confirmed deletion"`+inc1)
+	b.clock.Advance(time.Hour)
+	b.must("Ulegal", `decide notify-decision notify --jurisdiction DE --reason "recipient | unknown after all"`+inc1)
+	b.must("Ulead", `decide notify-decision notify --jurisdiction FR --reason "bank details"`+inc1)
+
+	f, err := b.router.Export(context.Background(), "Ulead", "INC-2026-0001", "md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "\n## Notification decisions\n\n| Step | Jurisdiction | Decision | Reasons | By | When | Holds |\n|---|---|---|---|---|---|---|\n" +
+		"| notify-decision | DE | no-notify | recipient confirmed deletion | Ulegal | 2026-11-27 10:00 UTC | no: replaced 2026-11-27 11:00 UTC |\n" +
+		"| notify-decision | DE | notify | recipient \\| unknown after all | Ulegal | 2026-11-27 11:00 UTC | yes |\n" +
+		"| notify-decision | FR | notify | bank details | Ulead | 2026-11-27 11:00 UTC | yes |\n" +
+		"| notify-decision | IT | undecided | | | | |\n"
+	mustContain(t, string(f.Data), want)
+
+	f, err = b.router.Export(context.Background(), "Ulead", "INC-2026-0001", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, string(f.Data), `"reason": "recipient confirmed deletion"`, `"jurisdiction": "FR"`)
 }
