@@ -227,7 +227,8 @@ func TestShippedPlaybooksDrill(t *testing.T) {
 					b.must("Ulegal", "met "+ob+" --ref DRILL-"+ob+" "+inc)
 				}
 			}
-			b.must("Ulead", "close "+inc)
+			closed := b.must("Ulead", "close "+inc)
+			mustContain(t, closed, "Drill score", "Deadlines: ", "Time per step")
 
 			got = b.stored()
 			if got.State != incidents.StateClosed {

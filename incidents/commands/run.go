@@ -287,5 +287,7 @@ func (c *call) move(ctx context.Context) (*Reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	return movedReply(res, c.now), nil
+	rep := movedReply(res, c.now)
+	rep.Sections = append(rep.Sections, drillScore(res)...)
+	return rep, nil
 }
