@@ -111,6 +111,9 @@ type Step struct {
 	By     string     `json:"by,omitempty"`
 	// Note is the reason for a waiver, or an optional note on completion.
 	Note string `json:"note,omitempty"`
+	// Decisions are, for a decision step, every decision recorded, oldest
+	// first; the latest for a jurisdiction is the one that holds.
+	Decisions []Decision `json:"decisions,omitempty"`
 }
 
 // Finished reports whether the step is done or waived.

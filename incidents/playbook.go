@@ -77,6 +77,9 @@ type StepDef struct {
 	Gate State `json:"gate,omitempty"`
 	// ThirdParty marks steps that involve processors, vendors or partners.
 	ThirdParty bool `json:"third_party,omitempty"`
+	// Kind is "" for a step that is simply done, or StepKindDecision for a
+	// notify / do-not-notify decision recorded per jurisdiction.
+	Kind string `json:"kind,omitempty"`
 }
 
 // ObligationRule is one legal clock a playbook can raise: a regulation from the

@@ -64,6 +64,10 @@ func (s *Service) finishStep(ctx context.Context, actor, id, stepID, note string
 		if st.Finished() {
 			return Errorf(ECONFLICT, "step %s is already %s (by %s at %s)", st.ID, st.Status, st.By, st.At.UTC().Format(time.RFC3339))
 		}
+		if status == StepDone && def.Kind == StepKindDecision {
+			return Errorf(EINVALID, "step %s is a decision: record notify or no-notify with the reason, per jurisdiction", st.ID).
+				WithHint(`/breach decide %s notify|no-notify [--jurisdiction X] --reason "..."`, st.ID)
+		}
 		if status == StepDone && !slices.Contains(roles, def.Owner) && !slices.Contains(roles, RoleLeads) {
 			return Errorf(EFORBIDDEN, "step %s belongs to %s; you are not one of them, nor a lead", st.ID, def.Owner).
 				WithHint("ask someone in %s to complete it", def.Owner)

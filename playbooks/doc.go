@@ -43,7 +43,9 @@
 // days or months, whose length varies),
 // defaults (facts every incident starts with, e.g. {entity: public_company}),
 // steps (id, title, description, owner responders|leads|legal, requires,
-// gate investigating|contained|notifying|closed, third_party) and
+// gate investigating|contained|notifying|closed, third_party, and kind:
+// decision for a notify / do-not-notify decision recorded per jurisdiction
+// with /breach decide instead of step done; no other kind is accepted) and
 // obligations: a regulation of the catalog, with an optional id, an optional
 // when (ANDed with the catalog's applies_when) and optional reminders
 // (reminders: [] means none).

@@ -16,7 +16,7 @@ import (
 // Keys of a playbook's mappings.
 var (
 	playbookKeys   = []string{"id", "version", "title", "description", "reminders", "defaults", "steps", "obligations"}
-	stepKeys       = []string{"id", "title", "description", "owner", "requires", "gate", "third_party"}
+	stepKeys       = []string{"id", "title", "description", "owner", "requires", "gate", "third_party", "kind"}
 	obligationKeys = []string{"regulation", "id", "when", "reminders"}
 )
 
@@ -266,6 +266,14 @@ func (d *decoder) steps(top *fields) []incidents.StepDef {
 				d.errorf(f.val["id"], "duplicate step id %q (first at line %d)", st.ID, first.Line)
 			} else {
 				seen[st.ID] = d.deref(f.val["id"])
+			}
+		}
+		if kind := d.str(f, "kind"); kind != "" {
+			if slices.Contains(incidents.StepKinds, kind) {
+				st.Kind = kind
+			} else {
+				d.errorf(f.val["kind"], "step kind %q is not known%s", kind, didYouMeanOr(kind, incidents.StepKinds,
+					"; use kind: "+strings.Join(incidents.StepKinds, " or kind: ")+", or leave kind out for a step that is simply done"))
 			}
 		}
 		if st.Owner != "" && !slices.Contains(incidents.AllRoles, st.Owner) {

@@ -1,6 +1,7 @@
 package playbooks
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -488,5 +489,37 @@ func TestProblemString(t *testing.T) {
 	ps := Problems{tests[0].p, tests[1].p}
 	if got, want := ps.Error(), "a.yaml:3:5: bad\na.yaml: cannot read"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
+	}
+}
+
+// TestParseStepKind: kind: decision reaches the domain's step, a plain step
+// has no kind, and the shipped playbooks' notify decisions are decision steps.
+func TestParseStepKind(t *testing.T) {
+	t.Parallel()
+	src := "id: k\nversion: \"1\"\ntitle: K\nsteps:\n" +
+		"  - {id: scope, title: Scope, owner: responders}\n" +
+		"  - {id: decide, title: Decide, owner: legal, kind: decision, requires: [scope]}\n"
+	pb, err := ParsePlaybook("k.yaml", []byte(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := []string{pb.Steps[0].Kind, pb.Steps[1].Kind}; !cmp.Equal(got, []string{"", incidents.StepKindDecision}) {
+		t.Errorf("kinds = %q, want [\"\" decision]", got)
+	}
+	shipped, err := New(nil, "").Playbooks(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"misdirected-email": "notify-decision", "ransomware-extortion": "risk-assessment"}
+	for _, p := range shipped {
+		step, ok := want[p.ID]
+		if !ok {
+			continue
+		}
+		for _, s := range p.Steps {
+			if (s.ID == step) != (s.Kind == incidents.StepKindDecision) {
+				t.Errorf("%s step %s has kind %q", p.ID, s.ID, s.Kind)
+			}
+		}
 	}
 }

@@ -133,6 +133,7 @@ func RecordMarkdown(rec *incidents.Record) []byte {
 		}
 		p("| %s | %s | %s | %s | %s |\n", s.ID, s.Status, when, s.By, mdEscape(s.Note))
 	}
+	b.WriteString(decisionsMarkdown(inc))
 
 	if len(rec.Notices) > 0 || inc.Recipients != nil {
 		p("\n## Notices to affected people\n\n")

@@ -25,6 +25,10 @@ type libraryDrill struct {
 	applies  []string          // obligation ids that must apply, exactly
 	waive    map[string]string // applying obligations to waive, with the reason, rather than meet
 	notes    map[string]string // step notes that record a decision, e.g. payment-decision
+	// decide are, for decision steps, the /breach decide arguments (the
+	// decision, --jurisdiction, --reason) typed by legal; each
+	// jurisdiction of the facts gets one.
+	decide map[string][]string
 	// skip are steps a lead waives, with the reason, because this path
 	// does not need them.
 	skip map[string]string
@@ -48,6 +52,9 @@ var libraryDrills = []libraryDrill{
 		waive:    map[string]string{"circia": "CIRCIA is a proposed rule, not in force", "circia-ransom": "CIRCIA is a proposed rule, not in force"},
 		dueAfter: map[string]time.Duration{"nydfs-ransom-notice": 24 * time.Hour, "nydfs-incident": 72 * time.Hour},
 		notes:    map[string]string{"payment-decision": "paid: restore from backup would take 3 weeks; OFAC check clean; CEO and counsel approved"},
+		decide: map[string][]string{"risk-assessment": {
+			`notify --jurisdiction US-NY --reason "SSNs taken, not encrypted"`,
+			`notify --jurisdiction US-CA --reason "SSNs taken, not encrypted"`}},
 	},
 	{
 		name: "ransomware, no payment", playbook: "ransomware-extortion",
@@ -56,6 +63,7 @@ var libraryDrills = []libraryDrill{
 		clocks:  []string{"breach_determined"},
 		applies: []string{"nydfs-incident", "ny-gbl"},
 		notes:   map[string]string{"payment-decision": "no payment: clean backups restored, decided by the CEO with counsel"},
+		decide:  map[string][]string{"risk-assessment": {`notify --reason "SSNs taken, not encrypted"`}},
 	},
 	{
 		name: "credential stuffing", playbook: "credential-exposure",
@@ -94,7 +102,7 @@ var libraryDrills = []libraryDrill{
 		facts: `jurisdictions=DE data_categories=name,email,financial affected=1 residents=DE:1 encrypted=no ` +
 			`high_risk=no significant_harm=no significant=no major=no extortion_payment=no entity=none unlawful_purpose=no`,
 		applies: []string{"gdpr-art33"},
-		notes:   map[string]string{"notify-decision": "do not notify: one known recipient, deleted it and confirmed in writing; low risk"},
+		decide:  map[string][]string{"notify-decision": {`no-notify --jurisdiction DE --reason "one known recipient, deleted it and confirmed in writing; low risk"`}},
 		waive:   map[string]string{"gdpr-art33": "do not notify: one known recipient confirmed deletion; unlikely to result in a risk (Art. 33(1)); recorded under 33(5)"},
 	},
 	{
@@ -197,6 +205,13 @@ func TestShippedPlaybooksDrill(t *testing.T) {
 				}
 				if reason, ok := d.skip[s.ID]; ok {
 					b.must("Ulead", "step waive "+s.ID+" "+strconv.Quote(reason)+" "+inc)
+				} else if s.Kind == incidents.StepKindDecision {
+					if len(d.decide[s.ID]) == 0 {
+						t.Fatalf("decision step %s has no decide in the drill", s.ID)
+					}
+					for _, args := range d.decide[s.ID] {
+						b.must("Ulegal", "decide "+s.ID+" "+args+" "+inc)
+					}
 				} else {
 					b.must(ownerUser[s.Owner], "step done "+s.ID+" "+strconv.Quote(note)+" "+inc)
 				}
@@ -212,7 +227,8 @@ func TestShippedPlaybooksDrill(t *testing.T) {
 					b.must("Ulegal", "met "+ob+" --ref DRILL-"+ob+" "+inc)
 				}
 			}
-			b.must("Ulead", "close "+inc)
+			closed := b.must("Ulead", "close "+inc)
+			mustContain(t, closed, "Drill score", "Deadlines: ", "Time per step")
 
 			got = b.stored()
 			if got.State != incidents.StateClosed {

@@ -45,6 +45,10 @@ func stepItem(inc *incidents.Incident, def incidents.StepDef, st incidents.Step)
 			}
 		}
 	}
+	if def.Kind == incidents.StepKindDecision {
+		it.Actions = decisionActions(it.Actions)
+		detail = append(detail, decisionDetail(inc, st)...)
+	}
 	it.Detail = strings.Join(detail, " · ")
 	return it
 }

@@ -44,6 +44,7 @@ var incidentCommands = map[string]handler{
 	"clock":      (*call).clock,
 	"step done":  (*call).step,
 	"step waive": (*call).step,
+	"decide":     (*call).decide,
 	"met":        (*call).met,
 	"waive":      (*call).waive,
 	"move":       (*call).move,
@@ -286,5 +287,7 @@ func (c *call) move(ctx context.Context) (*Reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	return movedReply(res, c.now), nil
+	rep := movedReply(res, c.now)
+	rep.Sections = append(rep.Sections, drillScore(res)...)
+	return rep, nil
 }

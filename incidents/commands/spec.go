@@ -74,6 +74,14 @@ var specs = []*spec{
 		usage:   "/breach step waive STEP REASON [--incident ID]",
 		summary: "skip a step, with the reason (leads and legal)",
 		flags:   []string{incidentFlag}, minArgs: 2, maxArgs: -1, missing: "needs the step id and a reason"},
+	{name: "decide", group: "Record",
+		usage:   "/breach decide STEP notify|no-notify [--jurisdiction X] --reason TEXT [--incident ID]",
+		summary: "record a notify / do-not-notify decision on a decision step, per jurisdiction, with why (step owner, leads, legal)",
+		help: "Records the decision and its reasoning (risk of harm, encryption, safe harbours) on a decision step. " +
+			"Without --jurisdiction it covers every jurisdiction. The latest decision for a jurisdiction holds; earlier ones stay in the record. " +
+			"The step is done when every jurisdiction in the facts has a decision.\n" +
+			"Example: /breach decide notify-decision no-notify --jurisdiction DE --reason \"one known recipient confirmed deletion; low risk\"",
+		flags: []string{"jurisdiction", "reason", incidentFlag}, minArgs: 2, maxArgs: 2, missing: "needs the step id and notify or no-notify"},
 	{name: "met", group: "Record",
 		usage:   "/breach met OBLIGATION --ref REFERENCE [--at TIME] [--delay-reason TEXT] [--incident ID]",
 		summary: "record that an obligation was met (e.g. the regulator was notified), with its reference",
