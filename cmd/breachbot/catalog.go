@@ -137,7 +137,7 @@ func (m *Main) runPlaybooksLint(args []string) int {
 		return 2
 	}
 	if err != nil {
-		fmt.Fprintf(m.Stderr, "breachbot: %v\n", err)
+		commands.WriteError(context.Background(), nil, m.Stderr, commands.OperatorError(err))
 		return 1
 	}
 	errs, notes := len(probs.Errors()), len(probs)-len(probs.Errors())

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	iofs "io/fs"
 	"os"
@@ -48,7 +47,7 @@ func (m *Main) runData(ctx context.Context, args []string) int {
 		}
 		st, err := os.Stat(cmdArgs[3])
 		if err != nil {
-			fmt.Fprintf(m.Stderr, "breachbot: cannot read %s: %v\n", cmdArgs[3], errors.Unwrap(err))
+			commands.WriteError(ctx, nil, m.Stderr, incidents.Errorf(incidents.EINVALID, "cannot read %s: %v", cmdArgs[3], errors.Unwrap(err)).WithCause(err))
 			return 1
 		}
 		cfgMax := int64(0)
@@ -62,7 +61,7 @@ func (m *Main) runData(ctx context.Context, args []string) int {
 	}
 	cfg, err := m.loadConfig(c)
 	if err != nil {
-		fmt.Fprintf(m.Stderr, "breachbot: %v\n", err)
+		commands.WriteError(ctx, nil, m.Stderr, commands.OperatorError(err))
 		return 1
 	}
 	cmdArgs = append(cmdArgs, "--actor", cliActor())
@@ -73,18 +72,18 @@ func (m *Main) runData(ctx context.Context, args []string) int {
 		return resp.Code
 	}
 	if !errors.Is(err, adminapi.ErrNoServer) {
-		fmt.Fprintf(m.Stderr, "breachbot: %v\n", err)
+		commands.WriteError(ctx, nil, m.Stderr, commands.OperatorError(err))
 		return 1
 	}
 	// Data commands read what a console or server recorded: a missing file
 	// is a wrong path, not a new database (bbolt would create it).
 	if _, err := os.Stat(cfg.DB); errors.Is(err, iofs.ErrNotExist) {
-		fmt.Fprintf(m.Stderr, "breachbot: no database at %s (set BREACHBOT_DB or --db)\n", cfg.DB)
+		commands.WriteError(ctx, nil, m.Stderr, incidents.Errorf(incidents.ENOTFOUND, "no database at %s (set BREACHBOT_DB or --db)", cfg.DB))
 		return 1
 	}
 	app, err := OpenApp(cfg, m.Clock, m.logger(cfg))
 	if err != nil {
-		fmt.Fprintf(m.Stderr, "breachbot: %v\n", err)
+		commands.WriteError(ctx, nil, m.Stderr, commands.OperatorError(err))
 		return 1
 	}
 	defer app.Close()

@@ -32,6 +32,7 @@ import (
 	_ "time/tzdata" // deadlines are computed in legal time zones, also in a scratch image
 
 	"github.com/breachbot/breachbot/incidents"
+	"github.com/breachbot/breachbot/incidents/commands"
 )
 
 func main() {
@@ -127,7 +128,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		return 0
 	}
 	if err != nil {
-		fmt.Fprintf(m.Stderr, "breachbot: %v\n", err)
+		commands.WriteError(ctx, nil, m.Stderr, commands.OperatorError(err))
 		return 1
 	}
 	return 0

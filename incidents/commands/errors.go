@@ -59,3 +59,18 @@ func newRef() string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// OperatorError marks err, met by a program at the shell while it starts
+// or runs (a config problem, a database another process holds, a port in
+// use), as the operator's to fix: ErrorReply then shows its text instead of
+// hiding it behind a reference. Errors with a code keep theirs.
+func OperatorError(err error) error {
+	if err == nil || incidents.ErrorCode(err) != incidents.EINTERNAL {
+		return err
+	}
+	var e *incidents.Error
+	if errors.As(err, &e) { // an internal error the domain worded for people
+		return err
+	}
+	return incidents.Errorf(incidents.EINVALID, "%w", err)
+}
