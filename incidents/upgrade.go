@@ -201,3 +201,20 @@ func UpdateText(inc *Incident, d PlaybookDiff) string {
 	b.WriteString(strings.Join(lines, "\n"))
 	return strings.TrimSpace(b.String())
 }
+
+// PlaybookUpdate compares the playbook an incident is pinned to with the
+// current version in the source: what an upgrade would change. The diff is
+// empty, with To equal to From, when the incident runs the current version.
+func (s *Service) PlaybookUpdate(ctx context.Context, actor, id string) (*Result, *PlaybookDiff, error) {
+	res, err := s.Get(ctx, actor, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	cur, err := s.playbooks.Playbook(ctx, res.Incident.Playbook.ID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read the current version of playbook %s: %w", res.Incident.Playbook.ID, err)
+	}
+	d := DiffPlaybooks(res.Playbook, cur)
+	res.Unchanged = PinKey(cur) == res.Incident.Playbook.Key
+	return res, &d, nil
+}
