@@ -7,6 +7,7 @@
 //	breachbot console [--user ID] [--db PATH] [--config FILE]
 //	breachbot serve [--config FILE]
 //	breachbot playbooks lint [PATH...]
+//	breachbot playbooks diff OLD NEW
 //	breachbot templates lint [PATH...]
 //	breachbot export INCIDENT [--format md|json]
 //	breachbot audit verify
@@ -73,6 +74,7 @@ Usage:
   breachbot console [--user ID] [--db PATH] [--config FILE]   the /breach commands on a local console
   breachbot serve [--config FILE]                             Slack (Socket Mode or HTTP)
   breachbot playbooks lint [--format text|json|github] [PATH...]   check playbook and catalog files
+  breachbot playbooks diff OLD NEW                            steps and obligations added, removed, changed (files, folders, github: refs)
   breachbot regulations list [--jurisdiction CODE]            the regulation ids playbooks can use
   breachbot regulations show ID                               one regulation: deadline, who to notify, citation
   breachbot facts list | events list                          the facts conditions test, the events clocks start at
@@ -102,6 +104,9 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 	case "serve":
 		err = m.runServe(ctx, args[1:])
 	case "playbooks":
+		if len(args) > 1 && args[1] == "diff" {
+			return m.runPlaybooksDiff(ctx, args[2:])
+		}
 		return m.runPlaybooksLint(args[1:])
 	case "regulations", "facts", "events":
 		return m.runCatalog(ctx, args)
