@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -128,10 +129,13 @@ func (s *Service) Declare(ctx context.Context, actor string, in DeclareInput) (*
 		return nil, err
 	}
 	// The source was just read: tell incidents on an older version of this
-	// playbook. The incident is declared whatever happens here; the next
-	// declaration tries again.
-	if err := s.CheckPlaybookUpdates(ctx, pb); err != nil {
-		s.log.Error("check running incidents for playbook updates", "playbook", pb.ID, "err", err)
+	// playbook (not when a fallback such as "embedded:ID" was named: that is
+	// not the source's current version). The incident is declared whatever
+	// happens here; the next declaration tries again.
+	if in.Playbook == "" || strings.EqualFold(strings.TrimSpace(in.Playbook), pb.ID) {
+		if err := s.CheckPlaybookUpdates(ctx, pb); err != nil {
+			s.log.Error("check running incidents for playbook updates", "playbook", pb.ID, "err", err)
+		}
 	}
 	return &res, nil
 }

@@ -218,3 +218,19 @@ func (s *Service) PlaybookUpdate(ctx context.Context, actor, id string) (*Result
 	res.Unchanged = PinKey(cur) == res.Incident.Playbook.Key
 	return res, &d, nil
 }
+
+// CheckPlaybookSource reads every playbook of the source and tells open
+// incidents pinned to an older version of one (see CheckPlaybookUpdates).
+// A playbook source that learns of new content (a push, a refresh) calls it.
+func (s *Service) CheckPlaybookSource(ctx context.Context) error {
+	pbs, err := s.playbooks.Playbooks(ctx)
+	if err != nil {
+		return fmt.Errorf("read the playbooks to check running incidents: %w", err)
+	}
+	for _, pb := range pbs {
+		if err := s.CheckPlaybookUpdates(ctx, pb); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -276,3 +276,22 @@ func TestNewPlaybookVersionIsAnnouncedOncePerIncident(t *testing.T) {
 		t.Errorf("incidents told (-want +got):\n%s", d)
 	}
 }
+
+// A source that learns of new content (a GitHub push) checks every
+// playbook; repeated checks tell each incident once.
+func TestCheckPlaybookSourceTellsOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	src := playbooktest.Static{testPlaybook()}
+	e.withSource(src)
+	inc := e.declare(t0.Add(-time.Hour))
+	src[0] = testPlaybookV2()
+	for range 2 {
+		if err := e.svc.CheckPlaybookSource(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := e.outbox(incidents.NotifyPlaybookUpdate); len(got) != 1 || got[0].Incident != inc.ID {
+		t.Errorf("update notifications = %+v, want one to %s", got, inc.ID)
+	}
+}
