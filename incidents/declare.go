@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -80,14 +81,10 @@ func (s *Service) Declare(ctx context.Context, actor string, in DeclareInput) (*
 		}
 		inc := &Incident{
 			ID: FormatIncidentID(year, n), Title: title, Severity: sev, State: StateDeclared, Drill: in.Drill, Speed: in.Speed,
-			Playbook: PlaybookPin{Key: key, ID: pb.ID, Version: pb.Version, Title: pb.Title, SHA256: pb.SHA256, Source: pb.Source,
-				CatalogVersion: pb.Catalog.Version, CatalogSHA256: pb.Catalog.SHA256},
+			Playbook:   pinOf(pb),
 			DeclaredAt: t.now, DeclaredBy: actor,
 			Events: map[string]EventRecord{EventAwareness: {At: aware.UTC(), RecordedAt: t.now, By: actor}},
 			Facts:  Facts{},
-		}
-		if ext := pb.Catalog.Extension; ext != nil {
-			inc.Playbook.CatalogExtensionSHA256 = ext.SHA256
 		}
 		for _, st := range pb.Steps {
 			inc.Steps = append(inc.Steps, Step{ID: st.ID, Status: StepOpen})
@@ -130,6 +127,15 @@ func (s *Service) Declare(ctx context.Context, actor string, in DeclareInput) (*
 	})
 	if err != nil {
 		return nil, err
+	}
+	// The source was just read: tell incidents on an older version of this
+	// playbook (not when a fallback such as "embedded:ID" was named: that is
+	// not the source's current version). The incident is declared whatever
+	// happens here; the next declaration tries again.
+	if in.Playbook == "" || strings.EqualFold(strings.TrimSpace(in.Playbook), pb.ID) {
+		if err := s.CheckPlaybookUpdates(ctx, pb); err != nil {
+			s.log.Error("check running incidents for playbook updates", "playbook", pb.ID, "err", err)
+		}
 	}
 	return &res, nil
 }

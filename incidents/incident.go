@@ -38,8 +38,12 @@ type Incident struct {
 	// Speed accelerates a drill's legal clocks: with 60, a 72-hour deadline
 	// runs out after 72 minutes. Zero or one means real time.
 	Speed int `json:"speed,omitempty"`
-	// Playbook pins the exact playbook content the incident started with.
-	Playbook   PlaybookPin `json:"playbook"`
+	// Playbook pins the exact playbook content the incident runs: the one
+	// it started with, or the one a lead upgraded it to (see PinHistory).
+	Playbook PlaybookPin `json:"playbook"`
+	// PinHistory lists the upgrades of the incident's playbook, oldest
+	// first; empty if it still runs the playbook it started with.
+	PinHistory []PinChange `json:"pin_history,omitempty"`
 	DeclaredAt time.Time   `json:"declared_at"`
 	DeclaredBy string      `json:"declared_by"`
 	// Events are the clock-start events recorded so far, by name; awareness
@@ -114,6 +118,10 @@ type Step struct {
 	// Decisions are, for a decision step, every decision recorded, oldest
 	// first; the latest for a jurisdiction is the one that holds.
 	Decisions []Decision `json:"decisions,omitempty"`
+	// FromVersion is set on a finished step that the playbook dropped when
+	// the incident was upgraded: the version the step came from. The step
+	// stays in the record but is no longer part of the checklist.
+	FromVersion string `json:"from_version,omitempty"`
 }
 
 // Finished reports whether the step is done or waived.

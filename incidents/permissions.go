@@ -77,6 +77,8 @@ func describeAction(a string) string {
 		return "looking up whether an address was notified"
 	case ActPurge:
 		return "purging personal data"
+	case ActUpgrade:
+		return "upgrading an incident's playbook"
 	case ActAwarenessLater:
 		return "moving the awareness time later (it pushes back every deadline)"
 	}

@@ -48,6 +48,9 @@ const (
 	// ActHandoff moves the rest of a paused send to a folder, to be
 	// delivered by other means: legal only.
 	ActHandoff = "handoff"
+	// ActUpgrade moves a running incident to the current version of its
+	// playbook: leads only.
+	ActUpgrade = "upgrade"
 )
 
 // RoleResolver tells which roles a user holds. The Service calls it before
@@ -126,6 +129,7 @@ func DefaultPermissions() Permissions {
 
 		ActAwarenessLater: {RoleLeads, RoleLegal},
 		ActHandoff:        {RoleLegal},
+		ActUpgrade:        {RoleLeads},
 	}
 }
 

@@ -21,6 +21,10 @@ func (s *Service) stepDef(pb *Playbook, inc *Incident, stepID string) (*StepDef,
 		}
 		return nil, nil, e.WithHint("steps: %s; /breach steps shows them", strings.Join(ids, ", "))
 	}
+	if st.FromVersion != "" {
+		return nil, nil, Errorf(ECONFLICT, "step %s was in v%s of the playbook, not the one %s runs now; it stays %s in the record", st.ID, st.FromVersion, inc.ID, st.Status).
+			WithHint("/breach steps shows the current checklist")
+	}
 	for i := range pb.Steps {
 		if pb.Steps[i].ID == st.ID {
 			return &pb.Steps[i], st, nil

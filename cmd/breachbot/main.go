@@ -8,6 +8,7 @@
 //	breachbot serve [--config FILE]
 //	breachbot playbooks lint [PATH...]
 //	breachbot playbooks export ID --format cacao
+//	breachbot playbooks diff OLD NEW
 //	breachbot templates lint [PATH...]
 //	breachbot export INCIDENT [--format md|json]
 //	breachbot audit verify
@@ -76,6 +77,7 @@ Usage:
   breachbot serve [--config FILE]                             Slack (Socket Mode or HTTP)
   breachbot playbooks lint [--format text|json|github] [PATH...]   check playbook and catalog files
   breachbot playbooks export ID --format cacao                the playbook as CACAO 2.0 JSON, for SOAR tools
+  breachbot playbooks diff OLD NEW                            steps and obligations added, removed, changed (files, folders, github: refs)
   breachbot regulations list [--jurisdiction CODE]            the regulation ids playbooks can use
   breachbot regulations show ID                               one regulation: deadline, who to notify, citation
   breachbot facts list | events list                          the facts conditions test, the events clocks start at
@@ -107,6 +109,9 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 	case "playbooks":
 		if len(args) > 1 && args[1] == "export" {
 			return m.runPlaybooksExport(ctx, args[2:])
+		}
+		if len(args) > 1 && args[1] == "diff" {
+			return m.runPlaybooksDiff(ctx, args[2:])
 		}
 		return m.runPlaybooksLint(args[1:])
 	case "regulations", "facts", "events":

@@ -62,6 +62,9 @@ func RecordMarkdown(rec *incidents.Record) []byte {
 		p("| Closed | %s |\n", FormatTime(inc.ClosedAt))
 	}
 	p("| Playbook | %s v%s, sha256 `%s` (%s) |\n", rec.Playbook.ID, rec.Playbook.Version, rec.Playbook.SHA256, mdEscape(rec.Playbook.Source))
+	for _, row := range pinHistoryRows(rec.Incident) {
+		p("%s\n", row)
+	}
 	if ext := rec.Playbook.CatalogExtensionSHA256; ext != "" {
 		p("| Regulations catalog | %s, sha256 `%s`, extended by the company's regulations.yaml, sha256 `%s` |\n", rec.Playbook.CatalogVersion, rec.Playbook.CatalogSHA256, ext)
 	} else {
@@ -131,7 +134,7 @@ func RecordMarkdown(rec *incidents.Record) []byte {
 		if !s.At.IsZero() {
 			when = FormatTime(s.At)
 		}
-		p("| %s | %s | %s | %s | %s |\n", s.ID, s.Status, when, s.By, mdEscape(s.Note))
+		p("| %s | %s | %s | %s | %s |\n", s.ID, stepStatusText(s), when, s.By, mdEscape(s.Note))
 	}
 	b.WriteString(decisionsMarkdown(inc))
 

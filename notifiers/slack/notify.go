@@ -88,6 +88,8 @@ func (b *Bot) Notify(ctx context.Context, n incidents.Notification) error {
 		return b.noticeDecided(ctx, n)
 	case incidents.NotifyNoticeProgress:
 		return b.noticeProgress(ctx, n)
+	case incidents.NotifyPlaybookUpdate:
+		return b.playbookUpdate(ctx, n)
 	}
 	b.log.Debug("slack: notification kind not shown in Slack", "kind", n.Kind, "id", n.ID)
 	return nil
