@@ -2,6 +2,7 @@ package incidents
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -160,6 +161,23 @@ func upgradeSteps(old []Step, pb *Playbook, oldVersion string) ([]Step, []string
 // playbook it just read; a playbook source that refreshes can call it too.
 func (s *Service) CheckPlaybookUpdates(ctx context.Context, pb *Playbook) error {
 	key := PinKey(pb)
+	// Most checks find nothing to tell: read before taking the write lock.
+	stale := false
+	err := s.store.View(ctx, func(tx Tx) error {
+		return tx.Incidents(func(inc *Incident) error {
+			if inc.State != StateClosed && inc.Playbook.ID == pb.ID && inc.Playbook.Key != key {
+				stale = true
+				return ErrStop
+			}
+			return nil
+		})
+	})
+	if err != nil && !errors.Is(err, ErrStop) {
+		return err
+	}
+	if !stale {
+		return nil
+	}
 	return s.update(ctx, func(t *txn) error {
 		var stale []*Incident
 		err := t.Incidents(func(inc *Incident) error {

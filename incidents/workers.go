@@ -40,6 +40,10 @@ type WorkersConfig struct {
 	// is purged. 0 purges nothing.
 	Retention  time.Duration
 	PurgeEvery time.Duration
+	// PlaybookEvery is how often the playbook source is read to tell
+	// running incidents of a newer version (default a minute; see
+	// Service.WatchPlaybooks).
+	PlaybookEvery time.Duration
 	// Grace is how long a stop lets a notice send finish the messages in
 	// hand (default 3 s) before it calls CutShort: the SMTP senders'
 	// Close, so that a send waiting out a relay's backoff returns its
@@ -74,6 +78,9 @@ func NewWorkers(cfg WorkersConfig) *Workers {
 	if cfg.Grace <= 0 {
 		cfg.Grace = 3 * time.Second
 	}
+	if cfg.PlaybookEvery <= 0 {
+		cfg.PlaybookEvery = time.Minute
+	}
 	w := &Workers{cfg: cfg, failed: make(chan error, 1)}
 	svc := cfg.Service
 	w.Go("scheduler", NewScheduler(svc).Run)
@@ -84,6 +91,7 @@ func NewWorkers(cfg WorkersConfig) *Workers {
 	if cfg.Retention > 0 {
 		w.Go("retention purge", w.purgeLoop)
 	}
+	w.Go("playbook watch", func(ctx context.Context) error { return svc.WatchPlaybooks(ctx, cfg.PlaybookEvery) })
 	return w
 }
 
