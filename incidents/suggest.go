@@ -2,8 +2,6 @@ package incidents
 
 import (
 	"strings"
-
-	"github.com/breachbot/breachbot/internal/diag"
 )
 
 // Suggestions returns the candidates a mistyped word most likely meant:
@@ -38,7 +36,7 @@ func Suggestions(word string, candidates []string) []string {
 		if lc == lw {
 			continue
 		}
-		switch d := diag.EditDistance(lw, lc); {
+		switch d := EditDistance(lw, lc); {
 		case d > limit:
 		case d < bestDist:
 			best, bestDist = []string{c}, d
@@ -64,4 +62,39 @@ func DidYouMean(word string, candidates []string, prefix string) string {
 		return "did you mean " + s[0] + "?"
 	}
 	return "did you mean " + strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1] + "?"
+}
+
+// EditDistance is the optimal string alignment distance of a and b: the
+// number of insertions, deletions, substitutions and transpositions of
+// adjacent characters that turn a into b.
+func EditDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	if len(ra) > 64 || len(rb) > 64 {
+		// Nobody misspells a 64-character word; keep the work bounded.
+		if a == b {
+			return 0
+		}
+		return max(len(ra), len(rb))
+	}
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(ra)][len(rb)]
 }

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/breachbot/breachbot/incidents"
 )
 
 // Problem is one thing wrong with a file, at a position in it. Line and Col
@@ -99,35 +101,6 @@ func Suggest(word string, candidates []string) string {
 
 // EditDistance is the optimal string alignment distance of a and b: the
 // number of insertions, deletions, substitutions and transpositions of
-// adjacent characters that turn a into b.
-func EditDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	if len(ra) > 64 || len(rb) > 64 {
-		// Nobody misspells a 64-character word; keep the work bounded.
-		if a == b {
-			return 0
-		}
-		return max(len(ra), len(rb))
-	}
-	d := make([][]int, len(ra)+1)
-	for i := range d {
-		d[i] = make([]int, len(rb)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(ra)][len(rb)]
-}
+// adjacent characters that turn a into b (incidents.EditDistance, which the
+// domain's own suggestions use).
+func EditDistance(a, b string) int { return incidents.EditDistance(a, b) }
