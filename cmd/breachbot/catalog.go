@@ -2,16 +2,15 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
 	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/commands"
+	"github.com/breachbot/breachbot/internal/diag"
 	"github.com/breachbot/breachbot/playbooks"
 	ghplaybooks "github.com/breachbot/breachbot/playbooks/github"
 )
@@ -129,9 +128,9 @@ func (m *Main) runPlaybooksLint(args []string) int {
 			fmt.Fprintln(m.Stdout, p)
 		}
 	case "json":
-		err = writeLintJSON(m.Stdout, probs)
+		err = diag.WriteJSON(m.Stdout, probs)
 	case "github":
-		writeLintGitHub(m.Stdout, probs)
+		diag.WriteGitHub(m.Stdout, probs)
 	default:
 		fmt.Fprintf(m.Stderr, "breachbot: unknown lint format %q; use --format text, json or github\n", *format)
 		return 2
@@ -151,69 +150,4 @@ func (m *Main) runPlaybooksLint(args []string) int {
 		fmt.Fprintln(m.Stderr, "no problems")
 	}
 	return 0
-}
-
-// lintProblemJSON is one problem of `playbooks lint --format json`.
-type lintProblemJSON struct {
-	File     string `json:"file"`
-	Line     int    `json:"line,omitempty"`
-	Col      int    `json:"col,omitempty"`
-	Severity string `json:"severity"` // "error" or "note"
-	Message  string `json:"message"`
-}
-
-// writeLintJSON writes {"errors": N, "notes": N, "problems": [...]}.
-func writeLintJSON(w io.Writer, probs playbooks.Problems) error {
-	out := struct {
-		Errors   int               `json:"errors"`
-		Notes    int               `json:"notes"`
-		Problems []lintProblemJSON `json:"problems"`
-	}{Problems: []lintProblemJSON{}}
-	for _, p := range probs {
-		sev := "error"
-		if p.Note {
-			sev = "note"
-			out.Notes++
-		} else {
-			out.Errors++
-		}
-		col := p.Col
-		if p.Line > 0 {
-			col = max(col, 1)
-		}
-		out.Problems = append(out.Problems, lintProblemJSON{File: p.File, Line: p.Line, Col: col, Severity: sev, Message: p.Message})
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(out); err != nil {
-		return fmt.Errorf("write lint result: %w", err)
-	}
-	return nil
-}
-
-// writeLintGitHub writes each problem as a GitHub Actions workflow command
-// (::error file=F,line=L,col=C::message; a note as ::notice), which GitHub
-// shows on the pull request's lines.
-func writeLintGitHub(w io.Writer, probs playbooks.Problems) {
-	for _, p := range probs {
-		cmd := "error"
-		if p.Note {
-			cmd = "notice"
-		}
-		props := "file=" + ghProperty(p.File)
-		if p.Line > 0 {
-			props += fmt.Sprintf(",line=%d,col=%d", p.Line, max(p.Col, 1))
-		}
-		fmt.Fprintf(w, "::%s %s::%s\n", cmd, props, ghData(p.Message))
-	}
-}
-
-// ghData escapes a workflow command's message as the Actions runner reads it.
-func ghData(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
-}
-
-// ghProperty escapes a workflow command's property value.
-func ghProperty(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/breachbot/breachbot/internal/diag"
 	"github.com/breachbot/breachbot/playbooks"
 )
 
@@ -174,7 +175,7 @@ func TestPlaybooksLintFormats(t *testing.T) {
 func TestGitHubWorkflowCommandEscaping(t *testing.T) {
 	t.Parallel()
 	var b strings.Builder
-	writeLintGitHub(&b, playbooks.Problems{
+	diag.WriteGitHub(&b, playbooks.Problems{
 		{File: "a,b:c.yaml", Line: 3, Col: 0, Message: "50% done\nnext line"},
 		{File: "gone.yaml", Message: "cannot read: file does not exist"},
 	})
