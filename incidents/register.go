@@ -59,7 +59,40 @@ type RegisterEntry struct {
 	Decision    string               `json:"notification_decision"`
 	Obligations []RegisterObligation `json:"obligations"`
 	Notices     []RegisterNotice     `json:"notices"`
+	// Decisions are the notify / do-not-notify decisions of the
+	// playbook's decision steps, every one recorded, oldest first per step,
+	// then the jurisdictions still undecided.
+	Decisions []RegisterDecision `json:"notification_decisions"`
 }
+
+// RegisterDecision is one notify / do-not-notify decision of a decision
+// step as the register states it, or a jurisdiction still undecided.
+type RegisterDecision struct {
+	Step string `json:"step"`
+	// Jurisdiction is the jurisdiction decided for, "all" for a decision
+	// covering every one, or JurisdictionsUnknown for an undecided step
+	// whose incident has no jurisdictions recorded.
+	Jurisdiction string `json:"jurisdiction"`
+	// Outcome is "notify", "no-notify", or "undecided" (nothing recorded
+	// yet; Reason, By and At are empty).
+	Outcome string    `json:"outcome"`
+	Reason  string    `json:"reason,omitempty"`
+	By      string    `json:"by,omitempty"`
+	At      time.Time `json:"at,omitzero"`
+	// ReplacedAt is when a later decision for the same jurisdiction
+	// replaced this one (zero: it holds, or it is undecided).
+	ReplacedAt time.Time `json:"replaced_at,omitzero"`
+}
+
+// Register values of RegisterDecision.
+const (
+	// DecisionUndecided is the Outcome of a jurisdiction a decision step
+	// has no decision for yet.
+	DecisionUndecided = "undecided"
+	// JurisdictionsUnknown is the Jurisdiction of an undecided decision
+	// step whose incident has no jurisdictions recorded yet.
+	JurisdictionsUnknown = "jurisdictions not recorded"
+)
 
 // RegisterObligation is one legal clock of an incident as the register
 // states it: whether it applies and why, and what was done about it when.
@@ -186,7 +219,49 @@ func registerEntry(inc *Incident, pb *Playbook) RegisterEntry {
 		e.Obligations = append(e.Obligations, ro)
 	}
 	e.Decision = decision(inc.Obligations)
+	e.Decisions = registerDecisions(inc, pb)
 	return e
+}
+
+// registerDecisions lists every decision of the incident's decision steps,
+// each marked when a later one replaced it, then what is still undecided: an
+// unknown jurisdiction is never a no.
+func registerDecisions(inc *Incident, pb *Playbook) []RegisterDecision {
+	kinds := map[string]string{}
+	for _, d := range pb.Steps {
+		kinds[d.ID] = d.Kind
+	}
+	out := []RegisterDecision{}
+	for _, st := range inc.Steps {
+		live := kinds[st.ID] == StepKindDecision && st.FromVersion == ""
+		if len(st.Decisions) == 0 && !live {
+			continue
+		}
+		for i, d := range st.Decisions {
+			rd := RegisterDecision{Step: st.ID, Jurisdiction: d.Jurisdiction, Outcome: d.Outcome(), Reason: d.Reason, By: d.By, At: d.At}
+			if rd.Jurisdiction == "" {
+				rd.Jurisdiction = "all"
+			}
+			for _, later := range st.Decisions[i+1:] {
+				if later.Jurisdiction == d.Jurisdiction {
+					rd.ReplacedAt = later.At
+					break
+				}
+			}
+			out = append(out, rd)
+		}
+		if !live || st.Status == StepWaived {
+			continue
+		}
+		missing, known := inc.Undecided(st)
+		if !known {
+			missing = []string{JurisdictionsUnknown}
+		}
+		for _, j := range missing {
+			out = append(out, RegisterDecision{Step: st.ID, Jurisdiction: j, Outcome: DecisionUndecided})
+		}
+	}
+	return out
 }
 
 // decision sums up what was decided about notifying: pending while an

@@ -43,7 +43,8 @@
 // days or months, whose length varies),
 // defaults (facts every incident starts with, e.g. {entity: public_company}),
 // steps (id, title, description, owner responders|leads|legal, requires,
-// gate investigating|contained|notifying|closed, third_party, and kind:
+// gate investigating|contained|notifying|closed, third_party (true for a
+// step that involves a processor, vendor or partner), and kind:
 // decision for a notify / do-not-notify decision recorded per jurisdiction
 // with /breach decide instead of step done; no other kind is accepted) and
 // obligations: a regulation of the catalog, with an optional id, an optional
@@ -63,4 +64,7 @@
 //
 // Several keys in one mapping, or several tests of one fact, must all hold.
 // The empty mapping always holds.
+//
+// README.md "Writing playbooks" is the guide for people writing playbooks,
+// with examples that TestReadmeWritingPlaybooksLints lints.
 package playbooks

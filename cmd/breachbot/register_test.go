@@ -21,7 +21,8 @@ var registerSteps = []string{"triage", "assign-roles", "preserve-evidence", "con
 
 // The breach register lists every incident with its Art. 33(5) fields: one
 // notified late to the authority and by notice to the people, one closed
-// without notification, and a drill, marked. It is checked against golden
+// without notification, a drill, marked, and a misdirected email whose
+// notify decision is recorded for DE and still open for FR. It is checked against golden
 // files in each format, and names none of the people imported.
 func TestRegisterListsEveryIncidentInEachFormat(t *testing.T) {
 	e := newNoticeEnv(t, "")
@@ -48,6 +49,11 @@ func TestRegisterListsEveryIncidentInEachFormat(t *testing.T) {
 	}
 	e.console("U_LEAD", append(closing, "/breach close")...)
 	e.console("U_RESP", `/breach drill Ransomware tabletop --aware 2026-11-28T10:00Z --facts "jurisdictions=EU affected=100"`)
+	e.console("U_RESP",
+		"/breach declare Payroll sent to the wrong address --playbook misdirected-email --aware 2026-11-28T11:00:00Z",
+		"/breach facts jurisdictions=DE,FR affected=1 data=name,bank_account encrypted=no entity=none extortion_payment=no",
+		"/breach step done triage", "/breach step done recall-or-wipe", "/breach step done scope")
+	e.console("U_LEGAL1", `/breach decide notify-decision no-notify --jurisdiction DE --reason "one known recipient confirmed deletion; low risk" --incident INC-2026-0004`)
 
 	hex := regexp.MustCompile(`[0-9a-f]{64}`)
 	for _, format := range []string{"csv", "json", "md"} {
@@ -85,8 +91,8 @@ func TestRegisterListsEveryIncidentInEachFormat(t *testing.T) {
 	}
 
 	code, out, _ := e.run("register", "--format", "csv", "--since", "2026-11-27")
-	if code != 0 || strings.Contains(out, "INC-2026-0001") || !strings.Contains(out, "INC-2026-0002") || !strings.Contains(out, "INC-2026-0003") {
-		t.Errorf("register --since 2026-11-27: exit %d; want INC-2026-0002 and 0003 only (aware from that day):\n%s", code, out)
+	if code != 0 || strings.Contains(out, "INC-2026-0001") || !strings.Contains(out, "INC-2026-0002") || !strings.Contains(out, "INC-2026-0003") || !strings.Contains(out, "INC-2026-0004") {
+		t.Errorf("register --since 2026-11-27: exit %d; want INC-2026-0002 to 0004 only (aware from that day):\n%s", code, out)
 	}
 	code, _, errOut := e.run("register", "--format", "xlsx")
 	if code == 0 || !strings.Contains(errOut, `unknown register format "xlsx"`) || !strings.Contains(errOut, "--format csv, --format json or --format md") {

@@ -18,7 +18,7 @@ import (
 var RegisterColumns = []string{
 	"id", "title", "drill", "severity", "state", "aware_at", "declared_at", "closed_at", "playbook",
 	"facts", "effects", "remedial_action", "notification_decision", "decision_reasons",
-	"notifications", "late_reasons", "waivers", "notices_to_people",
+	"notifications", "late_reasons", "waivers", "notices_to_people", "notification_decisions",
 }
 
 // Register renders the breach register of incidents the company became
@@ -120,8 +120,36 @@ func registerRow(e *incidents.RegisterEntry) []string {
 		lines(e.Facts, "none recorded"), e.Effects, e.RemedialAction, e.Decision,
 		lines(decisionReasons(e), "no obligation in the playbook"),
 		lines(notifications(e), "none"), lines(lateReasons(e), "none"), lines(waivers(e), "none"),
-		lines(noticeLines(e), "none"),
+		lines(noticeLines(e), "none"), decisionsCell(e),
 	}
+}
+
+// decisionsCell is the notification_decisions cell: each decision of a
+// decision step as "DE: no-notify by WHO at TIME: reason", joined with " | ".
+func decisionsCell(e *incidents.RegisterEntry) string {
+	if len(e.Decisions) == 0 {
+		return "none recorded"
+	}
+	steps := map[string]bool{}
+	for _, d := range e.Decisions {
+		steps[d.Step] = true
+	}
+	items := make([]string, len(e.Decisions))
+	for i, d := range e.Decisions {
+		s := d.Jurisdiction + ": " + d.Outcome
+		if d.Outcome != incidents.DecisionUndecided {
+			s += " by " + d.By + " at " + FormatTime(d.At)
+			if !d.ReplacedAt.IsZero() {
+				s += ", replaced " + FormatTime(d.ReplacedAt)
+			}
+			s += ": " + d.Reason
+		}
+		if len(steps) > 1 {
+			s = d.Step + " " + s
+		}
+		items[i] = s
+	}
+	return strings.Join(items, " | ")
 }
 
 func yesNo(b bool) string {
@@ -316,14 +344,30 @@ func RegisterMarkdown(reg *incidents.Register) []byte {
 		}
 		p("| | |\n|---|---|\n")
 		for j, col := range RegisterColumns {
-			if j < 2 || col == "decision_reasons" {
-				continue // id and title are the heading; the reasons follow
+			if j < 2 || col == "decision_reasons" || col == "notification_decisions" {
+				continue // id and title are the heading; the reasons and decisions follow
 			}
 			p("| %s | %s |\n", strings.ReplaceAll(col, "_", " "), mdCell(row[j]))
 		}
 		p("\nDecision reasons, per obligation:\n\n| Obligation | Law | Decision |\n|---|---|---|\n")
 		for _, o := range byApplicability(e.Obligations) {
 			p("| %s | %s | %s |\n", o.ID, mdCell(lawOf(o)), mdCell(obligationReason(o)))
+		}
+		if len(e.Decisions) > 0 {
+			p("\nNotification decisions:\n\n| Step | Jurisdiction | Decision | By | When | Reason | Holds |\n|---|---|---|---|---|---|---|\n")
+			for _, d := range e.Decisions {
+				by, at, holds := d.By, "", "yes"
+				if !d.At.IsZero() {
+					at = FormatTime(d.At)
+				}
+				switch {
+				case d.Outcome == incidents.DecisionUndecided:
+					holds = ""
+				case !d.ReplacedAt.IsZero():
+					holds = "no: replaced " + FormatTime(d.ReplacedAt)
+				}
+				p("| %s | %s | %s | %s | %s | %s | %s |\n", d.Step, d.Jurisdiction, d.Outcome, by, at, mdCell(d.Reason), holds)
+			}
 		}
 	}
 	return []byte(b.String())

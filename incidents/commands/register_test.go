@@ -3,6 +3,8 @@ package commands_test
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -92,4 +94,75 @@ func TestRegisterCSVKeepsFormulasInert(t *testing.T) {
 	if got := rows[1][1]; !strings.HasPrefix(got, "'=") {
 		t.Errorf("title cell %q; want it prefixed with an apostrophe", got)
 	}
+}
+
+// The register records each notify / do-not-notify decision of a decision
+// step with who, when and why, in every format: the one a later decision
+// replaced stays, marked, and a jurisdiction still undecided says so
+// instead of reading as a no.
+func TestRegisterShowsNotificationDecisions(t *testing.T) {
+	t.Parallel()
+	b := decisionBoard(t, "jurisdictions=DE,FR,US-CA")
+	b.must("Ulegal", `decide notify-decision no-notify --jurisdiction DE --reason "one known recipient confirmed deletion; low risk"`+inc1)
+	b.clock.Advance(time.Minute)
+	b.must("Ulead", `decide notify-decision notify --jurisdiction FR --reason "bank details; risk of fraud"`+inc1)
+	b.clock.Advance(time.Minute)
+	b.must("Ulegal", `decide notify-decision notify --jurisdiction DE --reason "the recipient was not who we thought"`+inc1)
+	ctx := context.Background()
+
+	f, err := b.router.Register(ctx, "Ulead", "csv", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(string(f.Data))).ReadAll()
+	if err != nil {
+		t.Fatalf("the register is not CSV: %v", err)
+	}
+	col := slices.Index(rows[0], "notification_decisions")
+	if col < 0 || len(rows) != 2 {
+		t.Fatalf("header %q, %d rows; want a notification_decisions column and one incident", rows[0], len(rows)-1)
+	}
+	want := "DE: no-notify by Ulegal at 2026-11-27 10:00 UTC, replaced 2026-11-27 10:02 UTC: one known recipient confirmed deletion; low risk" +
+		" | FR: notify by Ulead at 2026-11-27 10:01 UTC: bank details; risk of fraud" +
+		" | DE: notify by Ulegal at 2026-11-27 10:02 UTC: the recipient was not who we thought" +
+		" | US-CA: undecided"
+	if diff := cmp.Diff(want, rows[1][col]); diff != "" {
+		t.Errorf("CSV notification_decisions (-want +got):\n%s", diff)
+	}
+
+	f, err = b.router.Register(ctx, "Ulead", "json", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reg struct {
+		Incidents []struct {
+			Decisions []map[string]string `json:"notification_decisions"`
+		} `json:"incidents"`
+	}
+	if err := json.Unmarshal(f.Data, &reg); err != nil {
+		t.Fatalf("the register is not JSON: %v", err)
+	}
+	wantJSON := []map[string]string{
+		{"step": "notify-decision", "jurisdiction": "DE", "outcome": "no-notify", "reason": "one known recipient confirmed deletion; low risk", "by": "Ulegal", "at": "2026-11-27T10:00:00Z", "replaced_at": "2026-11-27T10:02:00Z"},
+		{"step": "notify-decision", "jurisdiction": "FR", "outcome": "notify", "reason": "bank details; risk of fraud", "by": "Ulead", "at": "2026-11-27T10:01:00Z"},
+		{"step": "notify-decision", "jurisdiction": "DE", "outcome": "notify", "reason": "the recipient was not who we thought", "by": "Ulegal", "at": "2026-11-27T10:02:00Z"},
+		{"step": "notify-decision", "jurisdiction": "US-CA", "outcome": "undecided"},
+	}
+	if len(reg.Incidents) != 1 {
+		t.Fatalf("%d incidents in the JSON register, want 1", len(reg.Incidents))
+	}
+	if diff := cmp.Diff(wantJSON, reg.Incidents[0].Decisions); diff != "" {
+		t.Errorf("JSON notification_decisions (-want +got):\n%s", diff)
+	}
+
+	f, err = b.router.Register(ctx, "Ulead", "md", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, string(f.Data),
+		"| Step | Jurisdiction | Decision | By | When | Reason | Holds |",
+		"| notify-decision | DE | no-notify | Ulegal | 2026-11-27 10:00 UTC | one known recipient confirmed deletion; low risk | no: replaced 2026-11-27 10:02 UTC |",
+		"| notify-decision | FR | notify | Ulead | 2026-11-27 10:01 UTC | bank details; risk of fraud | yes |",
+		"| notify-decision | DE | notify | Ulegal | 2026-11-27 10:02 UTC | the recipient was not who we thought | yes |",
+		"| notify-decision | US-CA | undecided |  |  |  |  |")
 }
