@@ -43,7 +43,7 @@ func (c *Console) Print(s string) {
 // are for Slack messages updated in place and print nothing.
 func (c *Console) Notify(_ context.Context, n incidents.Notification) error {
 	switch n.Kind {
-	case incidents.NotifyReminder, incidents.NotifyEscalation, incidents.NotifyPlaybookUpdate:
+	case incidents.NotifyReminder, incidents.NotifyEscalation, incidents.NotifyPlaybookUpdate, incidents.NotifyUpdate:
 	case incidents.NotifyNoticeApproval:
 		c.Print("\n>>> [to legal] " + NotificationReply(n, c.clock.Now()).Text())
 		return nil

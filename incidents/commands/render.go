@@ -288,6 +288,9 @@ func NotificationReply(n incidents.Notification, now time.Time) *Reply {
 	case incidents.NotifyPlaybookUpdate:
 		playbookUpdateReply(n, rep, drill)
 		return rep
+	case incidents.NotifyUpdate:
+		updateReply(n, rep, drill)
+		return rep
 	case incidents.NotifyReminder:
 		rep.Title = fmt.Sprintf("%sReminder: %s for %s is due %s", drill, n.ObligationTitle, n.Incident, Relative(n.Due, now))
 		lines = append(lines, fmt.Sprintf("Due %s (%s reminder). When it is done: /breach met %s --ref REFERENCE --incident %s", FormatDue(n.Due, n.DueZone), n.Label, n.Obligation, n.Incident))
