@@ -25,18 +25,18 @@ func TestRouterLead(t *testing.T) {
 	t.Parallel()
 	declaredByLead := []typed{{"Ulead", `declare Shop DB copied --aware 2026-11-20T09:00Z`}}
 	runRouterCases(t, []routerCase{
-		{name: "the declarer leads until someone is named", setup: routerSetup, typed: typed{"Ulegal", "lead"+inc1}, ok: true,
+		{name: "the declarer leads until someone is named", setup: routerSetup, typed: typed{"Ulegal", "lead" + inc1}, ok: true,
 			want: []string{"INC-2026-0001 is led by Uresp"}},
-		{name: "a lead names the lead with a Slack mention", setup: routerSetup, typed: typed{"Ulead", "lead <@Ulegal|dana>"+inc1}, ok: true,
+		{name: "a lead names the lead with a Slack mention", setup: routerSetup, typed: typed{"Ulead", "lead <@Ulegal|dana>" + inc1}, ok: true,
 			want: []string{"Ulegal now leads INC-2026-0001", "Missed deadlines go to Ulegal first"}, stored: leadIs("Ulegal")},
-		{name: "the current lead hands over, console id", setup: routerSetup, typed: typed{"Uresp", "lead @Ulead"+inc1}, ok: true,
+		{name: "the current lead hands over, console id", setup: routerSetup, typed: typed{"Uresp", "lead @Ulead" + inc1}, ok: true,
 			want: []string{"Ulead now leads INC-2026-0001"}, stored: leadIs("Ulead")},
-		{name: "a responder who does not lead is refused", setup: declaredByLead, typed: typed{"Uresp", "lead Uresp"+inc1},
+		{name: "a responder who does not lead is refused", setup: declaredByLead, typed: typed{"Uresp", "lead Uresp" + inc1},
 			want:    []string{"setting the lead of INC-2026-0001 needs the leads role or being its lead (Ulead)", "ask a lead, or Ulead"},
 			refused: incidents.ActLead},
-		{name: "someone without a role cannot lead", setup: routerSetup, typed: typed{"Ulead", "lead Unobody"+inc1},
+		{name: "someone without a role cannot lead", setup: routerSetup, typed: typed{"Ulead", "lead Unobody" + inc1},
 			want: []string{"Unobody holds no breachbot role that sees incidents", "roles in breachbot.yaml"}},
-		{name: "not a person", setup: routerSetup, typed: typed{"Ulead", "lead <#C123|general>"+inc1},
+		{name: "not a person", setup: routerSetup, typed: typed{"Ulead", "lead <#C123|general>" + inc1},
 			want: []string{`"<#C123|general>" does not name a person`, "/breach lead @dana"}},
 	})
 }
