@@ -2,7 +2,9 @@ package slack
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -30,6 +32,30 @@ type homeItem struct {
 	// waits marks a step that waits for others: it comes after those
 	// that can be done now.
 	waits bool
+}
+
+// EventsHandler serves POST /slack/events: the Events API over HTTP
+// (app_home_opened; Slack's url_verification when the URL is set). Requests
+// are verified like commands; a retried event (same event_id) runs once.
+func (b *Bot) EventsHandler() http.Handler {
+	return b.verifiedBody(maxEventBody, func(body []byte) (string, func() any, error) {
+		e, err := slackevents.ParseEvent(json.RawMessage(body), slackevents.OptionNoVerifyToken())
+		if err != nil {
+			return "", nil, fmt.Errorf("event not understood: %w", err)
+		}
+		if v, ok := e.Data.(*slackevents.EventsAPIURLVerificationEvent); ok {
+			return "", func() any { return map[string]string{"challenge": v.Challenge} }, nil
+		}
+		var id struct {
+			EventID string `json:"event_id"`
+		}
+		_ = json.Unmarshal(body, &id)
+		trigger := ""
+		if id.EventID != "" {
+			trigger = "event:" + id.EventID
+		}
+		return trigger, func() any { b.event(e); return nil }, nil
+	})
 }
 
 // appHomeOpened publishes the App Home of the person who opened it, in the

@@ -3,6 +3,8 @@ package slack_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -91,5 +93,39 @@ func TestAppHome(t *testing.T) {
 	}
 	if !strings.Contains(none, "You hold no breachbot role") {
 		t.Errorf("the App Home of someone without a role does not say why it is empty:\n%s", none)
+	}
+}
+
+// Over HTTP, the Events API URL answers Slack's url_verification, refuses
+// an unsigned event with 401 and publishes nothing for it, and publishes
+// the App Home for a signed app_home_opened.
+func TestAppHomeOverHTTPEvents(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	h := e.bot.EventsHandler()
+	post := func(body string, signed bool) (int, string) {
+		r := workspacetest.Request("http://bot.test/slack/events", secret, time.Now(), body)
+		r.Header.Set("Content-Type", "application/json")
+		if !signed {
+			r.Header.Set("X-Slack-Signature", workspacetest.Sign("not-the-secret", time.Now(), body))
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w.Code, w.Body.String()
+	}
+	if code, body := post(`{"token":"x","challenge":"c0ffee","type":"url_verification"}`, true); code != http.StatusOK || !strings.Contains(body, `"challenge":"c0ffee"`) {
+		t.Errorf("url_verification: HTTP %d %s", code, body)
+	}
+	opened := `{"token":"x","team_id":"T0TEST","api_app_id":"A0BREACH","type":"event_callback","event_id":"Ev1","event_time":1764000000,` +
+		`"event":{"type":"app_home_opened","user":"` + alice + `","channel":"D` + alice + `","tab":"home","event_ts":"1764000000.000100"}}`
+	if code, _ := post(opened, false); code != http.StatusUnauthorized {
+		t.Errorf("an unsigned event: HTTP %d, want 401", code)
+	}
+	if code, body := post(opened, true); code != http.StatusOK {
+		t.Fatalf("app_home_opened: HTTP %d %s", code, body)
+	}
+	e.ws.WaitFor("the App Home of alice", func() bool { return len(e.ws.Homes(alice)) == 1 })
+	e.bot.Close()
+	if n := len(e.ws.Homes(alice)); n != 1 {
+		t.Errorf("%d App Home views published, want 1 (the unsigned event published one)", n)
 	}
 }
