@@ -55,7 +55,11 @@ func (c *Console) Notify(_ context.Context, n incidents.Notification) error {
 	}
 	rep := NotificationReply(n, c.clock.Now())
 	if n.Audience == incidents.AudienceLeads {
-		c.Print(fmt.Sprintf("\n>>> [to the leads, by direct message in Slack] %s\n", rep.Title))
+		to := "the leads"
+		if n.Lead != "" {
+			to = "the lead " + n.Lead + ", then the other leads"
+		}
+		c.Print(fmt.Sprintf("\n>>> [to %s, by direct message in Slack] %s\n", to, rep.Title))
 		return nil
 	}
 	c.Print("\n>>> " + rep.Text())

@@ -1,9 +1,11 @@
 package commands_test
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -41,8 +43,8 @@ func TestRouterLead(t *testing.T) {
 	})
 }
 
-// Setting the lead is audited, the board names the lead first, and it
-// still names the declarer where no lead was set.
+// Setting the lead is audited; the board names the lead first (the
+// declarer where no lead was set), and status names it too.
 func TestLeadIsAuditedAndOnTheBoard(t *testing.T) {
 	t.Parallel()
 	b := newBoard(t, routerNow)
@@ -57,6 +59,7 @@ func TestLeadIsAuditedAndOnTheBoard(t *testing.T) {
 	mustContain(t, board(), "Lead: Uresp")
 	b.must("Ulead", "lead <@Ulegal|dana>"+inc1)
 	mustContain(t, board(), "Lead: Ulegal")
+	mustContain(t, b.must("Uresp", "status"+inc1), "Lead: Ulegal")
 	var got []map[string]string
 	for _, e := range b.audit("INC-2026-0001") {
 		if e.Action == "incident.lead" {
@@ -109,4 +112,19 @@ func TestUpdatePostedAndInTheExport(t *testing.T) {
 	if text, ok := b.run("Uresp", "update   "+inc1); ok || !strings.Contains(text, "needs the text of the update") {
 		t.Errorf("an empty update: ok=%v %s", ok, text)
 	}
+}
+
+// In the console, a missed deadline says it goes to the incident's lead
+// first.
+func TestConsoleEscalationNamesTheLeadFirst(t *testing.T) {
+	t.Parallel()
+	b := newBoard(t, routerNow.Add(96*time.Hour))
+	b.must("Uresp", "declare Shop DB copied --aware 2026-11-20T09:00Z")
+	b.must("Ulead", "lead Ulegal"+inc1)
+	b.must("Uresp", "facts jurisdictions=EU"+inc1) // GDPR's 72 hours ran out a day ago
+	var out bytes.Buffer
+	if _, err := incidents.NewDispatcher(b.svc, commands.NewConsole(&out, b.clock)).Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, out.String(), "[to the lead Ulegal, then the other leads, by direct message in Slack] MISSED")
 }

@@ -99,7 +99,7 @@ func pinLine(inc *incidents.Incident) string {
 
 func summarySection(inc *incidents.Incident, now time.Time) Section {
 	lines := []string{
-		fmt.Sprintf("State: %s · Severity: %s%s", inc.State, inc.Severity, drillNote(inc)),
+		fmt.Sprintf("State: %s · Severity: %s · Lead: %s%s", inc.State, inc.Severity, inc.LeadUser(), drillNote(inc)),
 		fmt.Sprintf("Aware since %s (%s)", FormatTime(inc.AwareAt()), Relative(inc.AwareAt(), now)),
 		"Running " + pinLine(inc),
 	}
