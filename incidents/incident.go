@@ -46,6 +46,9 @@ type Incident struct {
 	PinHistory []PinChange `json:"pin_history,omitempty"`
 	DeclaredAt time.Time   `json:"declared_at"`
 	DeclaredBy string      `json:"declared_by"`
+	// Lead is the user who leads the response (see LeadUser); empty means
+	// the declarer.
+	Lead string `json:"lead,omitempty"`
 	// Events are the clock-start events recorded so far, by name; awareness
 	// is always present.
 	Events      map[string]EventRecord `json:"events"`

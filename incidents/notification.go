@@ -55,6 +55,9 @@ type Notification struct {
 	Drill bool   `json:"drill,omitempty"`
 	// Actor is the user whose action caused the notification, if any.
 	Actor string `json:"actor,omitempty"`
+	// Lead is, for an escalation, the incident's lead when it fired: the
+	// first to be told.
+	Lead string `json:"lead,omitempty"`
 	// Obligation, ObligationTitle, Due and Label describe a reminder or
 	// escalation; Late is how long after its time the alarm fired (the bot
 	// was not running).

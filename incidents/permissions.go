@@ -79,6 +79,10 @@ func describeAction(a string) string {
 		return "purging personal data"
 	case ActUpgrade:
 		return "upgrading an incident's playbook"
+	case ActLead:
+		return "setting an incident's lead"
+	case ActUpdate:
+		return "posting a status update"
 	case ActAwarenessLater:
 		return "moving the awareness time later (it pushes back every deadline)"
 	}

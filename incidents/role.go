@@ -130,6 +130,8 @@ func DefaultPermissions() Permissions {
 		ActAwarenessLater: {RoleLeads, RoleLegal},
 		ActHandoff:        {RoleLegal},
 		ActUpgrade:        {RoleLeads},
+		ActLead:           {RoleLeads},
+		ActUpdate:         {RoleResponders, RoleLeads, RoleLegal},
 	}
 }
 

@@ -126,7 +126,7 @@ func (s *Service) fire(t *txn, inc *Incident, a Alarm) error {
 		return s.audit(t, "breachbot", "reminder.fired", inc, details)
 	case AlarmEscalate:
 		o.Status, o.MissedAt = ObligationMissed, o.Due
-		n.Kind = NotifyEscalation
+		n.Kind, n.Lead = NotifyEscalation, inc.LeadUser()
 		n.Text = fmt.Sprintf("MISSED: %s (%s) for %s was due at %s and is not recorded as met.", reg.Title, o.ID, inc.ID, o.Due.Format(time.RFC3339))
 		for _, aud := range []string{AudienceIncident, AudienceLeads} {
 			n.ID, n.Audience = "escalate:"+aud+":"+key, aud

@@ -145,6 +145,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	if !socketMode {
 		mux.Handle("POST /slack/commands", bot.CommandsHandler())
 		mux.Handle("POST /slack/interactions", bot.InteractionsHandler())
+		mux.Handle("POST /slack/events", bot.EventsHandler())
 	}
 	if app.GitHubWebhook != nil {
 		mux.Handle("POST /github/webhook", app.GitHubWebhook.Handler())

@@ -43,7 +43,7 @@ func (c *Console) Print(s string) {
 // are for Slack messages updated in place and print nothing.
 func (c *Console) Notify(_ context.Context, n incidents.Notification) error {
 	switch n.Kind {
-	case incidents.NotifyReminder, incidents.NotifyEscalation, incidents.NotifyPlaybookUpdate:
+	case incidents.NotifyReminder, incidents.NotifyEscalation, incidents.NotifyPlaybookUpdate, incidents.NotifyUpdate:
 	case incidents.NotifyNoticeApproval:
 		c.Print("\n>>> [to legal] " + NotificationReply(n, c.clock.Now()).Text())
 		return nil
@@ -55,7 +55,11 @@ func (c *Console) Notify(_ context.Context, n incidents.Notification) error {
 	}
 	rep := NotificationReply(n, c.clock.Now())
 	if n.Audience == incidents.AudienceLeads {
-		c.Print(fmt.Sprintf("\n>>> [to the leads, by direct message in Slack] %s\n", rep.Title))
+		to := "the leads"
+		if n.Lead != "" {
+			to = "the lead " + n.Lead + ", then the other leads"
+		}
+		c.Print(fmt.Sprintf("\n>>> [to %s, by direct message in Slack] %s\n", to, rep.Title))
 		return nil
 	}
 	c.Print("\n>>> " + rep.Text())

@@ -99,7 +99,7 @@ func pinLine(inc *incidents.Incident) string {
 
 func summarySection(inc *incidents.Incident, now time.Time) Section {
 	lines := []string{
-		fmt.Sprintf("State: %s · Severity: %s%s", inc.State, inc.Severity, drillNote(inc)),
+		fmt.Sprintf("State: %s · Severity: %s · Lead: %s%s", inc.State, inc.Severity, inc.LeadUser(), drillNote(inc)),
 		fmt.Sprintf("Aware since %s (%s)", FormatTime(inc.AwareAt()), Relative(inc.AwareAt(), now)),
 		"Running " + pinLine(inc),
 	}
@@ -287,6 +287,9 @@ func NotificationReply(n incidents.Notification, now time.Time) *Reply {
 		return rep
 	case incidents.NotifyPlaybookUpdate:
 		playbookUpdateReply(n, rep, drill)
+		return rep
+	case incidents.NotifyUpdate:
+		updateReply(n, rep, drill)
 		return rep
 	case incidents.NotifyReminder:
 		rep.Title = fmt.Sprintf("%sReminder: %s for %s is due %s", drill, n.ObligationTitle, n.Incident, Relative(n.Due, now))

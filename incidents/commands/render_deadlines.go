@@ -234,8 +234,13 @@ func needsFactsSection(id string, pb *incidents.Playbook, obs []*incidents.Oblig
 }
 
 // Board renders an incident's deadlines board: the message Slack keeps
-// updated in place in the incident channel.
-func Board(res *incidents.Result, now time.Time) *Reply { return deadlinesReply(res, now, false) }
+// updated in place in the incident channel. It names the incident's lead
+// first.
+func Board(res *incidents.Result, now time.Time) *Reply {
+	rep := deadlinesReply(res, now, false)
+	rep.Sections[0].Text = "Lead: " + res.Incident.LeadUser() + " · " + rep.Sections[0].Text
+	return rep
+}
 
 func deadlinesReply(res *incidents.Result, now time.Time, all bool) *Reply {
 	inc := res.Incident

@@ -95,6 +95,9 @@ func TestManifestDeclaresWhatTheBotUses(t *testing.T) {
 	var m struct {
 		Features struct {
 			SlashCommands []struct{ Command, URL string } `yaml:"slash_commands"`
+			AppHome       struct {
+				HomeTab bool `yaml:"home_tab_enabled"`
+			} `yaml:"app_home"`
 		}
 		OAuth struct {
 			Scopes struct{ Bot []string }
@@ -105,6 +108,10 @@ func TestManifestDeclaresWhatTheBotUses(t *testing.T) {
 				RequestURL string `yaml:"request_url"`
 			}
 			SocketMode bool `yaml:"socket_mode_enabled"`
+			Events     struct {
+				RequestURL string   `yaml:"request_url"`
+				BotEvents  []string `yaml:"bot_events"`
+			} `yaml:"event_subscriptions"`
 		}
 	}
 	if err := yaml.Unmarshal(data, &m); err != nil {
@@ -115,6 +122,9 @@ func TestManifestDeclaresWhatTheBotUses(t *testing.T) {
 	}
 	if !m.Settings.Interactivity.Enabled || !strings.HasSuffix(m.Settings.Interactivity.RequestURL, "/slack/interactions") || !m.Settings.SocketMode {
 		t.Errorf("settings %+v", m.Settings)
+	}
+	if ev := m.Settings.Events; !m.Features.AppHome.HomeTab || !slices.Contains(ev.BotEvents, "app_home_opened") || !strings.HasSuffix(ev.RequestURL, "/slack/events") {
+		t.Errorf("the App Home is not declared: home tab %v, events %+v", m.Features.AppHome.HomeTab, ev)
 	}
 	want := []string{"chat:write", "commands", "files:read", "files:write", "groups:history", "groups:read", "groups:write", "im:history", "im:write",
 		"pins:write", "usergroups:read", "users:read", "users:read.email"}

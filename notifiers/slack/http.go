@@ -19,6 +19,7 @@ import (
 const (
 	maxCommandBody     = 64 << 10
 	maxInteractionBody = 1 << 20
+	maxEventBody       = 1 << 20
 )
 
 // How long used signatures and trigger ids are remembered. Slack's
@@ -66,6 +67,18 @@ func (b *Bot) InteractionsHandler() http.Handler {
 // acknowledgement. Anything unverified gets 401 and runs nothing; its body is
 // never logged.
 func (b *Bot) verified(limit int64, parse func(url.Values) (trigger string, run func() any, err error)) http.Handler {
+	return b.verifiedBody(limit, func(body []byte) (string, func() any, error) {
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			return "", nil, errors.New("the body is not a form")
+		}
+		return parse(form)
+	})
+}
+
+// verifiedBody is verified for a body that parse reads itself (the Events
+// API posts JSON, not a form).
+func (b *Bot) verifiedBody(limit int64, parse func(body []byte) (trigger string, run func() any, err error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 		var tooBig *http.MaxBytesError
@@ -94,12 +107,7 @@ func (b *Bot) verified(limit int64, parse func(url.Values) (trigger string, run 
 			refuse(err.Error())
 			return
 		}
-		form, err := url.ParseQuery(string(body))
-		if err != nil {
-			http.Error(w, "the body is not a form", http.StatusBadRequest)
-			return
-		}
-		trigger, run, err := parse(form)
+		trigger, run, err := parse(body)
 		if err != nil {
 			b.log.Warn("slack request not understood", "path", r.URL.Path, "reason", err.Error())
 			http.Error(w, "request not understood", http.StatusBadRequest)

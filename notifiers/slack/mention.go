@@ -53,7 +53,7 @@ func incidentPeople(inc *incidents.Incident) []string {
 	if inc == nil {
 		return nil
 	}
-	out := []string{inc.DeclaredBy}
+	out := []string{inc.LeadUser(), inc.DeclaredBy}
 	for _, st := range inc.Steps {
 		out = append(out, st.By)
 	}

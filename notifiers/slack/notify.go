@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/slack-go/slack"
@@ -90,6 +91,8 @@ func (b *Bot) Notify(ctx context.Context, n incidents.Notification) error {
 		return b.noticeProgress(ctx, n)
 	case incidents.NotifyPlaybookUpdate:
 		return b.playbookUpdate(ctx, n)
+	case incidents.NotifyUpdate:
+		return b.postUpdate(ctx, n)
 	}
 	b.log.Debug("slack: notification kind not shown in Slack", "kind", n.Kind, "id", n.ID)
 	return nil
@@ -311,9 +314,28 @@ func (b *Bot) postToChannel(ctx context.Context, n incidents.Notification) error
 	return b.refreshBoard(ctx, n.Incident)
 }
 
-// directToLeads sends an escalation to every lead by direct message.
+// postUpdate posts a person's status update in the incident's channel.
+func (b *Bot) postUpdate(ctx context.Context, n incidents.Notification) error {
+	var st channelState
+	if err := b.load(channelRecords, n.Incident, &st); err != nil {
+		return err
+	}
+	if st.Channel == "" {
+		return fmt.Errorf("%s has no Slack channel yet; the update waits for it", n.Incident)
+	}
+	_, _, err := b.postOnce(ctx, st.Channel, n.ID, commands.NotificationReply(n, b.svc.Clock().Now()))
+	return err
+}
+
+// directToLeads sends an escalation by direct message to the incident's
+// lead first, then to every other lead.
 func (b *Bot) directToLeads(ctx context.Context, n incidents.Notification) error {
 	leads := b.dir.Members(incidents.RoleLeads)
+	if res, err := b.read(ctx, n.Incident); err != nil {
+		return err
+	} else if lead := res.Incident.LeadUser(); slackUserID.MatchString(lead) {
+		leads = append([]string{lead}, slices.DeleteFunc(slices.Clone(leads), func(u string) bool { return u == lead })...)
+	}
 	if len(leads) == 0 {
 		b.log.Warn("slack: no leads to escalate to; add Slack ids under roles: leads", "notification", n.ID)
 		return nil

@@ -15,7 +15,7 @@ import (
 // fake clock: declare through the modal, record facts in the incident
 // channel, a reminder posted when the clock passes 50% of GDPR's 72 hours,
 // a step done by its button, and an escalation by direct message to the
-// leads when the deadline is missed.
+// incident's lead (its declarer) and the leads when the deadline is missed.
 func TestDoneScenario(t *testing.T) {
 	e := newEnv(t, envOptions{background: true})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -110,8 +110,13 @@ func TestDoneScenario(t *testing.T) {
 	if board := c.Messages[1].BlocksText(); !strings.Contains(board, "MISSED (1)") || !strings.Contains(board, "missed by 1 m") {
 		t.Errorf("board not showing the missed deadline:\n%s", board)
 	}
-	if _, ok := e.ws.DM(alice); ok {
-		t.Errorf("a responder was sent the leads' escalation")
+	// alice declared, so she leads it (no lead was named): she is sent the
+	// escalation too, before the leads.
+	if dm, ok := e.ws.DM(alice); !ok || len(dm.Messages) != 1 || !strings.Contains(dm.Messages[0].Text, "MISSED: GDPR Art. 33") {
+		t.Errorf("the incident's lead (its declarer) was not sent the escalation: %+v", dm)
+	}
+	if dm, ok := e.ws.DM(bob); ok {
+		t.Errorf("a responder who does not lead was sent the escalation: %+v", dm)
 	}
 
 	// What the metrics say.
@@ -126,7 +131,7 @@ func TestDoneScenario(t *testing.T) {
 		`breachbot_commands_total{command="facts",outcome="ok"} 1`,
 		`breachbot_commands_total{command="step done",outcome="ok"} 1`,
 		`breachbot_reminders_delivered_total{kind="reminder"} 4`,
-		`breachbot_reminders_delivered_total{kind="escalation"} 2`,
+		`breachbot_reminders_delivered_total{kind="escalation"} 3`,
 		`breachbot_obligations{phase="missed"} 1`,
 		`breachbot_notices_sent_total 0`,
 	} {

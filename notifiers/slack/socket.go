@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
 )
 
@@ -89,5 +90,18 @@ func (b *Bot) socketEvent(sm *socketmode.Client, evt socketmode.Event) {
 		if evt.Request != nil {
 			_ = sm.Ack(*evt.Request)
 		}
+		if data, ok := evt.Data.(slackevents.EventsAPIEvent); ok {
+			b.event(data)
+		}
+	}
+}
+
+// event handles an Events API event (app_home_opened; others are ignored).
+func (b *Bot) event(e slackevents.EventsAPIEvent) {
+	switch ev := e.InnerEvent.Data.(type) {
+	case *slackevents.AppHomeOpenedEvent:
+		b.appHomeOpened(ev)
+	case slackevents.AppHomeOpenedEvent:
+		b.appHomeOpened(&ev)
 	}
 }

@@ -126,6 +126,7 @@ type Workspace struct {
 	order     []string
 	groups    map[string][]string
 	views     []View
+	homes     map[string][]json.RawMessage
 	responses []Response
 	files     []File
 	uploads   map[string][]byte
@@ -146,7 +147,7 @@ type Workspace struct {
 func New(t testing.TB) *Workspace {
 	w := &Workspace{t: t, changed: make(chan struct{}), channels: map[string]*Channel{}, groups: map[string][]string{},
 		uploads: map[string][]byte{}, emails: map[string]string{}, calls: map[string]int{}, envelopes: make(chan []byte, 64),
-		acks: map[string]json.RawMessage{}, hangDone: make(chan struct{})}
+		acks: map[string]json.RawMessage{}, homes: map[string][]json.RawMessage{}, hangDone: make(chan struct{})}
 	w.server = slacktest.NewTestServer(func(c slacktest.Customize) {
 		for method, h := range map[string]http.HandlerFunc{
 			"auth.test":                    w.authTest,
@@ -161,6 +162,7 @@ func New(t testing.TB) *Workspace {
 			"chat.update":                  w.update,
 			"pins.add":                     w.pin,
 			"views.open":                   w.viewsOpen,
+			"views.publish":                w.viewsPublish,
 			"usergroups.users.list":        w.groupMembers,
 			"files.getUploadURLExternal":   w.uploadURL,
 			"files.completeUploadExternal": w.completeUpload,
@@ -732,6 +734,31 @@ func (w *Workspace) viewsOpen(rw http.ResponseWriter, r *http.Request) {
 	w.views = append(w.views, v)
 	w.signalLocked()
 	reply(rw, map[string]any{"ok": true, "view": map[string]any{"id": v.ID, "callback_id": v.CallbackID}})
+}
+
+// viewsPublish records a published App Home view, per user.
+func (w *Workspace) viewsPublish(rw http.ResponseWriter, r *http.Request) {
+	var req struct {
+		UserID string          `json:"user_id"`
+		View   json.RawMessage `json:"view"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.UserID == "" {
+		fail(rw, "invalid_arguments")
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.homes[req.UserID] = append(w.homes[req.UserID], req.View)
+	w.signalLocked()
+	reply(rw, map[string]any{"ok": true, "view": map[string]any{"id": w.nextLocked("V"), "type": "home"}})
+}
+
+// Homes returns the App Home views published for a user (views.publish),
+// oldest first.
+func (w *Workspace) Homes(user string) []json.RawMessage {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.homes[user])
 }
 
 func (w *Workspace) groupMembers(rw http.ResponseWriter, r *http.Request) {
