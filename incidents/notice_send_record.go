@@ -167,7 +167,7 @@ func (ns *NoticeSender) deliver(ctx context.Context, mailer Mailer, inc *Inciden
 		return res
 	}
 	res.err = mailer.Send(ctx, &Mail{To: j.r.Email, Content: content, MessageID: res.messageID, Incident: inc.ID, Date: ns.svc.clock.Now(),
-		DataStarting: dataStarting})
+		FromName: n.Data.Company.Name, DataStarting: dataStarting})
 	res.at = ns.svc.clock.Now()
 	return res
 }

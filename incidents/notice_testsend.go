@@ -45,7 +45,7 @@ func (s *Service) TestNotice(ctx context.Context, actor, id, noticeID, to string
 			return err
 		}
 		attempt := t.now.UnixNano()
-		mail = &Mail{To: addr, Content: content, Incident: i.ID, Date: t.now,
+		mail = &Mail{To: addr, Content: content, Incident: i.ID, Date: t.now, FromName: nn.Data.Company.Name,
 			MessageID: MessageID(i.ID, nn.ID+"-test-"+strconv.FormatInt(attempt, 36), tag, mailDomain(s.company))}
 		n, inc = nn, i
 		return nil
