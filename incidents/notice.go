@@ -128,6 +128,12 @@ type NoticeReference struct {
 	Regulations []string `json:"regimes,omitempty"`
 	Drill       bool     `json:"drill,omitempty"`
 	Test        bool     `json:"test,omitempty"`
+	// Date is the date of the notice, the day it was drafted (the text
+	// legal approves, so it is part of the content hash).
+	Date time.Time `json:"date,omitzero"`
+	// Reference is the notice's reference for people to quote on the
+	// phone (NoticeRef).
+	Reference string `json:"reference,omitempty"`
 }
 
 // NoticePreview is a notice rendered for a placeholder recipient.

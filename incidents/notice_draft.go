@@ -2,10 +2,12 @@ package incidents
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // DraftInput is what /breach notice draft gives.
@@ -110,7 +112,8 @@ func (s *Service) DraftNotice(ctx context.Context, actor, id string, in DraftInp
 			return Errorf(EINVALID, "template %s has no locale %q", n.Template, n.Locale).WithHint("its locales: %s; --locale %s", strings.Join(available, ", "), available[0])
 		}
 		n.Data.Company = s.company
-		n.Data.Notice = NoticeReference{Regulations: noticeRegulations(inc, pb), Drill: inc.Drill}
+		n.Data.Notice = NoticeReference{Regulations: noticeRegulations(inc, pb), Drill: inc.Drill,
+			Date: time.Date(t.now.Year(), t.now.Month(), t.now.Day(), 0, 0, 0, 0, time.UTC)}
 		n.TemplateHashes = map[string]string{}
 		for _, loc := range templateLocales(available, n.Locale, n.Recipients.Locales) {
 			h, err := s.renderer.Hash(n.Template, loc)
@@ -131,6 +134,7 @@ func (s *Service) DraftNotice(ctx context.Context, actor, id string, in DraftInp
 		}
 		n.ID = "N" + strconv.Itoa(num)
 		n.Data.Notice.ID = n.ID
+		n.Data.Notice.Reference = NoticeRef(s.company.Name, inc.ID, n.ID)
 		n.Missing = missingFields(n.Data.Incident)
 		for _, loc := range sortedKeys(n.TemplateHashes) {
 			m, err := s.renderer.Render(n.Template, loc, n.Data, PlaceholderRecipient(loc, n.Data.Incident.DataCategories))
@@ -188,7 +192,36 @@ func (s *Service) DraftNotice(ctx context.Context, actor, id string, in DraftInp
 func sameContent(a, b *Notice) bool {
 	ad, bd := a.Data, b.Data
 	ad.Notice.ID, bd.Notice.ID = "", ""
+	ad.Notice.Reference, bd.Notice.Reference = "", ""
+	// A re-draft on another day says the same: the date alone is no change.
+	ad.Notice.Date, bd.Notice.Date = time.Time{}, time.Time{}
 	x, y := *a, *b
 	x.Data, y.Data = ad, bd
 	return x.ComputeContentHash() == y.ComputeContentHash()
+}
+
+// refAlphabet has no characters that read or sound alike on the phone: no
+// 0/O, 1/I/L, U/V, 5/S, 8/B, 2/Z.
+const refAlphabet = "34679ACDEFGHJKMNPQRTWXY"
+
+// NoticeRef returns the reference a person can quote on the phone for a
+// notice of an incident: up to four letters of the company's name, four
+// characters derived from the incident, and the notice's number
+// ("ACME-7KQ4-N1"). The Message-ID is separate and unchanged.
+func NoticeRef(company, incident, notice string) string {
+	var prefix []byte
+	for _, r := range strings.ToUpper(company) {
+		if r >= 'A' && r <= 'Z' && len(prefix) < 4 {
+			prefix = append(prefix, byte(r))
+		}
+	}
+	if len(prefix) < 2 {
+		prefix = []byte("REF")
+	}
+	sum := sha256.Sum256([]byte(incident))
+	code := make([]byte, 4)
+	for i := range code {
+		code[i] = refAlphabet[int(sum[i])%len(refAlphabet)]
+	}
+	return string(prefix) + "-" + string(code) + "-" + strings.ToUpper(notice)
 }
