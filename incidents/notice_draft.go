@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -104,6 +105,7 @@ func (s *Service) DraftNotice(ctx context.Context, actor, id string, in DraftInp
 				return err
 			}
 		}
+		ownTextsFirst(&n.Data.Incident, n.Locale)
 		available, err := s.renderer.Locales(n.Template)
 		if err != nil {
 			return err
@@ -135,13 +137,19 @@ func (s *Service) DraftNotice(ctx context.Context, actor, id string, in DraftInp
 		n.ID = "N" + strconv.Itoa(num)
 		n.Data.Notice.ID = n.ID
 		n.Data.Notice.Reference = NoticeRef(s.company.Name, inc.ID, n.ID)
-		n.Missing = missingFields(n.Data.Incident)
+		n.Missing = appendUnique(missingFields(n.Data.Incident), missingTranslations(n)...)
 		for _, loc := range sortedKeys(n.TemplateHashes) {
-			m, err := s.renderer.Render(n.Template, loc, n.Data, PlaceholderRecipient(loc, n.Data.Incident.DataCategories))
+			m, err := s.renderer.Render(n.Template, loc, n.DataFor(loc), PlaceholderRecipient(loc, n.Data.Incident.DataCategories))
 			var mc *MissingContentError
 			if errors.As(err, &mc) {
-				// Kept as an incomplete draft: the reply says what to add.
-				n.Missing = appendUnique(n.Missing, mc.Fields...)
+				// Kept as an incomplete draft: the reply says what to add
+				// (a text of another locale by its locale).
+				for _, f := range mc.Fields {
+					if loc != n.Locale && slices.Contains(textFields, f) {
+						f += "." + loc
+					}
+					n.Missing = appendUnique(n.Missing, f)
+				}
 				continue
 			}
 			if err != nil {
@@ -224,4 +232,23 @@ func NoticeRef(company, incident, notice string) string {
 		code[i] = refAlphabet[int(sum[i])%len(refAlphabet)]
 	}
 	return string(prefix) + "-" + string(code) + "-" + strings.ToUpper(notice)
+}
+
+// ownTextsFirst moves texts given for the notice's own locale
+// (--what-happened.en on an English notice) into its fields.
+func ownTextsFirst(c *NoticeIncident, locale string) {
+	t, ok := c.Texts[locale]
+	if !ok {
+		return
+	}
+	for _, f := range textFields {
+		if v := t.text(f); v != "" {
+			_ = SetNoticeField(c, f, v)
+		}
+	}
+	c.Texts = maps.Clone(c.Texts)
+	delete(c.Texts, locale)
+	if len(c.Texts) == 0 {
+		c.Texts = nil
+	}
 }

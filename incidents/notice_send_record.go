@@ -157,9 +157,9 @@ func (ns *NoticeSender) deliver(ctx context.Context, mailer Mailer, inc *Inciden
 		err     error
 	)
 	if pr, ok := ns.svc.renderer.(PartsRenderer); ok {
-		content, err = pr.RenderParts(n.Template, n.LocaleFor(j.r), n.Data, j.r)
+		content, err = pr.RenderParts(n.Template, n.LocaleFor(j.r), n.DataFor(n.LocaleFor(j.r)), j.r)
 	} else {
-		content, err = ns.svc.renderer.Render(n.Template, n.LocaleFor(j.r), n.Data, j.r)
+		content, err = ns.svc.renderer.Render(n.Template, n.LocaleFor(j.r), n.DataFor(n.LocaleFor(j.r)), j.r)
 	}
 	if err != nil {
 		res.err = &SendError{Permanent: true, Reply: "not rendered: " + RedactAddresses(ErrorMessage(err))}
