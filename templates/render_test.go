@@ -111,9 +111,17 @@ func TestRenderContent(t *testing.T) {
 			}
 			w := wordsFor(locale)
 			for _, body := range []string{m.Text, m.HTML} {
+				for _, h := range []string{"Notice of Data Breach", "What Happened", "What Information Was Involved",
+					"What We Are Doing", "What You Can Do", "For More Information"} {
+					// California's headings, in the notice's language.
+					if l, ok := w.headings[h]; ok {
+						h = l
+					}
+					if !strings.Contains(body, h) {
+						t.Errorf("rendered notice lacks the heading %q", h)
+					}
+				}
 				for _, want := range []string{
-					"Notice of Data Breach", "What Happened", "What Information Was Involved",
-					"What We Are Doing", "What You Can Do", "For More Information",
 					"Example Corp", "1-800-555-0100", "privacy@example.com", "https://example.com/security-notice",
 					"Dana Smith, Data Protection Officer",
 					w.formatDate(full.Incident.DiscoveredAt), w.formatRange(full.Incident.BreachStart, full.Incident.BreachEnd),
@@ -201,7 +209,7 @@ func TestRenderMissingFields(t *testing.T) {
 		}},
 		{"discovery date, in German", "de", func(d *Data) { d.Incident.DiscoveredAt = time.Time{} }, []string{
 			"embedded:breach-notice/de/body.html:24:38: Incident.DiscoveredAt is empty; the notice would print nothing here",
-			"embedded:breach-notice/de/body.txt:25:21: Incident.DiscoveredAt is empty; the notice would print nothing here",
+			"embedded:breach-notice/de/body.txt:26:21: Incident.DiscoveredAt is empty; the notice would print nothing here",
 		}},
 		{"data categories", "en", func(d *Data) { d.Incident.DataCategories = nil; d.Recipient.DataCategories = nil }, []string{
 			"embedded:breach-notice/en/body.html:30:20: Recipient.DataCategories and Incident.DataCategories are empty; the notice would print nothing here",
@@ -218,8 +226,8 @@ func TestRenderMissingFields(t *testing.T) {
 			d.Company.ContactPhone = ""
 			d.Incident.DiscoveredAt = time.Time{}
 		}, []string{
-			"embedded:breach-notice/es/body.txt:25:31: Incident.DiscoveredAt is empty; the hipaa rules (45 CFR 164.404(c)) need the date of discovery",
-			"embedded:breach-notice/es/body.txt:76:8: Company.ContactPhone is empty; the hipaa rules (45 CFR 164.404(c)) need a toll-free telephone number",
+			"embedded:breach-notice/es/body.txt:26:31: Incident.DiscoveredAt is empty; the hipaa rules (45 CFR 164.404(c)) need the date of discovery",
+			"embedded:breach-notice/es/body.txt:77:8: Company.ContactPhone is empty; the hipaa rules (45 CFR 164.404(c)) need a toll-free telephone number",
 		}},
 		{"california needs the identity-theft offer when an SSN was involved", "en", func(d *Data) {
 			d.Notice.Regimes = []string{"california"}
@@ -304,7 +312,7 @@ func TestLocaleFallback(t *testing.T) {
 		"breach-notice/de-AT/body.txt":    {Data: mustRead(t, "notices/breach-notice/de/body.txt")},
 		"breach-notice/de-AT/body.html":   {Data: mustRead(t, "notices/breach-notice/de/body.html")},
 	})
-	for locale, want := range map[string]string{"de-AT": "Österreich: Example Corp (Notice of Data Breach)", "de-DE": "Benachrichtigung über eine Datenschutzverletzung bei Example Corp (Notice of Data Breach)"} {
+	for locale, want := range map[string]string{"de-AT": "Österreich: Example Corp (Notice of Data Breach)", "de-DE": "Benachrichtigung über eine Datenschutzverletzung bei Example Corp"} {
 		m, err := s.Render("breach-notice", locale, Sample())
 		if err != nil || m.Subject != want {
 			t.Errorf("Render(%s).Subject = %v, %v; want %q", locale, m, err, want)
