@@ -1,6 +1,7 @@
 package incidents
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -162,6 +163,10 @@ func (s *Service) DraftNotice(ctx context.Context, actor, id string, in DraftInp
 				n.Previews = append(n.Previews, p)
 			}
 		}
+		// The notice's own fields first, then those of other locales.
+		slices.SortStableFunc(n.Missing, func(a, b string) int {
+			return cmp.Compare(strings.Count(a, "."), strings.Count(b, "."))
+		})
 		if len(n.Missing) > 0 {
 			n.Previews = nil
 		}

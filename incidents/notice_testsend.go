@@ -80,7 +80,10 @@ func (s *Service) TestNotice(ctx context.Context, actor, id, noticeID, to string
 			msg = se.Error()
 		}
 		s.refused(ctx, actor, ActSend, id, Errorf(EINVALID, "test message not accepted: %s", msg))
-		e := Errorf(EINVALID, "the test message (%s) was not accepted by %s: %s", failed, s.mailer.Describe(), RedactAddresses(msg))
+		e := Errorf(EINVALID, "the test message was not accepted by %s: %s", s.mailer.Describe(), RedactAddresses(msg))
+		if len(locs) > 1 {
+			e = Errorf(EINVALID, "the test message (%s) was not accepted by %s: %s", failed, s.mailer.Describe(), RedactAddresses(msg))
+		}
 		if len(sent) > 0 {
 			// Honest about the half done: those went, the rest did not,
 			// and nothing is recorded as test-sent.
