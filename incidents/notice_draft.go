@@ -114,6 +114,12 @@ func (s *Service) DraftNotice(ctx context.Context, actor, id string, in DraftInp
 		if !slices.Contains(available, n.Locale) {
 			return Errorf(EINVALID, "template %s has no locale %q", n.Template, n.Locale).WithHint("its locales: %s; --locale %s", strings.Join(available, ", "), available[0])
 		}
+		for _, loc := range sortedKeys(n.Data.Incident.Texts) {
+			if !slices.Contains(available, loc) {
+				return Errorf(EINVALID, "template %s has no locale %q, so its texts would never be sent", n.Template, loc).
+					WithHint("its locales: %s; e.g. --what-happened.%s \"...\"", strings.Join(available, ", "), available[len(available)-1])
+			}
+		}
 		n.Data.Company = s.company
 		n.Data.Notice = NoticeReference{Regulations: noticeRegulations(inc, pb), Drill: inc.Drill,
 			Date: time.Date(t.now.Year(), t.now.Month(), t.now.Day(), 0, 0, 0, 0, time.UTC)}

@@ -89,6 +89,11 @@ func TestNoticeInEachCustomersLanguage(t *testing.T) {
 		t.Fatalf("a notice without German and Spanish texts was submitted:\n%s", out)
 	}
 
+	// Texts for a language the template does not have are refused, and
+	// change nothing.
+	out = e.console("U_RESP", `/breach notice draft --what-happened.fr "Un attaquant a copié une partie de notre base." --incident INC-2026-0001`)
+	mustContain(t, out, `Error: template breach-notice has no locale "fr", so its texts would never be sent`, "its locales: de, en, es")
+
 	out = e.console("U_RESP", localeDraft+" --incident INC-2026-0001", "/breach notice submit --incident INC-2026-0001")
 	mustContain(t, out, "Draft N2 of INC-2026-0001", "Notice N2 of INC-2026-0001 is submitted")
 	e.console("U_LEGAL1", "/breach notice approve --incident INC-2026-0001")
