@@ -83,6 +83,7 @@ func TestNoticeInEachCustomersLanguage(t *testing.T) {
 		"Draft N1 of INC-2026-0001 (template breach-notice, de, en, es)",
 		"Missing before it can be submitted: what_happened.de, what_we_are_doing.de, what_you_can_do.de, what_happened.es, what_we_are_doing.es, what_you_can_do.es",
 		`/breach notice draft --what-happened.de "..." --what-we-are-doing.de "..." --what-you-can-do.de "..." --what-happened.es "..."`,
+		"Recipients who read de, es get these texts in their language, never yours",
 		"Error: notice N1 is missing what_happened.de",
 	)
 	if strings.Contains(out, "is submitted") {
