@@ -99,6 +99,9 @@ func (s *Service) DraftNotice(ctx context.Context, actor, id string, in DraftInp
 			if !ok {
 				return Errorf(EINVALID, "%q is not a locale", in.Locale).WithHint("--locale en or --locale de")
 			}
+			if n.Locale != loc {
+				switchLocale(&n.Data.Incident, n.Locale, loc)
+			}
 			n.Locale = loc
 		}
 		for _, name := range sortedKeys(in.Fields) {
@@ -262,4 +265,23 @@ func ownTextsFirst(c *NoticeIncident, locale string) {
 	if len(c.Texts) == 0 {
 		c.Texts = nil
 	}
+}
+
+// switchLocale keeps the texts when a notice's own locale changes from old
+// to new: the fields become old's texts, and new's texts (if any) the
+// fields, so no language's text is lost or sent to the wrong readers.
+func switchLocale(c *NoticeIncident, old, new string) {
+	texts := maps.Clone(c.Texts)
+	if texts == nil {
+		texts = map[string]NoticeTexts{}
+	}
+	if t := c.texts(); t != (NoticeTexts{}) {
+		texts[old] = t
+	}
+	c.setTexts(texts[new])
+	delete(texts, new)
+	if len(texts) == 0 {
+		texts = nil
+	}
+	c.Texts = texts
 }

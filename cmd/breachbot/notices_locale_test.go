@@ -119,8 +119,15 @@ func TestNoticeInEachCustomersLanguage(t *testing.T) {
 		}
 	}
 	out = e.console("U_LEAD", "/breach notice test --confirm --incident INC-2026-0001", "/breach notice send --incident INC-2026-0001")
-	mustContain(t, out, "The test message of notice N2 is confirmed")
+	mustContain(t, out, "The test messages of notice N2 (en, de, es) are confirmed")
 	e.console("U_LEAD", "/breach notice status --incident INC-2026-0001") // runs until the send is done
+
+	// Making German the notice's own language keeps every language's texts.
+	out = e.console("U_RESP", "/breach notice draft --locale de --incident INC-2026-0001")
+	mustContain(t, out, "Draft N3 of INC-2026-0001", "Preview (de)", "Ein Angreifer hat einen Teil unserer Kundendatenbank kopiert.")
+	if strings.Contains(out, "Missing before") {
+		t.Errorf("switching the notice's language lost texts:\n%s", out)
+	}
 
 	got := map[string]string{}
 	for _, m := range srv.Messages()[3:] {

@@ -153,7 +153,7 @@ func TestNoticeEndToEndInTheConsole(t *testing.T) {
 		"Error: notice N1 has not been test-sent; send it to your own address first and check it",
 		"2 test messages of notice N1 (en, de) (for lead@acme.example) written to "+filepath.Join(e.dir, "outbox")+", not sent to anyone",
 		"Error: the test message of notice N1 is not confirmed yet",
-		"The test message of notice N1 is confirmed",
+		"The test messages of notice N1 (en, de) are confirmed",
 		"Writing notice N1 of INC-2026-0001 for 3 people to "+filepath.Join(e.dir, "outbox")+", not sent to anyone",
 		"Nobody receives these messages unless you deliver the .eml files yourself",
 		">>> Notice N1 of INC-2026-0001 is written: 3 of 3 written to "+filepath.Join(e.dir, "outbox")+", not sent to anyone, 0 failed",

@@ -205,7 +205,11 @@ func (r *Router) notice(ctx context.Context, req Request, cmd Command, id string
 			if err != nil {
 				return nil, err
 			}
-			rep := noticeReply(res, fmt.Sprintf("The test message of notice %s is confirmed", res.Notice.ID))
+			msg := fmt.Sprintf("The test message of notice %s is confirmed", res.Notice.ID)
+			if t := res.Notice.Test; t != nil && len(t.Locales) > 1 {
+				msg = fmt.Sprintf("The test messages of notice %s (%s) are confirmed", res.Notice.ID, strings.Join(t.Locales, ", "))
+			}
+			rep := noticeReply(res, msg)
 			rep.Sections = append(rep.Sections, Section{Heading: "Next", Text: "/breach notice send " + res.Notice.ID})
 			return rep, nil
 		}
