@@ -29,10 +29,14 @@ type Voiding struct {
 // TestSend records the test message to the requester's own address that
 // must be received and confirmed before the first real send.
 type TestSend struct {
-	By          string    `json:"by"`
-	At          time.Time `json:"at"`
-	ToTag       string    `json:"to_tag"`
-	MessageID   string    `json:"message_id"`
+	By        string    `json:"by"`
+	At        time.Time `json:"at"`
+	ToTag     string    `json:"to_tag"`
+	MessageID string    `json:"message_id"`
+	// Locales are the locales a test message went out in, one message
+	// each (the first's Message-ID is MessageID); empty on older records:
+	// the notice's own.
+	Locales     []string  `json:"locales,omitempty"`
 	ContentHash string    `json:"content_hash"`
 	Where       string    `json:"where,omitempty"`
 	ConfirmedBy string    `json:"confirmed_by,omitempty"`

@@ -62,6 +62,10 @@ type Mail struct {
 	MessageID string
 	Incident  string
 	Date      time.Time
+	// FromName is the sender's name (the company's) for the From header
+	// when the configured sender address has none: "Acme Corp
+	// <privacy@acme.example>", so the person sees who writes.
+	FromName string
 	// DataStarting, if set, is called by Send, before it returns, right
 	// before the message is handed over (before the SMTP DATA command,
 	// before a file is written), on every attempt. The sender notes there, in its journal, that the

@@ -117,6 +117,20 @@ type NoticeIncident struct {
 	LawEnforcementDelay     bool      `json:"law_enforcement_delay,omitempty"`
 	IdentityTheftProtection string    `json:"identity_theft_protection,omitempty"`
 	MoreInfo                string    `json:"more_info,omitempty"`
+	// Texts are the free-text fields above in the template's other
+	// locales, by locale ("de"): a German recipient's notice says these,
+	// never the drafter's text in the notice's own locale.
+	Texts map[string]NoticeTexts `json:"texts,omitempty"`
+}
+
+// NoticeTexts are the free-text fields of a notice in one locale.
+type NoticeTexts struct {
+	WhatHappened            string `json:"what_happened,omitempty"`
+	WhatWeAreDoing          string `json:"what_we_are_doing,omitempty"`
+	WhatYouCanDo            string `json:"what_you_can_do,omitempty"`
+	LikelyConsequences      string `json:"likely_consequences,omitempty"`
+	IdentityTheftProtection string `json:"identity_theft_protection,omitempty"`
+	MoreInfo                string `json:"more_info,omitempty"`
 }
 
 // NoticeReference identifies the notice inside its own text.
@@ -128,6 +142,12 @@ type NoticeReference struct {
 	Regulations []string `json:"regimes,omitempty"`
 	Drill       bool     `json:"drill,omitempty"`
 	Test        bool     `json:"test,omitempty"`
+	// Date is the date of the notice, the day it was drafted (the text
+	// legal approves, so it is part of the content hash).
+	Date time.Time `json:"date,omitzero"`
+	// Reference is the notice's reference for people to quote on the
+	// phone (NoticeRef).
+	Reference string `json:"reference,omitempty"`
 }
 
 // NoticePreview is a notice rendered for a placeholder recipient.
@@ -198,6 +218,24 @@ func (n *Notice) LocaleFor(r Recipient) string {
 	return n.Locale
 }
 
+// DataFor returns what the notice renders in a template locale: in its own
+// locale its data; in another, the same data with the free-text fields in
+// that locale (empty where none was given, so that nothing of the
+// drafter's language shows through).
+func (n *Notice) DataFor(locale string) NoticeData {
+	d := n.Data
+	if locale == n.Locale || locale == "" {
+		return d
+	}
+	t, ok := d.Incident.Texts[locale]
+	if !ok {
+		lang, _, _ := strings.Cut(locale, "-")
+		t = d.Incident.Texts[lang]
+	}
+	d.Incident.setTexts(t)
+	return d
+}
+
 // templateLocales returns which of the template's locales the recipients
 // need, plus the default.
 func templateLocales(available []string, def string, recipients map[string]int64) []string {
@@ -249,6 +287,12 @@ func (e *MissingContentError) Error() string {
 func MissingFix(field string) string {
 	if rest, ok := strings.CutPrefix(field, "company."); ok {
 		return "company: {" + rest + ": ...} in breachbot.yaml"
+	}
+	if base, locale, ok := strings.Cut(field, "."); ok {
+		// A text in another locale: --what-happened.de "...".
+		fix := MissingFix(base)
+		flag, rest, _ := strings.Cut(fix, " ")
+		return flag + "." + locale + " " + rest
 	}
 	switch field {
 	case FieldDataCategories:

@@ -1,11 +1,15 @@
 package incidents
 
 import (
+	"cmp"
 	"context"
+	"crypto/sha256"
 	"errors"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // DraftInput is what /breach notice draft gives.
@@ -95,6 +99,9 @@ func (s *Service) DraftNotice(ctx context.Context, actor, id string, in DraftInp
 			if !ok {
 				return Errorf(EINVALID, "%q is not a locale", in.Locale).WithHint("--locale en or --locale de")
 			}
+			if n.Locale != loc {
+				switchLocale(&n.Data.Incident, n.Locale, loc)
+			}
 			n.Locale = loc
 		}
 		for _, name := range sortedKeys(in.Fields) {
@@ -102,6 +109,7 @@ func (s *Service) DraftNotice(ctx context.Context, actor, id string, in DraftInp
 				return err
 			}
 		}
+		ownTextsFirst(&n.Data.Incident, n.Locale)
 		available, err := s.renderer.Locales(n.Template)
 		if err != nil {
 			return err
@@ -109,8 +117,15 @@ func (s *Service) DraftNotice(ctx context.Context, actor, id string, in DraftInp
 		if !slices.Contains(available, n.Locale) {
 			return Errorf(EINVALID, "template %s has no locale %q", n.Template, n.Locale).WithHint("its locales: %s; --locale %s", strings.Join(available, ", "), available[0])
 		}
+		for _, loc := range sortedKeys(n.Data.Incident.Texts) {
+			if !slices.Contains(available, loc) {
+				return Errorf(EINVALID, "template %s has no locale %q, so its texts would never be sent", n.Template, loc).
+					WithHint("its locales: %s; e.g. --what-happened.%s \"...\"", strings.Join(available, ", "), available[len(available)-1])
+			}
+		}
 		n.Data.Company = s.company
-		n.Data.Notice = NoticeReference{Regulations: noticeRegulations(inc, pb), Drill: inc.Drill}
+		n.Data.Notice = NoticeReference{Regulations: noticeRegulations(inc, pb), Drill: inc.Drill,
+			Date: time.Date(t.now.Year(), t.now.Month(), t.now.Day(), 0, 0, 0, 0, time.UTC)}
 		n.TemplateHashes = map[string]string{}
 		for _, loc := range templateLocales(available, n.Locale, n.Recipients.Locales) {
 			h, err := s.renderer.Hash(n.Template, loc)
@@ -131,13 +146,20 @@ func (s *Service) DraftNotice(ctx context.Context, actor, id string, in DraftInp
 		}
 		n.ID = "N" + strconv.Itoa(num)
 		n.Data.Notice.ID = n.ID
-		n.Missing = missingFields(n.Data.Incident)
+		n.Data.Notice.Reference = NoticeRef(s.company.Name, inc.ID, n.ID)
+		n.Missing = appendUnique(missingFields(n.Data.Incident), missingTranslations(n)...)
 		for _, loc := range sortedKeys(n.TemplateHashes) {
-			m, err := s.renderer.Render(n.Template, loc, n.Data, PlaceholderRecipient(loc, n.Data.Incident.DataCategories))
+			m, err := s.renderer.Render(n.Template, loc, n.DataFor(loc), PlaceholderRecipient(loc, n.Data.Incident.DataCategories))
 			var mc *MissingContentError
 			if errors.As(err, &mc) {
-				// Kept as an incomplete draft: the reply says what to add.
-				n.Missing = appendUnique(n.Missing, mc.Fields...)
+				// Kept as an incomplete draft: the reply says what to add
+				// (a text of another locale by its locale).
+				for _, f := range mc.Fields {
+					if loc != n.Locale && slices.Contains(textFields, f) {
+						f += "." + loc
+					}
+					n.Missing = appendUnique(n.Missing, f)
+				}
 				continue
 			}
 			if err != nil {
@@ -150,6 +172,10 @@ func (s *Service) DraftNotice(ctx context.Context, actor, id string, in DraftInp
 				n.Previews = append(n.Previews, p)
 			}
 		}
+		// The notice's own fields first, then those of other locales.
+		slices.SortStableFunc(n.Missing, func(a, b string) int {
+			return cmp.Compare(strings.Count(a, "."), strings.Count(b, "."))
+		})
 		if len(n.Missing) > 0 {
 			n.Previews = nil
 		}
@@ -188,7 +214,74 @@ func (s *Service) DraftNotice(ctx context.Context, actor, id string, in DraftInp
 func sameContent(a, b *Notice) bool {
 	ad, bd := a.Data, b.Data
 	ad.Notice.ID, bd.Notice.ID = "", ""
+	ad.Notice.Reference, bd.Notice.Reference = "", ""
+	// A re-draft on another day says the same: the date alone is no change.
+	ad.Notice.Date, bd.Notice.Date = time.Time{}, time.Time{}
 	x, y := *a, *b
 	x.Data, y.Data = ad, bd
 	return x.ComputeContentHash() == y.ComputeContentHash()
+}
+
+// refAlphabet has no characters that read or sound alike on the phone: no
+// 0/O, 1/I/L, U/V, 5/S, 8/B, 2/Z.
+const refAlphabet = "34679ACDEFGHJKMNPQRTWXY"
+
+// NoticeRef returns the reference a person can quote on the phone for a
+// notice of an incident: up to four letters of the company's name, four
+// characters derived from the incident, and the notice's number
+// ("ACME-7KQ4-N1"). The Message-ID is separate and unchanged.
+func NoticeRef(company, incident, notice string) string {
+	var prefix []byte
+	for _, r := range strings.ToUpper(company) {
+		if r >= 'A' && r <= 'Z' && len(prefix) < 4 {
+			prefix = append(prefix, byte(r))
+		}
+	}
+	if len(prefix) < 2 {
+		prefix = []byte("REF")
+	}
+	sum := sha256.Sum256([]byte(incident))
+	code := make([]byte, 4)
+	for i := range code {
+		code[i] = refAlphabet[int(sum[i])%len(refAlphabet)]
+	}
+	return string(prefix) + "-" + string(code) + "-" + strings.ToUpper(notice)
+}
+
+// ownTextsFirst moves texts given for the notice's own locale
+// (--what-happened.en on an English notice) into its fields.
+func ownTextsFirst(c *NoticeIncident, locale string) {
+	t, ok := c.Texts[locale]
+	if !ok {
+		return
+	}
+	for _, f := range textFields {
+		if v := t.text(f); v != "" {
+			_ = SetNoticeField(c, f, v)
+		}
+	}
+	c.Texts = maps.Clone(c.Texts)
+	delete(c.Texts, locale)
+	if len(c.Texts) == 0 {
+		c.Texts = nil
+	}
+}
+
+// switchLocale keeps the texts when a notice's own locale changes from old
+// to new: the fields become old's texts, and new's texts (if any) the
+// fields, so no language's text is lost or sent to the wrong readers.
+func switchLocale(c *NoticeIncident, old, new string) {
+	texts := maps.Clone(c.Texts)
+	if texts == nil {
+		texts = map[string]NoticeTexts{}
+	}
+	if t := c.texts(); t != (NoticeTexts{}) {
+		texts[old] = t
+	}
+	c.setTexts(texts[new])
+	delete(texts, new)
+	if len(texts) == 0 {
+		texts = nil
+	}
+	c.Texts = texts
 }

@@ -1,6 +1,7 @@
 package incidents
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -21,7 +22,8 @@ const (
 	FieldLawEnforcementDelay = "law_enforcement_delay"
 )
 
-// NoticeFields lists the narrative fields a draft takes.
+// NoticeFields lists the narrative fields a draft takes. The free-text
+// ones are also taken per locale: "what_happened.de".
 var NoticeFields = []string{FieldWhatHappened, FieldWhatWeAreDoing, FieldWhatYouCanDo, FieldLikelyConsequences,
 	FieldIdentityProtection, FieldMoreInfo, FieldBreachStart, FieldBreachEnd, FieldDiscoveredAt, FieldDataCategories, FieldLawEnforcementDelay}
 
@@ -36,6 +38,9 @@ const maxNarrative = 5000
 // YYYY-MM-DD, lists comma-separated, yes/no for law_enforcement_delay.
 func SetNoticeField(c *NoticeIncident, name, value string) error {
 	name = strings.ReplaceAll(strings.ToLower(strings.TrimSpace(name)), "-", "_")
+	if field, locale, ok := strings.Cut(name, "."); ok {
+		return setLocaleText(c, field, locale, value)
+	}
 	value = strings.TrimSpace(value)
 	if len(value) > maxNarrative {
 		return Errorf(EINVALID, "%s is %d characters long; keep it under %d", name, len(value), maxNarrative)
@@ -115,7 +120,8 @@ func missingFields(c NoticeIncident) []string {
 // noticeMissing is what n still lacks: as recorded when drafted, and the
 // required narrative fields (for notices stored before Missing was).
 func noticeMissing(n *Notice) []string {
-	return appendUnique(slices.Clone(n.Missing), missingFields(n.Data.Incident)...)
+	miss := appendUnique(slices.Clone(n.Missing), missingFields(n.Data.Incident)...)
+	return appendUnique(miss, missingTranslations(n)...)
 }
 
 // MissingHint says what to type to fill in the missing fields: one draft
@@ -137,4 +143,110 @@ func MissingHint(missing []string) string {
 		parts = append(parts, "set company: {"+strings.Join(config, ": ..., ")+": ...} in breachbot.yaml and restart, then draft again")
 	}
 	return strings.Join(parts, "; ")
+}
+
+// textFields are the free-text fields, which a notice gives in each of
+// its locales.
+var textFields = []string{FieldWhatHappened, FieldWhatWeAreDoing, FieldWhatYouCanDo, FieldLikelyConsequences,
+	FieldIdentityProtection, FieldMoreInfo}
+
+// texts returns c's free-text fields.
+func (c NoticeIncident) texts() NoticeTexts {
+	return NoticeTexts{WhatHappened: c.WhatHappened, WhatWeAreDoing: c.WhatWeAreDoing, WhatYouCanDo: c.WhatYouCanDo,
+		LikelyConsequences: c.LikelyConsequences, IdentityTheftProtection: c.IdentityTheftProtection, MoreInfo: c.MoreInfo}
+}
+
+// setTexts sets c's free-text fields to t.
+func (c *NoticeIncident) setTexts(t NoticeTexts) {
+	c.WhatHappened, c.WhatWeAreDoing, c.WhatYouCanDo = t.WhatHappened, t.WhatWeAreDoing, t.WhatYouCanDo
+	c.LikelyConsequences, c.IdentityTheftProtection, c.MoreInfo = t.LikelyConsequences, t.IdentityTheftProtection, t.MoreInfo
+}
+
+// text returns the free-text field name of t ("" for another name).
+func (t NoticeTexts) text(name string) string {
+	switch name {
+	case FieldWhatHappened:
+		return t.WhatHappened
+	case FieldWhatWeAreDoing:
+		return t.WhatWeAreDoing
+	case FieldWhatYouCanDo:
+		return t.WhatYouCanDo
+	case FieldLikelyConsequences:
+		return t.LikelyConsequences
+	case FieldIdentityProtection:
+		return t.IdentityTheftProtection
+	case FieldMoreInfo:
+		return t.MoreInfo
+	}
+	return ""
+}
+
+// setLocaleText sets a free-text field in one locale: name is the field
+// and locale as typed, "what_happened.de".
+func setLocaleText(c *NoticeIncident, name, locale, value string) error {
+	loc, ok := normalizeLocale(locale)
+	if !ok {
+		return Errorf(EINVALID, "%s.%s: %q is not a locale", name, locale, locale).WithHint("e.g. --what-happened.de \"...\" for German, .es for Spanish")
+	}
+	if !slices.Contains(textFields, canonicalField(name)) {
+		return Errorf(EINVALID, "%s is not a text; only texts are given per locale", name).
+			WithHint("per-locale fields: %s (e.g. --what-happened.%s \"...\")", strings.Join(textFields, ", "), loc)
+	}
+	var base NoticeIncident
+	base.setTexts(c.Texts[loc])
+	if err := SetNoticeField(&base, name, value); err != nil {
+		return Errorf(EINVALID, "%s.%s: %s", name, loc, ErrorMessage(err)).WithCause(err)
+	}
+	t := base.texts()
+	texts := maps.Clone(c.Texts)
+	if texts == nil {
+		texts = map[string]NoticeTexts{}
+	}
+	if t == (NoticeTexts{}) {
+		delete(texts, loc)
+	} else {
+		texts[loc] = t
+	}
+	if len(texts) == 0 {
+		texts = nil
+	}
+	c.Texts = texts
+	return nil
+}
+
+// canonicalField returns the field name for an alias ("consequences").
+func canonicalField(name string) string {
+	name = strings.ReplaceAll(strings.ToLower(strings.TrimSpace(name)), "-", "_")
+	switch name {
+	case "consequences":
+		return FieldLikelyConsequences
+	case "identity_protection":
+		return FieldIdentityProtection
+	case "discovered":
+		return FieldDiscoveredAt
+	case "data":
+		return FieldDataCategories
+	}
+	return name
+}
+
+// missingTranslations lists, as "field.locale", the texts a notice lacks
+// in the locales it is sent in besides its own: the required ones, and any
+// the notice gives in its own locale (else that part would be left out, or
+// said in the wrong language).
+func missingTranslations(n *Notice) []string {
+	own := n.Data.Incident.texts()
+	var out []string
+	for _, loc := range sortedKeys(n.TemplateHashes) {
+		if loc == n.Locale {
+			continue
+		}
+		t := n.DataFor(loc).Incident.texts()
+		for _, f := range textFields {
+			if strings.TrimSpace(t.text(f)) == "" && (slices.Contains(requiredFields, f) || strings.TrimSpace(own.text(f)) != "") {
+				out = append(out, f+"."+loc)
+			}
+		}
+	}
+	return out
 }

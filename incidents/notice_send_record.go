@@ -157,9 +157,9 @@ func (ns *NoticeSender) deliver(ctx context.Context, mailer Mailer, inc *Inciden
 		err     error
 	)
 	if pr, ok := ns.svc.renderer.(PartsRenderer); ok {
-		content, err = pr.RenderParts(n.Template, n.LocaleFor(j.r), n.Data, j.r)
+		content, err = pr.RenderParts(n.Template, n.LocaleFor(j.r), n.DataFor(n.LocaleFor(j.r)), j.r)
 	} else {
-		content, err = ns.svc.renderer.Render(n.Template, n.LocaleFor(j.r), n.Data, j.r)
+		content, err = ns.svc.renderer.Render(n.Template, n.LocaleFor(j.r), n.DataFor(n.LocaleFor(j.r)), j.r)
 	}
 	if err != nil {
 		res.err = &SendError{Permanent: true, Reply: "not rendered: " + RedactAddresses(ErrorMessage(err))}
@@ -167,7 +167,7 @@ func (ns *NoticeSender) deliver(ctx context.Context, mailer Mailer, inc *Inciden
 		return res
 	}
 	res.err = mailer.Send(ctx, &Mail{To: j.r.Email, Content: content, MessageID: res.messageID, Incident: inc.ID, Date: ns.svc.clock.Now(),
-		DataStarting: dataStarting})
+		FromName: n.Data.Company.Name, DataStarting: dataStarting})
 	res.at = ns.svc.clock.Now()
 	return res
 }

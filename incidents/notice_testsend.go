@@ -8,8 +8,10 @@ import (
 )
 
 // TestNotice sends the notice, rendered for the placeholder person, to the
-// requester's own address. It must be received and confirmed
-// (ConfirmTestNotice) before the notice is sent to anyone.
+// requester's own address: one message per locale the recipients get (the
+// notice's own first), so that each language is checked before customers
+// get it. They must be received and confirmed (ConfirmTestNotice, which
+// confirms them all) before the notice is sent to anyone.
 func (s *Service) TestNotice(ctx context.Context, actor, id, noticeID, to string) (*NoticeResult, error) {
 	addr, err := NormalizeAddress(to)
 	if err != nil {
@@ -22,9 +24,10 @@ func (s *Service) TestNotice(ctx context.Context, actor, id, noticeID, to string
 	}
 	// Check and render first; send outside any transaction; then record.
 	var (
-		n    *Notice
-		inc  *Incident
-		mail *Mail
+		n     *Notice
+		inc   *Incident
+		mails []*Mail
+		locs  []string
 	)
 	_, err = s.noticeAction(ctx, actor, ActSend, id, noticeID, true, func(t *txn, i *Incident, nn *Notice, _ []string) error {
 		if nn.State != NoticeDraft && nn.State != NoticeSubmitted && nn.State != NoticeApproved {
@@ -38,33 +41,56 @@ func (s *Service) TestNotice(ctx context.Context, actor, id, noticeID, to string
 		if err != nil {
 			return err
 		}
-		data := nn.Data
-		data.Notice.Test = true
-		content, err := s.renderer.Render(nn.Template, nn.Locale, data, PlaceholderRecipient(nn.Locale, nn.Data.Incident.DataCategories))
-		if err != nil {
-			return err
+		attempt := strconv.FormatInt(t.now.UnixNano(), 36)
+		locs = testLocales(nn)
+		for _, loc := range locs {
+			data := nn.DataFor(loc)
+			data.Notice.Test = true
+			content, err := s.renderer.Render(nn.Template, loc, data, PlaceholderRecipient(loc, nn.Data.Incident.DataCategories))
+			if err != nil {
+				return err
+			}
+			suffix := "-test-" + attempt
+			if loc != nn.Locale {
+				suffix += "-" + strings.ToLower(loc)
+			}
+			mails = append(mails, &Mail{To: addr, Content: content, Incident: i.ID, Date: t.now, FromName: nn.Data.Company.Name,
+				MessageID: MessageID(i.ID, nn.ID+suffix, tag, mailDomain(s.company))})
 		}
-		attempt := t.now.UnixNano()
-		mail = &Mail{To: addr, Content: content, Incident: i.ID, Date: t.now,
-			MessageID: MessageID(i.ID, nn.ID+"-test-"+strconv.FormatInt(attempt, 36), tag, mailDomain(s.company))}
 		n, inc = nn, i
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	var sent []string
 	s.testMailMu.Lock()
-	err = s.mailer.Send(ctx, mail)
+	for i, mail := range mails {
+		if err = s.mailer.Send(ctx, mail); err != nil {
+			break
+		}
+		sent = append(sent, locs[i])
+	}
 	s.testMailMu.Unlock()
 	if err != nil {
+		failed := locs[len(sent)]
 		var se *SendError
 		msg := err.Error()
 		if errors.As(err, &se) {
 			msg = se.Error()
 		}
 		s.refused(ctx, actor, ActSend, id, Errorf(EINVALID, "test message not accepted: %s", msg))
-		return nil, Errorf(EINVALID, "the test message was not accepted by %s: %s", s.mailer.Describe(), RedactAddresses(msg)).
-			WithHint("check the address and the SMTP settings (SMTP_ADDR, SMTP_TLS, SMTP_USERNAME), then try again")
+		e := Errorf(EINVALID, "the test message was not accepted by %s: %s", s.mailer.Describe(), RedactAddresses(msg))
+		if len(locs) > 1 {
+			e = Errorf(EINVALID, "the test message (%s) was not accepted by %s: %s", failed, s.mailer.Describe(), RedactAddresses(msg))
+		}
+		if len(sent) > 0 {
+			// Honest about the half done: those went, the rest did not,
+			// and nothing is recorded as test-sent.
+			e = Errorf(EINVALID, "the test message (%s) was not accepted by %s: %s; the one(s) in %s went out, but the test is not complete",
+				failed, s.mailer.Describe(), RedactAddresses(msg), strings.Join(sent, ", "))
+		}
+		return nil, e.WithHint("check the address and the SMTP settings (SMTP_ADDR, SMTP_TLS, SMTP_USERNAME), then try again")
 	}
 	res, err := s.noticeAction(ctx, actor, ActSend, id, n.ID, false, func(t *txn, inc2 *Incident, nn *Notice, _ []string) error {
 		if nn.ContentHash != n.ContentHash {
@@ -74,11 +100,16 @@ func (s *Service) TestNotice(ctx context.Context, actor, id, noticeID, to string
 		if err != nil {
 			return err
 		}
-		nn.Test = &TestSend{By: actor, At: t.now, ToTag: tag, MessageID: mail.MessageID, ContentHash: nn.ContentHash, Where: s.mailer.Describe()}
+		ids := make([]string, len(mails))
+		for i, m := range mails {
+			ids[i] = m.MessageID
+		}
+		nn.Test = &TestSend{By: actor, At: t.now, ToTag: tag, MessageID: ids[0], Locales: locs, ContentHash: nn.ContentHash, Where: s.mailer.Describe()}
 		if err := t.PutNotice(nn); err != nil {
 			return err
 		}
-		return s.audit(t, actor, "notice.test_sent", inc, map[string]string{"notice": nn.ID, "to_tag": tag, "message_id": mail.MessageID, "content_hash": nn.ContentHash})
+		return s.audit(t, actor, "notice.test_sent", inc, map[string]string{"notice": nn.ID, "to_tag": tag, "message_id": strings.Join(ids, ","),
+			"locales": strings.Join(locs, ","), "content_hash": nn.ContentHash})
 	})
 	if err != nil {
 		return nil, err
@@ -113,4 +144,16 @@ func (s *Service) ConfirmTestNotice(ctx context.Context, actor, id, noticeID str
 		}
 		return s.audit(t, actor, "notice.test_confirmed", inc, map[string]string{"notice": n.ID, "message_id": n.Test.MessageID})
 	})
+}
+
+// testLocales returns the locales a test-send covers: the notice's own,
+// then every other locale its recipients get.
+func testLocales(n *Notice) []string {
+	out := []string{n.Locale}
+	for _, loc := range sortedKeys(n.TemplateHashes) {
+		if loc != n.Locale {
+			out = append(out, loc)
+		}
+	}
+	return out
 }

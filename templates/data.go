@@ -52,6 +52,12 @@ type Notice struct {
 	Regimes []string // which content rules the notice must meet: "california", "gdpr", "hipaa", ...
 	Drill   bool     // a practice run: the message must say so prominently
 	Test    bool     // a test-send to the requester: the message must say so prominently
+	// Date is the date of the notice (California asks for it,
+	// 1798.82(d)(2)(C)); zero if not known.
+	Date time.Time
+	// Reference is what a person quotes on the phone to name this notice:
+	// short, without characters that read alike ("ACME-7KQ4-N1").
+	Reference string
 }
 
 // Message is a rendered notice: a one-line subject, a plain-text body and an
@@ -110,7 +116,7 @@ func Sample() Data {
 			Region:         "CA",
 			DataCategories: []string{"name", "email", "password_hash", "ssn"},
 		},
-		Notice: Notice{ID: "N-INC-2026-0001-1"},
+		Notice: Notice{ID: "N-INC-2026-0001-1", Date: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC), Reference: "EXAM-7KQ4-N1"},
 	}
 }
 

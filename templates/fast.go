@@ -201,7 +201,8 @@ func sameNotice(a, b *Data) bool {
 		ai.LawEnforcementDelay == bi.LawEnforcementDelay && ai.IdentityTheftProtection == bi.IdentityTheftProtection &&
 		ai.MoreInfo == bi.MoreInfo &&
 		a.Notice.ID == b.Notice.ID && slices.Equal(a.Notice.Regimes, b.Notice.Regimes) &&
-		a.Notice.Drill == b.Notice.Drill && a.Notice.Test == b.Notice.Test
+		a.Notice.Drill == b.Notice.Drill && a.Notice.Test == b.Notice.Test &&
+		a.Notice.Date.Equal(b.Notice.Date) && a.Notice.Reference == b.Notice.Reference
 }
 
 // hasSentinel reports whether any text of d outside the recipient's
@@ -211,7 +212,7 @@ func hasSentinel(d *Data) bool {
 	for _, s := range []string{
 		c.Name, c.ContactEmail, c.ContactPhone, c.Website, c.PostalAddress, c.DPO,
 		i.ID, i.WhatHappened, i.WhatWeAreDoing, i.WhatYouCanDo, i.LikelyConsequences, i.IdentityTheftProtection, i.MoreInfo,
-		d.Recipient.Locale, d.Recipient.Country, d.Recipient.Region, d.Notice.ID,
+		d.Recipient.Locale, d.Recipient.Country, d.Recipient.Region, d.Notice.ID, d.Notice.Reference,
 	} {
 		if strings.ContainsRune(s, sentinelRune) {
 			return true

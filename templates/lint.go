@@ -313,7 +313,10 @@ func checkRegime(v *variant, r Regime, file int, heads []heading) Problems {
 	why := fmt.Sprintf("%s: %s", r.Name, r.Citation)
 	last, lastText := -1, ""
 	for _, want := range r.Headings {
-		i := slices.IndexFunc(heads, func(h heading) bool { return strings.Contains(h.text, want) })
+		local := v.words.headings[want]
+		i := slices.IndexFunc(heads, func(h heading) bool {
+			return strings.Contains(h.text, want) || local != "" && strings.Contains(h.text, local)
+		})
 		switch {
 		case i < 0:
 			at(-1, "missing heading %q (%s)", want, why)

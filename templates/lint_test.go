@@ -157,7 +157,7 @@ func TestNewRefusesBrokenOverride(t *testing.T) {
 	}
 	msg := err.Error()
 	for _, s := range []string{
-		"notice templates have 4 problems:",
+		"notice templates have 3 problems:",
 		"testdata/lint/override/breach-notice/de/body.html:41:30: unknown field Incident.WhatYouCanD, did you mean WhatYouCanDo?",
 		"breachbot templates lint testdata/lint/override",
 	} {

@@ -52,6 +52,10 @@ type words struct {
 	date        func(d int, m string, y int) string
 	labels      map[string]string
 	drill, test banner
+	// headings are the language's versions of headings regimes require
+	// in English ("What Happened"): a heading with either meets the rule,
+	// so a notice need not carry English in parentheses.
+	headings map[string]string
 }
 
 // dictionary holds the languages the package speaks; other languages use
@@ -105,7 +109,7 @@ var dictionary = map[string]*words{
 			"email":            "E-Mail-Adresse",
 			"username":         "Benutzername",
 			"password":         "Passwort",
-			"password_hash":    "Passwort, in verschlüsselter (gehashter) Form",
+			"password_hash":    "Passwort, in gehashter Form",
 			"security_qa":      "Sicherheitsfragen und -antworten",
 			"name":             "Name",
 			"address":          "Postanschrift",
@@ -128,6 +132,14 @@ var dictionary = map[string]*words{
 			"device_id":        "Gerätekennungen",
 			"children":         "Daten über Kinder",
 		},
+		headings: map[string]string{
+			"Notice of Data Breach":         "Benachrichtigung über eine Datenschutzverletzung",
+			"What Happened":                 "Was ist passiert?",
+			"What Information Was Involved": "Welche Informationen sind betroffen?",
+			"What We Are Doing":             "Was wir unternehmen",
+			"What You Can Do":               "Was Sie tun können",
+			"For More Information":          "Weitere Informationen",
+		},
 		drill: banner{
 			Prefix: "[ÜBUNG]",
 			Title:  "DIES IST EINE ÜBUNG - KEINE ECHTE BENACHRICHTIGUNG",
@@ -146,7 +158,7 @@ var dictionary = map[string]*words{
 			"email":            "dirección de correo electrónico",
 			"username":         "nombre de usuario",
 			"password":         "contraseña",
-			"password_hash":    "contraseña, en forma cifrada (hash)",
+			"password_hash":    "contraseña, guardada como hash (no legible)",
 			"security_qa":      "preguntas y respuestas de seguridad",
 			"name":             "nombre",
 			"address":          "dirección postal",
@@ -168,6 +180,14 @@ var dictionary = map[string]*words{
 			"ip_address":       "dirección IP",
 			"device_id":        "identificadores de dispositivos",
 			"children":         "información sobre menores",
+		},
+		headings: map[string]string{
+			"Notice of Data Breach":         "Aviso de filtración de datos",
+			"What Happened":                 "Qué sucedió",
+			"What Information Was Involved": "Qué información estuvo involucrada",
+			"What We Are Doing":             "Qué estamos haciendo",
+			"What You Can Do":               "Qué puede hacer usted",
+			"For More Information":          "Más información",
 		},
 		drill: banner{
 			Prefix: "[SIMULACRO]",

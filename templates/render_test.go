@@ -111,15 +111,26 @@ func TestRenderContent(t *testing.T) {
 			}
 			w := wordsFor(locale)
 			for _, body := range []string{m.Text, m.HTML} {
+				for _, h := range []string{"Notice of Data Breach", "What Happened", "What Information Was Involved",
+					"What We Are Doing", "What You Can Do", "For More Information"} {
+					// California's headings, in the notice's language.
+					if l, ok := w.headings[h]; ok {
+						h = l
+					}
+					if !strings.Contains(body, h) {
+						t.Errorf("rendered notice lacks the heading %q", h)
+					}
+				}
 				for _, want := range []string{
-					"Notice of Data Breach", "What Happened", "What Information Was Involved",
-					"What We Are Doing", "What You Can Do", "For More Information",
 					"Example Corp", "1-800-555-0100", "privacy@example.com", "https://example.com/security-notice",
 					"Dana Smith, Data Protection Officer",
 					w.formatDate(full.Incident.DiscoveredAt), w.formatRange(full.Incident.BreachStart, full.Incident.BreachEnd),
 					w.label("password_hash"), w.label("ssn"),
 					"12 months of free credit monitoring", "Equifax", "Experian", "TransUnion",
-					"Someone could try to use your email address", "N-INC-2026-0001-1",
+					"Someone could try to use your email address",
+					// The reference a person can quote, and the date of the
+					// notice (Cal. Civ. Code 1798.82(d)(2)(C)).
+					full.Notice.Reference, w.formatDate(full.Notice.Date),
 				} {
 					if !strings.Contains(body, want) {
 						t.Errorf("rendered notice lacks %q", want)
@@ -193,36 +204,36 @@ func TestRenderMissingFields(t *testing.T) {
 		want   []string
 	}{
 		{"what happened", "en", func(d *Data) { d.Incident.WhatHappened = "  " }, []string{
-			"embedded:breach-notice/en/body.html:19:20: Incident.WhatHappened is empty; the notice would print nothing here",
-			"embedded:breach-notice/en/body.txt:17:3: Incident.WhatHappened is empty; the notice would print nothing here",
+			"embedded:breach-notice/en/body.html:20:20: Incident.WhatHappened is empty; the notice would print nothing here",
+			"embedded:breach-notice/en/body.txt:18:3: Incident.WhatHappened is empty; the notice would print nothing here",
 		}},
 		{"discovery date, in German", "de", func(d *Data) { d.Incident.DiscoveredAt = time.Time{} }, []string{
-			"embedded:breach-notice/de/body.html:23:38: Incident.DiscoveredAt is empty; the notice would print nothing here",
-			"embedded:breach-notice/de/body.txt:24:21: Incident.DiscoveredAt is empty; the notice would print nothing here",
+			"embedded:breach-notice/de/body.html:24:38: Incident.DiscoveredAt is empty; the notice would print nothing here",
+			"embedded:breach-notice/de/body.txt:26:21: Incident.DiscoveredAt is empty; the notice would print nothing here",
 		}},
 		{"data categories", "en", func(d *Data) { d.Incident.DataCategories = nil; d.Recipient.DataCategories = nil }, []string{
-			"embedded:breach-notice/en/body.html:29:20: Recipient.DataCategories and Incident.DataCategories are empty; the notice would print nothing here",
-			"embedded:breach-notice/en/body.txt:35:20: Recipient.DataCategories and Incident.DataCategories are empty; the notice would print nothing here",
+			"embedded:breach-notice/en/body.html:30:20: Recipient.DataCategories and Incident.DataCategories are empty; the notice would print nothing here",
+			"embedded:breach-notice/en/body.txt:36:20: Recipient.DataCategories and Incident.DataCategories are empty; the notice would print nothing here",
 		}},
 		{"gdpr needs the likely consequences", "en", func(d *Data) {
 			d.Notice.Regimes = []string{"gdpr"}
 			d.Incident.LikelyConsequences = ""
 		}, []string{
-			"embedded:breach-notice/en/body.txt:38:8: Incident.LikelyConsequences is empty; the gdpr rules (GDPR Art. 34(2) with Art. 33(3)(b)-(d)) need the likely consequences of the breach",
+			"embedded:breach-notice/en/body.txt:39:8: Incident.LikelyConsequences is empty; the gdpr rules (GDPR Art. 34(2) with Art. 33(3)(b)-(d)) need the likely consequences of the breach",
 		}},
 		{"hipaa needs a toll-free number and the discovery date", "es", func(d *Data) {
 			d.Notice.Regimes = []string{"hipaa"}
 			d.Company.ContactPhone = ""
 			d.Incident.DiscoveredAt = time.Time{}
 		}, []string{
-			"embedded:breach-notice/es/body.txt:24:31: Incident.DiscoveredAt is empty; the hipaa rules (45 CFR 164.404(c)) need the date of discovery",
-			"embedded:breach-notice/es/body.txt:75:8: Company.ContactPhone is empty; the hipaa rules (45 CFR 164.404(c)) need a toll-free telephone number",
+			"embedded:breach-notice/es/body.txt:26:31: Incident.DiscoveredAt is empty; the hipaa rules (45 CFR 164.404(c)) need the date of discovery",
+			"embedded:breach-notice/es/body.txt:77:8: Company.ContactPhone is empty; the hipaa rules (45 CFR 164.404(c)) need a toll-free telephone number",
 		}},
 		{"california needs the identity-theft offer when an SSN was involved", "en", func(d *Data) {
 			d.Notice.Regimes = []string{"california"}
 			d.Incident.IdentityTheftProtection = ""
 		}, []string{
-			"embedded:breach-notice/en/body.txt:56:3: Incident.IdentityTheftProtection is empty; the california rules (Cal. Civ. Code 1798.82(d)) need an offer of identity theft prevention services for at least 12 months, because a Social Security or ID number was exposed",
+			"embedded:breach-notice/en/body.txt:57:3: Incident.IdentityTheftProtection is empty; the california rules (Cal. Civ. Code 1798.82(d)) need an offer of identity theft prevention services for at least 12 months, because a Social Security or ID number was exposed",
 		}},
 		{"unknown regime", "en", func(d *Data) { d.Notice.Regimes = []string{"hippa"} }, []string{
 			`embedded:breach-notice/en/body.txt: Notice.Regimes: unknown regime "hippa", did you mean hipaa?`,
@@ -301,7 +312,7 @@ func TestLocaleFallback(t *testing.T) {
 		"breach-notice/de-AT/body.txt":    {Data: mustRead(t, "notices/breach-notice/de/body.txt")},
 		"breach-notice/de-AT/body.html":   {Data: mustRead(t, "notices/breach-notice/de/body.html")},
 	})
-	for locale, want := range map[string]string{"de-AT": "Österreich: Example Corp (Notice of Data Breach)", "de-DE": "Benachrichtigung über eine Datenschutzverletzung bei Example Corp (Notice of Data Breach)"} {
+	for locale, want := range map[string]string{"de-AT": "Österreich: Example Corp (Notice of Data Breach)", "de-DE": "Benachrichtigung über eine Datenschutzverletzung bei Example Corp"} {
 		m, err := s.Render("breach-notice", locale, Sample())
 		if err != nil || m.Subject != want {
 			t.Errorf("Render(%s).Subject = %v, %v; want %q", locale, m, err, want)

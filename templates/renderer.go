@@ -51,7 +51,8 @@ func (r Renderer) render(name, locale string, d incidents.NoticeData, rc inciden
 			LikelyConsequences: in.LikelyConsequences, LawEnforcementDelay: in.LawEnforcementDelay,
 			IdentityTheftProtection: in.IdentityTheftProtection, MoreInfo: in.MoreInfo},
 		Recipient: Recipient{Name: rc.Name, Email: rc.Email, Locale: rc.Locale, Country: rc.Country, Region: rc.Region, DataCategories: rc.DataCategories},
-		Notice:    Notice{ID: d.Notice.ID, Regimes: regimesOf(d.Notice.Regulations), Drill: d.Notice.Drill, Test: d.Notice.Test},
+		Notice: Notice{ID: d.Notice.ID, Regimes: regimesOf(d.Notice.Regulations), Drill: d.Notice.Drill, Test: d.Notice.Test,
+			Date: d.Notice.Date, Reference: d.Notice.Reference},
 	}, parts)
 	var re *RenderError
 	if errors.As(err, &re) {

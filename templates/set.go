@@ -312,7 +312,7 @@ func trimmed(d Data) Data {
 		&d.Incident.ID, &d.Incident.WhatHappened, &d.Incident.WhatWeAreDoing, &d.Incident.WhatYouCanDo,
 		&d.Incident.LikelyConsequences, &d.Incident.IdentityTheftProtection, &d.Incident.MoreInfo,
 		&d.Recipient.Name, &d.Recipient.Email, &d.Recipient.Locale, &d.Recipient.Country, &d.Recipient.Region,
-		&d.Notice.ID,
+		&d.Notice.ID, &d.Notice.Reference,
 	} {
 		*p = strings.TrimSpace(*p)
 	}

@@ -37,7 +37,7 @@ func TestAMissingFactNeverShortensANotice(t *testing.T) {
 		"/breach notice submit N1",
 		draftLine,
 		"/breach notice submit",
-		draftLine+` --consequences "Someone may try your password elsewhere."`,
+		draftLine+` --consequences "Someone may try your password elsewhere." --consequences.de "Jemand könnte Ihr Passwort anderswo ausprobieren."`,
 		"/breach notice submit",
 	)
 	mustContain(t, out,

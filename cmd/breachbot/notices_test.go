@@ -104,7 +104,8 @@ const customers = "\ufeffEmail,Name,Country,Region,Locale,Data_Categories,Custom
 // the customers below must meet (a notice cannot be submitted before).
 const factsLine = "/breach facts data=email,password_hash encrypted=no high_risk=no"
 
-const draftLine = `/breach notice draft --what-happened "An attacker copied part of our customer database." --what-we-are-doing "We closed the access path and reset passwords." --what-you-can-do "Choose a new password." --breach-start 2026-11-20T00:00Z --data email,password_hash`
+const draftLine = `/breach notice draft --what-happened "An attacker copied part of our customer database." --what-we-are-doing "We closed the access path and reset passwords." --what-you-can-do "Choose a new password." --breach-start 2026-11-20T00:00Z --data email,password_hash` +
+	` --what-happened.de "Ein Angreifer hat einen Teil unserer Kundendatenbank kopiert." --what-we-are-doing.de "Wir haben den Zugang geschlossen und die Passwörter zurückgesetzt." --what-you-can-do.de "Wählen Sie ein neues Passwort."`
 
 func TestNoticeEndToEndInTheConsole(t *testing.T) {
 	e := newNoticeEnv(t, "")
@@ -150,16 +151,16 @@ func TestNoticeEndToEndInTheConsole(t *testing.T) {
 	)
 	mustContain(t, out,
 		"Error: notice N1 has not been test-sent; send it to your own address first and check it",
-		"Test message of notice N1 (for lead@acme.example) written to "+filepath.Join(e.dir, "outbox")+", not sent to anyone",
+		"2 test messages of notice N1 (en, de) (for lead@acme.example) written to "+filepath.Join(e.dir, "outbox")+", not sent to anyone",
 		"Error: the test message of notice N1 is not confirmed yet",
-		"The test message of notice N1 is confirmed",
+		"The test messages of notice N1 (en, de) are confirmed",
 		"Writing notice N1 of INC-2026-0001 for 3 people to "+filepath.Join(e.dir, "outbox")+", not sent to anyone",
 		"Nobody receives these messages unless you deliver the .eml files yourself",
 		">>> Notice N1 of INC-2026-0001 is written: 3 of 3 written to "+filepath.Join(e.dir, "outbox")+", not sent to anyone, 0 failed",
 	)
 	files, _ := filepath.Glob(filepath.Join(e.dir, "outbox", "INC-2026-0001", "*.eml"))
-	if len(files) != 4 { // the test message and three notices
-		t.Fatalf("outbox holds %d messages, want 4: %v", len(files), files)
+	if len(files) != 5 { // the test messages (en, de) and three notices
+		t.Fatalf("outbox holds %d messages, want 5: %v", len(files), files)
 	}
 	var all string
 	for _, f := range files {
@@ -206,7 +207,14 @@ func TestNoticeEndToEndInTheConsole(t *testing.T) {
 		}
 		for _, kind := range []string{"text/plain", "text/html"} {
 			body := parts[kind]
-			if !strings.Contains(body, own+",") || !strings.Contains(body, "An attacker copied part of our customer database.") {
+			happened := "An attacker copied part of our customer database."
+			if to == "bob@example.de" { // in German, never the drafter's English
+				happened = "Ein Angreifer hat einen Teil unserer Kundendatenbank kopiert."
+				if strings.Contains(body, "An attacker copied") {
+					t.Errorf("the %s part to %s has the English text", kind, to)
+				}
+			}
+			if !strings.Contains(body, own+",") || !strings.Contains(body, happened) {
 				t.Errorf("the %s part to %s does not greet %s or lacks what happened:\n%s", kind, to, own, body)
 			}
 			for addr, other := range names {
@@ -264,7 +272,7 @@ func TestSeparationOfDutiesAndVoiding(t *testing.T) {
 		`/breach notice draft --what-happened "x"`,
 		"/breach notice submit",
 		factsLine,
-		`/breach notice draft --what-we-are-doing "y" --what-you-can-do "z" --data email`,
+		`/breach notice draft --what-we-are-doing "y" --what-you-can-do "z" --data email --what-happened.de "x" --what-we-are-doing.de "y" --what-you-can-do.de "z"`,
 		"/breach notice submit",
 		"/breach notice approve",
 		"/breach notice reject",
@@ -272,7 +280,8 @@ func TestSeparationOfDutiesAndVoiding(t *testing.T) {
 	mustContain(t, out,
 		"Error: INC-2026-0001 has no notice yet",
 		"Missing before it can be submitted: what_we_are_doing, what_you_can_do, data_categories",
-		"Error: notice N1 is missing what_we_are_doing, what_you_can_do, data_categories; every notice must say them",
+		// Bob reads German: its texts are missing too.
+		"Error: notice N1 is missing what_we_are_doing, what_you_can_do, data_categories, what_happened.de, what_we_are_doing.de, what_you_can_do.de; every notice must say them",
 		"Try: /breach notice draft --what-we-are-doing \"...\" --what-you-can-do \"...\" --data email,password_hash",
 		"Draft N2 of INC-2026-0001",
 		"N1 can no longer be submitted, approved or sent",
@@ -460,7 +469,7 @@ func TestNoticeSendingOverSMTPWithRefusalsAndRetry(t *testing.T) {
 	for _, m := range srv.Messages() {
 		got[m.To[0]]++
 	}
-	if diff := cmp.Diff(map[string]int{"lead@acme.example": 1, "alice@example.com": 1, "carol@example.com": 1}, got); diff != "" {
+	if diff := cmp.Diff(map[string]int{"lead@acme.example": 2 /* en, de */, "alice@example.com": 1, "carol@example.com": 1}, got); diff != "" {
 		t.Errorf("messages per recipient (-want +got):\n%s", diff)
 	}
 }

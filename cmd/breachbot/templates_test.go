@@ -39,10 +39,10 @@ func TestTemplatesLint(t *testing.T) {
 	}{
 		{"built-in templates", []string{"templates", "lint"}, 0, nil, "no problems\n"},
 		{"a broken override", []string{"templates", "lint", dir}, 1, []string{
-			filepath.Join(locale, "body.txt") + ":17:13: unknown field Incident.WhatHapened, did you mean WhatHappened?",
+			filepath.Join(locale, "body.txt") + ":19:13: unknown field Incident.WhatHapened, did you mean WhatHappened?",
 		}, "1 problem(s)\n"},
 		{"the override's file", []string{"templates", "lint", filepath.Join(locale, "body.txt")}, 1, []string{
-			filepath.Join(locale, "body.txt") + ":17:13: unknown field Incident.WhatHapened, did you mean WhatHappened?",
+			filepath.Join(locale, "body.txt") + ":19:13: unknown field Incident.WhatHapened, did you mean WhatHappened?",
 		}, "1 problem(s)\n"},
 		{"a missing folder", []string{"templates", "lint", filepath.Join(dir, "nope")}, 1, []string{
 			filepath.Join(dir, "nope") + ": cannot read: no such file or directory",

@@ -230,7 +230,7 @@ func approvedInConsole(t *testing.T) *noticeEnv {
 	e.console("U_RESP", "/breach declare Customer DB exposed --aware 2026-11-27T09:00:00Z", factsLine, "/breach notice import "+csv, draftLine, "/breach notice submit")
 	e.console("U_LEGAL1", "/breach notice approve --incident INC-2026-0001")
 	out := e.console("U_LEAD", "/breach notice test --incident INC-2026-0001", "/breach notice test --confirm")
-	mustContain(t, out, "The test message of notice N1 is confirmed")
+	mustContain(t, out, "The test messages of notice N1 (en, de) are confirmed")
 	return e
 }
 

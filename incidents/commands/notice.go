@@ -27,6 +27,11 @@ var draftFlags = map[string]string{
 	"discovered": incidents.FieldDiscoveredAt, "data": incidents.FieldDataCategories,
 }
 
+// localizedDraftFlags are the draft's free-text flags, also taken per
+// locale (--what-happened.de "..."): a German or Spanish notice says the
+// text given for its locale, never the drafter's.
+var localizedDraftFlags = []string{"what-happened", "what-we-are-doing", "what-you-can-do", "consequences", "identity-protection", "more-info"}
+
 func init() {
 	draft := []string{"template", "locale", "file", incidentFlag}
 	for f := range draftFlags {
@@ -43,11 +48,13 @@ func init() {
 				"An import replaces the incident's previous list (and voids unsent drafts bound to it). In Slack this opens a form to upload the file.",
 			flags: []string{incidentFlag}, maxArgs: 1},
 		{name: "notice draft", group: "Notices",
-			usage:   "/breach notice draft [--what-happened TEXT] [--what-we-are-doing TEXT] [--what-you-can-do TEXT] [--consequences TEXT] [--breach-start TIME] [--breach-end TIME] [--data a,b] [--law-enforcement-delay] [--file FIELDS.yaml] [--template NAME] [--locale en] [--incident ID]",
+			usage:   "/breach notice draft [--what-happened TEXT] [--what-we-are-doing TEXT] [--what-you-can-do TEXT] [--consequences TEXT] [--what-happened.de TEXT ...] [--breach-start DATE] [--breach-end DATE] [--data a,b] [--law-enforcement-delay] [--file FIELDS.yaml] [--template NAME] [--locale en] [--incident ID]",
 			summary: "render a draft notice from the template for the imported people: a preview and counts; changes start from the latest draft",
 			help: "Renders a new draft from the latest one with your changes, for the incident's current list of affected people. The preview uses a made-up person, never a customer. " +
-				"--file reads the fields from a YAML or JSON file (what_happened: ..., what_we_are_doing: ..., what_you_can_do: ...). A new draft supersedes unsent ones.",
-			flags: draft, bools: []string{"law-enforcement-delay"}, maxArgs: 0},
+				"--file reads the fields from a YAML or JSON file (what_happened: ..., what_we_are_doing: ..., what_you_can_do: ...). A new draft supersedes unsent ones. " +
+				"Each language the recipients get needs its own texts: --what-happened.de \"...\" (likewise every text flag, and what_happened.de: in a file); until then the draft names what is missing and cannot be submitted. " +
+				"--breach-start and --breach-end take a date (2026-11-20) or a time.",
+			flags: draft, bools: []string{"law-enforcement-delay"}, localized: localizedDraftFlags, maxArgs: 0},
 		{name: "notice submit", group: "Notices",
 			usage:   "/breach notice submit [N1] [--incident ID]",
 			summary: "ask legal to approve the draft",
@@ -137,9 +144,20 @@ func (r *Router) notice(ctx context.Context, req Request, cmd Command, id string
 				in.Fields[k] = v
 			}
 		}
+		for flag, v := range cmd.Flags {
+			// Per-locale texts: --what-happened.de "..." sets what_happened.de.
+			if base, loc, ok := strings.Cut(flag, "."); ok && slices.Contains(localizedDraftFlags, base) {
+				in.Fields[draftFlags[base]+"."+loc] = v
+			}
+		}
 		for flag, field := range draftFlags {
 			v, ok := cmd.Flags[flag]
 			if !ok {
+				continue
+			}
+			if _, err := time.Parse("2006-01-02", strings.TrimSpace(v)); err == nil && (field == incidents.FieldBreachStart || field == incidents.FieldBreachEnd) {
+				// A breach's dates are often known only to the day.
+				in.Fields[field] = strings.TrimSpace(v)
 				continue
 			}
 			if field == incidents.FieldBreachStart || field == incidents.FieldBreachEnd || field == incidents.FieldDiscoveredAt {
@@ -187,7 +205,11 @@ func (r *Router) notice(ctx context.Context, req Request, cmd Command, id string
 			if err != nil {
 				return nil, err
 			}
-			rep := noticeReply(res, fmt.Sprintf("The test message of notice %s is confirmed", res.Notice.ID))
+			msg := fmt.Sprintf("The test message of notice %s is confirmed", res.Notice.ID)
+			if t := res.Notice.Test; t != nil && len(t.Locales) > 1 {
+				msg = fmt.Sprintf("The test messages of notice %s (%s) are confirmed", res.Notice.ID, strings.Join(t.Locales, ", "))
+			}
+			rep := noticeReply(res, msg)
 			rep.Sections = append(rep.Sections, Section{Heading: "Next", Text: "/breach notice send " + res.Notice.ID})
 			return rep, nil
 		}
@@ -203,12 +225,17 @@ func (r *Router) notice(ctx context.Context, req Request, cmd Command, id string
 		if err != nil {
 			return nil, err
 		}
+		what := "Test message of notice " + res.Notice.ID
+		if t := res.Notice.Test; t != nil && len(t.Locales) > 1 {
+			// One per language the customers get, so each is checked.
+			what = fmt.Sprintf("%d test messages of notice %s (%s)", len(t.Locales), res.Notice.ID, strings.Join(t.Locales, ", "))
+		}
 		if res.Folder != "" {
-			rep := noticeReply(res, fmt.Sprintf("Test message of notice %s (for %s) written to %s, not sent to anyone", res.Notice.ID, to, res.Folder))
+			rep := noticeReply(res, fmt.Sprintf("%s (for %s) written to %s, not sent to anyone", what, to, res.Folder))
 			rep.Sections = append(rep.Sections, Section{Text: "Open the .eml file there and check that it reads right, then: /breach notice test --confirm"})
 			return rep, nil
 		}
-		rep := noticeReply(res, fmt.Sprintf("Test message of notice %s sent to %s", res.Notice.ID, to))
+		rep := noticeReply(res, fmt.Sprintf("%s sent to %s", what, to))
 		rep.Sections = append(rep.Sections, Section{Text: "Sent through " + res.Where + ". Check that it arrived and reads right, then: /breach notice test --confirm"})
 		return rep, nil
 	case "notice send":

@@ -111,7 +111,11 @@ func DraftReply(res *incidents.NoticeResult) *Reply {
 		rep.Sections = append(rep.Sections, unsettledSection(res.Unsettled))
 	}
 	if len(res.Missing) > 0 {
-		rep.Sections = append(rep.Sections, Section{Heading: "Missing before it can be submitted: " + strings.Join(res.Missing, ", "), Text: incidents.MissingHint(res.Missing)})
+		sec := Section{Heading: "Missing before it can be submitted: " + strings.Join(res.Missing, ", "), Text: incidents.MissingHint(res.Missing)}
+		if locs := missingLocales(res.Missing); len(locs) > 0 {
+			sec.Note = "Recipients who read " + strings.Join(locs, ", ") + " get these texts in their language, never yours: give each with the flag and .LOCALE"
+		}
+		rep.Sections = append(rep.Sections, sec)
 	} else if len(res.Unsettled) == 0 {
 		rep.Sections = append(rep.Sections, Section{Heading: "Next", Text: "/breach notice submit " + n.ID + " asks legal to approve it"})
 	}
@@ -376,6 +380,18 @@ func uniq(xs ...string) []string {
 	for _, x := range xs {
 		if x != "" && !slices.Contains(out, x) {
 			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// missingLocales lists the locales of missing per-locale texts
+// ("what_happened.de" gives "de"), in order of first mention.
+func missingLocales(missing []string) []string {
+	var out []string
+	for _, m := range missing {
+		if _, loc, ok := strings.Cut(m, "."); ok && !strings.HasPrefix(m, "company.") && !slices.Contains(out, loc) {
+			out = append(out, loc)
 		}
 	}
 	return out

@@ -12,6 +12,7 @@ package commands
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -149,7 +150,7 @@ func parseArgs(sp *spec, rest []string) (Command, error) {
 				return Command{}, incidents.Errorf(incidents.EINVALID, "--%s is a switch and takes no value", name).WithHint("usage: %s", sp.usage)
 			}
 			c.Bools[name] = true
-		case slices.Contains(sp.flags, name):
+		case slices.Contains(sp.flags, name) || localizedFlag(sp, name):
 			if !hasVal {
 				if i+1 >= len(rest) {
 					return Command{}, incidents.Errorf(incidents.EINVALID, "--%s needs a value", name).WithHint("usage: %s", sp.usage)
@@ -256,3 +257,13 @@ func isStepVerb(w string) bool {
 	w = strings.ToLower(w)
 	return w == "done" || w == "waive"
 }
+
+// localizedFlag reports whether name is one of sp's per-locale flags with a
+// locale after a dot: --what-happened.de, --more-info.es-MX.
+func localizedFlag(sp *spec, name string) bool {
+	base, loc, ok := strings.Cut(name, ".")
+	return ok && slices.Contains(sp.localized, base) && localeSuffix.MatchString(loc)
+}
+
+// localeSuffix is a locale as typed after a per-locale flag (lower-cased).
+var localeSuffix = regexp.MustCompile(`^[a-z]{2,3}([-_][a-z0-9]{2,4})?$`)

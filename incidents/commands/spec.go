@@ -8,11 +8,13 @@ type spec struct {
 	usage   string
 	summary string
 	// help is the long explanation shown by /breach help NAME.
-	help    string
-	flags   []string
-	bools   []string
-	minArgs int
-	maxArgs int // -1: any number
+	help  string
+	flags []string
+	bools []string
+	// localized are the flags also taken per locale: --what-happened.de.
+	localized []string
+	minArgs   int
+	maxArgs   int // -1: any number
 	// missing says what is missing when fewer than minArgs are given.
 	missing string
 	// group orders /breach help.

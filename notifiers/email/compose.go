@@ -40,6 +40,7 @@ func Compose(from string, m *incidents.Mail) ([]byte, error) {
 // appendMessage appends the message for m to dst. fromHeader is the From
 // header's value as participants formats it.
 func appendMessage(dst []byte, fromHeader string, m *incidents.Mail) ([]byte, error) {
+	fromHeader = withName(fromHeader, m.FromName)
 	c := m.Content
 	hasText, hasHTML := c.Text != "" || anyText(c.TextParts), c.HTML != "" || anyText(c.HTMLParts)
 	if !hasText && !hasHTML {
@@ -128,6 +129,22 @@ func participants(v string) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// withName returns the From header with name as its display name when it
+// is a bare address (a configured name is kept): "Acme Corp
+// <privacy@acme.example>".
+func withName(fromHeader, name string) string {
+	name = strings.TrimSpace(name)
+	if name == "" || strings.Contains(fromHeader, ",") {
+		return fromHeader
+	}
+	a, err := mail.ParseAddress(fromHeader)
+	if err != nil || a.Name != "" {
+		return fromHeader
+	}
+	a.Name = name
+	return a.String()
 }
 
 // composeWithLibrary composes m with github.com/jordan-wright/email.

@@ -246,3 +246,43 @@ func TestSandboxRedirectCarriesNoCustomerAddress(t *testing.T) {
 		t.Errorf("sandbox message: envelope %v, data:\n%s", m.To, m.Data)
 	}
 }
+
+// A notice's From shows the company's name when SMTP_FROM is a bare
+// address, so the person sees who writes; a name configured in SMTP_FROM
+// is kept.
+func TestSenderFromCarriesTheCompanyName(t *testing.T) {
+	t.Parallel()
+	srv := smtptest.Start(t)
+	bare := newSender(t, srv, func(c *email.Config) { c.From = "privacy@acme.example" })
+	named := newSender(t, srv, nil)
+	m := mail("person@example.com", 1)
+	m.FromName = "Acme Corp"
+	if err := bare.Send(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	m2 := mail("person@example.com", 2)
+	m2.FromName = "Acme Corp"
+	if err := named.Send(context.Background(), m2); err != nil {
+		t.Fatal(err)
+	}
+	msgs := srv.Messages()
+	if len(msgs) != 2 {
+		t.Fatalf("server got %d messages, want 2", len(msgs))
+	}
+	got := map[string]string{}
+	for _, msg := range msgs {
+		got[msg.Header("Message-Id")] = msg.Header("From")
+	}
+	want := map[string]string{
+		"<inc-2026-0001.n1.1@acme.example>": `"Acme Corp" <privacy@acme.example>`,
+		"<inc-2026-0001.n1.2@acme.example>": `"Acme Privacy" <privacy@acme.example>`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("From headers (-want +got):\n%s", diff)
+	}
+	for _, msg := range msgs {
+		if msg.From != "privacy@acme.example" {
+			t.Errorf("envelope sender %q", msg.From)
+		}
+	}
+}
