@@ -15,6 +15,7 @@ import (
 
 	"github.com/creack/pty"
 
+	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/commands"
 )
 
@@ -31,6 +32,7 @@ const (
 // the terminal's master side and reads what the console shows there.
 type ttySession struct {
 	t    *testing.T
+	c    *commands.Console
 	ptmx *os.File
 	mu   sync.Mutex
 	seen bytes.Buffer // everything the terminal showed
@@ -65,6 +67,7 @@ func startTTY(t *testing.T, b *board, history string) *ttySession {
 		<-drained
 	})
 	c := commands.NewConsole(tty, b.clock)
+	s.c = c
 	go func() { // ends with the session, which the test ends by a key
 		s.done <- c.TerminalSession(context.Background(), b.router, "Uresp", commands.Terminal{In: tty, HistoryFile: history})
 	}()
@@ -217,5 +220,34 @@ func TestTerminalSessionHistoryFile(t *testing.T) {
 	s.typeAt(2, "exit"+keyEnter)
 	if err := s.end(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestTerminalSessionNotificationWhileTyping: a reminder that arrives while
+// a line is half typed is printed above the prompt, the half line is shown
+// again after it, and finishing the line runs it whole.
+func TestTerminalSessionNotificationWhileTyping(t *testing.T) {
+	t.Parallel()
+	b := newBoard(t, routerNow)
+	s := startTTY(t, b, "")
+	s.typeAt(1, "/breach declare Laptop")
+	s.waitFor("/breach declare Laptop", 1)
+	if err := s.c.Notify(context.Background(), incidents.Notification{Kind: incidents.NotifyEscalation, Audience: incidents.AudienceLeads, Incident: "INC-2026-0001"}); err != nil {
+		t.Fatal(err)
+	}
+	s.waitFor("[to the leads, by direct message in Slack]", 1)
+	s.waitFor("breachbot> /breach declare Laptop", 2)
+	shown := s.shown()
+	if i := strings.LastIndex(shown, "breachbot> /breach declare Laptop"); i < strings.Index(shown, "[to the leads") {
+		t.Errorf("the half-typed line was not shown again below the reminder:\n%q", shown)
+	}
+	s.typeAt(1, " stolen --aware 2026-11-20T09:00Z"+keyEnter)
+	s.waitFor("INC-2026-0001 declared: Laptop stolen", 1)
+	s.typeAt(2, keyCtrlD)
+	if err := s.end(); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.titles(); len(got) != 1 || got[0] != "Laptop stolen" {
+		t.Errorf("incidents declared: %q, want the line finished after the reminder", got)
 	}
 }
