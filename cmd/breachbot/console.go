@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -35,6 +36,7 @@ func (m *Main) runConsole(ctx context.Context, args []string) error {
 	var c commonFlags
 	c.register(fs)
 	userID := fs.String("user", "", "act as this user id (default: your login name)")
+	history := fs.String("history", "", "at a terminal, keep the lines typed in this file (mode 0600) for the next session; by default history is kept in memory only")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -88,9 +90,17 @@ func (m *Main) runConsole(ctx context.Context, args []string) error {
 		m.started(app)
 	}
 
-	if err := out.Session(ctx, app.Router, *userID, m.Stdin, isTerminal(m.Stdin)); err != nil {
-		if err == ctx.Err() {
-			return nil // stopped by a signal
+	if tty, ok := m.Stdin.(*os.File); ok && isTerminal(tty) {
+		err = out.TerminalSession(ctx, app.Router, *userID, commands.Terminal{In: tty, HistoryFile: *history})
+	} else {
+		if *history != "" {
+			fmt.Fprintf(m.Stderr, "Note: --history is for typing at a terminal; piped lines are not kept.\n")
+		}
+		err = out.Session(ctx, app.Router, *userID, m.Stdin, false)
+	}
+	if err != nil {
+		if err == ctx.Err() || errors.Is(err, commands.ErrInterrupted) {
+			return nil // stopped by a signal, or Ctrl-C on an empty line
 		}
 		return err
 	}

@@ -6,8 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"strings"
 	"sync"
+	"syscall"
+
+	"github.com/chzyer/readline"
 
 	"github.com/breachbot/breachbot/incidents"
 )
@@ -27,6 +32,16 @@ var _ incidents.Notifier = (*Console)(nil)
 // NewConsole returns a Console writing to w; clock dates what it renders.
 func NewConsole(w io.Writer, clock incidents.Clock) *Console {
 	return &Console{w: w, clock: clock}
+}
+
+// setWriter makes the console write to w from now on and returns the
+// writer it wrote to before.
+func (c *Console) setWriter(w io.Writer) io.Writer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old := c.w
+	c.w = w
+	return old
 }
 
 // Print writes s whole, never interleaved with another write.
@@ -114,8 +129,7 @@ func (c *Console) Session(ctx context.Context, r *Router, user string, in io.Rea
 		if line == "exit" || line == "quit" {
 			break
 		}
-		rep := r.Handle(ctx, Request{User: user, Text: line})
-		c.Print(rep.Text() + "\n")
+		c.run(ctx, r, user, line)
 	}
 	select {
 	case err := <-readErr:
@@ -125,6 +139,197 @@ func (c *Console) Session(ctx context.Context, r *Router, user string, in io.Rea
 	default:
 	}
 	return nil
+}
+
+// run answers one typed line: blank lines and # comments are skipped.
+func (c *Console) run(ctx context.Context, r *Router, user, line string) {
+	if line == "" || strings.HasPrefix(line, "#") {
+		return
+	}
+	rep := r.Handle(ctx, Request{User: user, Text: line})
+	c.Print(rep.Text() + "\n")
+}
+
+// ErrInterrupted is returned by TerminalSession when Ctrl-C was pressed on
+// an empty line: the person asked to stop, as with a signal.
+var ErrInterrupted = errors.New("interrupted by Ctrl-C")
+
+// Terminal is the interactive side of a console: the terminal typed at,
+// read with line editing and history.
+type Terminal struct {
+	// In is the terminal the lines are typed at (stdin, a tty).
+	In *os.File
+	// HistoryFile, when not "", keeps the lines typed across sessions in
+	// that file, readable and writable by its owner only (0600). When ""
+	// the history is kept in memory for this session only: what people
+	// type (facts, reasons) is not written to disk unless they ask.
+	HistoryFile string
+}
+
+// historyLimit is how many lines the history keeps.
+const historyLimit = 500
+
+// TerminalSession is Session for a person at a terminal: it prompts for
+// each line, which can be edited (arrows, Ctrl-A/E/K/W, ...) and recalled
+// with the up arrow. It ends at exit or quit, and at Ctrl-D on an empty
+// line as at the end of input (returning nil); Ctrl-C clears a line being
+// typed and, on an empty line, ends the session with ErrInterrupted. It
+// returns ctx's error as soon as ctx is done. The terminal is put back as
+// it was when it returns.
+func (c *Console) TerminalSession(ctx context.Context, r *Router, user string, t Terminal) error {
+	var hist *os.File
+	var past []string
+	if t.HistoryFile != "" {
+		var err error
+		if past, err = readHistory(t.HistoryFile); err != nil {
+			return err
+		}
+		hist, err = os.OpenFile(t.HistoryFile, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if err != nil {
+			return fmt.Errorf("open the history file: %w", err)
+		}
+		defer hist.Close()
+		// An existing file may have been readable by others: history
+		// holds what people typed.
+		if err := hist.Chmod(0o600); err != nil {
+			return fmt.Errorf("make the history file private: %w", err)
+		}
+	}
+
+	fd := int(t.In.Fd())
+	var (
+		rawMu sync.Mutex // raw is set and restored by readline's goroutines and ours
+		raw   *readline.State
+	)
+	done := make(chan struct{})
+	defer close(done)
+	resized := make(chan os.Signal, 1)
+	signal.Notify(resized, syscall.SIGWINCH)
+	defer signal.Stop(resized)
+	stdin := readline.NewCancelableStdin(t.In)
+	c.mu.Lock()
+	plain := c.w
+	c.mu.Unlock()
+	rl, err := readline.NewEx(&readline.Config{
+		Prompt:              "breachbot> ",
+		Stdin:               stdin,
+		Stdout:              plain,
+		Stderr:              plain,
+		HistoryLimit:        historyLimit,
+		ForceUseInteractive: true,
+		FuncIsTerminal:      func() bool { return true },
+		FuncMakeRaw: func() (err error) {
+			rawMu.Lock()
+			defer rawMu.Unlock()
+			raw, err = readline.MakeRaw(fd)
+			return err
+		},
+		FuncExitRaw: func() error {
+			rawMu.Lock()
+			defer rawMu.Unlock()
+			if raw == nil {
+				return nil
+			}
+			st := raw
+			raw = nil
+			return readline.Restore(fd, st)
+		},
+		FuncGetWidth: func() int {
+			if w, _, err := readline.GetSize(fd); err == nil && w > 0 {
+				return w
+			}
+			return 80
+		},
+		// The width is read again on SIGWINCH by a goroutine that ends
+		// with this session (readline's own would outlive it).
+		FuncOnWidthChanged: func(f func()) {
+			go func() {
+				for {
+					select {
+					case <-resized:
+						f()
+					case <-done:
+						return
+					}
+				}
+			}()
+		},
+	})
+	if err != nil {
+		stdin.Close()
+		return fmt.Errorf("set up the terminal: %w", err)
+	}
+	closeTerm := func() {
+		stdin.Close() // readline does not close the reader it was given
+		rl.Close()
+	}
+	defer closeTerm()
+	stop := context.AfterFunc(ctx, closeTerm)
+	defer stop()
+	for _, l := range past {
+		rl.SaveHistory(l)
+	}
+
+	for {
+		c.setWriter(rl.Stdout()) // what arrives while typing is printed above the prompt
+		text, err := rl.Readline()
+		c.setWriter(plain)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		switch {
+		case errors.Is(err, readline.ErrInterrupt):
+			if text != "" {
+				continue // the line is cleared
+			}
+			return ErrInterrupted
+		case errors.Is(err, io.EOF):
+			return nil
+		case err != nil:
+			return fmt.Errorf("read input: %w", err)
+		}
+		if len(text) > MaxConsoleLine {
+			c.Print("Error: line too long (max 1 MiB); it was skipped\n  Try: put long text in a file (notice import reads a CSV file)\n")
+			continue
+		}
+		line := strings.TrimSpace(text)
+		if hist != nil && line != "" {
+			if _, err := io.WriteString(hist, line+"\n"); err != nil {
+				return fmt.Errorf("write the history file: %w", err)
+			}
+		}
+		if line == "exit" || line == "quit" {
+			return nil
+		}
+		c.run(ctx, r, user, line)
+	}
+}
+
+// readHistory returns the last lines of the history file at path, none
+// when it does not exist yet.
+func readHistory(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the history file: %w", err)
+	}
+	defer f.Close()
+	var lines []string
+	err = ReadLines(f, MaxConsoleLine, func(l Line) bool {
+		if !l.TooLong && strings.TrimSpace(l.Text) != "" {
+			lines = append(lines, l.Text)
+			if len(lines) > historyLimit {
+				lines = lines[1:]
+			}
+		}
+		return true
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the history file: %w", err)
+	}
+	return lines, nil
 }
 
 // MaxConsoleLine is the longest console line read; a longer one is
