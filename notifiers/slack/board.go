@@ -108,7 +108,7 @@ func pinnedReply(res *incidents.Result, part string, now time.Time) *commands.Re
 // in the playbook's order (at most three).
 func opening(res *incidents.Result) string {
 	inc := res.Incident
-	s := fmt.Sprintf("Declared by %s, %s.", inc.DeclaredBy, commands.FormatTime(inc.DeclaredAt))
+	s := fmt.Sprintf("Declared by %s, %s. Lead: %s.", inc.DeclaredBy, commands.FormatTime(inc.DeclaredAt), inc.LeadUser())
 	if inc.State == incidents.StateClosed {
 		return s
 	}

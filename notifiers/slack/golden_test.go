@@ -61,9 +61,9 @@ func TestChecklistAndBoardMentionPeople(t *testing.T) {
 	}
 	ch := e.declaredChannel("INC-2026-0001")
 	e.waitOutboxEmpty()
-	// The channel's first message says who declared and what to do first.
-	if first := ch.Messages[0].BlocksText(); !strings.Contains(first, "Declared by <@"+alice+">, 2026-11-28 12:00 UTC. Do first: triage · ") {
-		t.Errorf("the channel's first message does not say who declared and what to do first:\n%s", first)
+	// The channel's first message says who declared, who leads and what to do first.
+	if first := ch.Messages[0].BlocksText(); !strings.Contains(first, "Declared by <@"+alice+">, 2026-11-28 12:00 UTC. Lead: <@"+alice+">. Do first: triage · ") {
+		t.Errorf("the channel's first message does not say who declared, who leads and what to do first:\n%s", first)
 	}
 	if status, ack, _ := e.command(bob, ch.ID, "step done triage"); status != http.StatusOK {
 		t.Fatalf("HTTP %d %s", status, ack)
