@@ -56,6 +56,9 @@ func (r *Router) Register(ctx context.Context, user, format, since string) (*Fil
 		return &File{Name: name + ".csv", ContentType: "text/csv", Data: data}, nil
 	case "json":
 		data, err := RegisterJSON(reg)
+		if err == nil {
+			data, err = r.nameJSON(ctx, data)
+		}
 		if err != nil {
 			return nil, err
 		}
