@@ -54,8 +54,8 @@ func TestExportShowsNamesBesideIDs(t *testing.T) {
 				ByName string `json:"by_name"`
 			} `json:"steps"`
 		} `json:"incident"`
-		ExportedBy     string `json:"exported_by"`
-		ExportedByName string `json:"exported_by_name"`
+		ExportedBy     string           `json:"exported_by"`
+		ExportedByName string           `json:"exported_by_name"`
 		Timeline       []map[string]any `json:"timeline"`
 	}
 	if err := json.Unmarshal(f.Data, &rec); err != nil {
