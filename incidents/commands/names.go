@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+
+	"github.com/breachbot/breachbot/incidents"
 )
 
 // UserNamer returns the display name of a chat user id, if known.
@@ -137,4 +139,36 @@ func (r *Router) nameJSON(ctx context.Context, data []byte) ([]byte, error) {
 		return nil, fmt.Errorf("add names to export: %w", err)
 	}
 	return append(out, '\n'), nil
+}
+
+// NameNotifications returns a Notifier that hands next each notification
+// with the people it names (who acted, the lead, who drafted and submitted
+// a notice) shown by display name where known: for a front end that prints
+// notifications as text (the console), not one that mentions ids (Slack).
+func NameNotifications(next incidents.Notifier, userName UserNamer) incidents.Notifier {
+	return &namedNotifier{next: next, userName: userName}
+}
+
+type namedNotifier struct {
+	next     incidents.Notifier
+	userName UserNamer
+}
+
+func (n *namedNotifier) Notify(ctx context.Context, note incidents.Notification) error {
+	name := func(id string) string {
+		if id == "" {
+			return id
+		}
+		if s, ok := n.userName(ctx, id); ok && s != "" {
+			return s
+		}
+		return id
+	}
+	note.Actor, note.Lead = name(note.Actor), name(note.Lead)
+	if note.Notice != nil {
+		info := *note.Notice
+		info.DraftedBy, info.SubmittedBy = name(info.DraftedBy), name(info.SubmittedBy)
+		note.Notice = &info
+	}
+	return n.next.Notify(ctx, note)
 }
