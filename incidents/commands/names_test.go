@@ -113,3 +113,22 @@ func TestRepliesShowNamesUnlessTheChatMentions(t *testing.T) {
 		t.Errorf("a reply for Slack shows a name instead of the id to mention:\n%s", out)
 	}
 }
+
+// The breach register shows who generated it and who decided by name
+// beside the id, in Markdown and JSON.
+func TestRegisterShowsNamesBesideIDs(t *testing.T) {
+	t.Parallel()
+	b := namedBoard(t, true)
+	b.must("Uresp", `declare Shop DB copied --aware 2026-11-20T09:00Z --facts "jurisdictions=EU affected=800"`)
+	ctx := context.Background()
+	f, err := b.router.Register(ctx, "Ulead", "md", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, string(f.Data), "Generated 2026-11-20 10:00 UTC by Lee Lead (Ulead).")
+	f, err = b.router.Register(ctx, "Ulead", "json", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, string(f.Data), `"generated_by": "Ulead"`, `"generated_by_name": "Lee Lead"`)
+}
