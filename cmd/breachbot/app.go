@@ -42,6 +42,9 @@ type App struct {
 	MetricsAddr string
 
 	closeFns []func() error
+	// notifyNames, if set, shows people in notifications by display name
+	// (a front end that prints them as text: the console).
+	notifyNames commands.UserNamer
 	// stopMailers closes the SMTP senders (also in closeFns; closing twice
 	// is harmless): at shutdown it cuts a relay's backoff short.
 	stopMailers []func() error
@@ -72,6 +75,12 @@ type frontEnd struct {
 	// userEmail finds a user's own address for test messages when
 	// breachbot.yaml's users do not name it (Slack: the user's profile).
 	userEmail func(ctx context.Context, user string) (string, bool)
+	// userName finds a user's display name when breachbot.yaml's names
+	// do not give it (Slack: the user's profile).
+	userName func(ctx context.Context, user string) (string, bool)
+	// mentions is set when the front end mentions people by id (Slack):
+	// its replies and notifications keep ids; exports still show names.
+	mentions bool
 	// noticesRecorded, if set, hears how many notice messages each commit
 	// recorded as sent and as failed (serve's metrics).
 	noticesRecorded func(sent, failed int)
@@ -130,6 +139,15 @@ func openApp(cfg Config, clock incidents.Clock, log *slog.Logger, fe frontEnd) (
 		Notices: templates.NewRenderer(set), Mailer: mailer, Sandbox: sandbox, Handoff: handoff, MaxImportBytes: cfg.ImportMaxBytes,
 		Company: incidents.Company{Name: c.Name, ContactEmail: c.ContactEmail, ContactPhone: c.ContactPhone, Website: c.Website, PostalAddress: c.PostalAddress, DPO: c.DPO},
 	})
+	userName := func(ctx context.Context, user string) (string, bool) {
+		if name, ok := cfg.Names[user]; ok && name != "" {
+			return name, true
+		}
+		if fe.userName != nil {
+			return fe.userName(ctx, user)
+		}
+		return "", false
+	}
 	router := commands.NewRouter(svc, commands.RouterOptions{Log: log, Zone: cfg.zone, OpenFile: fe.openFile,
 		UserEmail: func(ctx context.Context, user string) (string, bool) {
 			if addr, ok := cfg.Users[user]; ok {
@@ -139,10 +157,14 @@ func openApp(cfg Config, clock incidents.Clock, log *slog.Logger, fe frontEnd) (
 				return fe.userEmail(ctx, user)
 			}
 			return "", false
-		}})
+		},
+		UserName: userName, Mentions: fe.mentions})
 	a := &App{Config: cfg, Store: store, Service: svc, Router: router, Library: lib, Log: log, Clock: clock,
 		GitHub: ghPlaybooks, GitHubWebhook: ghWebhook,
 		Mailer: mailer}
+	if !fe.mentions && (len(cfg.Names) > 0 || fe.userName != nil) {
+		a.notifyNames = userName
+	}
 	journal := store.SendJournal()
 	a.Notices = incidents.NewNoticeSender(svc, incidents.NoticeSenderOptions{Window: cfg.NoticeWindow,
 		KeepInDoubt: !cfg.ResendInDoubt, Journal: journal, Recorded: fe.noticesRecorded})
@@ -194,6 +216,9 @@ func (a *App) Close() error {
 // workers returns the background work of the App, with notifier receiving
 // the outbox (Slack, the console); the caller starts and closes it.
 func (a *App) workers(notifier incidents.Notifier) *incidents.Workers {
+	if a.notifyNames != nil {
+		notifier = commands.NameNotifications(notifier, a.notifyNames)
+	}
 	return incidents.NewWorkers(incidents.WorkersConfig{Service: a.Service, Notifier: notifier, Notices: a.Notices,
 		Retention: a.Config.retention, CutShort: a.stopMailers, Log: a.Log})
 }

@@ -39,6 +39,10 @@ type Config struct {
 	// Roles lists Slack user or user-group ids per role.
 	Roles       map[string][]string `yaml:"roles"`
 	Permissions map[string][]string `yaml:"permissions"`
+	// Names gives staff display names by user id ({U01RESP: Rita
+	// Responder}): the console and exports show them (Slack's own profile
+	// names are used in serve when a user is not listed). No secrets.
+	Names map[string]string `yaml:"names"`
 
 	// Secret files: each names a file whose content is the secret.
 	EncryptionKeyFile string `yaml:"encryption_key_file"`

@@ -106,7 +106,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 			return "", false
 		}
 		return bot.UserEmail(ctx, user)
-	}, noticesRecorded: func(sent, failed int) {
+	}, userName: dir.UserName, mentions: true, noticesRecorded: func(sent, failed int) {
 		if met == nil {
 			return
 		}

@@ -93,7 +93,7 @@ func decisionActions(actions []Action) []Action {
 // decisionsMarkdown is the export's section of notify / do-not-notify
 // decisions: every decision recorded, oldest first, with the later ones
 // that replaced it marked; empty when no step has a decision.
-func decisionsMarkdown(inc *incidents.Incident) string {
+func decisionsMarkdown(inc *incidents.Incident, who func(string) string) string {
 	var b strings.Builder
 	for _, st := range inc.Steps {
 		if len(st.Decisions) == 0 {
@@ -110,7 +110,7 @@ func decisionsMarkdown(inc *incidents.Incident) string {
 					break
 				}
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", st.ID, d.Scope(), d.Outcome(), mdEscape(d.Reason), d.By, FormatTime(d.At), holds)
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", st.ID, d.Scope(), d.Outcome(), mdEscape(d.Reason), who(d.By), FormatTime(d.At), holds)
 		}
 		if st.Status == incidents.StepWaived {
 			continue

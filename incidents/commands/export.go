@@ -44,7 +44,11 @@ func auditText(a incidents.AuditVerification) string {
 }
 
 // RecordMarkdown renders a record as Markdown for regulators and counsel.
-func RecordMarkdown(rec *incidents.Record) []byte {
+func RecordMarkdown(rec *incidents.Record) []byte { return recordMarkdown(rec, plainID) }
+
+// recordMarkdown renders a record showing each person as who(id).
+func recordMarkdown(rec *incidents.Record, who func(string) string) []byte {
+	who = mdPerson(who)
 	inc := rec.Incident
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
@@ -57,12 +61,12 @@ func RecordMarkdown(rec *incidents.Record) []byte {
 	}
 	p("| | |\n|---|---|\n")
 	p("| State | %s |\n| Severity | %s |\n", inc.State, inc.Severity)
-	p("| Aware | %s |\n| Declared | %s by %s |\n", FormatTime(inc.AwareAt()), FormatTime(inc.DeclaredAt), inc.DeclaredBy)
+	p("| Aware | %s |\n| Declared | %s by %s |\n", FormatTime(inc.AwareAt()), FormatTime(inc.DeclaredAt), who(inc.DeclaredBy))
 	if !inc.ClosedAt.IsZero() {
 		p("| Closed | %s |\n", FormatTime(inc.ClosedAt))
 	}
 	p("| Playbook | %s v%s, sha256 `%s` (%s) |\n", rec.Playbook.ID, rec.Playbook.Version, rec.Playbook.SHA256, mdEscape(rec.Playbook.Source))
-	for _, row := range pinHistoryRows(rec.Incident) {
+	for _, row := range pinHistoryRows(rec.Incident, who) {
 		p("%s\n", row)
 	}
 	if ext := rec.Playbook.CatalogExtensionSHA256; ext != "" {
@@ -70,13 +74,13 @@ func RecordMarkdown(rec *incidents.Record) []byte {
 	} else {
 		p("| Regulations catalog | %s, sha256 `%s` |\n", rec.Playbook.CatalogVersion, rec.Playbook.CatalogSHA256)
 	}
-	p("| Exported | %s by %s |\n", FormatTime(rec.ExportedAt), rec.ExportedBy)
+	p("| Exported | %s by %s |\n", FormatTime(rec.ExportedAt), who(rec.ExportedBy))
 	p("| Audit log | %s |\n\n", auditText(rec.Audit))
 
 	p("## Clock events\n\n| Event | Time | Recorded by |\n|---|---|---|\n")
 	for _, name := range slices.Sorted(maps.Keys(inc.Events)) {
 		e := inc.Events[name]
-		p("| %s | %s | %s |\n", name, FormatTime(e.At), e.By)
+		p("| %s | %s | %s |\n", name, FormatTime(e.At), who(e.By))
 	}
 	p("\n## Facts\n\n")
 	if len(inc.Facts) == 0 {
@@ -85,7 +89,7 @@ func RecordMarkdown(rec *incidents.Record) []byte {
 		p("| Fact | Value | Recorded |\n|---|---|---|\n")
 		for _, name := range slices.Sorted(maps.Keys(inc.Facts)) {
 			f := inc.Facts[name]
-			p("| %s | %s | %s by %s |\n", name, mdEscape(f.String()), FormatTime(f.At), f.By)
+			p("| %s | %s | %s by %s |\n", name, mdEscape(f.String()), FormatTime(f.At), who(f.By))
 		}
 	}
 
@@ -112,12 +116,12 @@ func RecordMarkdown(rec *incidents.Record) []byte {
 		outcome := strings.ReplaceAll(string(o.Phase()), "_", " ")
 		switch o.Status {
 		case incidents.ObligationMet:
-			outcome = fmt.Sprintf("met %s by %s, ref %s", FormatTime(o.MetAt), o.MetBy, o.Reference)
+			outcome = fmt.Sprintf("met %s by %s, ref %s", FormatTime(o.MetAt), who(o.MetBy), o.Reference)
 			if late := o.Late(); late > 0 {
 				outcome += fmt.Sprintf("; LATE by %s; reasons: %s", incidents.HumanDuration(late), o.DelayReason)
 			}
 		case incidents.ObligationWaived:
-			outcome = fmt.Sprintf("waived %s by %s: %s", FormatTime(o.WaivedAt), o.WaivedBy, o.WaiveReason)
+			outcome = fmt.Sprintf("waived %s by %s: %s", FormatTime(o.WaivedAt), who(o.WaivedBy), o.WaiveReason)
 		case incidents.ObligationMissed:
 			outcome = "MISSED (due " + FormatTime(o.MissedAt) + ")"
 		}
@@ -134,9 +138,9 @@ func RecordMarkdown(rec *incidents.Record) []byte {
 		if !s.At.IsZero() {
 			when = FormatTime(s.At)
 		}
-		p("| %s | %s | %s | %s | %s |\n", s.ID, stepStatusText(s), when, s.By, mdEscape(s.Note))
+		p("| %s | %s | %s | %s | %s |\n", s.ID, stepStatusText(s), when, who(s.By), mdEscape(s.Note))
 	}
-	b.WriteString(decisionsMarkdown(inc))
+	b.WriteString(decisionsMarkdown(inc, who))
 
 	if len(rec.Notices) > 0 || inc.Recipients != nil {
 		p("\n## Notices to affected people\n\n")
@@ -150,9 +154,9 @@ func RecordMarkdown(rec *incidents.Record) []byte {
 			approval := "-"
 			switch {
 			case n.Approval != nil:
-				approval = fmt.Sprintf("approved %s by %s (drafted by %s, submitted by %s)", FormatTime(n.Approval.At), n.Approval.By, n.DraftedBy, n.SubmittedBy)
+				approval = fmt.Sprintf("approved %s by %s (drafted by %s, submitted by %s)", FormatTime(n.Approval.At), who(n.Approval.By), who(n.DraftedBy), who(n.SubmittedBy))
 			case n.Rejection != nil:
-				approval = fmt.Sprintf("rejected %s by %s: %s", FormatTime(n.Rejection.At), n.Rejection.By, n.Rejection.Reason)
+				approval = fmt.Sprintf("rejected %s by %s: %s", FormatTime(n.Rejection.At), who(n.Rejection.By), n.Rejection.Reason)
 			}
 			if n.Void != nil {
 				approval += "; void: " + n.Void.Reason
@@ -171,7 +175,7 @@ func RecordMarkdown(rec *incidents.Record) []byte {
 		for _, k := range slices.Sorted(maps.Keys(e.Details)) {
 			parts = append(parts, k+"="+e.Details[k])
 		}
-		p("| %d | %s | %s | %s | %s | %s |\n", e.Seq, FormatTime(e.At), e.Actor, e.Action, e.Outcome, mdEscape(strings.Join(parts, "; ")))
+		p("| %d | %s | %s | %s | %s | %s |\n", e.Seq, FormatTime(e.At), who(e.Actor), e.Action, e.Outcome, mdEscape(strings.Join(parts, "; ")))
 	}
 	if n := len(rec.Timeline); n > 0 {
 		p("\nAudit chain head for this incident: entry %d, hash `%s`. `breachbot audit verify` checks the whole chain.\n", rec.Timeline[n-1].Seq, rec.Timeline[n-1].Hash)
@@ -180,4 +184,16 @@ func RecordMarkdown(rec *incidents.Record) []byte {
 		p("\n_%s_\n", mdEscape(rec.Disclaimer))
 	}
 	return []byte(b.String())
+}
+
+// mdPerson makes who's output safe in a Markdown table cell, even when
+// the cell is escaped again (a name never holds a "|" or a line break).
+func mdPerson(who func(string) string) func(string) string {
+	clean := strings.NewReplacer("|", "/", "\n", " ", "\r", " ")
+	return func(id string) string {
+		if id == "" {
+			return ""
+		}
+		return clean.Replace(who(id))
+	}
 }

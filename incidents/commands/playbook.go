@@ -126,11 +126,11 @@ func playbookUpdateReply(n incidents.Notification, rep *Reply, drill string) {
 
 // pinHistoryRows renders an incident's playbook upgrades as rows of the
 // export's summary table, oldest first.
-func pinHistoryRows(inc *incidents.Incident) []string {
+func pinHistoryRows(inc *incidents.Incident, who func(string) string) []string {
 	var rows []string
 	for _, ch := range inc.PinHistory {
 		row := fmt.Sprintf("| Playbook until %s | %s v%s, sha256 `%s` (%s); upgraded to v%s by %s",
-			FormatTime(ch.At), ch.From.ID, ch.From.Version, ch.From.SHA256, mdEscape(ch.From.Source), ch.To.Version, ch.By)
+			FormatTime(ch.At), ch.From.ID, ch.From.Version, ch.From.SHA256, mdEscape(ch.From.Source), ch.To.Version, who(ch.By))
 		var dropped []string
 		for _, o := range ch.Dropped {
 			dropped = append(dropped, fmt.Sprintf("%s (%s)", o.ID, strings.ReplaceAll(string(o.Phase()), "_", " ")))

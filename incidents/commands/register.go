@@ -49,19 +49,22 @@ func (r *Router) Register(ctx context.Context, user, format, since string) (*Fil
 	name := "breach-register-" + reg.GeneratedAt.UTC().Format("2006-01-02")
 	switch format {
 	case "csv":
-		data, err := RegisterCSV(reg)
+		data, err := registerCSV(reg, r.exportPerson(ctx))
 		if err != nil {
 			return nil, err
 		}
 		return &File{Name: name + ".csv", ContentType: "text/csv", Data: data}, nil
 	case "json":
 		data, err := RegisterJSON(reg)
+		if err == nil {
+			data, err = r.nameJSON(ctx, data)
+		}
 		if err != nil {
 			return nil, err
 		}
 		return &File{Name: name + ".json", ContentType: "application/json", Data: data}, nil
 	}
-	return &File{Name: name + ".md", ContentType: "text/markdown", Data: RegisterMarkdown(reg)}, nil
+	return &File{Name: name + ".md", ContentType: "text/markdown", Data: registerMarkdown(reg, r.exportPerson(ctx))}, nil
 }
 
 // RegisterJSON renders the breach register as indented JSON.
@@ -77,7 +80,9 @@ func RegisterJSON(reg *incidents.Register) ([]byte, error) {
 // RegisterColumns, then one row per incident. A cell holding several items
 // puts one per line. A cell that a spreadsheet would run as a formula is
 // prefixed with an apostrophe.
-func RegisterCSV(reg *incidents.Register) ([]byte, error) {
+func RegisterCSV(reg *incidents.Register) ([]byte, error) { return registerCSV(reg, plainID) }
+
+func registerCSV(reg *incidents.Register, who func(string) string) ([]byte, error) {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	w.UseCRLF = true // RFC 4180
@@ -85,7 +90,7 @@ func RegisterCSV(reg *incidents.Register) ([]byte, error) {
 		return nil, fmt.Errorf("write register: %w", err)
 	}
 	for i := range reg.Entries {
-		row := registerRow(&reg.Entries[i])
+		row := registerRow(&reg.Entries[i], who)
 		for j, c := range row {
 			row[j] = csvSafe(c)
 		}
@@ -109,7 +114,7 @@ func csvSafe(s string) string {
 }
 
 // registerRow is an entry's cells in RegisterColumns order; none is blank.
-func registerRow(e *incidents.RegisterEntry) []string {
+func registerRow(e *incidents.RegisterEntry, who func(string) string) []string {
 	closed := "not closed"
 	if !e.ClosedAt.IsZero() {
 		closed = FormatTime(e.ClosedAt)
@@ -119,14 +124,14 @@ func registerRow(e *incidents.RegisterEntry) []string {
 		FormatTime(e.AwareAt), FormatTime(e.DeclaredAt), closed, playbookText(e.Playbook),
 		lines(e.Facts, "none recorded"), e.Effects, e.RemedialAction, e.Decision,
 		lines(decisionReasons(e), "no obligation in the playbook"),
-		lines(notifications(e), "none"), lines(lateReasons(e), "none"), lines(waivers(e), "none"),
-		lines(noticeLines(e), "none"), decisionsCell(e),
+		lines(notifications(e, who), "none"), lines(lateReasons(e), "none"), lines(waivers(e, who), "none"),
+		lines(noticeLines(e), "none"), decisionsCell(e, who),
 	}
 }
 
 // decisionsCell is the notification_decisions cell: each decision of a
 // decision step as "DE: no-notify by WHO at TIME: reason", joined with " | ".
-func decisionsCell(e *incidents.RegisterEntry) string {
+func decisionsCell(e *incidents.RegisterEntry, who func(string) string) string {
 	if len(e.Decisions) == 0 {
 		return "none recorded"
 	}
@@ -138,7 +143,7 @@ func decisionsCell(e *incidents.RegisterEntry) string {
 	for i, d := range e.Decisions {
 		s := d.Jurisdiction + ": " + d.Outcome
 		if d.Outcome != incidents.DecisionUndecided {
-			s += " by " + d.By + " at " + FormatTime(d.At)
+			s += " by " + who(d.By) + " at " + FormatTime(d.At)
 			if !d.ReplacedAt.IsZero() {
 				s += ", replaced " + FormatTime(d.ReplacedAt)
 			}
@@ -234,7 +239,7 @@ func obligationReason(o incidents.RegisterObligation) string {
 
 // notifications says when each obligation was recorded as met, against
 // its due time.
-func notifications(e *incidents.RegisterEntry) []string {
+func notifications(e *incidents.RegisterEntry, who func(string) string) []string {
 	var out []string
 	for _, o := range e.Obligations {
 		if o.Status != incidents.ObligationMet {
@@ -247,7 +252,7 @@ func notifications(e *incidents.RegisterEntry) []string {
 		case !o.Due.IsZero():
 			timing = "on time (due " + FormatTime(o.Due) + ")"
 		}
-		out = append(out, fmt.Sprintf("%s (to %s): met %s, recorded by %s, ref %s, %s", o.ID, o.Notify, FormatTime(o.MetAt), o.MetBy, o.Reference, timing))
+		out = append(out, fmt.Sprintf("%s (to %s): met %s, recorded by %s, ref %s, %s", o.ID, o.Notify, FormatTime(o.MetAt), who(o.MetBy), o.Reference, timing))
 	}
 	return out
 }
@@ -262,11 +267,11 @@ func lateReasons(e *incidents.RegisterEntry) []string {
 	return out
 }
 
-func waivers(e *incidents.RegisterEntry) []string {
+func waivers(e *incidents.RegisterEntry, who func(string) string) []string {
 	var out []string
 	for _, o := range e.Obligations {
 		if o.Status == incidents.ObligationWaived {
-			out = append(out, fmt.Sprintf("%s: waived %s by %s: %s", o.ID, FormatTime(o.WaivedAt), o.WaivedBy, o.WaiveReason))
+			out = append(out, fmt.Sprintf("%s: waived %s by %s: %s", o.ID, FormatTime(o.WaivedAt), who(o.WaivedBy), o.WaiveReason))
 		}
 	}
 	return out
@@ -313,11 +318,15 @@ func noticeLines(e *incidents.RegisterEntry) []string {
 
 // RegisterMarkdown renders the breach register as Markdown: a summary
 // table, then each incident's Art. 33(5) fields.
-func RegisterMarkdown(reg *incidents.Register) []byte {
+func RegisterMarkdown(reg *incidents.Register) []byte { return registerMarkdown(reg, plainID) }
+
+// registerMarkdown renders the register showing each person as who(id).
+func registerMarkdown(reg *incidents.Register, who func(string) string) []byte {
+	who = mdPerson(who)
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	p("# Breach register\n\n")
-	p("Generated %s by %s. ", FormatTime(reg.GeneratedAt), reg.GeneratedBy)
+	p("Generated %s by %s. ", FormatTime(reg.GeneratedAt), who(reg.GeneratedBy))
 	if reg.Since.IsZero() {
 		p("All incidents, drills included (marked DRILL).\n\n")
 	} else {
@@ -337,7 +346,7 @@ func RegisterMarkdown(reg *incidents.Register) []byte {
 	}
 	for i := range reg.Entries {
 		e := &reg.Entries[i]
-		row := registerRow(e)
+		row := registerRow(e, who)
 		p("\n## %s: %s\n\n", e.ID, mdEscape(e.Title))
 		if e.Drill {
 			p("**DRILL: a practice run, not a real incident.**\n\n")
@@ -356,7 +365,7 @@ func RegisterMarkdown(reg *incidents.Register) []byte {
 		if len(e.Decisions) > 0 {
 			p("\nNotification decisions:\n\n| Step | Jurisdiction | Decision | By | When | Reason | Holds |\n|---|---|---|---|---|---|---|\n")
 			for _, d := range e.Decisions {
-				by, at, holds := d.By, "", "yes"
+				by, at, holds := who(d.By), "", "yes"
 				if !d.At.IsZero() {
 					at = FormatTime(d.At)
 				}

@@ -34,6 +34,14 @@ type RouterOptions struct {
 	OpenFile FileOpener
 	// UserEmail returns a user's own address (for test messages), if known.
 	UserEmail func(ctx context.Context, user string) (string, bool)
+	// UserName returns the display name of a chat user id, if known; nil
+	// shows ids. Exports show "Name (id)" (JSON: a "…_name" beside each
+	// person field); replies show the name unless Mentions is set.
+	UserName func(ctx context.Context, id string) (string, bool)
+	// Mentions is set for a chat that mentions people by their ids
+	// (Slack): replies keep the ids for it to turn into mentions, and only
+	// exports show names.
+	Mentions bool
 }
 
 // Router runs /breach commands against the Service. Inside an incident's
@@ -44,11 +52,14 @@ type Router struct {
 	log       *slog.Logger
 	openFile  FileOpener
 	userEmail func(ctx context.Context, user string) (string, bool)
+	userName  UserNamer
+	mentions  bool
 }
 
 // NewRouter returns a Router for svc configured by o.
 func NewRouter(svc *incidents.Service, o RouterOptions) *Router {
-	r := &Router{svc: svc, zone: o.Zone, log: o.Log, openFile: o.OpenFile, userEmail: o.UserEmail}
+	r := &Router{svc: svc, zone: o.Zone, log: o.Log, openFile: o.OpenFile, userEmail: o.UserEmail,
+		userName: o.UserName, mentions: o.Mentions}
 	if r.log == nil {
 		r.log = slog.Default()
 	}
@@ -67,6 +78,7 @@ func (r *Router) Handle(ctx context.Context, req Request) *Reply {
 	if err != nil {
 		return r.fail(ctx, err, req)
 	}
+	r.nameReply(ctx, rep)
 	return rep
 }
 
@@ -142,9 +154,12 @@ func (r *Router) export(ctx context.Context, user, id, format string) (*Reply, e
 	if err != nil {
 		return nil, err
 	}
-	f := &File{Name: rec.Incident.ID + ".md", ContentType: "text/markdown", Data: RecordMarkdown(rec)}
+	f := &File{Name: rec.Incident.ID + ".md", ContentType: "text/markdown", Data: recordMarkdown(rec, r.exportPerson(ctx))}
 	if format == "json" {
 		data, err := RecordJSON(rec)
+		if err == nil {
+			data, err = r.nameJSON(ctx, data)
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -29,7 +29,8 @@ type Directory struct {
 	TTL time.Duration
 
 	mu      sync.RWMutex
-	members map[string][]string // group id -> user ids, as last fetched
+	members map[string][]string   // group id -> user ids, as last fetched
+	names   map[string]cachedName // user id -> display name (UserName)
 	fetched time.Time
 	wake    chan struct{}
 }
@@ -42,7 +43,7 @@ func NewDirectory(client *slack.Client, roles map[string][]string, log *slog.Log
 		log = slog.Default()
 	}
 	return &Directory{client: client, roles: roles, log: log, TTL: 5 * time.Minute,
-		members: map[string][]string{}, wake: make(chan struct{}, 1)}
+		members: map[string][]string{}, names: map[string]cachedName{}, wake: make(chan struct{}, 1)}
 }
 
 // isGroup reports whether a configured id names a user group.

@@ -129,6 +129,7 @@ type Workspace struct {
 	files     []File
 	uploads   map[string][]byte
 	emails    map[string]string
+	names     map[string][2]string // user -> display name, real name
 	faults    []*Fault
 	calls     map[string]int
 
@@ -144,7 +145,7 @@ type Workspace struct {
 // New starts a workspace; it stops when the test ends.
 func New(t testing.TB) *Workspace {
 	w := &Workspace{t: t, changed: make(chan struct{}), channels: map[string]*Channel{}, groups: map[string][]string{},
-		uploads: map[string][]byte{}, emails: map[string]string{}, calls: map[string]int{}, envelopes: make(chan []byte, 64),
+		uploads: map[string][]byte{}, emails: map[string]string{}, names: map[string][2]string{}, calls: map[string]int{}, envelopes: make(chan []byte, 64),
 		acks: map[string]json.RawMessage{}, homes: map[string][]json.RawMessage{}, hangDone: make(chan struct{})}
 	w.server = slacktest.NewTestServer(func(c slacktest.Customize) {
 		for method, h := range map[string]http.HandlerFunc{
@@ -211,6 +212,14 @@ func (w *Workspace) SetEmail(user, addr string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.emails[user] = addr
+}
+
+// SetName sets the profile names users.info gives for a user: the
+// display name (may be empty, as Slack allows) and the real name.
+func (w *Workspace) SetName(user, display, real string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.names[user] = [2]string{display, real}
 }
 
 // AddChannel adds a channel made by someone else (e.g. to take a name).
@@ -507,15 +516,21 @@ func (w *Workspace) response(rw http.ResponseWriter, r *http.Request) {
 	reply(rw, map[string]any{"ok": true})
 }
 
-// userInfo answers users.info with the address set by SetEmail.
+// userInfo answers users.info with the address set by SetEmail and the
+// names set by SetName.
 func (w *Workspace) userInfo(rw http.ResponseWriter, r *http.Request) {
 	id := form(r).Get("user")
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	addr, ok := w.emails[id]
-	if !ok {
+	addr, hasAddr := w.emails[id]
+	names, hasNames := w.names[id]
+	if !hasAddr && !hasNames {
 		fail(rw, "user_not_found")
 		return
 	}
-	reply(rw, map[string]any{"ok": true, "user": map[string]any{"id": id, "profile": map[string]any{"email": addr}}})
+	profile := map[string]any{"display_name": names[0], "real_name": names[1]}
+	if hasAddr {
+		profile["email"] = addr
+	}
+	reply(rw, map[string]any{"ok": true, "user": map[string]any{"id": id, "real_name": names[1], "profile": profile}})
 }
