@@ -216,3 +216,24 @@ func TestNotificationTextNeverPings(t *testing.T) {
 		t.Errorf("board text %q does not show the title escaped", board)
 	}
 }
+
+// TestDeclareReplyGolden: the declare answer typed in #general, as Slack
+// shows it to the declarer only: what was declared, the link to the new
+// private channel, the most urgent clock and the next step.
+func TestDeclareReplyGolden(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	e.ws.AddChannel("C0GENERAL", "general", false, lead)
+	e.ws.Join("C0GENERAL", workspacetest.BotUserID, alice)
+	status, ack, _ := e.command(alice, "C0GENERAL", `declare Customer DB exposed --aware "2026-11-27T09:00Z" --facts "jurisdictions=EU"`)
+	if status != http.StatusOK || ack == "" {
+		t.Fatalf("HTTP %d, answer %q", status, ack)
+	}
+	var r workspacetest.Response
+	if err := json.Unmarshal([]byte(ack), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.ResponseType != "ephemeral" {
+		t.Errorf("declare in #general answered %q, want ephemeral", r.ResponseType)
+	}
+	golden(t, "declare", r.Blocks)
+}
