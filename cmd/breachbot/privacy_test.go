@@ -25,6 +25,8 @@ const privacyPeople = "email,name,country,region,locale,customer_id\n" +
 	"ottilie.wunderlich-4482@beispiel.de,Ottilie Wunderlich,DE,,de,K-2\n" +
 	"ZQ-7731@Example.org,Zebulon Q. Quixote,US,CA,en,K-3\n" +
 	"xanthe.vorwerk-9120@example.net,Xanthe Vorwerk,US,NY,,K-4\n" +
+	"\"Wilhelmina Ysolde <wy-6060@example.org>\",Wilhelmina Ysolde,US,CA,en,K-6\n" +
+	"yorick-brannigan-3131@example.org,Yorick Brannigan,US,CA,en,K-7,extra\n" +
 	"xerxes-valdivia-5150,Xerxes Valdivia,US,,,K-5\n"
 
 // privacyNeedles are what must appear nowhere but in the customers' own
@@ -32,6 +34,8 @@ const privacyPeople = "email,name,country,region,locale,customer_id\n" +
 var privacyNeedles = []string{
 	"Zebulon Quixote", "Zebulon", "Quixote", "Ottilie Wunderlich", "Ottilie", "Wunderlich",
 	"Xanthe Vorwerk", "Xanthe", "Vorwerk", "Xerxes Valdivia", "Xerxes", "Valdivia",
+	"Wilhelmina Ysolde", "Wilhelmina", "Ysolde", "wy-6060@example.org", "wy-6060",
+	"Yorick Brannigan", "Yorick", "Brannigan", "yorick-brannigan-3131@example.org", "yorick-brannigan-3131",
 	"zq-7731@example.org", "zq-7731", "ottilie.wunderlich-4482@beispiel.de", "ottilie.wunderlich-4482",
 	"xanthe.vorwerk-9120@example.net", "xanthe.vorwerk-9120", "xerxes-valdivia-5150",
 }
@@ -70,7 +74,7 @@ func leaks(text string) []string {
 func TestPrivacyNoImportedPersonLeaks(t *testing.T) {
 	srv := smtptest.Start(t)
 	ws := workspacetest.New(t)
-	e := newNoticeEnv(t, "smtp_timeout: 2s\n")
+	e := newNoticeEnv(t, "smtp_timeout: 2s\nlog_level: debug\n") // every log line there is
 	folder := filepath.Join(e.dir, "playbooks")
 	if err := os.Mkdir(folder, 0o755); err != nil {
 		t.Fatal(err)
@@ -107,7 +111,7 @@ func TestPrivacyNoImportedPersonLeaks(t *testing.T) {
 	slash("U_RESP", "declare Shop DB copied --playbook tiny --aware 2026-11-27T09:00:00Z", "INC-2026-0001 declared")
 	slash("U_RESP", "facts data=email,password_hash encrypted=no high_risk=no --incident INC-2026-0001", "facts recorded")
 	out := run(0, "notice", "import", "INC-2026-0001", csv)
-	mustContain(t, out, "3 people imported", "1 duplicate addresses merged", "1 rows rejected")
+	mustContain(t, out, "3 people imported", "1 duplicate addresses merged", "3 rows rejected")
 	// The same people again through Slack's upload form: the bot
 	// downloads the file and answers through response_url.
 	trigger := "import-trigger"
@@ -132,7 +136,7 @@ func TestPrivacyNoImportedPersonLeaks(t *testing.T) {
 	ws.WaitFor("the import's answer", func() bool { return len(ws.Responses(trigger)) > 0 })
 	for _, r := range ws.Responses(trigger) {
 		add("Slack answer to /breach notice import", r.Text+"\n"+r.BlocksText()+"\n"+string(r.Blocks))
-		mustContain(t, r.Text+r.BlocksText(), "imported 3 people for notices (list R2)", "1 rows rejected")
+		mustContain(t, r.Text+r.BlocksText(), "imported 3 people for notices (list R2)", "3 rows rejected")
 	}
 	slash("U_RESP", "facts --incident INC-2026-0001", "residents")
 	slash("U_RESP", strings.TrimPrefix(draftLine, "/breach ")+" --incident INC-2026-0001", "Draft N1 of INC-2026-0001")
