@@ -146,10 +146,29 @@ func TestPrivacyNoImportedPersonLeaks(t *testing.T) {
 	slash("U_LEAD", "notice test --confirm --incident INC-2026-0001", "are confirmed")
 	// Ottilie's mail server refuses, and its reply names her: that text
 	// is never kept or shown.
-	srv.Set(smtptest.Behaviour{RcptErrors: map[string]*smtp.SMTPError{
+	// Ottilie's mail server refuses for good and Xanthe's says try later,
+	// each reply naming her: that text is never kept or shown.
+	refuseOttilie := map[string]*smtp.SMTPError{
 		"ottilie.": {Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "<ottilie.wunderlich-4482@beispiel.de>: no mailbox for Ottilie Wunderlich"},
+	}
+	srv.Set(smtptest.Behaviour{RcptErrors: map[string]*smtp.SMTPError{
+		"ottilie.": refuseOttilie["ottilie."],
+		"xanthe.":  {Code: 451, EnhancedCode: smtp.EnhancedCode{4, 2, 1}, Message: "<xanthe.vorwerk-9120@example.net>: Xanthe Vorwerk's mailbox is busy"},
 	}})
 	slash("U_LEAD", "notice send --incident INC-2026-0001", "N1")
+	ws.WaitFor("the channel told the first send ended", func() bool {
+		for _, c := range ws.Channels() {
+			for _, m := range c.Messages {
+				if strings.Contains(m.Text+m.BlocksText(), "is sent: 1 of 3 sent, 2 failed") {
+					return true
+				}
+			}
+		}
+		return false
+	})
+	slash("U_LEAD", "notice status --incident INC-2026-0001", "failed temporarily 1")
+	srv.Set(smtptest.Behaviour{RcptErrors: refuseOttilie})
+	slash("U_LEAD", "notice retry --incident INC-2026-0001", "N1")
 	ws.WaitFor("the channel told the notice is sent", func() bool {
 		for _, c := range ws.Channels() {
 			for _, m := range c.Messages {
