@@ -1,0 +1,55 @@
+package commands_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// exportBoard is an incident four days on: GDPR's 72 hours met late with
+// the reasons, one obligation waived, most of the catalog not applying.
+func exportBoard(t *testing.T) *board {
+	t.Helper()
+	b := newBoard(t, time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC))
+	b.must("Uresp", `declare Shop DB copied --aware 2026-11-20T09:00Z --facts "jurisdictions=EU affected=800"`)
+	b.clock.Set(time.Date(2026, 11, 23, 17, 2, 0, 0, time.UTC))
+	b.must("Ulegal", `met gdpr-art33 --ref DPC-2026-118 --at 2026-11-23T17:00Z --delay-reason "scope unknown until forensics" --incident INC-2026-0001`)
+	b.must("Ulegal", `waive nis2-early-warning not an essential or important entity --incident INC-2026-0001`)
+	return b
+}
+
+// The Markdown record leads with the obligations that apply or may apply
+// (due in the law's local time and UTC, met on time or late with the
+// reasons, waived with the reason), puts the ones that do not apply in a
+// compact appendix with the reason for each, and writes durations in
+// words.
+func TestGoldenExportMarkdown(t *testing.T) {
+	t.Parallel()
+	b := exportBoard(t)
+	md := export(t, b, "md")
+	golden(t, "export.md", md)
+	mustContain(t, md,
+		"met 2026-11-23 17:00 UTC by Ulegal, ref DPC-2026-118; LATE by 8 h; reasons for the delay: scope unknown until forensics",
+		"waived 2026-11-23 17:02 UTC by Ulegal: not an essential or important entity",
+		"## Appendix: obligations that do not apply (37)",
+		"- uk-gdpr-art33 (UK GDPR Art. 33): jurisdictions does not include GB",
+		"late_by=8 h")
+	main, _, _ := strings.Cut(md, "## Appendix")
+	if strings.Contains(main, "| not applicable |") {
+		t.Errorf("a not-applicable obligation is in the main table:\n%s", main)
+	}
+	if strings.Contains(md, "8h0m0s") {
+		t.Errorf("the record shows a Go duration:\n%s", md)
+	}
+}
+
+// export exports the board's incident as Ulead in format.
+func export(t *testing.T, b *board, format string) string {
+	t.Helper()
+	f, err := b.router.Export(context.Background(), "Ulead", "INC-2026-0001", format)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(f.Data)
+}
