@@ -19,9 +19,9 @@ type File struct {
 	Data        []byte
 }
 
-// RecordJSON renders a record as indented JSON.
+// RecordJSON renders a record as indented JSON, valid against RecordSchema.
 func RecordJSON(rec *incidents.Record) ([]byte, error) {
-	b, err := json.MarshalIndent(rec, "", "  ")
+	b, err := json.MarshalIndent(recordDoc{SchemaVersion: RecordSchemaVersion, Record: rec}, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encode record: %w", err)
 	}

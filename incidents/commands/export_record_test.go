@@ -1,10 +1,14 @@
 package commands_test
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/breachbot/breachbot/incidents/commands"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 // exportBoard is an incident four days on: GDPR's 72 hours met late with
@@ -52,4 +56,50 @@ func export(t *testing.T, b *board, format string) string {
 		t.Fatal(err)
 	}
 	return string(f.Data)
+}
+
+// Every JSON export carries schema_version and is valid against the
+// published JSON Schema, checked by a real validator.
+func TestExportJSONValidatesAgainstSchema(t *testing.T) {
+	t.Parallel()
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(commands.RecordSchema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.AddResource("record.schema.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := c.Compile("record.schema.json")
+	if err != nil {
+		t.Fatalf("the schema does not compile: %v", err)
+	}
+	validate := func(name, data string) {
+		t.Helper()
+		inst, err := jsonschema.UnmarshalJSON(strings.NewReader(data))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if err := sch.Validate(inst); err != nil {
+			t.Errorf("%s is not valid against the schema: %v", name, err)
+		}
+	}
+	b := exportBoard(t)
+	data := export(t, b, "json")
+	mustContain(t, data, `"schema_version": 1,`)
+	validate("met late and waived", data)
+
+	b.must("Uresp", "step done triage scoped from the logs --incident INC-2026-0001")
+	validate("a step done", export(t, b, "json"))
+
+	d := newBoard(t, goldenNow)
+	d.must("Uresp", `drill Phishing drill --aware 2026-11-26T09:00Z`)
+	validate("drill", export(t, d, "json"))
+
+	// The schema is not a formality: a record without its version fails.
+	inst, _ := jsonschema.UnmarshalJSON(strings.NewReader(strings.Replace(data, `"schema_version": 1,`, "", 1)))
+	if sch.Validate(inst) == nil {
+		t.Error("a record without schema_version passes the schema")
+	}
 }
