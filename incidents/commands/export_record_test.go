@@ -103,3 +103,30 @@ func TestExportJSONValidatesAgainstSchema(t *testing.T) {
 		t.Error("a record without schema_version passes the schema")
 	}
 }
+
+// --format html is one self-contained page: the record's sections as
+// tables, and a timeline picture drawn by the program (inline SVG) with
+// awareness, each clock's start and due time, and when it was notified,
+// late in red. Nothing is loaded from elsewhere.
+func TestGoldenExportHTML(t *testing.T) {
+	t.Parallel()
+	b := exportBoard(t)
+	page := export(t, b, "html")
+	golden(t, "export.html", page)
+	mustContain(t, page, "<!DOCTYPE html>", "@media print", "<svg ",
+		`<title>clock starts 2026-11-20 09:00 UTC</title>`,
+		`<title>due 2026-11-23 09:00 UTC</title>`,
+		`fill="#b00"><title>notified 2026-11-23 17:00 UTC</title>`,
+		`<title>awareness 2026-11-20 09:00 UTC</title>`,
+		`<td class="late">met 2026-11-23 17:00 UTC by Ulegal, ref DPC-2026-118; LATE by 8 h; reasons for the delay: scope unknown until forensics</td>`,
+		"<h2>Appendix: obligations that do not apply (37)</h2>",
+		"<li>uk-gdpr-art33 (UK GDPR Art. 33): jurisdictions does not include GB</li>")
+	for _, remote := range []string{"src=", "href=", "@import", "url("} {
+		if strings.Contains(page, remote) {
+			t.Errorf("the page refers to something outside it (%s)", remote)
+		}
+	}
+	if strings.Contains(page, "|---") {
+		t.Errorf("Markdown left in the page:\n%s", page)
+	}
+}
