@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/commands"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
@@ -129,4 +130,40 @@ func TestGoldenExportHTML(t *testing.T) {
 	if strings.Contains(page, "|---") {
 		t.Errorf("Markdown left in the page:\n%s", page)
 	}
+}
+
+// No format of the record holds an affected person's address or name,
+// even once the people are imported; the record gives their count and the
+// list's hash.
+func TestExportHoldsNoAffectedPersonsData(t *testing.T) {
+	t.Parallel()
+	b := exportBoard(t)
+	if err := b.store.SetEncryptionKey([]byte("0123456789abcdef0123456789abcdef")); err != nil {
+		t.Fatal(err)
+	}
+	csv := "email,name,country,region\nzelda.quux@example.com,Zelda Quux,DE,\nomar.vantwest@example.org,Omar Vantwest,FR,\n"
+	if _, err := b.svc.ImportRecipients(context.Background(), "Ulead", "INC-2026-0001", strings.NewReader(csv), incidents.ImportInput{Source: "people.csv"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"md", "json", "html"} {
+		out := strings.ToLower(export(t, b, format))
+		for _, personal := range []string{"zelda", "quux", "omar", "vantwest", "@example."} {
+			if strings.Contains(out, personal) {
+				t.Errorf("the %s export holds %q", format, personal)
+			}
+		}
+		if !strings.Contains(out, "affected people imported: 2") && format != "json" {
+			t.Errorf("the %s export does not give the count of people imported", format)
+		}
+	}
+}
+
+// A deadline reckoned in the law's own time zone shows that local time and
+// UTC; an obligation met before its due time says so.
+func TestExportShowsLocalDueTimeAndOnTime(t *testing.T) {
+	t.Parallel()
+	b := newBoard(t, time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC))
+	b.must("Uresp", `declare Shop DB copied --aware 2026-11-20T09:00Z --facts "jurisdictions=US-NY affected=800 data_categories=ssn encrypted=no"`)
+	b.must("Ulegal", `met ny-gbl --ref NY-1 --at 2026-11-20T09:30Z --incident INC-2026-0001`)
+	mustContain(t, export(t, b, "md"), "| ny-gbl: New York - notify affected residents | N.Y. Gen. Bus. Law 899-aa (uncertain) | applies | 2026-12-20 24:00 EST (2026-12-21 05:00 UTC) | met 2026-11-20 09:30 UTC by Ulegal, ref NY-1; on time |")
 }
