@@ -158,6 +158,8 @@ type svgRow struct {
 	start, due time.Time
 	met        time.Time
 	late       bool
+	// status is the row's outcome in words, printed beside it.
+	status string
 }
 
 // timelineSVG draws awareness and the other clock events on the first row,
@@ -176,7 +178,32 @@ func timelineSVG(rec *incidents.Record) string {
 			continue
 		}
 		late := o.Status == incidents.ObligationMissed || (o.Status == incidents.ObligationMet && o.Late() > 0)
-		rows = append(rows, svgRow{label: o.ID, start: o.Start, due: o.Due, met: o.MetAt, late: late})
+		status := strings.ReplaceAll(string(o.Phase()), "_", " ")
+		switch {
+		case o.Status == incidents.ObligationMet && o.Late() > 0:
+			status = "met, late by " + incidents.HumanDuration(o.Late())
+		case o.Status == incidents.ObligationMet && !o.Due.IsZero():
+			status = "met on time"
+		case o.Status == incidents.ObligationMet:
+			status = "met"
+		case o.Status == incidents.ObligationWaived:
+			status = "waived"
+		case o.Status == incidents.ObligationMissed:
+			status = "MISSED"
+		}
+		rows = append(rows, svgRow{label: o.ID, start: o.Start, due: o.Due, met: o.MetAt, late: late, status: status})
+	}
+	// Notices to affected people: a row from the start of sending to its
+	// end.
+	for _, n := range rec.Notices {
+		if n.Send == nil || n.Send.RequestedAt.IsZero() {
+			continue
+		}
+		status := fmt.Sprintf("%d sent", n.Send.Sent)
+		if !n.Send.FinishedAt.IsZero() {
+			status += ", finished"
+		}
+		rows = append(rows, svgRow{label: "notice " + n.ID, start: n.Send.RequestedAt, met: n.Send.FinishedAt, status: status})
 	}
 	type mark struct {
 		name string
@@ -212,14 +239,14 @@ func timelineSVG(rec *incidents.Record) string {
 	if !hi.After(lo) {
 		hi = lo.Add(time.Hour)
 	}
-	const left, width, rowH, top = 170.0, 600.0, 22.0, 30.0
+	const left, width, right, rowH, top = 170.0, 560.0, 170.0, 22.0, 30.0
 	x := func(t time.Time) float64 {
 		return left + width*float64(t.Sub(lo))/float64(hi.Sub(lo))
 	}
 	height := top + rowH*float64(len(rows)+1) + 30
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
-	p(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %.0f %.0f" role="img" aria-label="Timeline from awareness to the due times and notifications">`+"\n", left+width+20, height)
+	p(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %.0f %.0f" role="img" aria-label="Timeline from awareness to the due times and notifications">`+"\n", left+width+right, height)
 	p(`<title>Timeline: awareness, clock starts, due times and notifications (UTC)</title>` + "\n")
 	p(`<text x="%.1f" y="14">%s</text><text x="%.1f" y="14" text-anchor="end">%s</text>`+"\n", left, html.EscapeString(FormatTime(lo)), left+width, html.EscapeString(FormatTime(hi)))
 	axisY := height - 24
@@ -240,6 +267,7 @@ func timelineSVG(rec *incidents.Record) string {
 		if r.late {
 			color = "#b00"
 		}
+		p(`<text x="%.1f" y="%.1f" fill="%s">%s</text>`+"\n", left+width+12, y+4, color, html.EscapeString(r.status))
 		if !r.start.IsZero() && !r.due.IsZero() {
 			p(`<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="3"><title>clock runs %s to %s</title></line>`+"\n", x(r.start), y, x(r.due), y, color, html.EscapeString(FormatTime(r.start)), html.EscapeString(FormatTime(r.due)))
 		}

@@ -3,6 +3,8 @@ package commands_test
 import (
 	"bytes"
 	"context"
+	"encoding/xml"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -119,12 +121,24 @@ func TestGoldenExportHTML(t *testing.T) {
 		`<title>due 2026-11-23 09:00 UTC</title>`,
 		`fill="#b00"><title>notified 2026-11-23 17:00 UTC</title>`,
 		`<title>awareness 2026-11-20 09:00 UTC</title>`,
+		`fill="#b00">met, late by 8 h</text>`,
 		`<td class="late">met 2026-11-23 17:00 UTC by Ulegal, ref DPC-2026-118; LATE by 8 h; reasons for the delay: scope unknown until forensics</td>`,
 		"<h2>Appendix: obligations that do not apply (37)</h2>",
 		"<li>uk-gdpr-art33 (UK GDPR Art. 33): jurisdictions does not include GB</li>")
 	for _, remote := range []string{"src=", "href=", "@import", "url("} {
 		if strings.Contains(page, remote) {
 			t.Errorf("the page refers to something outside it (%s)", remote)
+		}
+	}
+	// The picture is well-formed SVG, so any browser or printer draws it.
+	svg := page[strings.Index(page, "<svg "):]
+	svg = svg[:strings.Index(svg, "</svg>")+len("</svg>")]
+	dec := xml.NewDecoder(strings.NewReader(svg))
+	for {
+		if _, err := dec.Token(); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatalf("the timeline picture is not well-formed SVG: %v", err)
 		}
 	}
 	if strings.Contains(page, "|---") {
