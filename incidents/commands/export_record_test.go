@@ -100,6 +100,13 @@ func TestExportJSONValidatesAgainstSchema(t *testing.T) {
 	d.must("Uresp", `drill Phishing drill --aware 2026-11-26T09:00Z`)
 	validate("drill", export(t, d, "json"))
 
+	n := namedBoard(t, false)
+	n.must("Uresp", `declare Shop DB copied --aware 2026-11-20T09:00Z --facts "jurisdictions=EU affected=800"`)
+	n.must("Uresp", "step done triage")
+	named := export(t, n, "json")
+	mustContain(t, named, `"exported_by_name": "Lee Lead"`)
+	validate("with staff names", named)
+
 	// The schema is not a formality: a record without its version fails.
 	inst, _ := jsonschema.UnmarshalJSON(strings.NewReader(strings.Replace(data, `"schema_version": 1,`, "", 1)))
 	if sch.Validate(inst) == nil {
