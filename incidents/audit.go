@@ -200,6 +200,8 @@ type RuleTitle struct {
 	Notify   string `json:"notify"`
 	Deadline string `json:"deadline"`
 	Status   string `json:"status"`
+	// DueZone is the IANA zone the law's deadline is reckoned in ("" for UTC).
+	DueZone string `json:"due_zone,omitempty"`
 }
 
 // Export returns an incident's record and audits that it was exported.
@@ -216,7 +218,8 @@ func (s *Service) Export(ctx context.Context, actor, id string) (*Record, error)
 		rec = Record{Incident: inc, Playbook: inc.Playbook, Disclaimer: pb.Catalog.Disclaimer, ExportedAt: t.now, ExportedBy: actor}
 		for _, r := range pb.Obligations {
 			rec.Titles = append(rec.Titles, RuleTitle{ID: r.ID, Title: r.Regulation.Title, Citation: r.Regulation.Citation,
-				Notify: r.Regulation.Notify, Deadline: r.Regulation.Deadline.String(), Status: r.Regulation.Status})
+				Notify: r.Regulation.Notify, Deadline: r.Regulation.Deadline.String(), Status: r.Regulation.Status,
+				DueZone: r.Regulation.DueZone()})
 		}
 		err = t.Notices(inc.ID, func(n *Notice) error {
 			n.Previews = nil

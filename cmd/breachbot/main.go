@@ -10,7 +10,7 @@
 //	breachbot playbooks export ID --format cacao
 //	breachbot playbooks diff OLD NEW
 //	breachbot templates lint [PATH...]
-//	breachbot export INCIDENT [--format md|json]
+//	breachbot export INCIDENT [--format md|json|html]
 //	breachbot audit verify
 //	breachbot notice import INCIDENT FILE.csv
 //	breachbot notice lookup INCIDENT ADDRESS
@@ -82,7 +82,7 @@ Usage:
   breachbot regulations show ID                               one regulation: deadline, who to notify, citation
   breachbot facts list | events list                          the facts conditions test, the events clocks start at
   breachbot templates lint [PATH...]                          check notice templates (sections each regime needs, fields)
-  breachbot export INCIDENT [--format md|json]                the incident record for regulators
+  breachbot export INCIDENT [--format md|json|html]           the incident record for regulators
   breachbot audit verify                                      check the audit log's hash chain
   breachbot register [--format csv|json|md] [--since DATE]    the breach register (GDPR Art. 33(5)) of every incident
   breachbot notice import INCIDENT FILE.csv                   import the affected people of an incident

@@ -21,7 +21,7 @@ import (
 // dataSpecs is the grammar of the data commands.
 var dataSpecs = []*spec{
 	{name: "export",
-		usage:   "breachbot export INCIDENT [--format md|json]",
+		usage:   "breachbot export INCIDENT [--format md|json|html]",
 		summary: "the incident record for regulators",
 		flags:   []string{"format"}, minArgs: 1, maxArgs: 1, missing: "needs the incident id (INC-2026-0001)"},
 	{name: "register",

@@ -31,7 +31,7 @@ func TestDataCommands(t *testing.T) {
 		{name: "lookup of an address never notified", args: []string{"notice", "lookup", "INC-2026-0001", "nobody@example.com", "--actor", "cli:alice"}, code: 3,
 			out: []string{"nobody@example.com"}},
 		{name: "export without incident", args: []string{"export", "--actor", "cli:alice"}, code: 2,
-			errs: []string{"breachbot: export needs the incident id", "usage: breachbot export INCIDENT [--format md|json]"}},
+			errs: []string{"breachbot: export needs the incident id", "usage: breachbot export INCIDENT [--format md|json|html]"}},
 		{name: "a misspelt option", args: []string{"export", "INC-2026-0001", "--fromat", "json", "--actor", "cli:alice"}, code: 2,
 			errs: []string{"export has no option --fromat", "did you mean --format?"}},
 		{name: "an unknown audit action", args: []string{"audit", "fix", "--actor", "cli:alice"}, code: 2,

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/breachbot/breachbot/incidents"
 )
@@ -18,9 +19,9 @@ type File struct {
 	Data        []byte
 }
 
-// RecordJSON renders a record as indented JSON.
+// RecordJSON renders a record as indented JSON, valid against RecordSchema.
 func RecordJSON(rec *incidents.Record) ([]byte, error) {
-	b, err := json.MarshalIndent(rec, "", "  ")
+	b, err := json.MarshalIndent(recordDoc{SchemaVersion: RecordSchemaVersion, Record: rec}, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encode record: %w", err)
 	}
@@ -97,39 +98,23 @@ func recordMarkdown(rec *incidents.Record, who func(string) string) []byte {
 	for _, t := range rec.Titles {
 		titles[t.ID] = t
 	}
-	p("\n## Obligations\n\n| Obligation | Law | Applies | Due | Outcome |\n|---|---|---|---|---|\n")
+	var notApplicable []*incidents.Obligation
+	p("\n## Obligations that apply or may apply\n\n| Obligation | Law | Applies | Due (law's local time and UTC) | Outcome |\n|---|---|---|---|---|\n")
 	for i := range inc.Obligations {
 		o := &inc.Obligations[i]
+		if o.Applies == incidents.NotApplicable {
+			notApplicable = append(notApplicable, o)
+			continue
+		}
 		t := titles[o.ID]
-		applies := strings.ReplaceAll(o.Applies, "_", " ")
-		if o.Applies == incidents.NeedsFacts {
-			applies += ": " + strings.Join(o.Missing, ", ")
+		p("| %s: %s | %s | %s | %s | %s |\n", o.ID, mdEscape(t.Title), mdEscape(lawText(t)), mdEscape(appliesText(o)), mdEscape(dueText(o, t)), mdEscape(outcomeText(o, who)))
+	}
+	if len(notApplicable) > 0 {
+		p("\n## Appendix: obligations that do not apply (%d)\n\n", len(notApplicable))
+		for _, o := range notApplicable {
+			t := titles[o.ID]
+			p("- %s (%s): %s\n", o.ID, mdEscape(lawText(t)), mdEscape(whyText(o)))
 		}
-		due := "-"
-		if !o.Due.IsZero() {
-			due = FormatTime(o.Due)
-		} else if o.Applies == incidents.Applies && o.Start.IsZero() {
-			due = "not started"
-		} else if o.Applies == incidents.Applies {
-			due = t.Deadline
-		}
-		outcome := strings.ReplaceAll(string(o.Phase()), "_", " ")
-		switch o.Status {
-		case incidents.ObligationMet:
-			outcome = fmt.Sprintf("met %s by %s, ref %s", FormatTime(o.MetAt), who(o.MetBy), o.Reference)
-			if late := o.Late(); late > 0 {
-				outcome += fmt.Sprintf("; LATE by %s; reasons: %s", incidents.HumanDuration(late), o.DelayReason)
-			}
-		case incidents.ObligationWaived:
-			outcome = fmt.Sprintf("waived %s by %s: %s", FormatTime(o.WaivedAt), who(o.WaivedBy), o.WaiveReason)
-		case incidents.ObligationMissed:
-			outcome = "MISSED (due " + FormatTime(o.MissedAt) + ")"
-		}
-		law := t.Citation
-		if t.Status != "" && t.Status != incidents.StatusInForce {
-			law += " (" + t.Status + ")"
-		}
-		p("| %s: %s | %s | %s | %s | %s |\n", o.ID, mdEscape(t.Title), mdEscape(law), mdEscape(applies), due, mdEscape(outcome))
 	}
 
 	p("\n## Steps\n\n| Step | Status | When | By | Note |\n|---|---|---|---|---|\n")
@@ -173,7 +158,7 @@ func recordMarkdown(rec *incidents.Record, who func(string) string) []byte {
 	for _, e := range rec.Timeline {
 		var parts []string
 		for _, k := range slices.Sorted(maps.Keys(e.Details)) {
-			parts = append(parts, k+"="+e.Details[k])
+			parts = append(parts, k+"="+detailText(e.Details[k]))
 		}
 		p("| %d | %s | %s | %s | %s | %s |\n", e.Seq, FormatTime(e.At), who(e.Actor), e.Action, e.Outcome, mdEscape(strings.Join(parts, "; ")))
 	}
@@ -196,4 +181,79 @@ func mdPerson(who func(string) string) func(string) string {
 		}
 		return clean.Replace(who(id))
 	}
+}
+
+// lawText names the law behind an obligation, with its status when it is
+// not simply in force.
+func lawText(t incidents.RuleTitle) string {
+	law := t.Citation
+	if t.Status != "" && t.Status != incidents.StatusInForce {
+		law += " (" + t.Status + ")"
+	}
+	return law
+}
+
+// appliesText says whether an obligation applies, naming the facts still
+// missing when that is unknown.
+func appliesText(o *incidents.Obligation) string {
+	applies := strings.ReplaceAll(o.Applies, "_", " ")
+	if o.Applies == incidents.NeedsFacts {
+		applies = "unknown: needs " + strings.Join(o.Missing, ", ")
+	}
+	return applies
+}
+
+// dueText is an obligation's due time in the law's local time and UTC.
+func dueText(o *incidents.Obligation, t incidents.RuleTitle) string {
+	switch {
+	case !o.Due.IsZero():
+		return FormatDue(o.Due, t.DueZone)
+	case o.Applies == incidents.Applies && o.Start.IsZero():
+		return "not started"
+	case o.Applies == incidents.Applies:
+		return t.Deadline
+	}
+	return "-"
+}
+
+// outcomeText says what became of an obligation: met on time or late with
+// the recorded reasons, waived with the reason, missed, or its phase.
+func outcomeText(o *incidents.Obligation, who func(string) string) string {
+	switch o.Status {
+	case incidents.ObligationMet:
+		out := fmt.Sprintf("met %s by %s, ref %s", FormatTime(o.MetAt), who(o.MetBy), o.Reference)
+		if late := o.Late(); late > 0 {
+			reasons := o.DelayReason
+			if reasons == "" {
+				reasons = "none recorded"
+			}
+			return out + fmt.Sprintf("; LATE by %s; reasons for the delay: %s", incidents.HumanDuration(late), reasons)
+		}
+		if !o.Due.IsZero() {
+			return out + "; on time"
+		}
+		return out
+	case incidents.ObligationWaived:
+		return fmt.Sprintf("waived %s by %s: %s", FormatTime(o.WaivedAt), who(o.WaivedBy), o.WaiveReason)
+	case incidents.ObligationMissed:
+		return "MISSED (due " + FormatTime(o.MissedAt) + ")"
+	}
+	return strings.ReplaceAll(string(o.Phase()), "_", " ")
+}
+
+// whyText is the reason an obligation does not apply.
+func whyText(o *incidents.Obligation) string {
+	if len(o.Why) == 0 {
+		return "its condition is false on the recorded facts"
+	}
+	return strings.Join(o.Why, "; ")
+}
+
+// detailText renders an audit detail for people: a Go duration such as
+// "8h1m51.4s" becomes "8 h 2 m".
+func detailText(v string) string {
+	if d, err := time.ParseDuration(v); err == nil && strings.ContainsAny(v, "hms") {
+		return incidents.HumanDuration(d)
+	}
+	return v
 }

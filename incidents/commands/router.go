@@ -133,7 +133,8 @@ func (r *Router) time(s string) (time.Time, error) {
 	return ParseTime(s, r.svc.Clock().Now(), r.zone)
 }
 
-// Export renders an incident's record as Markdown ("md", the default) or JSON.
+// Export renders an incident's record as Markdown ("md", the default), JSON
+// or a self-contained HTML page ("html").
 func (r *Router) Export(ctx context.Context, user, id, format string) (*File, error) {
 	rep, err := r.export(ctx, user, id, format)
 	if err != nil {
@@ -146,15 +147,18 @@ func (r *Router) export(ctx context.Context, user, id, format string) (*Reply, e
 	switch strings.ToLower(format) {
 	case "", "md", "markdown":
 		format = "md"
-	case "json":
+	case "json", "html":
 	default:
-		return nil, incidents.Errorf(incidents.EINVALID, "unknown export format %q", format).WithHint("--format md or --format json")
+		return nil, incidents.Errorf(incidents.EINVALID, "unknown export format %q", format).WithHint("--format md, --format json or --format html")
 	}
 	rec, err := r.svc.Export(ctx, user, id)
 	if err != nil {
 		return nil, err
 	}
 	f := &File{Name: rec.Incident.ID + ".md", ContentType: "text/markdown", Data: recordMarkdown(rec, r.exportPerson(ctx))}
+	if format == "html" {
+		f = &File{Name: rec.Incident.ID + ".html", ContentType: "text/html", Data: recordHTML(rec, r.exportPerson(ctx))}
+	}
 	if format == "json" {
 		data, err := RecordJSON(rec)
 		if err == nil {

@@ -104,7 +104,7 @@ var specs = []*spec{
 		summary: "close the incident; every obligation must be met, waived or not applicable",
 		flags:   []string{incidentFlag}, maxArgs: 0},
 	{name: "export", group: "Lifecycle",
-		usage:   "/breach export [--format md|json] [--incident ID]",
+		usage:   "/breach export [--format md|json|html] [--incident ID]",
 		summary: "the incident record for regulators: timeline, obligations met or late, steps, playbook version (leads and legal)",
 		flags:   []string{"format", incidentFlag}, maxArgs: 0},
 	{name: "help", group: "Help",

@@ -1,0 +1,190 @@
+package commands_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/breachbot/breachbot/incidents"
+	"github.com/breachbot/breachbot/incidents/commands"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+// exportBoard is an incident four days on: GDPR's 72 hours met late with
+// the reasons, one obligation waived, most of the catalog not applying.
+func exportBoard(t *testing.T) *board {
+	t.Helper()
+	b := newBoard(t, time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC))
+	b.must("Uresp", `declare Shop DB copied --aware 2026-11-20T09:00Z --facts "jurisdictions=EU affected=800"`)
+	b.clock.Set(time.Date(2026, 11, 23, 17, 2, 0, 0, time.UTC))
+	b.must("Ulegal", `met gdpr-art33 --ref DPC-2026-118 --at 2026-11-23T17:00Z --delay-reason "scope unknown until forensics" --incident INC-2026-0001`)
+	b.must("Ulegal", `waive nis2-early-warning not an essential or important entity --incident INC-2026-0001`)
+	return b
+}
+
+// The Markdown record leads with the obligations that apply or may apply
+// (due in the law's local time and UTC, met on time or late with the
+// reasons, waived with the reason), puts the ones that do not apply in a
+// compact appendix with the reason for each, and writes durations in
+// words.
+func TestGoldenExportMarkdown(t *testing.T) {
+	t.Parallel()
+	b := exportBoard(t)
+	md := export(t, b, "md")
+	golden(t, "export.md", md)
+	mustContain(t, md,
+		"met 2026-11-23 17:00 UTC by Ulegal, ref DPC-2026-118; LATE by 8 h; reasons for the delay: scope unknown until forensics",
+		"waived 2026-11-23 17:02 UTC by Ulegal: not an essential or important entity",
+		"## Appendix: obligations that do not apply (37)",
+		"- uk-gdpr-art33 (UK GDPR Art. 33): jurisdictions does not include GB",
+		"late_by=8 h")
+	main, _, _ := strings.Cut(md, "## Appendix")
+	if strings.Contains(main, "| not applicable |") {
+		t.Errorf("a not-applicable obligation is in the main table:\n%s", main)
+	}
+	if strings.Contains(md, "8h0m0s") {
+		t.Errorf("the record shows a Go duration:\n%s", md)
+	}
+}
+
+// export exports the board's incident as Ulead in format.
+func export(t *testing.T, b *board, format string) string {
+	t.Helper()
+	f, err := b.router.Export(context.Background(), "Ulead", "INC-2026-0001", format)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(f.Data)
+}
+
+// Every JSON export carries schema_version and is valid against the
+// published JSON Schema, checked by a real validator.
+func TestExportJSONValidatesAgainstSchema(t *testing.T) {
+	t.Parallel()
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(commands.RecordSchema))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.AddResource("record.schema.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := c.Compile("record.schema.json")
+	if err != nil {
+		t.Fatalf("the schema does not compile: %v", err)
+	}
+	validate := func(name, data string) {
+		t.Helper()
+		inst, err := jsonschema.UnmarshalJSON(strings.NewReader(data))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if err := sch.Validate(inst); err != nil {
+			t.Errorf("%s is not valid against the schema: %v", name, err)
+		}
+	}
+	b := exportBoard(t)
+	data := export(t, b, "json")
+	mustContain(t, data, `"schema_version": 1,`)
+	validate("met late and waived", data)
+
+	b.must("Uresp", "step done triage scoped from the logs --incident INC-2026-0001")
+	validate("a step done", export(t, b, "json"))
+
+	d := newBoard(t, goldenNow)
+	d.must("Uresp", `drill Phishing drill --aware 2026-11-26T09:00Z`)
+	validate("drill", export(t, d, "json"))
+
+	n := namedBoard(t, false)
+	n.must("Uresp", `declare Shop DB copied --aware 2026-11-20T09:00Z --facts "jurisdictions=EU affected=800"`)
+	n.must("Uresp", "step done triage")
+	named := export(t, n, "json")
+	mustContain(t, named, `"exported_by_name": "Lee Lead"`)
+	validate("with staff names", named)
+
+	// The schema is not a formality: a record without its version fails.
+	inst, _ := jsonschema.UnmarshalJSON(strings.NewReader(strings.Replace(data, `"schema_version": 1,`, "", 1)))
+	if sch.Validate(inst) == nil {
+		t.Error("a record without schema_version passes the schema")
+	}
+}
+
+// --format html is one self-contained page: the record's sections as
+// tables, and a timeline picture drawn by the program (inline SVG) with
+// awareness, each clock's start and due time, and when it was notified,
+// late in red. Nothing is loaded from elsewhere.
+func TestGoldenExportHTML(t *testing.T) {
+	t.Parallel()
+	b := exportBoard(t)
+	page := export(t, b, "html")
+	golden(t, "export.html", page)
+	mustContain(t, page, "<!DOCTYPE html>", "@media print", "<svg ",
+		`<title>clock starts 2026-11-20 09:00 UTC</title>`,
+		`<title>due 2026-11-23 09:00 UTC</title>`,
+		`fill="#b00"><title>notified 2026-11-23 17:00 UTC</title>`,
+		`<title>awareness 2026-11-20 09:00 UTC</title>`,
+		`fill="#b00">met, late by 8 h</text>`,
+		`<td class="late">met 2026-11-23 17:00 UTC by Ulegal, ref DPC-2026-118; LATE by 8 h; reasons for the delay: scope unknown until forensics</td>`,
+		"<h2>Appendix: obligations that do not apply (37)</h2>",
+		"<li>uk-gdpr-art33 (UK GDPR Art. 33): jurisdictions does not include GB</li>")
+	for _, remote := range []string{"src=", "href=", "@import", "url("} {
+		if strings.Contains(page, remote) {
+			t.Errorf("the page refers to something outside it (%s)", remote)
+		}
+	}
+	// The picture is well-formed SVG, so any browser or printer draws it.
+	svg := page[strings.Index(page, "<svg "):]
+	svg = svg[:strings.Index(svg, "</svg>")+len("</svg>")]
+	dec := xml.NewDecoder(strings.NewReader(svg))
+	for {
+		if _, err := dec.Token(); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatalf("the timeline picture is not well-formed SVG: %v", err)
+		}
+	}
+	if strings.Contains(page, "|---") {
+		t.Errorf("Markdown left in the page:\n%s", page)
+	}
+}
+
+// No format of the record holds an affected person's address or name,
+// even once the people are imported; the record gives their count and the
+// list's hash.
+func TestExportHoldsNoAffectedPersonsData(t *testing.T) {
+	t.Parallel()
+	b := exportBoard(t)
+	if err := b.store.SetEncryptionKey([]byte("0123456789abcdef0123456789abcdef")); err != nil {
+		t.Fatal(err)
+	}
+	csv := "email,name,country,region\nzelda.quux@example.com,Zelda Quux,DE,\nomar.vantwest@example.org,Omar Vantwest,FR,\n"
+	if _, err := b.svc.ImportRecipients(context.Background(), "Ulead", "INC-2026-0001", strings.NewReader(csv), incidents.ImportInput{Source: "people.csv"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"md", "json", "html"} {
+		out := strings.ToLower(export(t, b, format))
+		for _, personal := range []string{"zelda", "quux", "omar", "vantwest", "@example."} {
+			if strings.Contains(out, personal) {
+				t.Errorf("the %s export holds %q", format, personal)
+			}
+		}
+		if !strings.Contains(out, "affected people imported: 2") && format != "json" {
+			t.Errorf("the %s export does not give the count of people imported", format)
+		}
+	}
+}
+
+// A deadline reckoned in the law's own time zone shows that local time and
+// UTC; an obligation met before its due time says so.
+func TestExportShowsLocalDueTimeAndOnTime(t *testing.T) {
+	t.Parallel()
+	b := newBoard(t, time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC))
+	b.must("Uresp", `declare Shop DB copied --aware 2026-11-20T09:00Z --facts "jurisdictions=US-NY affected=800 data_categories=ssn encrypted=no"`)
+	b.must("Ulegal", `met ny-gbl --ref NY-1 --at 2026-11-20T09:30Z --incident INC-2026-0001`)
+	mustContain(t, export(t, b, "md"), "| ny-gbl: New York - notify affected residents | N.Y. Gen. Bus. Law 899-aa (uncertain) | applies | 2026-12-20 24:00 EST (2026-12-21 05:00 UTC) | met 2026-11-20 09:30 UTC by Ulegal, ref NY-1; on time |")
+}
