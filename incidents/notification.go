@@ -28,6 +28,10 @@ const (
 	// notifications of one notice share an UpdateKey: chat adapters update
 	// one message in place.
 	NotifyNoticeProgress = "notice_progress"
+	// NotifyMoved: an incident moved to a later state (Status), closing
+	// included. Trackers follow the lifecycle from it; chat adapters, which
+	// show the board, may ignore it.
+	NotifyMoved = "moved"
 )
 
 // Audiences of a notification.
