@@ -1,0 +1,187 @@
+package github_test
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/breachbot/breachbot/incidents"
+	"github.com/breachbot/breachbot/incidents/boltstore"
+	"github.com/breachbot/breachbot/incidents/clocktest"
+	"github.com/breachbot/breachbot/incidents/playbooktest"
+	"github.com/breachbot/breachbot/internal/githubapi"
+	"github.com/breachbot/breachbot/notifiers/github"
+	"github.com/breachbot/breachbot/notifiers/github/githubtest"
+)
+
+const trackRepo = "acme/breaches"
+
+// trackFixture is the outbox of a real Service on a bbolt file, delivered
+// by the real Dispatcher to chat (a recorder) and the GitHub tracker.
+type trackFixture struct {
+	t     *testing.T
+	gh    *githubtest.Server
+	clock *clocktest.Clock
+	svc   *incidents.Service
+	disp  *incidents.Dispatcher
+	chat  []string
+}
+
+func newTrackFixture(t *testing.T) *trackFixture {
+	t.Helper()
+	f := &trackFixture{t: t, clock: clocktest.New(t0)}
+	f.gh = githubtest.NewServer(t, githubtest.Options{Token: token, Now: f.clock.Now})
+	f.gh.AddRepo(trackRepo)
+	store, err := boltstore.Open(filepath.Join(t.TempDir(), "breachbot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	pb := &incidents.Playbook{ID: "mini", Version: "1", Title: "Mini", SHA256: "aaaa", Source: "test",
+		Catalog: incidents.CatalogRef{Version: "t", SHA256: "bbbb"},
+		Events:  []incidents.EventDef{{Name: "awareness"}}}
+	f.svc = incidents.NewService(incidents.Config{Store: store, Playbooks: playbooktest.Static{pb}, Clock: f.clock,
+		Logger: slog.New(slog.DiscardHandler)})
+	client, err := githubapi.NewClient(token, f.gh.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := github.NewTracker(github.TrackerConfig{Client: client, Repo: trackRepo, Incidents: f.svc.Reader(), Clock: f.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chat := incidents.NotifierFunc(func(_ context.Context, n incidents.Notification) error {
+		f.chat = append(f.chat, n.ID)
+		return nil
+	})
+	f.disp = incidents.NewDispatcher(f.svc, incidents.FanOut(chat, tr))
+	return f
+}
+
+// drain delivers what is due and returns when the next attempt is.
+func (f *trackFixture) drain() time.Time {
+	f.t.Helper()
+	next, err := f.disp.Drain(context.Background())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return next
+}
+
+func (f *trackFixture) declare() *incidents.Incident {
+	f.t.Helper()
+	res, err := f.svc.Declare(context.Background(), "U01LEAD", incidents.DeclareInput{Title: "Payroll export leaked to Jane Roe", Severity: "high"})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return res.Incident
+}
+
+func (f *trackFixture) move(id string, to incidents.State) {
+	f.t.Helper()
+	if _, err := f.svc.Move(context.Background(), "U01LEAD", id, to); err != nil {
+		f.t.Fatalf("move %s to %s: %v", id, to, err)
+	}
+}
+
+func (f *trackFixture) oneIssue() githubtest.Issue {
+	f.t.Helper()
+	issues := f.gh.Issues()
+	if len(issues) != 1 {
+		f.t.Fatalf("%d issues, want 1: %+v", len(issues), issues)
+	}
+	return issues[0]
+}
+
+func TestTrackerFollowsTheIncidentInOneIssue(t *testing.T) {
+	f := newTrackFixture(t)
+	inc := f.declare()
+	f.gh.LoseAnswerOnce(http.MethodPost) // GitHub opens the issue but the answer is lost
+	f.drain()
+	f.clock.Advance(time.Hour)
+	f.drain()
+	is := f.oneIssue()
+	if !strings.HasPrefix(is.Title, inc.ID) || !strings.Contains(is.Title, "high") || is.State != "open" {
+		t.Errorf("issue %q %s, want the incident id and severity, open", is.Title, is.State)
+	}
+	if strings.Contains(is.Title+is.Body, "Payroll") || strings.Contains(is.Title+is.Body, "Jane") {
+		t.Errorf("the confidential title is in the issue: %q\n%s", is.Title, is.Body)
+	}
+	if !strings.Contains(is.Body, inc.ID) || !strings.Contains(is.Body, "Channel") {
+		t.Errorf("body without the summary and channel:\n%s", is.Body)
+	}
+
+	f.move(inc.ID, incidents.StateInvestigating)
+	f.drain()
+	if is = f.oneIssue(); len(is.Comments) != 1 || !strings.Contains(is.Comments[0], "investigating") {
+		t.Errorf("comments after a state change: %q", is.Comments)
+	}
+
+	f.move(inc.ID, incidents.StateClosed)
+	f.gh.LoseAnswerOnce(http.MethodPost) // the comment is made, its answer lost
+	f.drain()
+	f.clock.Advance(time.Hour)
+	f.drain()
+	is = f.oneIssue()
+	if is.State != "closed" || len(is.Comments) != 2 || !strings.Contains(is.Comments[1], "closed") ||
+		!strings.Contains(is.Comments[1], "/breach export "+inc.ID) {
+		t.Errorf("after closing: %s, comments %q; want closed, one comment saying so with the export", is.State, is.Comments)
+	}
+	assertOnce(t, f.chat)
+}
+
+func TestTrackerDeliversAfterAnOutageAndHonoursRateLimits(t *testing.T) {
+	f := newTrackFixture(t)
+	inc := f.declare()
+	f.gh.SetDown(true)
+	next := f.drain()
+	if len(f.gh.Issues()) != 0 || next.IsZero() {
+		t.Fatalf("GitHub down: issues %v, next attempt %v", f.gh.Issues(), next)
+	}
+	f.move(inc.ID, incidents.StateInvestigating)
+	f.drain()
+	f.gh.SetDown(false)
+	reset := f.clock.Now().Add(20 * time.Minute)
+	f.gh.RateLimitOnce(http.MethodGet, reset)
+	f.clock.Advance(10 * time.Minute) // past the backoff
+	next = f.drain()
+	if len(f.gh.Issues()) != 0 {
+		t.Fatalf("issue opened while rate limited: %v", f.gh.Issues())
+	}
+	if next.Before(reset) {
+		t.Errorf("next attempt %v, before the rate limit resets at %v", next, reset)
+	}
+	before := len(f.gh.Requests())
+	f.clock.Advance(reset.Sub(f.clock.Now()) - time.Second)
+	f.drain()
+	if n := len(f.gh.Requests()); n != before {
+		t.Errorf("%d requests before the reset", n-before)
+	}
+	f.clock.Advance(time.Hour)
+	f.drain()
+	is := f.oneIssue()
+	if len(is.Comments) != 1 || !strings.Contains(is.Comments[0], "investigating") {
+		t.Errorf("comments: %q, want the state change once", is.Comments)
+	}
+	assertOnce(t, f.chat)
+}
+
+// assertOnce fails unless chat got each notification exactly once, among
+// them the declaration and the first move.
+func assertOnce(t *testing.T, chat []string) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, id := range chat {
+		if seen[id] {
+			t.Errorf("chat got %s twice: a GitHub failure made the other target repeat", id)
+		}
+		seen[id] = true
+	}
+	if !seen["declared:INC-2025-0001"] || !seen["moved:INC-2025-0001:investigating"] {
+		t.Errorf("chat got %q", chat)
+	}
+}
