@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -284,7 +286,7 @@ func (t *Tracker) retryable(err error) error {
 		return nil
 	}
 	now := t.clock.Now()
-	if at := retryAt(err, now); !at.IsZero() {
+	if at := trackerRetryAt(err, now); !at.IsZero() {
 		after := min(max(at.Sub(now), time.Second), 2*time.Hour)
 		t.mu.Lock()
 		t.until = now.Add(after)
@@ -292,4 +294,27 @@ func (t *Tracker) retryable(err error) error {
 		return &trackerRetry{err: err, after: after}
 	}
 	return err
+}
+
+// trackerRetryAt is when GitHub asked to try again after err: its rate
+// limits as go-github reports them (403), and a 429 Too Many Requests,
+// which go-github leaves a plain error, by its Retry-After (seconds) or
+// X-RateLimit-Reset (Unix time), else in a minute. Zero when GitHub did not
+// ask to wait.
+func trackerRetryAt(err error, now time.Time) time.Time {
+	if at := retryAt(err, now); !at.IsZero() {
+		return at
+	}
+	var er *gh.ErrorResponse
+	if !errors.As(err, &er) || er.Response == nil || er.Response.StatusCode != http.StatusTooManyRequests {
+		return time.Time{}
+	}
+	h := er.Response.Header
+	if secs, err := strconv.ParseInt(h.Get("Retry-After"), 10, 64); err == nil && secs > 0 {
+		return now.Add(time.Duration(secs) * time.Second)
+	}
+	if unix, err := strconv.ParseInt(h.Get("X-Ratelimit-Reset"), 10, 64); err == nil && unix > 0 {
+		return time.Unix(unix, 0).Add(time.Second)
+	}
+	return now.Add(time.Minute)
 }

@@ -185,3 +185,22 @@ func assertOnce(t *testing.T, chat []string) {
 		t.Errorf("chat got %q", chat)
 	}
 }
+
+func TestTrackerHonoursRetryAfterOn429(t *testing.T) {
+	f := newTrackFixture(t)
+	f.declare()
+	f.gh.TooManyRequestsOnce(http.MethodGet, 600)
+	next := f.drain()
+	if want := f.clock.Now().Add(10 * time.Minute); next.Before(want) {
+		t.Errorf("next attempt %v, want not before %v (Retry-After: 600)", next, want)
+	}
+	before := len(f.gh.Requests())
+	f.clock.Advance(9 * time.Minute)
+	f.drain()
+	if n := len(f.gh.Requests()) - before; n != 0 || len(f.gh.Issues()) != 0 {
+		t.Errorf("%d requests within Retry-After", n)
+	}
+	f.clock.Advance(2 * time.Minute)
+	f.drain()
+	f.oneIssue()
+}

@@ -243,6 +243,20 @@ func (s *Server) SecondaryLimitOnce(method string, reset time.Time) {
 	}})
 }
 
+// TooManyRequestsOnce answers the next API request with the method with
+// 429 Too Many Requests and Retry-After: the given number of seconds.
+func (s *Server) TooManyRequestsOnce(method string, retryAfter int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.once = append(s.once, onceAnswer{method, func(w http.ResponseWriter) {
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
+		writeJSON(w, http.StatusTooManyRequests, map[string]string{
+			"message":           "Too many requests",
+			"documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
+		})
+	}})
+}
+
 // Statuses returns the commit statuses created so far, in order.
 func (s *Server) Statuses() []Status {
 	s.mu.Lock()
