@@ -32,6 +32,9 @@ const (
 	// included. Trackers follow the lifecycle from it; chat adapters, which
 	// show the board, may ignore it.
 	NotifyMoved = "moved"
+	// NotifyMet: an obligation was met (Obligation, Due; Late if after its
+	// due time). Trackers comment on it; chat adapters show the board.
+	NotifyMet = "met"
 )
 
 // Audiences of a notification.

@@ -115,6 +115,19 @@ func (t *Tracker) Notify(ctx context.Context, n incidents.Notification) error {
 			return nil // only the outcome is worth a comment
 		}
 		text = fmt.Sprintf("Notice %s sent: %d sent, %d failed, %d in doubt", n.Notice.ID, n.Notice.Sent, n.Notice.Failed, n.Notice.InDoubt)
+	case incidents.NotifyMet:
+		text = fmt.Sprintf("Deadline met: %s", n.Obligation)
+		if n.ObligationTitle != "" {
+			text += " (" + n.ObligationTitle + ")"
+		}
+		if n.Late > 0 {
+			text += fmt.Sprintf(", %s after its due time", n.Late.Round(time.Minute))
+		} else if !n.Due.IsZero() {
+			text += ", before its due time " + n.Due.UTC().Format(time.RFC3339)
+		}
+		if n.Actor != "" {
+			text += " (by " + n.Actor + ")"
+		}
 	case incidents.NotifyEscalation:
 		text = fmt.Sprintf("Deadline passed unmet: %s (%s), due %s", n.Obligation, n.Law, n.Due.UTC().Format(time.RFC3339))
 	default:

@@ -43,7 +43,9 @@ func newTrackFixture(t *testing.T) *trackFixture {
 	t.Cleanup(func() { store.Close() })
 	pb := &incidents.Playbook{ID: "mini", Version: "1", Title: "Mini", SHA256: "aaaa", Source: "test",
 		Catalog: incidents.CatalogRef{Version: "t", SHA256: "bbbb"},
-		Events:  []incidents.EventDef{{Name: "awareness"}}}
+		Events:  []incidents.EventDef{{Name: "awareness"}},
+		Obligations: []incidents.ObligationRule{{ID: "sa72", Regulation: incidents.Regulation{ID: "sa72", Title: "Tell the supervisory authority",
+			Notify: "SA", Status: incidents.StatusInForce, Deadline: incidents.Deadline{Start: "awareness", Amount: 72, Unit: incidents.UnitHours}}}}}
 	f.svc = incidents.NewService(incidents.Config{Store: store, Playbooks: playbooktest.Static{pb}, Clock: f.clock,
 		Logger: slog.New(slog.DiscardHandler)})
 	client, err := githubapi.NewClient(token, f.gh.URL)
@@ -121,14 +123,22 @@ func TestTrackerFollowsTheIncidentInOneIssue(t *testing.T) {
 		t.Errorf("comments after a state change: %q", is.Comments)
 	}
 
+	if _, err := f.svc.Met(context.Background(), "U01LEAD", inc.ID, incidents.MetInput{Obligation: "sa72", Reference: "CNIL-7"}); err != nil {
+		t.Fatal(err)
+	}
+	f.drain()
+	if is = f.oneIssue(); len(is.Comments) != 2 || !strings.Contains(is.Comments[1], "Deadline met: sa72 (Tell the supervisory authority)") {
+		t.Errorf("comments after an obligation was met: %q", is.Comments)
+	}
+
 	f.move(inc.ID, incidents.StateClosed)
 	f.gh.LoseAnswerOnce(http.MethodPost) // the comment is made, its answer lost
 	f.drain()
 	f.clock.Advance(time.Hour)
 	f.drain()
 	is = f.oneIssue()
-	if is.State != "closed" || len(is.Comments) != 2 || !strings.Contains(is.Comments[1], "closed") ||
-		!strings.Contains(is.Comments[1], "/breach export "+inc.ID) {
+	if is.State != "closed" || len(is.Comments) != 3 || !strings.Contains(is.Comments[2], "closed") ||
+		!strings.Contains(is.Comments[2], "/breach export "+inc.ID) {
 		t.Errorf("after closing: %s, comments %q; want closed, one comment saying so with the export", is.State, is.Comments)
 	}
 	assertOnce(t, f.chat)
