@@ -23,12 +23,13 @@ const trackRepo = "acme/breaches"
 // trackFixture is the outbox of a real Service on a bbolt file, delivered
 // by the real Dispatcher to chat (a recorder) and the GitHub tracker.
 type trackFixture struct {
-	t     *testing.T
-	gh    *githubtest.Server
-	clock *clocktest.Clock
-	svc   *incidents.Service
-	disp  *incidents.Dispatcher
-	chat  []string
+	t       *testing.T
+	gh      *githubtest.Server
+	clock   *clocktest.Clock
+	svc     *incidents.Service
+	disp    *incidents.Dispatcher
+	tracker *github.Tracker
+	chat    []string
 }
 
 func newTrackFixture(t *testing.T) *trackFixture {
@@ -56,10 +57,15 @@ func newTrackFixture(t *testing.T) *trackFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	chat := incidents.NotifierFunc(func(_ context.Context, n incidents.Notification) error {
+	// Chat goes first and, as Slack does, records the incident's channel.
+	chat := incidents.NotifierFunc(func(ctx context.Context, n incidents.Notification) error {
 		f.chat = append(f.chat, n.ID)
+		if n.Kind == incidents.NotifyDeclared {
+			return f.svc.SetChannel(ctx, "breachbot", n.Incident, "C0INCIDENT")
+		}
 		return nil
 	})
+	f.tracker = tr
 	f.disp = incidents.NewDispatcher(f.svc, incidents.FanOut(chat, tr))
 	return f
 }
@@ -113,7 +119,7 @@ func TestTrackerFollowsTheIncidentInOneIssue(t *testing.T) {
 	if strings.Contains(is.Title+is.Body, "Payroll") || strings.Contains(is.Title+is.Body, "Jane") {
 		t.Errorf("the confidential title is in the issue: %q\n%s", is.Title, is.Body)
 	}
-	if !strings.Contains(is.Body, inc.ID) || !strings.Contains(is.Body, "Channel") {
+	if !strings.Contains(is.Body, inc.ID) || !strings.Contains(is.Body, "https://slack.com/app_redirect?channel=C0INCIDENT") {
 		t.Errorf("body without the summary and channel:\n%s", is.Body)
 	}
 
@@ -213,4 +219,31 @@ func TestTrackerHonoursRetryAfterOn429(t *testing.T) {
 	f.clock.Advance(2 * time.Minute)
 	f.drain()
 	f.oneIssue()
+}
+
+// A notice's outcome is commented with its counts only; its progress is not.
+func TestTrackerCommentsOnNoticesSentWithCountsOnly(t *testing.T) {
+	f := newTrackFixture(t)
+	inc := f.declare()
+	f.drain()
+	ctx := context.Background()
+	progress := incidents.Notification{ID: "notice-progress:" + inc.ID + ":N1:1", Kind: incidents.NotifyNoticeProgress, Incident: inc.ID,
+		Title: inc.Title, Notice: &incidents.NoticeInfo{ID: "N1", Recipients: 3, Sent: 1, Remaining: 2,
+			Previews: []incidents.NoticePreview{{Subject: "Dear Jane Roe"}}}}
+	done := progress
+	done.ID = "notice-progress:" + inc.ID + ":N1:2"
+	done.Notice = &incidents.NoticeInfo{ID: "N1", Recipients: 3, Sent: 2, Failed: 1, Done: true,
+		Previews: []incidents.NoticePreview{{Subject: "Dear Jane Roe"}}}
+	for _, n := range []incidents.Notification{progress, done, done} {
+		if err := f.tracker.Notify(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	is := f.oneIssue()
+	if len(is.Comments) != 1 || !strings.Contains(is.Comments[0], "Notice N1 sent: 2 sent, 1 failed, 0 in doubt") {
+		t.Errorf("comments: %q, want the outcome once", is.Comments)
+	}
+	if strings.Contains(strings.Join(is.Comments, "")+is.Body, "Jane") {
+		t.Errorf("personal data in the issue: %q", is.Comments)
+	}
 }
