@@ -247,3 +247,33 @@ func TestTrackerCommentsOnNoticesSentWithCountsOnly(t *testing.T) {
 		t.Errorf("personal data in the issue: %q", is.Comments)
 	}
 }
+
+// After a restart the outbox may deliver again what GitHub already took
+// (the unmarked window): a fresh Tracker finds the issue and the comment by
+// their markers and writes neither twice.
+func TestTrackerAfterARestartWritesNothingTwice(t *testing.T) {
+	f := newTrackFixture(t)
+	inc := f.declare()
+	f.move(inc.ID, incidents.StateInvestigating)
+	f.drain()
+	client, err := githubapi.NewClient(token, f.gh.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := github.NewTracker(github.TrackerConfig{Client: client, Repo: trackRepo, Incidents: f.svc.Reader(), Clock: f.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, n := range []incidents.Notification{
+		{ID: "declared:" + inc.ID, Kind: incidents.NotifyDeclared, Incident: inc.ID},
+		{ID: "moved:" + inc.ID + ":investigating", Kind: incidents.NotifyMoved, Incident: inc.ID, Status: "investigating"},
+	} {
+		if err := fresh.Notify(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if is := f.oneIssue(); len(is.Comments) != 1 {
+		t.Errorf("comments after a restart: %q, want the state change once", is.Comments)
+	}
+}
