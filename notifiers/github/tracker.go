@@ -37,8 +37,9 @@ type TrackerConfig struct {
 
 // Tracker mirrors incidents into issues of a GitHub repository, as an
 // incidents.Notifier fed from the outbox: it opens an issue when an
-// incident is declared, comments on state changes and notices decided or
-// sent, and closes the issue when the incident closes. The issue never
+// incident is declared, keeps its body (state, deadlines) current, comments
+// on state changes, deadlines met or missed and notices decided or sent,
+// and closes the issue when the incident closes. The issue never
 // holds the incident's title (it may be confidential) nor anyone affected:
 // its title is the incident id and severity, its body the non-personal
 // summary with counts only.
@@ -59,6 +60,7 @@ type Tracker struct {
 	mu       sync.Mutex
 	until    time.Time               // GitHub's rate limit: no request before then
 	issues   map[string]int          // incident id -> issue number
+	bodies   map[string]string       // incident id -> body last written
 	comments map[int]map[string]bool // issue number -> markers of its comments
 }
 
@@ -76,7 +78,7 @@ func NewTracker(cfg TrackerConfig) (*Tracker, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Tracker{client: cfg.Client, owner: owner, repo: repo, incs: cfg.Incidents, clock: cfg.Clock, log: log,
-		issues: map[string]int{}, comments: map[int]map[string]bool{}}, nil
+		issues: map[string]int{}, bodies: map[string]string{}, comments: map[int]map[string]bool{}}, nil
 }
 
 // marker is the hidden dedupe key of an issue or comment written for the
@@ -96,6 +98,13 @@ func (t *Tracker) Notify(ctx context.Context, n incidents.Notification) error {
 	switch n.Kind {
 	case incidents.NotifyDeclared:
 		_, err := t.issue(ctx, n)
+		return t.retryable(err)
+	case incidents.NotifyBoard:
+		// The state or deadlines changed: the body shows them as they are.
+		num, err := t.issue(ctx, n)
+		if err == nil {
+			err = t.refresh(ctx, num, n.Incident, false)
+		}
 		return t.retryable(err)
 	case incidents.NotifyMoved:
 		text = fmt.Sprintf("**%s** is now **%s**", n.Incident, n.Status)
@@ -138,12 +147,39 @@ func (t *Tracker) Notify(ctx context.Context, n incidents.Notification) error {
 		err = t.comment(ctx, num, n.ID, text)
 	}
 	if err == nil && n.Kind == incidents.NotifyMoved && n.Status == string(incidents.StateClosed) {
-		_, _, err = t.client.Issues.Edit(ctx, t.owner, t.repo, num, &gh.IssueRequest{State: gh.String("closed")})
-		if err != nil {
-			err = fmt.Errorf("close the github issue of %s: %w", n.Incident, err)
-		}
+		err = t.refresh(ctx, num, n.Incident, true)
 	}
 	return t.retryable(err)
+}
+
+// refresh rewrites the issue's body from the incident as it is now, if it
+// changed, and closes the issue with close.
+func (t *Tracker) refresh(ctx context.Context, num int, incident string, close bool) error {
+	res, err := t.incs.Incident(ctx, incident)
+	if err != nil {
+		return fmt.Errorf("read %s for its github issue: %w", incident, err)
+	}
+	body := summary(res.Incident) + "\n" + marker("issue:"+incident)
+	t.mu.Lock()
+	same := t.bodies[incident] == body
+	t.mu.Unlock()
+	if same && !close {
+		return nil
+	}
+	req := &gh.IssueRequest{Body: gh.String(body)}
+	if close {
+		req.State = gh.String("closed")
+	}
+	if _, _, err := t.client.Issues.Edit(ctx, t.owner, t.repo, num, req); err != nil {
+		if close {
+			return fmt.Errorf("close the github issue of %s: %w", incident, err)
+		}
+		return fmt.Errorf("update the github issue of %s: %w", incident, err)
+	}
+	t.mu.Lock()
+	t.bodies[incident] = body
+	t.mu.Unlock()
+	return nil
 }
 
 // issue returns the number of the incident's issue, opening it if there
@@ -168,12 +204,16 @@ func (t *Tracker) issue(ctx context.Context, n incidents.Notification) (int, err
 	if inc.Drill {
 		title += " · drill"
 	}
+	body := summary(inc) + "\n" + marker("issue:"+inc.ID)
 	is, _, err := t.client.Issues.Create(ctx, t.owner, t.repo, &gh.IssueRequest{
-		Title: gh.String(title), Body: gh.String(summary(inc) + "\n" + marker("issue:"+inc.ID)), Labels: &[]string{TrackerLabel},
+		Title: gh.String(title), Body: gh.String(body), Labels: &[]string{TrackerLabel},
 	})
 	if err != nil {
 		return 0, fmt.Errorf("open the github issue of %s: %w", n.Incident, err)
 	}
+	t.mu.Lock()
+	t.bodies[inc.ID] = body
+	t.mu.Unlock()
 	t.log.Info("github tracking: opened an issue", "incident", inc.ID, "issue", is.GetNumber())
 	t.remember(inc.ID, is.GetNumber())
 	return is.GetNumber(), nil

@@ -128,6 +128,9 @@ func TestTrackerFollowsTheIncidentInOneIssue(t *testing.T) {
 	if is = f.oneIssue(); len(is.Comments) != 1 || !strings.Contains(is.Comments[0], "investigating") {
 		t.Errorf("comments after a state change: %q", is.Comments)
 	}
+	if !strings.Contains(is.Body, "severity high · investigating") {
+		t.Errorf("the body does not show the state now:\n%s", is.Body)
+	}
 
 	if _, err := f.svc.Met(context.Background(), "U01LEAD", inc.ID, incidents.MetInput{Obligation: "sa72", Reference: "CNIL-7"}); err != nil {
 		t.Fatal(err)
@@ -146,6 +149,9 @@ func TestTrackerFollowsTheIncidentInOneIssue(t *testing.T) {
 	if is.State != "closed" || len(is.Comments) != 3 || !strings.Contains(is.Comments[2], "closed") ||
 		!strings.Contains(is.Comments[2], "/breach export "+inc.ID) {
 		t.Errorf("after closing: %s, comments %q; want closed, one comment saying so with the export", is.State, is.Comments)
+	}
+	if !strings.Contains(is.Body, "· closed") || !strings.Contains(is.Body, "sa72: met") {
+		t.Errorf("the closed issue's body does not show the final state and deadlines:\n%s", is.Body)
 	}
 	assertOnce(t, f.chat)
 }
