@@ -28,6 +28,13 @@ const (
 	// notifications of one notice share an UpdateKey: chat adapters update
 	// one message in place.
 	NotifyNoticeProgress = "notice_progress"
+	// NotifyMoved: an incident moved to a later state (Status), closing
+	// included. Trackers follow the lifecycle from it; chat adapters, which
+	// show the board, may ignore it.
+	NotifyMoved = "moved"
+	// NotifyMet: an obligation was met (Obligation, Due; Late if after its
+	// due time). Trackers comment on it; chat adapters show the board.
+	NotifyMet = "met"
 )
 
 // Audiences of a notification.

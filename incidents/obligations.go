@@ -104,6 +104,20 @@ func (s *Service) Met(ctx context.Context, actor, id string, in MetInput) (*Resu
 		if res.Changes, err = s.save(t, inc, pb); err != nil {
 			return err
 		}
+		met := Notification{ID: "met:" + inc.ID + ":" + o.ID, Kind: NotifyMet, Audience: AudienceIncident,
+			Incident: inc.ID, Title: inc.Title, Drill: inc.Drill, Actor: actor, Obligation: o.ID, Due: o.Due,
+			Status: string(ObligationMet), Text: fmt.Sprintf("%s: %s met", inc.ID, o.ID)}
+		for _, r := range pb.Obligations {
+			if r.ID == o.ID {
+				met.ObligationTitle, met.Law, met.DueZone = r.Regulation.Title, r.Regulation.Law, r.Regulation.DueZone()
+			}
+		}
+		if late := o.Late(); late > 0 {
+			met.Late = late
+		}
+		if err := t.enqueue(met); err != nil {
+			return err
+		}
 		return s.audit(t, actor, "obligation.met", inc, details)
 	})
 	if err != nil {

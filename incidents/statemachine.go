@@ -41,6 +41,14 @@ func (s *Service) Move(ctx context.Context, actor, id string, to State) (*Result
 		} else if res.Changes, err = s.save(t, inc, pb); err != nil {
 			return err
 		}
+		// Trackers (a GitHub issue) follow the lifecycle from this; chat
+		// adapters show the board instead.
+		err = t.enqueue(Notification{ID: fmt.Sprintf("moved:%s:%s", inc.ID, to), Kind: NotifyMoved, Audience: AudienceIncident,
+			Incident: inc.ID, Title: inc.Title, Drill: inc.Drill, Actor: actor, Status: string(to),
+			Text: fmt.Sprintf("%s moved from %s to %s", inc.ID, from, to)})
+		if err != nil {
+			return err
+		}
 		return s.audit(t, actor, "incident.moved", inc, map[string]string{"from": string(from), "to": string(to)})
 	})
 	if err != nil {

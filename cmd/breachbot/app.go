@@ -56,6 +56,9 @@ type App struct {
 	// results on pushed commits; nil unless GitHub and
 	// GITHUB_WEBHOOK_SECRET are set. serve mounts it and runs its worker.
 	GitHubWebhook *github.Webhook
+	// tracker mirrors incidents into GitHub issues (github_tracking:);
+	// nil otherwise. It takes the outbox beside the front end's notifier.
+	tracker *github.Tracker
 }
 
 // OpenApp opens the database and wires the service. The caller must Close it.
@@ -162,6 +165,20 @@ func openApp(cfg Config, clock incidents.Clock, log *slog.Logger, fe frontEnd) (
 	a := &App{Config: cfg, Store: store, Service: svc, Router: router, Library: lib, Log: log, Clock: clock,
 		GitHub: ghPlaybooks, GitHubWebhook: ghWebhook,
 		Mailer: mailer}
+	if cfg.GitHubTracking != "" {
+		client, err := githubapi.NewClient(cfg.GitHubToken, cfg.GitHubAPIURL)
+		if err == nil {
+			a.tracker, err = github.NewTracker(github.TrackerConfig{Client: client, Repo: cfg.GitHubTracking,
+				Incidents: svc.Reader(), Clock: clock, Logger: log})
+		}
+		if err != nil {
+			for _, c := range closers {
+				c()
+			}
+			store.Close()
+			return nil, fmt.Errorf("github_tracking: %w", err)
+		}
+	}
 	if !fe.mentions && (len(cfg.Names) > 0 || fe.userName != nil) {
 		a.notifyNames = userName
 	}
@@ -214,10 +231,14 @@ func (a *App) Close() error {
 }
 
 // workers returns the background work of the App, with notifier receiving
-// the outbox (Slack, the console); the caller starts and closes it.
+// the outbox (Slack, the console) and, with github_tracking:, the GitHub
+// tracker too; the caller starts and closes it.
 func (a *App) workers(notifier incidents.Notifier) *incidents.Workers {
 	if a.notifyNames != nil {
 		notifier = commands.NameNotifications(notifier, a.notifyNames)
+	}
+	if a.tracker != nil {
+		notifier = incidents.FanOut(notifier, a.tracker)
 	}
 	return incidents.NewWorkers(incidents.WorkersConfig{Service: a.Service, Notifier: notifier, Notices: a.Notices,
 		Retention: a.Config.retention, CutShort: a.stopMailers, Log: a.Log})

@@ -89,6 +89,10 @@ type Config struct {
 	// data is kept ("90d", "2160h"); empty keeps it until purged by hand
 	// (breachbot notice purge INCIDENT).
 	Retention string `yaml:"retention"`
+	// GitHubTracking is OWNER/REPO, a private repository where each
+	// incident is tracked in an issue (id and severity, no personal data);
+	// empty tracks nothing. Needs GITHUB_TOKEN.
+	GitHubTracking string `yaml:"github_tracking"`
 
 	// Secrets, from the environment (or the files above) only.
 	EncryptionKey       string `yaml:"-"`
@@ -301,6 +305,14 @@ func (c *Config) problems() []string {
 	if c.SandboxAddress != "" {
 		if _, err := incidents.NormalizeAddress(c.SandboxAddress); err != nil {
 			problems = append(problems, c.at("sandbox_address")+"sandbox_address: "+incidents.ErrorMessage(err))
+		}
+	}
+	if c.GitHubTracking != "" {
+		owner, repo, ok := strings.Cut(c.GitHubTracking, "/")
+		if !ok || owner == "" || repo == "" || strings.ContainsAny(repo, "/ ") || strings.Contains(owner, " ") {
+			problems = append(problems, c.at("github_tracking")+fmt.Sprintf("github_tracking: %q is not OWNER/REPO (e.g. acme/breaches)", c.GitHubTracking))
+		} else if c.GitHubToken == "" {
+			problems = append(problems, c.at("github_tracking")+"github_tracking: set GITHUB_TOKEN, with access to the issues of "+c.GitHubTracking)
 		}
 	}
 	for user, addr := range c.Users {

@@ -42,6 +42,8 @@ type Server struct {
 	down     bool
 	once     []onceAnswer // queued answers that replace the next matching requests
 	statuses []Status
+	issues   []*Issue
+	lose     []string // methods of the next requests whose answer is lost
 	requests []Request
 	changed  chan struct{} // closed and replaced when a status is created
 	seq      int
@@ -107,6 +109,11 @@ func NewServer(t testing.TB, o Options) *Server {
 	mux.HandleFunc("GET /api/v3/repos/{owner}/{repo}/contents/{path...}", s.getContents)
 	mux.HandleFunc("GET /api/v3/repos/{owner}/{repo}/git/blobs/{sha}", s.getBlob)
 	mux.HandleFunc("POST /api/v3/repos/{owner}/{repo}/statuses/{sha}", s.createStatus)
+	mux.HandleFunc("POST /api/v3/repos/{owner}/{repo}/issues", s.createIssue)
+	mux.HandleFunc("GET /api/v3/repos/{owner}/{repo}/issues", s.listIssues)
+	mux.HandleFunc("PATCH /api/v3/repos/{owner}/{repo}/issues/{number}", s.editIssue)
+	mux.HandleFunc("POST /api/v3/repos/{owner}/{repo}/issues/{number}/comments", s.createComment)
+	mux.HandleFunc("GET /api/v3/repos/{owner}/{repo}/issues/{number}/comments", s.listComments)
 	s.srv = httptest.NewServer(s.middleware(mux))
 	s.URL = s.srv.URL
 	t.Cleanup(s.srv.Close)
@@ -236,6 +243,20 @@ func (s *Server) SecondaryLimitOnce(method string, reset time.Time) {
 	}})
 }
 
+// TooManyRequestsOnce answers the next API request with the method with
+// 429 Too Many Requests and Retry-After: the given number of seconds.
+func (s *Server) TooManyRequestsOnce(method string, retryAfter int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.once = append(s.once, onceAnswer{method, func(w http.ResponseWriter) {
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
+		writeJSON(w, http.StatusTooManyRequests, map[string]string{
+			"message":           "Too many requests",
+			"documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
+		})
+	}})
+}
+
 // Statuses returns the commit statuses created so far, in order.
 func (s *Server) Statuses() []Status {
 	s.mu.Lock()
@@ -325,6 +346,17 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		h.Set("X-Ratelimit-Reset", strconv.FormatInt(s.now().Add(time.Hour).Unix(), 10))
 		h.Set("X-Ratelimit-Resource", "core")
 		h.Set("X-Github-Api-Version-Selected", "2022-11-28")
+		s.mu.Lock()
+		lose := slices.Index(s.lose, r.Method)
+		if lose >= 0 {
+			s.lose = slices.Delete(s.lose, lose, lose+1)
+		}
+		s.mu.Unlock()
+		if lose >= 0 {
+			next.ServeHTTP(httptest.NewRecorder(), r) // done, but the answer never arrives
+			rec.WriteHeader(http.StatusBadGateway)
+			return
+		}
 		next.ServeHTTP(rec, r)
 	})
 }
