@@ -1,0 +1,131 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/breachbot/breachbot/incidents"
+)
+
+// regulatorVerbs are the /breach regulator subcommands.
+var regulatorVerbs = []string{"draft", "approve", "show"}
+
+// The /breach regulator commands: drafts of the notification a regulator
+// asks for, approved by legal, submitted through the regulator's own portal.
+func init() {
+	flags := []string{"nature", "subjects", "records", "consequences", "measures", "delay-reason"}
+	specs = append(specs,
+		&spec{name: "regulator draft", group: "Notify",
+			usage:   "/breach regulator draft OBLIGATION [--nature TEXT] [--subjects TEXT] [--records N] [--consequences TEXT] [--measures TEXT] [--delay-reason TEXT] [--incident ID]",
+			summary: "draft what the regulator's form asks (Markdown to paste into its portal), from the facts and company config; lists what is still unknown",
+			help: "Renders the content the obligation's rule asks of us, from the incident's facts, the company: settings and the items given here " +
+				"(kept for the next draft). Each draft lists which required items are still unknown and what fills them; GDPR lets the rest follow in phases (Art. 33(4)): " +
+				"draft again when more is known. Legal approves a draft (never its drafter): /breach regulator approve OBLIGATION. " +
+				"Then /breach met OBLIGATION --ref CASE records the approved draft's hash with the regulator's reference.\n" +
+				"Example: /breach regulator draft gdpr-art33 --nature \"customer table copied from a misconfigured backup bucket\" --measures \"bucket closed; passwords reset\"",
+			flags: append(flags, incidentFlag), minArgs: 1, maxArgs: 1, missing: "needs the obligation id (see /breach deadlines)"},
+		&spec{name: "regulator approve", group: "Notify",
+			usage:   "/breach regulator approve OBLIGATION [--draft N] [--incident ID]",
+			summary: "legal approves the latest regulator draft of an obligation, bound to its content hash (never its drafter)",
+			flags:   []string{"draft", incidentFlag}, minArgs: 1, maxArgs: 1, missing: "needs the obligation id"},
+		&spec{name: "regulator show", group: "Notify",
+			usage:   "/breach regulator show OBLIGATION [--draft N] [--incident ID]",
+			summary: "show a regulator draft (the latest unless --draft N) and whether legal approved it",
+			flags:   []string{"draft", incidentFlag}, minArgs: 1, maxArgs: 1, missing: "needs the obligation id"},
+	)
+	incidentCommands["regulator draft"] = (*call).regulatorDraft
+	incidentCommands["regulator approve"] = (*call).regulatorApprove
+	incidentCommands["regulator show"] = (*call).regulatorShow
+}
+
+func (c *call) regulatorDraft(ctx context.Context) (*Reply, error) {
+	in := incidents.RegulatorDraftInput{Obligation: c.cmd.Args[0], Fields: map[string]string{}}
+	for name := range incidents.RegulatorFields {
+		if v, ok := c.cmd.Flags[name]; ok {
+			in.Fields[name] = v
+		}
+	}
+	res, err := c.r.svc.DraftRegulator(ctx, c.req.User, c.id, in)
+	if err != nil {
+		return nil, err
+	}
+	return regulatorReply(res, "drafted"), nil
+}
+
+func (c *call) draftSeq() (int, error) {
+	s, ok := c.cmd.Flags["draft"]
+	if !ok {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(strings.TrimPrefix(s, "D"), "d"))
+	if err != nil || n < 1 {
+		return 0, incidents.Errorf(incidents.EINVALID, "--draft %q is not a draft number", s).WithHint("--draft 2, or leave it out for the latest")
+	}
+	return n, nil
+}
+
+func (c *call) regulatorApprove(ctx context.Context) (*Reply, error) {
+	seq, err := c.draftSeq()
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.r.svc.ApproveRegulator(ctx, c.req.User, c.id, c.cmd.Args[0], seq)
+	if err != nil {
+		return nil, err
+	}
+	return regulatorReply(res, "approved"), nil
+}
+
+func (c *call) regulatorShow(ctx context.Context) (*Reply, error) {
+	seq, err := c.draftSeq()
+	if err != nil {
+		return nil, err
+	}
+	res, err := c.r.svc.RegulatorDraftOf(ctx, c.req.User, c.id, c.cmd.Args[0], seq)
+	if err != nil {
+		return nil, err
+	}
+	rep := regulatorReply(res, "")
+	rep.Ephemeral = true
+	return rep, nil
+}
+
+// regulatorReply shows a draft: what is still unknown first (with what
+// fills it), where it stands, then the Markdown as a file.
+func regulatorReply(res *incidents.RegulatorResult, verb string) *Reply {
+	d := res.Draft
+	title := fmt.Sprintf("%s: %s draft %d", res.Incident.ID, d.Obligation, d.Seq)
+	if verb != "" {
+		title = fmt.Sprintf("%s: %s draft %d %s", res.Incident.ID, d.Obligation, d.Seq, verb)
+	}
+	rep := &Reply{Title: title, Incident: res.Incident.ID, People: []string{d.DraftedBy}}
+	if len(d.Unknown) > 0 {
+		var items []Item
+		for _, u := range d.Unknown {
+			items = append(items, Item{Mark: MarkOpen, Text: u.Item, Detail: u.Fill})
+		}
+		rep.Sections = append(rep.Sections, Section{Heading: fmt.Sprintf("Still unknown (%d)", len(d.Unknown)), Items: items,
+			Note: "Under GDPR Art. 33(4) these may follow in a later submission: draft again when they are known."})
+	}
+	state := fmt.Sprintf("Drafted by %s; content sha256 %s. Waiting for legal: /breach regulator approve %s (not its drafter).", d.DraftedBy, shortHash(d.ContentHash), d.Obligation)
+	if d.Approval != nil {
+		state = fmt.Sprintf("Approved by %s (content sha256 %s). Submit it through the regulator's portal, then: /breach met %s --ref CASE-NUMBER",
+			d.Approval.By, shortHash(d.ContentHash), d.Obligation)
+		rep.People = append(rep.People, d.Approval.By)
+	}
+	if o, ok := res.Incident.Obligation(d.Obligation); ok && o.DraftHash == d.ContentHash && o.Status == incidents.ObligationMet {
+		state = fmt.Sprintf("Submitted: met %s with ref %s.", o.MetAt.UTC().Format("2006-01-02 15:04 MST"), o.Reference)
+	}
+	rep.Sections = append(rep.Sections, Section{Text: state})
+	rep.File = &File{Name: fmt.Sprintf("%s-%s-draft%d.md", res.Incident.ID, d.Obligation, d.Seq), ContentType: "text/markdown", Data: []byte(d.Markdown)}
+	return rep
+}
+
+func shortHash(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}

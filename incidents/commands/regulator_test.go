@@ -1,0 +1,202 @@
+package commands_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/breachbot/breachbot/incidents"
+	"github.com/breachbot/breachbot/incidents/boltstore/boltstoretest"
+	"github.com/breachbot/breachbot/incidents/clocktest"
+	"github.com/breachbot/breachbot/incidents/commands"
+	"github.com/breachbot/breachbot/playbooks"
+)
+
+// newRegulatorBoard is a board whose service knows the company, with two
+// members of legal (one drafts, the other approves).
+func newRegulatorBoard(t *testing.T, company incidents.Company) *board {
+	t.Helper()
+	store := boltstoretest.MustOpen(t)
+	roles := map[string][]string{
+		"Uresp":   {incidents.RoleResponders},
+		"Ulead":   {incidents.RoleLeads},
+		"Ulegal":  {incidents.RoleLegal},
+		"Ulegal2": {incidents.RoleLegal},
+	}
+	b := &board{t: t, store: store, clock: clocktest.New(goldenNow)}
+	b.svc = incidents.NewService(incidents.Config{
+		Store: store, Playbooks: playbooks.New(nil, ""), Clock: b.clock, Company: company,
+		Roles: incidents.RoleResolverFunc(func(_ context.Context, u string) ([]string, error) { return roles[u], nil }),
+	})
+	b.router = commands.NewRouter(b.svc, commands.RouterOptions{})
+	return b
+}
+
+var fullCompany = incidents.Company{Name: "Example Shop GmbH", ContactEmail: "privacy@example.com", DPO: "Dana Data, dpo@example.com, +49 30 1234567"}
+
+// regulatorReply runs a regulator command and returns its reply.
+func (b *board) reply(user, line string) *commands.Reply {
+	b.t.Helper()
+	return b.router.Handle(context.Background(), commands.Request{User: user, Text: line})
+}
+
+func (b *board) draftOf(ob string) []incidents.RegulatorDraft {
+	var out []incidents.RegulatorDraft
+	for _, d := range b.stored().RegulatorDrafts {
+		if d.Obligation == ob {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+const completeGDPRDraft = "regulator draft gdpr-art33" +
+	` --nature "a backup of the customer table was readable from a misconfigured storage bucket for 9 days and was downloaded once from an unknown address"` +
+	` --subjects "customers of the online shop"` +
+	` --records 12000` +
+	` --consequences "phishing using the exposed addresses; password hashes (bcrypt) may be cracked for weak passwords"` +
+	` --measures "bucket made private on 2026-11-26; all passwords reset; customers told to expect phishing"`
+
+// A GDPR Art. 33 draft for an incident whose facts are all known says
+// every item of Art. 33(3) (a)-(d) and lists nothing as unknown.
+func TestRegulatorDraftGDPRArt33Complete(t *testing.T) {
+	t.Parallel()
+	b := newRegulatorBoard(t, fullCompany)
+	b.must("Uresp", "declare Customer DB exposed --aware 2026-11-26T09:00Z")
+	b.must("Uresp", "facts jurisdictions=EU,DE data=email,password_hash affected=12000 vector=misconfigured_bucket")
+	rep := b.reply("Uresp", completeGDPRDraft)
+	if rep.Error {
+		t.Fatalf("regulator draft refused: %s", rep.Text())
+	}
+	if rep.File == nil {
+		t.Fatalf("the draft reply has no Markdown file:\n%s", rep.Text())
+	}
+	golden(t, "regulator-gdpr-art33", string(rep.File.Data))
+	if strings.Contains(rep.Text(), "Still unknown") || strings.Contains(string(rep.File.Data), "to follow") {
+		t.Errorf("a complete draft still shows unknowns:\n%s", rep.Text())
+	}
+	ds := b.draftOf("gdpr-art33")
+	if len(ds) != 1 || len(ds[0].Unknown) != 0 || ds[0].Markdown != string(rep.File.Data) || ds[0].DraftedBy != "Uresp" {
+		t.Fatalf("stored drafts = %+v, want one complete draft by Uresp with the shown Markdown", ds)
+	}
+}
+
+// A draft made before the facts are known lists each missing item with
+// the fact or company setting that fills it; the next draft, once they
+// are known, says what is new since the first submission (Art. 33(4)).
+func TestRegulatorDraftListsUnknownsAndWhatFillsThem(t *testing.T) {
+	t.Parallel()
+	b := newRegulatorBoard(t, incidents.Company{Name: "Example Shop GmbH"})
+	b.must("Uresp", "declare Customer DB exposed --aware 2026-11-26T09:00Z")
+	b.must("Uresp", "facts jurisdictions=EU")
+	text := b.must("Uresp", `regulator draft gdpr-art33 --nature "customer table exposed"`)
+	for _, want := range []string{
+		"the approximate number of people concerned (33(3)(a))", "/breach facts affected=",
+		"the categories of personal data concerned (33(3)(a))", "/breach facts data=",
+		"the DPO or other contact point (33(3)(b))", "company: dpo: in breachbot.yaml",
+		"the likely consequences (33(3)(c))", "/breach regulator draft gdpr-art33 --consequences",
+		"the measures taken or proposed (33(3)(d))", "--measures",
+		"_Not yet known; to follow._",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the draft reply does not say %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "nature of the breach (33(3)(a))") {
+		t.Errorf("the nature was given but is listed as unknown:\n%s", text)
+	}
+	first := b.draftOf("gdpr-art33")[0]
+	if len(first.Unknown) != 7 {
+		t.Errorf("draft 1 has %d unknowns, want 7 (subjects, people, data, records, contact, consequences, measures): %+v", len(first.Unknown), first.Unknown)
+	}
+
+	b.must("Uresp", "facts affected=12000 data=email")
+	text = b.must("Uresp", `regulator draft gdpr-art33 --consequences "phishing"`)
+	ds := b.draftOf("gdpr-art33")
+	if len(ds) != 2 || ds[1].Seq != 2 {
+		t.Fatalf("drafts = %+v, want a second draft", ds)
+	}
+	if ds[1].Fields["nature"] != "customer table exposed" {
+		t.Errorf("draft 2 lost the nature given to draft 1: %v", ds[1].Fields)
+	}
+	for _, want := range []string{"submission 2", "## New since submission 1", "- the approximate number of people concerned (33(3)(a))", "- the likely consequences (33(3)(c))"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("draft 2 does not say %q:\n%s", want, text)
+		}
+	}
+	if len(ds[1].Unknown) != 4 {
+		t.Errorf("draft 2 has %d unknowns, want 4: %+v", len(ds[1].Unknown), ds[1].Unknown)
+	}
+}
+
+// Legal approves a regulator draft, never its drafter nor a responder; a
+// refusal is audited and changes nothing. met then records the approved
+// draft's content hash beside the regulator's reference.
+func TestRegulatorDraftApprovalAndMet(t *testing.T) {
+	t.Parallel()
+	b := newRegulatorBoard(t, fullCompany)
+	b.must("Uresp", "declare Customer DB exposed --aware 2026-11-26T09:00Z")
+	b.must("Uresp", "facts jurisdictions=EU data=email,password_hash affected=12000")
+	b.must("Ulegal", completeGDPRDraft+inc1)
+
+	text, ok := b.run("Ulegal", "regulator approve gdpr-art33"+inc1)
+	if ok || !strings.Contains(text, "you drafted gdpr-art33 draft 1, so you cannot approve it") {
+		t.Errorf("the drafter approving: ok=%v\n%s", ok, text)
+	}
+	if !b.auditedRefusal("Ulegal", incidents.ActApprove) {
+		t.Error("the drafter's refused approval is not in the audit log")
+	}
+	if text, ok := b.run("Uresp", "regulator approve gdpr-art33"+inc1); ok || !strings.Contains(text, "legal") {
+		t.Errorf("a responder approving: ok=%v\n%s", ok, text)
+	}
+	if d := b.draftOf("gdpr-art33")[0]; d.Approval != nil {
+		t.Fatalf("a refused approval was stored: %+v", d.Approval)
+	}
+
+	text = b.must("Ulegal2", "regulator approve gdpr-art33"+inc1)
+	d := b.draftOf("gdpr-art33")[0]
+	if d.Approval == nil || d.Approval.By != "Ulegal2" || d.Approval.ContentHash != d.ContentHash {
+		t.Fatalf("approval = %+v, want Ulegal2's bound to %s", d.Approval, d.ContentHash)
+	}
+	if !strings.Contains(text, "/breach met gdpr-art33 --ref") {
+		t.Errorf("the approval reply does not say what to do next:\n%s", text)
+	}
+	if text, ok := b.run("Ulegal2", "regulator approve gdpr-art33"+inc1); ok || !strings.Contains(text, "already approved") {
+		t.Errorf("approving twice: ok=%v\n%s", ok, text)
+	}
+
+	b.clock.Set(goldenNow.Add(time.Hour))
+	b.must("Ulead", "met gdpr-art33 --ref CNIL-2026-1234"+inc1)
+	o := b.obligation("INC-2026-0001", "gdpr-art33")
+	if o.Reference != "CNIL-2026-1234" || o.Draft != 1 || o.DraftHash != d.ContentHash {
+		t.Errorf("met recorded ref %q draft %d hash %q, want CNIL-2026-1234, 1, %s", o.Reference, o.Draft, o.DraftHash, d.ContentHash)
+	}
+	if text := b.must("Ulead", "regulator show gdpr-art33"+inc1); !strings.Contains(text, "Submitted: met") || !strings.Contains(text, "CNIL-2026-1234") {
+		t.Errorf("show after met does not say it was submitted:\n%s", text)
+	}
+}
+
+// A draft for an obligation without a regulator form, or for none of the
+// incident's obligations, is refused with what to type.
+func TestRegulatorDraftRefusals(t *testing.T) {
+	t.Parallel()
+	b := newRegulatorBoard(t, fullCompany)
+	b.must("Uresp", "declare Customer DB exposed --aware 2026-11-26T09:00Z")
+	b.must("Uresp", "facts jurisdictions=EU")
+	for _, tc := range []struct{ line, want string }{
+		{"regulator draft gdpr-art99", "has no obligation"},
+		{"regulator draft gdpr-art33 --records many", "--records 48000"},
+		{"regulator approve gdpr-art33", "no regulator draft of gdpr-art33 yet"},
+		{"regulator frobnicate", "regulator needs draft, approve, show"},
+		{"regulator draft gdpr-art33 --dpo x", "has no option --dpo"},
+	} {
+		text, ok := b.run("Ulegal", tc.line+" --incident INC-2026-0001")
+		if ok || !strings.Contains(text, tc.want) {
+			t.Errorf("/breach %s: ok=%v, want a refusal saying %q:\n%s", tc.line, ok, tc.want, text)
+		}
+	}
+	if ds := b.draftOf("gdpr-art33"); len(ds) != 0 {
+		t.Errorf("refused commands stored drafts: %+v", ds)
+	}
+}
