@@ -60,12 +60,17 @@ type RegulatorResult struct {
 // RegulatorFields are the narrative items a regulator draft takes from its
 // drafter, by the name typed as a flag (--nature), with what each is.
 var RegulatorFields = map[string]string{
-	"nature":       "what happened: the nature of the breach",
-	"subjects":     "the categories of people concerned (customers, employees, ...)",
-	"records":      "the approximate number of personal data records concerned",
-	"consequences": "the likely consequences of the breach",
-	"measures":     "the measures taken or proposed to address the breach and mitigate its effects",
-	"delay-reason": "the reasons for notifying after the deadline",
+	"nature":            "what happened: the nature of the breach",
+	"subjects":          "the categories of people concerned (customers, employees, ...)",
+	"records":           "the approximate number of personal data records concerned",
+	"consequences":      "the likely consequences of the breach",
+	"measures":          "the measures taken or proposed to address the breach and mitigate its effects",
+	"delay-reason":      "the reasons for notifying after the deadline",
+	"dates":             "when the breach happened: a date or a range",
+	"type":              "the type of breach (hacking/IT incident, unauthorized access, theft, loss, improper disposal)",
+	"location":          "where the breached information was (network server, email, EHR, laptop, paper)",
+	"safeguards":        "the safeguards in place before the breach",
+	"substitute-notice": "whether substitute notice to individuals was required (HIPAA)",
 }
 
 // regulatorForm renders the draft of one kind of regulator notification.
@@ -80,6 +85,7 @@ type regulatorForm struct {
 var regulatorForms = map[string]regulatorForm{
 	"gdpr-art33":    {title: "Personal data breach notification to the supervisory authority", law: "GDPR Art. 33", render: renderGDPR33},
 	"uk-gdpr-art33": {title: "Personal data breach report to the ICO", law: "UK GDPR Art. 33", render: renderGDPR33},
+	"hipaa-hhs":     {title: "Breach report to the HHS Secretary (OCR breach portal)", law: "45 CFR 164.408", render: hhsForm.render},
 }
 
 // RegulatorForms lists the obligations for which a draft can be made.

@@ -3,6 +3,8 @@ package commands
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -15,15 +17,20 @@ var regulatorVerbs = []string{"draft", "approve", "show"}
 // The /breach regulator commands: drafts of the notification a regulator
 // asks for, approved by legal, submitted through the regulator's own portal.
 func init() {
-	flags := []string{"nature", "subjects", "records", "consequences", "measures", "delay-reason"}
+	var items []string
+	for _, name := range slices.Sorted(maps.Keys(incidents.RegulatorFields)) {
+		items = append(items, "--"+name+": "+incidents.RegulatorFields[name])
+	}
+	flags := slices.Sorted(maps.Keys(incidents.RegulatorFields))
 	specs = append(specs,
 		&spec{name: "regulator draft", group: "Notify",
-			usage:   "/breach regulator draft OBLIGATION [--nature TEXT] [--subjects TEXT] [--records N] [--consequences TEXT] [--measures TEXT] [--delay-reason TEXT] [--incident ID]",
+			usage:   "/breach regulator draft OBLIGATION [--nature TEXT] [--measures TEXT] [--ITEM TEXT ...] [--incident ID]",
 			summary: "draft what the regulator's form asks (Markdown to paste into its portal), from the facts and company config; lists what is still unknown",
 			help: "Renders the content the obligation's rule asks of us, from the incident's facts, the company: settings and the items given here " +
 				"(kept for the next draft). Each draft lists which required items are still unknown and what fills them; GDPR lets the rest follow in phases (Art. 33(4)): " +
 				"draft again when more is known. Legal approves a draft (never its drafter): /breach regulator approve OBLIGATION. " +
 				"Then /breach met OBLIGATION --ref CASE records the approved draft's hash with the regulator's reference.\n" +
+				"Items: " + strings.Join(items, "; ") + ".\n" +
 				"Example: /breach regulator draft gdpr-art33 --nature \"customer table copied from a misconfigured backup bucket\" --measures \"bucket closed; passwords reset\"",
 			flags: append(flags, incidentFlag), minArgs: 1, maxArgs: 1, missing: "needs the obligation id (see /breach deadlines)"},
 		&spec{name: "regulator approve", group: "Notify",

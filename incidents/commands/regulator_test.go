@@ -200,3 +200,47 @@ func TestRegulatorDraftRefusals(t *testing.T) {
 		t.Errorf("refused commands stored drafts: %+v", ds)
 	}
 }
+
+// regimeCase is a fixture incident whose facts are all known for one
+// regulator form.
+type regimeCase struct {
+	name string
+	// lines prepare the incident (facts, clocks, obligations met).
+	lines []string
+	draft string
+}
+
+// Each regulator form drafts completely for a fixture incident whose facts
+// are all known (golden), and nothing is left unknown.
+func TestRegulatorDraftGoldenPerRegime(t *testing.T) {
+	t.Parallel()
+	cases := []regimeCase{
+		{name: "hipaa-hhs",
+			lines: []string{"facts jurisdictions=US entity=covered_entity data=health,name,dob affected=1200 encrypted=no",
+				"met hipaa-individuals --ref letters-mailed"},
+			draft: `regulator draft hipaa-hhs --dates "2026-11-20 to 2026-11-25" --type "Hacking/IT incident" --location "Network server"` +
+				` --nature "an attacker used a stolen VPN password to copy the appointments database"` +
+				` --safeguards "firewall, encryption of laptops, annual risk analysis"` +
+				` --measures "VPN passwords reset and MFA enforced; forensic firm engaged; patients notified by letter"`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			b := newRegulatorBoard(t, incidents.Company{Name: "Example Clinic Inc.", ContactEmail: "privacy@example.com",
+				ContactPhone: "+1 555 0100", DPO: "Pat Privacy (privacy officer)", PostalAddress: "1 Main St, Springfield"})
+			b.must("Uresp", "declare Records exposed --aware 2026-11-26T09:00Z")
+			for _, l := range tc.lines {
+				b.must("Ulead", l+inc1)
+			}
+			rep := b.reply("Uresp", tc.draft)
+			if rep.Error || rep.File == nil {
+				t.Fatalf("/breach %s: %s", tc.draft, rep.Text())
+			}
+			golden(t, "regulator-"+tc.name, string(rep.File.Data))
+			ob := strings.Fields(tc.draft)[2]
+			if ds := b.draftOf(ob); len(ds) != 1 || len(ds[0].Unknown) != 0 {
+				t.Errorf("the draft still has unknowns: %+v\n%s", ds, rep.Text())
+			}
+		})
+	}
+}

@@ -1,0 +1,150 @@
+package incidents
+
+import (
+	"fmt"
+	"strings"
+)
+
+// formPart is one item of a regulator form: a line "- label: value" (or,
+// with prose set, a heading and a paragraph), its value taken from a fact,
+// an event, the company configuration, another obligation, or the drafter.
+type formPart struct {
+	// section, when set, starts a new "## section" before the part.
+	section string
+	label   string
+	// item names the part in the list of unknowns.
+	item string
+	// prose shows the value as a paragraph under section instead of a line.
+	prose bool
+	// optional parts are shown when known and never listed as unknown.
+	optional bool
+	value    func(f *formInput) (value, fill string)
+}
+
+// formSpec is a regulator form described by its parts.
+type formSpec struct {
+	// intro lines follow the title (who notifies, which incident).
+	parts []formPart
+	// toFollow heads the list of unknowns in the draft.
+	toFollow string
+}
+
+func fieldPart(name string) func(f *formInput) (string, string) {
+	return func(f *formInput) (string, string) {
+		return f.fields[name], fmt.Sprintf("/breach regulator draft %s --%s \"...\"", f.ob.ID, name)
+	}
+}
+
+func factPart(name, example string) func(f *formInput) (string, string) {
+	return func(f *formInput) (string, string) {
+		v, ok := f.inc.Facts[name]
+		switch {
+		case !ok:
+			return "", "/breach facts " + example
+		case len(v.Set) > 0:
+			return strings.Join(v.Set, ", "), ""
+		case v.Bool != nil && *v.Bool:
+			return "yes", ""
+		case v.Bool != nil:
+			return "no", ""
+		}
+		return v.String(), ""
+	}
+}
+
+func companyPart(key string, get func(c Company) string) func(f *formInput) (string, string) {
+	return func(f *formInput) (string, string) {
+		return get(f.company), "company: " + key + ": in breachbot.yaml"
+	}
+}
+
+func eventPart(event string) func(f *formInput) (string, string) {
+	return func(f *formInput) (string, string) {
+		if e, ok := f.inc.Events[event]; ok {
+			return e.At.UTC().Format("2006-01-02 15:04 MST"), ""
+		}
+		return "", fmt.Sprintf("/breach clock %s --at TIME", event)
+	}
+}
+
+// metPart is when another obligation was met (e.g. when individuals were
+// notified), else what records it.
+func metPart(obligation string) func(f *formInput) (string, string) {
+	return func(f *formInput) (string, string) {
+		if o, ok := f.inc.Obligation(obligation); ok && o.Status == ObligationMet {
+			return o.MetAt.UTC().Format("2006-01-02"), ""
+		}
+		return "", fmt.Sprintf("/breach met %s --ref HOW-SENT (when it is done)", obligation)
+	}
+}
+
+func fixedPart(v string) func(f *formInput) (string, string) {
+	return func(*formInput) (string, string) { return v, "" }
+}
+
+func companyContact(c Company) string {
+	var parts []string
+	for _, p := range []string{c.DPO, c.ContactEmail, c.ContactPhone} {
+		if p != "" && !strings.Contains(strings.Join(parts, " "), p) {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// render renders a form described by parts.
+func (spec formSpec) render(f *formInput) (string, []RegulatorUnknown) {
+	var unknown []RegulatorUnknown
+	var b strings.Builder
+	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
+	w("# %s (%s)\n\n", f.form.title, f.form.law)
+	w("- Our reference: %s, submission %d\n", f.inc.ID, f.seq)
+	if !f.ob.Due.IsZero() {
+		w("- Deadline: %s\n", f.ob.Due.UTC().Format("2006-01-02 15:04 MST"))
+	}
+	for _, p := range spec.parts {
+		v, fill := p.value(f)
+		if v == "" && p.optional {
+			continue
+		}
+		if p.section != "" {
+			w("\n## %s\n\n", p.section)
+		}
+		if v == "" {
+			unknown = append(unknown, RegulatorUnknown{Item: p.item, Fill: fill})
+			v = toFollow
+		}
+		if p.prose {
+			w("%s\n", v)
+		} else {
+			w("- %s: %s\n", p.label, v)
+		}
+	}
+	if len(unknown) > 0 {
+		w("\n## %s\n\n", spec.toFollow)
+		for _, u := range unknown {
+			w("- %s\n", u.Item)
+		}
+	}
+	return b.String(), unknown
+}
+
+// hhsForm is what the HHS breach portal asks of a covered entity for a
+// breach of 500 or more (45 CFR 164.408(b); the portal's fields).
+var hhsForm = formSpec{toFollow: "Not yet known (the portal accepts an addendum later)", parts: []formPart{
+	{section: "Covered entity", label: "Name", item: "the covered entity's name", value: companyPart("name", func(c Company) string { return c.Name })},
+	{label: "Contact", item: "the contact person's name, email and phone", value: companyPart("contact_email", companyContact)},
+	{label: "Address", item: "the covered entity's address", value: companyPart("postal_address", func(c Company) string { return c.PostalAddress })},
+	{section: "Breach", label: "Date(s) of breach", item: "the date or range of dates of the breach", value: fieldPart("dates")},
+	{label: "Date of discovery", item: "the date of discovery", value: eventPart(EventAwareness)},
+	{label: "Approximate number of individuals affected", item: "the approximate number of individuals affected", value: factPart("affected", "affected=1200")},
+	{label: "Type of breach", item: "the type of breach (hacking/IT incident, unauthorized access or disclosure, theft, loss, improper disposal)", value: fieldPart("type")},
+	{label: "Location of breached information", item: "where the information was (network server, email, EHR, laptop, paper, ...)", value: fieldPart("location")},
+	{label: "Type of protected health information involved", item: "the types of PHI involved", value: factPart("data_categories", "data=health,name,dob")},
+	{section: "Brief description of the breach", item: "a brief description of the breach", prose: true, value: fieldPart("nature")},
+	{section: "Safeguards in place prior to the breach", item: "the safeguards in place before the breach", prose: true, value: fieldPart("safeguards")},
+	{section: "Notice of breach and actions taken", label: "Date individual notice provided", item: "the date individuals were notified", value: metPart("hipaa-individuals")},
+	{label: "Substitute notice required", item: "whether substitute notice was required", optional: true, value: fieldPart("substitute-notice")},
+	{label: "Media notice provided", item: "whether media notice was given", optional: true, value: metPart("hipaa-media")},
+	{section: "Actions taken in response to the breach", item: "the actions taken in response", prose: true, value: fieldPart("measures")},
+}}
