@@ -71,6 +71,11 @@ var RegulatorFields = map[string]string{
 	"location":          "where the breached information was (network server, email, EHR, laptop, paper)",
 	"safeguards":        "the safeguards in place before the breach",
 	"substitute-notice": "whether substitute notice to individuals was required (HIPAA)",
+	"malicious":         "whether unlawful or malicious acts are suspected (NIS2)",
+	"cross-border":      "whether and how the incident has a cross-border impact (NIS2)",
+	"severity":          "the assessment of the incident's severity and impact (NIS2)",
+	"iocs":              "the indicators of compromise (NIS2)",
+	"root-cause":        "the type of threat or root cause (NIS2 final report)",
 }
 
 // regulatorForm renders the draft of one kind of regulator notification.
@@ -83,9 +88,12 @@ type regulatorForm struct {
 // regulatorForms are the regulator notifications the bot drafts, by
 // obligation id.
 var regulatorForms = map[string]regulatorForm{
-	"gdpr-art33":    {title: "Personal data breach notification to the supervisory authority", law: "GDPR Art. 33", render: renderGDPR33},
-	"uk-gdpr-art33": {title: "Personal data breach report to the ICO", law: "UK GDPR Art. 33", render: renderGDPR33},
-	"hipaa-hhs":     {title: "Breach report to the HHS Secretary (OCR breach portal)", law: "45 CFR 164.408", render: hhsForm.render},
+	"gdpr-art33":         {title: "Personal data breach notification to the supervisory authority", law: "GDPR Art. 33", render: renderGDPR33},
+	"uk-gdpr-art33":      {title: "Personal data breach report to the ICO", law: "UK GDPR Art. 33", render: renderGDPR33},
+	"nis2-early-warning": {title: "NIS2 early warning to the CSIRT or competent authority", law: "NIS2 Art. 23(4)(a)", render: nis2EarlyWarning.render},
+	"nis2-notification":  {title: "NIS2 incident notification", law: "NIS2 Art. 23(4)(b)", render: nis2Notification.render},
+	"nis2-final-report":  {title: "NIS2 final report", law: "NIS2 Art. 23(4)(d)", render: nis2FinalReport.render},
+	"hipaa-hhs":          {title: "Breach report to the HHS Secretary (OCR breach portal)", law: "45 CFR 164.408", render: hhsForm.render},
 }
 
 // RegulatorForms lists the obligations for which a draft can be made.

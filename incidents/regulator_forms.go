@@ -148,3 +148,39 @@ var hhsForm = formSpec{toFollow: "Not yet known (the portal accepts an addendum 
 	{label: "Media notice provided", item: "whether media notice was given", optional: true, value: metPart("hipaa-media")},
 	{section: "Actions taken in response to the breach", item: "the actions taken in response", prose: true, value: fieldPart("measures")},
 }}
+
+// nis2Entity and nis2Aware open each NIS2 report.
+var (
+	nis2Entity      = formPart{section: "Entity", label: "Name", item: "the entity's name", value: companyPart("name", func(c Company) string { return c.Name })}
+	nis2Contact     = formPart{label: "Contact", item: "a contact point for the CSIRT", value: companyPart("contact_email", companyContact)}
+	nis2Aware       = formPart{label: "Became aware of the significant incident", item: "when the entity became aware", value: eventPart(EventAwareness)}
+	nis2Malicious   = formPart{label: "Suspected of being caused by unlawful or malicious acts", item: "whether unlawful or malicious acts are suspected (23(4)(a))", value: fieldPart("malicious")}
+	nis2CrossBorder = formPart{label: "Could have a cross-border impact", item: "whether it could have a cross-border impact (23(4)(a))", value: fieldPart("cross-border")}
+)
+
+// nis2EarlyWarning is the 24-hour early warning (NIS2 Art. 23(4)(a)).
+var nis2EarlyWarning = formSpec{toFollow: "Not yet known (the notification within 72 hours updates this)", parts: []formPart{
+	nis2Entity, nis2Contact, nis2Aware,
+	{section: "Early warning", label: nis2Malicious.label, item: nis2Malicious.item, value: nis2Malicious.value},
+	nis2CrossBorder,
+}}
+
+// nis2Notification is the 72-hour incident notification (Art. 23(4)(b)).
+var nis2Notification = formSpec{toFollow: "Not yet known (an intermediate or the final report adds it)", parts: []formPart{
+	nis2Entity, nis2Contact, nis2Aware,
+	{section: "Update of the early warning", label: nis2Malicious.label, item: nis2Malicious.item, value: nis2Malicious.value},
+	nis2CrossBorder,
+	{section: "Initial assessment: severity and impact (23(4)(b))", item: "an initial assessment of the incident, its severity and impact", prose: true, value: fieldPart("severity")},
+	{section: "Indicators of compromise", item: "the indicators of compromise, where available (say none are available if so)", prose: true, value: fieldPart("iocs")},
+}}
+
+// nis2FinalReport is the final report within a month of the notification
+// (Art. 23(4)(d)).
+var nis2FinalReport = formSpec{toFollow: "Not yet known (if the incident is ongoing, send a progress report instead)", parts: []formPart{
+	nis2Entity, nis2Contact, nis2Aware,
+	{section: "Detailed description of the incident", item: "a detailed description of the incident", prose: true, value: fieldPart("nature")},
+	{section: "Severity and impact", item: "its severity and impact", prose: true, value: fieldPart("severity")},
+	{section: "Type of threat or root cause", item: "the type of threat or root cause that likely triggered it", prose: true, value: fieldPart("root-cause")},
+	{section: "Mitigation measures applied and ongoing", item: "the mitigation measures applied and ongoing", prose: true, value: fieldPart("measures")},
+	{section: "Cross-border impact", item: "the cross-border impact, where applicable", prose: true, value: fieldPart("cross-border")},
+}}

@@ -222,6 +222,21 @@ func TestRegulatorDraftGoldenPerRegime(t *testing.T) {
 				` --nature "an attacker used a stolen VPN password to copy the appointments database"` +
 				` --safeguards "firewall, encryption of laptops, annual risk analysis"` +
 				` --measures "VPN passwords reset and MFA enforced; forensic firm engaged; patients notified by letter"`},
+		{name: "nis2-early-warning",
+			lines: []string{"facts jurisdictions=EU,DE entity=essential_entity significant=yes"},
+			draft: `regulator draft nis2-early-warning --malicious "yes: ransomware" --cross-border "possibly: customers in AT and FR depend on the service"`},
+		{name: "nis2-notification",
+			lines: []string{"facts jurisdictions=EU,DE entity=essential_entity significant=yes"},
+			draft: `regulator draft nis2-notification --malicious "yes: ransomware (LockBit variant)" --cross-border "yes: customers in AT and FR"` +
+				` --severity "high: billing down for 30 hours, no data loss confirmed"` +
+				` --iocs "185.0.2.10 (C2); SHA-256 of the encryptor 3f5a...; ransom note README_RESTORE.txt"`},
+		{name: "nis2-final-report",
+			lines: []string{"facts jurisdictions=EU,DE entity=essential_entity significant=yes"},
+			draft: `regulator draft nis2-final-report --nature "ransomware encrypted the billing servers after a phishing email"` +
+				` --severity "billing unavailable for 30 hours; 2,000 invoices delayed"` +
+				` --root-cause "phishing: a stolen admin password without MFA"` +
+				` --measures "MFA enforced for all admins; EDR rolled out; backups tested weekly (ongoing)"` +
+				` --cross-border "customers in AT and FR had invoices delayed"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
