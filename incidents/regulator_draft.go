@@ -76,6 +76,8 @@ var RegulatorFields = map[string]string{
 	"severity":          "the assessment of the incident's severity and impact (NIS2)",
 	"iocs":              "the indicators of compromise (NIS2)",
 	"root-cause":        "the type of threat or root cause (NIS2 final report)",
+	"scope":             "the scope of the incident: systems, data and operations affected (SEC 8-K)",
+	"impact":            "the material impact or reasonably likely material impact, incl. on financial condition and results of operations (SEC 8-K)",
 }
 
 // regulatorForm renders the draft of one kind of regulator notification.
@@ -93,6 +95,7 @@ var regulatorForms = map[string]regulatorForm{
 	"nis2-early-warning": {title: "NIS2 early warning to the CSIRT or competent authority", law: "NIS2 Art. 23(4)(a)", render: nis2EarlyWarning.render},
 	"nis2-notification":  {title: "NIS2 incident notification", law: "NIS2 Art. 23(4)(b)", render: nis2Notification.render},
 	"nis2-final-report":  {title: "NIS2 final report", law: "NIS2 Art. 23(4)(d)", render: nis2FinalReport.render},
+	"sec-8k":             {title: "Form 8-K Item 1.05 Material Cybersecurity Incidents", law: "SEC Form 8-K Item 1.05", render: sec8KForm.render},
 	"hipaa-hhs":          {title: "Breach report to the HHS Secretary (OCR breach portal)", law: "45 CFR 164.408", render: hhsForm.render},
 }
 

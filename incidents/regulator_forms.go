@@ -184,3 +184,39 @@ var nis2FinalReport = formSpec{toFollow: "Not yet known (if the incident is ongo
 	{section: "Mitigation measures applied and ongoing", item: "the mitigation measures applied and ongoing", prose: true, value: fieldPart("measures")},
 	{section: "Cross-border impact", item: "the cross-border impact, where applicable", prose: true, value: fieldPart("cross-border")},
 }}
+
+// countPart is one key of a counts fact (residents of US-CA).
+func countPart(name, key, example string) func(f *formInput) (string, string) {
+	return func(f *formInput) (string, string) {
+		if v, ok := f.inc.Facts[name]; ok {
+			if n, ok := v.Counts[key]; ok {
+				return fmt.Sprint(n), ""
+			}
+			if v.Complete {
+				return "0", ""
+			}
+		}
+		return "", "/breach facts " + example
+	}
+}
+
+// metRefPart is the reference another obligation was met with (which
+// notice was sent), else what records it.
+func metRefPart(obligation string) func(f *formInput) (string, string) {
+	return func(f *formInput) (string, string) {
+		if o, ok := f.inc.Obligation(obligation); ok && o.Status == ObligationMet {
+			return o.Reference, ""
+		}
+		return "", fmt.Sprintf("/breach met %s --ref NOTICE (when the notice is sent)", obligation)
+	}
+}
+
+// sec8KForm is Form 8-K Item 1.05 (material cybersecurity incidents).
+var sec8KForm = formSpec{toFollow: "Not yet determined or unavailable: say so in the filing and amend it (Form 8-K/A) within four business days after it is (Instruction 2 to Item 1.05)", parts: []formPart{
+	{section: "Registrant", label: "Name", item: "the registrant's name", value: companyPart("name", func(c Company) string { return c.Name })},
+	{label: "Materiality determined", item: "when the incident was determined to be material", value: eventPart("materiality_determined")},
+	{section: "Item 1.05 Material Cybersecurity Incidents", label: "Nature", item: "the material aspects of the incident's nature", value: fieldPart("nature")},
+	{label: "Scope", item: "the material aspects of its scope", value: fieldPart("scope")},
+	{label: "Timing", item: "the material aspects of its timing", value: fieldPart("dates")},
+	{section: "Material impact or reasonably likely material impact, including on financial condition and results of operations", item: "the material impact or reasonably likely material impact on the registrant", prose: true, value: fieldPart("impact")},
+}}

@@ -237,6 +237,12 @@ func TestRegulatorDraftGoldenPerRegime(t *testing.T) {
 				` --root-cause "phishing: a stolen admin password without MFA"` +
 				` --measures "MFA enforced for all admins; EDR rolled out; backups tested weekly (ongoing)"` +
 				` --cross-border "customers in AT and FR had invoices delayed"`},
+		{name: "sec-8k",
+			lines: []string{"facts jurisdictions=US entity=public_company", "clock materiality_determined --at 2026-11-26T15:00Z"},
+			draft: `regulator draft sec-8k --nature "a ransomware attack encrypted order-processing systems"` +
+				` --scope "order processing in North America; no evidence that customer payment data was taken"` +
+				` --dates "detected 2026-11-24; contained 2026-11-26"` +
+				` --impact "order fulfilment paused for three days; the company does not yet know whether revenue for the quarter will be materially affected"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
