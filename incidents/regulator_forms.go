@@ -220,3 +220,35 @@ var sec8KForm = formSpec{toFollow: "Not yet determined or unavailable: say so in
 	{label: "Timing", item: "the material aspects of its timing", value: fieldPart("dates")},
 	{section: "Material impact or reasonably likely material impact, including on financial condition and results of operations", item: "the material impact or reasonably likely material impact on the registrant", prose: true, value: fieldPart("impact")},
 }}
+
+// caAGForm is the California Attorney General's sample-notice submission
+// (Cal. Civ. Code 1798.82(f)): the AG's form asks these beside the upload.
+var caAGForm = formSpec{toFollow: "Not yet known", parts: []formPart{
+	{section: "Organization", label: "Name", item: "the organization's name", value: companyPart("name", func(c Company) string { return c.Name })},
+	{label: "Contact", item: "a contact for the Attorney General", value: companyPart("contact_email", companyContact)},
+	{section: "Breach", label: "Date(s) of breach", item: "the date or range of dates of the breach", value: fieldPart("dates")},
+	{label: "Date(s) notice provided to consumers", item: "the date California residents were notified", value: metPart("ca-residents")},
+	{label: "California residents notified", item: "the number of California residents notified", value: countPart("residents", "US-CA", "residents=US-CA:600")},
+	{label: "Notice delayed for a law enforcement investigation", item: "whether notice was delayed for law enforcement (yes or no)", value: fieldPart("law-enforcement-delay")},
+	{section: "Sample copy of the notice (upload)", item: "the notice sent to California residents", prose: true, value: func(f *formInput) (string, string) {
+		ref, fill := metRefPart("ca-residents")(f)
+		if ref == "" {
+			return "", fill
+		}
+		return "Upload a sample copy of the notice sent to California residents (recorded on ca-residents as " + ref + "), without any resident's name or address.", ""
+	}},
+}}
+
+// nydfsForm is the notice to the Superintendent through the DFS portal
+// (23 NYCRR 500.17(a)).
+var nydfsForm = formSpec{toFollow: "Not yet known (500.17(a)(2): update the Superintendent with material changes or new information)", parts: []formPart{
+	{section: "Covered entity", label: "Name", item: "the covered entity's name", value: companyPart("name", func(c Company) string { return c.Name })},
+	{label: "Contact", item: "a contact for the Department", value: companyPart("contact_email", companyContact)},
+	{section: "Cybersecurity incident", label: "Determined that an incident occurred", item: "when it was determined that a cybersecurity incident occurred", value: eventPart("breach_determined")},
+	{label: "Date(s) of the incident", item: "the date or range of dates of the incident", value: fieldPart("dates")},
+	{label: "New York residents affected", item: "the number of New York residents affected", value: countPart("residents", "US-NY", "residents=US-NY:120")},
+	{label: "Categories of personal data", item: "the categories of data affected", value: factPart("data_categories", "data=email,ssn")},
+	{label: "Extortion payment made", item: "whether a ransom or extortion payment was made (500.17(c) has its own 24-hour notice)", value: factPart("extortion_payment", "extortion_payment=no")},
+	{section: "Description", item: "a description of the incident", prose: true, value: fieldPart("nature")},
+	{section: "Response and remediation", item: "the measures taken", prose: true, value: fieldPart("measures")},
+}}

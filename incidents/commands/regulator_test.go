@@ -243,6 +243,10 @@ func TestRegulatorDraftGoldenPerRegime(t *testing.T) {
 				` --scope "order processing in North America; no evidence that customer payment data was taken"` +
 				` --dates "detected 2026-11-24; contained 2026-11-26"` +
 				` --impact "order fulfilment paused for three days; the company does not yet know whether revenue for the quarter will be materially affected"`},
+		{name: "ca-ag",
+			lines: []string{"facts jurisdictions=US-CA residents=US-CA:600 data=email,ssn",
+				"met ca-residents --ref notice-N1"},
+			draft: `regulator draft ca-ag --dates "2026-11-20 to 2026-11-25" --law-enforcement-delay no`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
