@@ -97,6 +97,7 @@ var regulatorForms = map[string]regulatorForm{
 	"nis2-notification":  {title: "NIS2 incident notification", law: "NIS2 Art. 23(4)(b)", render: nis2Notification.render},
 	"nis2-final-report":  {title: "NIS2 final report", law: "NIS2 Art. 23(4)(d)", render: nis2FinalReport.render},
 	"ca-ag":              {title: "Sample notice submission to the California Attorney General", law: "Cal. Civ. Code 1798.82(f)", render: caAGForm.render},
+	"nydfs-incident":     {title: "Notice of a cybersecurity incident to the NY Superintendent of Financial Services (DFS portal)", law: "23 NYCRR 500.17(a)", render: nydfsForm.render},
 	"sec-8k":             {title: "Form 8-K Item 1.05 Material Cybersecurity Incidents", law: "SEC Form 8-K Item 1.05", render: sec8KForm.render},
 	"hipaa-hhs":          {title: "Breach report to the HHS Secretary (OCR breach portal)", law: "45 CFR 164.408", render: hhsForm.render},
 }

@@ -247,6 +247,12 @@ func TestRegulatorDraftGoldenPerRegime(t *testing.T) {
 			lines: []string{"facts jurisdictions=US-CA residents=US-CA:600 data=email,ssn",
 				"met ca-residents --ref notice-N1"},
 			draft: `regulator draft ca-ag --dates "2026-11-20 to 2026-11-25" --law-enforcement-delay no`},
+		{name: "nydfs-incident",
+			lines: []string{"facts jurisdictions=US-NY entity=nydfs_covered residents=US-NY:120 data=email,ssn extortion_payment=no",
+				"clock breach_determined --at 2026-11-26T12:00Z"},
+			draft: `regulator draft nydfs-incident --dates "2026-11-24 to 2026-11-26"` +
+				` --nature "an attacker used a phished employee password to read the loan-application share"` +
+				` --measures "password reset, MFA enforced on the share, forensic review under way"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
