@@ -275,3 +275,37 @@ func TestRegulatorDraftGoldenPerRegime(t *testing.T) {
 		})
 	}
 }
+
+// A form drafted before anything is known lists, for each item, the fact,
+// clock, obligation or company setting that fills it; an unknown yes/no
+// fact is never shown as "no".
+func TestRegulatorDraftUnknownsPerRegime(t *testing.T) {
+	t.Parallel()
+	b := newRegulatorBoard(t, incidents.Company{Name: "Example Clinic Inc."})
+	b.must("Uresp", "declare Records exposed --aware 2026-11-26T09:00Z")
+	for _, tc := range []struct {
+		draft string
+		want  []string
+	}{
+		{"regulator draft hipaa-hhs", []string{
+			"the date individuals were notified", "/breach met hipaa-individuals --ref",
+			"the covered entity's address", "company: postal_address: in breachbot.yaml",
+			"the approximate number of individuals affected", "/breach facts affected=",
+			"the type of breach", "--type",
+		}},
+		{"regulator draft nydfs-incident", []string{
+			"when it was determined that a cybersecurity incident occurred", "/breach clock breach_determined --at TIME",
+			"whether a ransom or extortion payment was made", "/breach facts extortion_payment=no",
+			"Extortion payment made: _Not yet known; to follow._",
+		}},
+		{"regulator draft sec-8k", []string{"/breach clock materiality_determined", "amend it (Form 8-K/A)"}},
+		{"regulator draft ca-ag", []string{"/breach met ca-residents", "/breach facts residents=US-CA:600"}},
+	} {
+		text := b.must("Uresp", tc.draft)
+		for _, want := range tc.want {
+			if !strings.Contains(text, want) {
+				t.Errorf("/breach %s does not say %q:\n%s", tc.draft, want, text)
+			}
+		}
+	}
+}
