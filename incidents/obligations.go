@@ -100,6 +100,7 @@ func (s *Service) Met(ctx context.Context, actor, id string, in MetInput) (*Resu
 		details := map[string]string{"obligation": o.ID, "reference": ref, "at": at.UTC().Format(time.RFC3339)}
 		if d := approvedRegulatorDraft(inc, o.ID); d != nil {
 			o.Draft, o.DraftHash = d.Seq, d.ContentHash
+			d.SubmittedAt, d.SubmittedBy, d.Reference = at.UTC(), actor, ref
 			details["draft"], details["draft_hash"] = strconv.Itoa(d.Seq), d.ContentHash
 		}
 		if late := o.Late(); late > 0 {

@@ -33,6 +33,12 @@ type RegulatorDraft struct {
 	DraftedAt time.Time          `json:"drafted_at"`
 	// Approval is legal's approval of exactly this content (ContentHash).
 	Approval *Approval `json:"approval,omitempty"`
+	// SubmittedAt, SubmittedBy and Reference record that this draft was
+	// submitted to the regulator: by met for the first submission, by
+	// regulator submitted for a later phase.
+	SubmittedAt time.Time `json:"submitted_at,omitzero"`
+	SubmittedBy string    `json:"submitted_by,omitempty"`
+	Reference   string    `json:"reference,omitempty"`
 }
 
 // RegulatorUnknown is a required item of a regulator draft that is not
@@ -402,4 +408,60 @@ func renderGDPR33(f *formInput) (string, []RegulatorUnknown) {
 		}
 	}
 	return b.String(), unknown
+}
+
+// RegulatorSubmitted records that a further approved draft of an
+// obligation already met (a later phase, GDPR Art. 33(4)) was submitted,
+// with the regulator's reference.
+func (s *Service) RegulatorSubmitted(ctx context.Context, actor, id, obligation, ref string, at time.Time) (*RegulatorResult, error) {
+	ref, err := checkText("the reference", ref, maxRef, true,
+		fmt.Sprintf("/breach regulator submitted %s --ref CASE-NUMBER (the regulator's case number)", obligation))
+	if err != nil {
+		return nil, err
+	}
+	var res RegulatorResult
+	err = s.do(ctx, actor, ActMet, id, func(t *txn, _ []string) error {
+		inc, pb, err := s.load(t, id, false)
+		if err != nil {
+			return err
+		}
+		res.Incident = inc
+		o, ok := inc.Obligation(obligation)
+		if !ok {
+			return obligationNotFound(inc, obligation)
+		}
+		if o.Status != ObligationMet {
+			return Errorf(ECONFLICT, "%s is not met yet; the first submission is recorded with met", o.ID).
+				WithTry("met %s --ref %s", o.ID, quoteIfNeeded(ref))
+		}
+		d, err := findRegulatorDraft(inc, obligation, 0)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !d.SubmittedAt.IsZero():
+			return Errorf(ECONFLICT, "draft %d of %s was already submitted (ref %s); draft again to add what is newly known", d.Seq, o.ID, d.Reference).
+				WithTry("regulator draft %s", o.ID)
+		case d.Approval == nil:
+			return Errorf(ECONFLICT, "draft %d of %s is not approved; legal approves it before it is submitted", d.Seq, o.ID).
+				WithTry("regulator approve %s", o.ID)
+		}
+		if at.IsZero() {
+			at = t.now
+		}
+		if at.After(t.now.Add(time.Minute)) {
+			return Errorf(EINVALID, "the time it was submitted (%s) is in the future", at.UTC().Format(time.RFC3339)).WithHint("leave out --at to mean now")
+		}
+		d.SubmittedAt, d.SubmittedBy, d.Reference = at.UTC(), actor, ref
+		res.Draft = d
+		if _, err := s.save(t, inc, pb); err != nil {
+			return err
+		}
+		return s.audit(t, actor, "regulator.submitted", inc, map[string]string{"obligation": o.ID, "draft": strconv.Itoa(d.Seq),
+			"content_hash": d.ContentHash, "reference": ref, "at": at.UTC().Format(time.RFC3339)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &res, nil
 }

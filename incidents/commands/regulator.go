@@ -7,12 +7,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/breachbot/breachbot/incidents"
 )
 
 // regulatorVerbs are the /breach regulator subcommands.
-var regulatorVerbs = []string{"draft", "approve", "show"}
+var regulatorVerbs = []string{"draft", "approve", "show", "submitted"}
 
 // The /breach regulator commands: drafts of the notification a regulator
 // asks for, approved by legal, submitted through the regulator's own portal.
@@ -41,7 +42,12 @@ func init() {
 			usage:   "/breach regulator show OBLIGATION [--draft N] [--incident ID]",
 			summary: "show a regulator draft (the latest unless --draft N) and whether legal approved it",
 			flags:   []string{"draft", incidentFlag}, minArgs: 1, maxArgs: 1, missing: "needs the obligation id"},
+		&spec{name: "regulator submitted", group: "Notify",
+			usage:   "/breach regulator submitted OBLIGATION --ref REFERENCE [--at TIME] [--incident ID]",
+			summary: "record that a further approved draft (a later phase, GDPR Art. 33(4)) was submitted; the first is recorded by met",
+			flags:   []string{"ref", "at", incidentFlag}, minArgs: 1, maxArgs: 1, missing: "needs the obligation id"},
 	)
+	incidentCommands["regulator submitted"] = (*call).regulatorSubmitted
 	incidentCommands["regulator draft"] = (*call).regulatorDraft
 	incidentCommands["regulator approve"] = (*call).regulatorApprove
 	incidentCommands["regulator show"] = (*call).regulatorShow
@@ -122,8 +128,12 @@ func regulatorReply(res *incidents.RegulatorResult, verb string) *Reply {
 			d.Approval.By, shortHash(d.ContentHash), d.Obligation)
 		rep.People = append(rep.People, d.Approval.By)
 	}
-	if o, ok := res.Incident.Obligation(d.Obligation); ok && o.DraftHash == d.ContentHash && o.Status == incidents.ObligationMet {
-		state = fmt.Sprintf("Submitted: met %s with ref %s.", o.MetAt.UTC().Format("2006-01-02 15:04 MST"), o.Reference)
+	if !d.SubmittedAt.IsZero() {
+		state = fmt.Sprintf("Submitted %s by %s, ref %s (content sha256 %s).", d.SubmittedAt.UTC().Format("2006-01-02 15:04 MST"), d.SubmittedBy, d.Reference, shortHash(d.ContentHash))
+		rep.People = append(rep.People, d.SubmittedBy)
+	} else if o, ok := res.Incident.Obligation(d.Obligation); ok && o.Status == incidents.ObligationMet && d.Approval != nil {
+		state = fmt.Sprintf("Approved by %s (content sha256 %s). %s is met; once this draft is submitted: /breach regulator submitted %s --ref CASE-NUMBER",
+			d.Approval.By, shortHash(d.ContentHash), d.Obligation, d.Obligation)
 	}
 	rep.Sections = append(rep.Sections, Section{Text: state})
 	rep.File = &File{Name: fmt.Sprintf("%s-%s-draft%d.md", res.Incident.ID, d.Obligation, d.Seq), ContentType: "text/markdown", Data: []byte(d.Markdown)}
@@ -135,4 +145,19 @@ func shortHash(h string) string {
 		return h[:12]
 	}
 	return h
+}
+
+func (c *call) regulatorSubmitted(ctx context.Context) (*Reply, error) {
+	var at time.Time
+	if s := c.cmd.Flags["at"]; s != "" {
+		var err error
+		if at, err = c.time(s); err != nil {
+			return nil, err
+		}
+	}
+	res, err := c.r.svc.RegulatorSubmitted(ctx, c.req.User, c.id, c.cmd.Args[0], c.cmd.Flags["ref"], at)
+	if err != nil {
+		return nil, err
+	}
+	return regulatorReply(res, "submitted"), nil
 }

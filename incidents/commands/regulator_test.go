@@ -167,13 +167,33 @@ func TestRegulatorDraftApprovalAndMet(t *testing.T) {
 	}
 
 	b.clock.Set(goldenNow.Add(time.Hour))
-	b.must("Ulead", "met gdpr-art33 --ref CNIL-2026-1234"+inc1)
+	if text := b.must("Ulead", "met gdpr-art33 --ref CNIL-2026-1234"+inc1); !strings.Contains(text, "Recorded as submitted: regulator draft 1 (content sha256 "+d.ContentHash[:12]) {
+		t.Errorf("the met reply does not say which draft was recorded:\n%s", text)
+	}
 	o := b.obligation("INC-2026-0001", "gdpr-art33")
 	if o.Reference != "CNIL-2026-1234" || o.Draft != 1 || o.DraftHash != d.ContentHash {
 		t.Errorf("met recorded ref %q draft %d hash %q, want CNIL-2026-1234, 1, %s", o.Reference, o.Draft, o.DraftHash, d.ContentHash)
 	}
-	if text := b.must("Ulead", "regulator show gdpr-art33"+inc1); !strings.Contains(text, "Submitted: met") || !strings.Contains(text, "CNIL-2026-1234") {
+	if d := b.draftOf("gdpr-art33")[0]; !d.SubmittedAt.Equal(goldenNow.Add(time.Hour)) || d.Reference != "CNIL-2026-1234" || d.SubmittedBy != "Ulead" {
+		t.Errorf("draft 1 submission = %v %q %q, want it submitted by met", d.SubmittedAt, d.Reference, d.SubmittedBy)
+	}
+	if text := b.must("Ulead", "regulator show gdpr-art33"+inc1); !strings.Contains(text, "Submitted 2026-11-27 10:00 UTC by Ulead, ref CNIL-2026-1234") {
 		t.Errorf("show after met does not say it was submitted:\n%s", text)
+	}
+
+	// A later phase (Art. 33(4)): drafted, approved, then recorded as submitted.
+	b.must("Uresp", `regulator draft gdpr-art33 --measures "bucket closed; passwords reset; attacker's address blocked"`+inc1)
+	if text, ok := b.run("Ulead", "regulator submitted gdpr-art33 --ref CNIL-2026-1234-2"+inc1); ok || !strings.Contains(text, "draft 2 of gdpr-art33 is not approved") {
+		t.Errorf("submitting an unapproved draft: ok=%v\n%s", ok, text)
+	}
+	b.must("Ulegal2", "regulator approve gdpr-art33"+inc1)
+	b.must("Ulead", "regulator submitted gdpr-art33 --ref CNIL-2026-1234-2"+inc1)
+	ds := b.draftOf("gdpr-art33")
+	if len(ds) != 2 || ds[1].Reference != "CNIL-2026-1234-2" || ds[1].SubmittedAt.IsZero() || ds[0].Reference != "CNIL-2026-1234" {
+		t.Errorf("drafts after the second submission = %+v", ds)
+	}
+	if text, ok := b.run("Ulead", "regulator submitted gdpr-art33 --ref again"+inc1); ok || !strings.Contains(text, "already submitted") {
+		t.Errorf("submitting twice: ok=%v\n%s", ok, text)
 	}
 }
 
