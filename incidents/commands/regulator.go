@@ -24,7 +24,7 @@ func init() {
 	}
 	flags := slices.Sorted(maps.Keys(incidents.RegulatorFields))
 	specs = append(specs,
-		&spec{name: "regulator draft", group: "Notify",
+		&spec{name: "regulator draft", group: "Regulators",
 			usage:   "/breach regulator draft OBLIGATION [--nature TEXT] [--measures TEXT] [--ITEM TEXT ...] [--incident ID]",
 			summary: "draft what the regulator's form asks (Markdown to paste into its portal), from the facts and company config; lists what is still unknown",
 			help: "Renders the content the obligation's rule asks of us, from the incident's facts, the company: settings and the items given here " +
@@ -34,15 +34,15 @@ func init() {
 				"Items: " + strings.Join(items, "; ") + ".\n" +
 				"Example: /breach regulator draft gdpr-art33 --nature \"customer table copied from a misconfigured backup bucket\" --measures \"bucket closed; passwords reset\"",
 			flags: append(flags, incidentFlag), minArgs: 1, maxArgs: 1, missing: "needs the obligation id (see /breach deadlines)"},
-		&spec{name: "regulator approve", group: "Notify",
+		&spec{name: "regulator approve", group: "Regulators",
 			usage:   "/breach regulator approve OBLIGATION [--draft N] [--incident ID]",
 			summary: "legal approves the latest regulator draft of an obligation, bound to its content hash (never its drafter)",
 			flags:   []string{"draft", incidentFlag}, minArgs: 1, maxArgs: 1, missing: "needs the obligation id"},
-		&spec{name: "regulator show", group: "Notify",
+		&spec{name: "regulator show", group: "Regulators",
 			usage:   "/breach regulator show OBLIGATION [--draft N] [--incident ID]",
 			summary: "show a regulator draft (the latest unless --draft N) and whether legal approved it",
 			flags:   []string{"draft", incidentFlag}, minArgs: 1, maxArgs: 1, missing: "needs the obligation id"},
-		&spec{name: "regulator submitted", group: "Notify",
+		&spec{name: "regulator submitted", group: "Regulators",
 			usage:   "/breach regulator submitted OBLIGATION --ref REFERENCE [--at TIME] [--incident ID]",
 			summary: "record that a further approved draft (a later phase, GDPR Art. 33(4)) was submitted; the first is recorded by met",
 			flags:   []string{"ref", "at", incidentFlag}, minArgs: 1, maxArgs: 1, missing: "needs the obligation id"},
@@ -112,6 +112,11 @@ func regulatorReply(res *incidents.RegulatorResult, verb string) *Reply {
 	title := fmt.Sprintf("%s: %s draft %d", res.Incident.ID, d.Obligation, d.Seq)
 	if verb != "" {
 		title = fmt.Sprintf("%s: %s draft %d %s", res.Incident.ID, d.Obligation, d.Seq, verb)
+	}
+	if n := len(d.Unknown); n > 0 {
+		title += fmt.Sprintf(", %d required items still unknown", n)
+	} else {
+		title += ", nothing unknown"
 	}
 	rep := &Reply{Title: title, Incident: res.Incident.ID, People: []string{d.DraftedBy}}
 	if len(d.Unknown) > 0 {
