@@ -273,6 +273,10 @@ func TestRegulatorDraftGoldenPerRegime(t *testing.T) {
 			draft: `regulator draft nydfs-incident --dates "2026-11-24 to 2026-11-26"` +
 				` --nature "an attacker used a phished employee password to read the loan-application share"` +
 				` --measures "password reset, MFA enforced on the share, forensic review under way"`},
+		{name: "uk-gdpr-art33",
+			lines: []string{"facts jurisdictions=GB data=email affected=300"},
+			draft: `regulator draft uk-gdpr-art33 --nature "a spreadsheet of customer emails was sent to the wrong supplier" --subjects customers --records 300` +
+				` --consequences "unwanted email; low risk" --measures "the supplier confirmed deletion in writing"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -327,5 +331,22 @@ func TestRegulatorDraftUnknownsPerRegime(t *testing.T) {
 				t.Errorf("/breach %s does not say %q:\n%s", tc.draft, want, text)
 			}
 		}
+	}
+}
+
+// A GDPR draft made after the 72 hours asks for the reasons for the delay
+// (Art. 33(1)) until they are given.
+func TestRegulatorDraftLateGDPRAsksForTheReasons(t *testing.T) {
+	t.Parallel()
+	b := newRegulatorBoard(t, fullCompany)
+	b.must("Uresp", "declare Customer DB exposed --aware 2026-11-20T09:00Z")
+	b.must("Uresp", "facts jurisdictions=EU data=email affected=10")
+	text := b.must("Uresp", completeGDPRDraft)
+	if !strings.Contains(text, "the reasons for the delay, as the notification is late (33(1))") || !strings.Contains(text, "--delay-reason") {
+		t.Errorf("a late draft does not ask for the reasons for the delay:\n%s", text)
+	}
+	text = b.must("Uresp", `regulator draft gdpr-art33 --delay-reason "the processor told us on day 5"`)
+	if !strings.Contains(text, "## Reasons for the delay (Art. 33(1))\n\nthe processor told us on day 5") || !strings.Contains(text, "nothing unknown") {
+		t.Errorf("the reasons given are not in the draft, or something is still unknown:\n%s", text)
 	}
 }
