@@ -166,3 +166,25 @@ func (c *call) regulatorSubmitted(ctx context.Context) (*Reply, error) {
 	}
 	return regulatorReply(res, "submitted"), nil
 }
+
+// metDraftSections say, after met, which regulator draft the record shows
+// as submitted, and warn when a newer draft was not approved or no draft
+// was approved at all.
+func metDraftSections(inc *incidents.Incident, o *incidents.Obligation) []Section {
+	var latest *incidents.RegulatorDraft
+	for i := range inc.RegulatorDrafts {
+		if d := &inc.RegulatorDrafts[i]; d.Obligation == o.ID {
+			latest = d
+		}
+	}
+	switch {
+	case latest == nil:
+		return nil
+	case o.DraftHash == "":
+		return []Section{{Text: fmt.Sprintf("No regulator draft of %s was approved, so the record shows no submitted content: only the reference.", o.ID)}}
+	case latest.Seq != o.Draft:
+		return []Section{{Text: fmt.Sprintf("Recorded as submitted: regulator draft %d (content sha256 %s), the latest approved. Draft %d is newer and not approved.",
+			o.Draft, shortHash(o.DraftHash), latest.Seq)}}
+	}
+	return []Section{{Text: fmt.Sprintf("Recorded as submitted: regulator draft %d (content sha256 %s), approved by legal.", o.Draft, shortHash(o.DraftHash))}}
+}

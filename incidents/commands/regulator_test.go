@@ -350,3 +350,44 @@ func TestRegulatorDraftLateGDPRAsksForTheReasons(t *testing.T) {
 		t.Errorf("the reasons given are not in the draft, or something is still unknown:\n%s", text)
 	}
 }
+
+// met says honestly which content the record shows as submitted: none
+// when no draft was approved, and the approved one when a newer draft is
+// still waiting for legal.
+func TestRegulatorMetSaysWhichDraftWasRecorded(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		lines []string
+		want  string
+		draft int
+	}{
+		{"none approved", []string{completeGDPRDraft}, "No regulator draft of gdpr-art33 was approved, so the record shows no submitted content", 0},
+		{"newer unapproved", []string{completeGDPRDraft, "regulator approve gdpr-art33", `regulator draft gdpr-art33 --measures "more"`},
+			"Recorded as submitted: regulator draft 1 (content sha256 ", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			b := newRegulatorBoard(t, fullCompany)
+			b.must("Uresp", "declare Customer DB exposed --aware 2026-11-26T09:00Z")
+			b.must("Uresp", "facts jurisdictions=EU")
+			for _, l := range tc.lines {
+				user := "Uresp"
+				if strings.HasPrefix(l, "regulator approve") {
+					user = "Ulegal"
+				}
+				b.must(user, l+inc1)
+			}
+			text := b.must("Ulead", "met gdpr-art33 --ref DPC-1"+inc1)
+			if !strings.Contains(text, tc.want) {
+				t.Errorf("met reply does not say %q:\n%s", tc.want, text)
+			}
+			if tc.draft == 1 && !strings.Contains(text, "Draft 2 is newer and not approved") {
+				t.Errorf("met reply does not warn about the newer draft:\n%s", text)
+			}
+			if o := b.obligation("INC-2026-0001", "gdpr-art33"); o.Draft != tc.draft {
+				t.Errorf("met recorded draft %d, want %d", o.Draft, tc.draft)
+			}
+		})
+	}
+}

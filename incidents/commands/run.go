@@ -264,8 +264,8 @@ func (c *call) met(ctx context.Context) (*Reply, error) {
 		return nil, err
 	}
 	rep := obligationChangedReply(res, c.now, cmd.Args[0], "met")
-	if o, ok := res.Incident.Obligation(cmd.Args[0]); ok && o.DraftHash != "" {
-		rep.Sections = append(rep.Sections, Section{Text: fmt.Sprintf("Recorded as submitted: regulator draft %d (content sha256 %s), approved by legal.", o.Draft, shortHash(o.DraftHash))})
+	if o, ok := res.Incident.Obligation(cmd.Args[0]); ok {
+		rep.Sections = append(rep.Sections, metDraftSections(res.Incident, o)...)
 	}
 	return rep, nil
 }
