@@ -313,7 +313,7 @@ func (f *formInput) fact(name, item, example string, unknown *[]RegulatorUnknown
 	return ""
 }
 
-// company returns a company setting, or records it as unknown.
+// companySetting returns a company setting, or records it as unknown.
 func (f *formInput) companySetting(key, value, item string, unknown *[]RegulatorUnknown) string {
 	if strings.TrimSpace(value) != "" {
 		return value

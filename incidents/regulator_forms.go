@@ -23,7 +23,7 @@ type formPart struct {
 
 // formSpec is a regulator form described by its parts.
 type formSpec struct {
-	// intro lines follow the title (who notifies, which incident).
+	// parts are the form's items in order.
 	parts []formPart
 	// toFollow heads the list of unknowns in the draft.
 	toFollow string
