@@ -62,6 +62,9 @@ type Incident struct {
 	// Recipients is the current list of affected people for notices, if
 	// one was imported (counts and hash only; the people are in the store).
 	Recipients *RecipientSetRef `json:"recipients,omitempty"`
+	// RegulatorDrafts are the drafts of notifications to regulators, in the
+	// order they were made (see RegulatorDraft).
+	RegulatorDrafts []RegulatorDraft `json:"regulator_drafts,omitempty"`
 	// Rev counts the changes made to the incident.
 	Rev int64 `json:"rev"`
 }

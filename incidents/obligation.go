@@ -60,6 +60,10 @@ type Obligation struct {
 	MetBy       string    `json:"met_by,omitempty"`
 	Reference   string    `json:"reference,omitempty"`
 	DelayReason string    `json:"delay_reason,omitempty"`
+	// Draft and DraftHash name the approved regulator draft (its number and
+	// content sha256) that was submitted when the obligation was met, if any.
+	Draft       int       `json:"draft,omitempty"`
+	DraftHash   string    `json:"draft_hash,omitempty"`
 	WaivedAt    time.Time `json:"waived_at,omitzero"`
 	WaivedBy    string    `json:"waived_by,omitempty"`
 	WaiveReason string    `json:"waive_reason,omitempty"`

@@ -3,6 +3,7 @@ package incidents
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -97,6 +98,11 @@ func (s *Service) Met(ctx context.Context, actor, id string, in MetInput) (*Resu
 		}
 		o.Status, o.MetAt, o.MetBy, o.Reference, o.DelayReason = ObligationMet, at.UTC(), actor, ref, delay
 		details := map[string]string{"obligation": o.ID, "reference": ref, "at": at.UTC().Format(time.RFC3339)}
+		if d := approvedRegulatorDraft(inc, o.ID); d != nil {
+			o.Draft, o.DraftHash = d.Seq, d.ContentHash
+			d.SubmittedAt, d.SubmittedBy, d.Reference = at.UTC(), actor, ref
+			details["draft"], details["draft_hash"] = strconv.Itoa(d.Seq), d.ContentHash
+		}
 		if late := o.Late(); late > 0 {
 			details["late_by"] = late.String()
 			details["delay_reason"] = delay

@@ -243,6 +243,15 @@ func lookup(words []string) (*spec, []string, error) {
 		}
 		return nil, nil, e.WithHint("/breach notice %s", strings.Join(noticeVerbs, "|"))
 	}
+	if first == "regulator" {
+		if len(words) > 1 {
+			if sp := findSpec("regulator " + strings.ToLower(words[1])); sp != nil {
+				return sp, words[2:], nil
+			}
+		}
+		return nil, nil, incidents.Errorf(incidents.EINVALID, "regulator needs %s", strings.Join(regulatorVerbs, ", ")).
+			WithHint("/breach regulator draft OBLIGATION (e.g. gdpr-art33); /breach help regulator draft")
+	}
 	if sp := findSpec(first); sp != nil {
 		return sp, words[1:], nil
 	}

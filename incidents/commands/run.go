@@ -263,7 +263,11 @@ func (c *call) met(ctx context.Context) (*Reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	return obligationChangedReply(res, c.now, cmd.Args[0], "met"), nil
+	rep := obligationChangedReply(res, c.now, cmd.Args[0], "met")
+	if o, ok := res.Incident.Obligation(cmd.Args[0]); ok {
+		rep.Sections = append(rep.Sections, metDraftSections(res.Incident, o)...)
+	}
+	return rep, nil
 }
 
 func (c *call) waive(ctx context.Context) (*Reply, error) {

@@ -137,5 +137,5 @@ func specNames() []string {
 			out = append(out, s.name)
 		}
 	}
-	return append(out, "step", "notice")
+	return append(out, "step", "notice", "regulator")
 }
