@@ -63,6 +63,14 @@ func (b *Bot) answer(ctx context.Context, sc slack.SlashCommand, rep *commands.R
 		err = &incidents.Error{Code: incidents.EINTERNAL, Message: "the file could not be sent to you", Err: fmt.Errorf("slack: export not delivered: %w", err),
 			Hint: "the file could not be sent to you by direct message; try again in a minute; breachbot export INCIDENT on the server gives the same record"}
 		b.respond(ctx, sc.ResponseURL, sc.ChannelID, sc.UserID, b.refusal(ctx, sc.UserID, err))
+		return
+	}
+	// What the reply says beside its file (a draft's unknown items and what
+	// fills them) is shown to the person who asked, not dropped.
+	if len(rep.Sections) > 0 {
+		shown := *rep
+		shown.File, shown.Ephemeral = nil, true
+		b.respond(ctx, sc.ResponseURL, sc.ChannelID, sc.UserID, &shown)
 	}
 }
 
