@@ -1,7 +1,6 @@
 package commands_test
 
 import (
-	"flag"
 	"os"
 	"strings"
 	"testing"
@@ -10,7 +9,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-var updateScore = flag.Bool("update-score", false, "rewrite testdata/drill-score.golden from the current output")
 
 // TestDrillScoreGolden runs the misdirected-email playbook as a drill at
 // speed 60 on the fake clock: one deadline met in time, one met late, two
@@ -49,7 +47,7 @@ func TestDrillScoreGolden(t *testing.T) {
 	}
 	got := text[i+1:]
 	const golden = "testdata/drill-score.golden"
-	if *updateScore {
+	if *update {
 		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}
