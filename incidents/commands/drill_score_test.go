@@ -9,7 +9,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-
 // TestDrillScoreGolden runs the misdirected-email playbook as a drill at
 // speed 60 on the fake clock: one deadline met in time, one met late, two
 // waived, a step skipped, a decision per jurisdiction. Closing it ends with
