@@ -154,6 +154,8 @@ func recordMarkdown(rec *incidents.Record, who func(string) string) []byte {
 		}
 	}
 
+	b.WriteString(regulatorDraftsMarkdown(inc, who))
+
 	p("\n## Timeline (audit log)\n\n| # | Time | Actor | Action | Outcome | Details |\n|---|---|---|---|---|---|\n")
 	for _, e := range rec.Timeline {
 		var parts []string
@@ -256,4 +258,44 @@ func detailText(v string) string {
 		return incidents.HumanDuration(d)
 	}
 	return v
+}
+
+// regulatorDraftsMarkdown lists each regulator draft with its hash,
+// approval and submission, then its exact Markdown in a fenced block;
+// what is not recorded is said so.
+func regulatorDraftsMarkdown(inc *incidents.Incident, who func(string) string) string {
+	if len(inc.RegulatorDrafts) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	p("\n## Notifications to regulators\n")
+	for _, d := range inc.RegulatorDrafts {
+		approval := "not approved"
+		if a := d.Approval; a != nil {
+			approval = fmt.Sprintf("%s by %s", FormatTime(a.At), who(a.By))
+		}
+		submitted, ref := "not submitted", "-"
+		if !d.SubmittedAt.IsZero() {
+			submitted = fmt.Sprintf("%s by %s", FormatTime(d.SubmittedAt), orNotRecorded(who(d.SubmittedBy)))
+			ref = orNotRecorded(d.Reference)
+		}
+		p("\n### %s draft %d\n\n| | |\n|---|---|\n", d.Obligation, d.Seq)
+		p("| Content sha256 | `%s` |\n| Drafted | %s by %s |\n| Approved | %s |\n| Submitted | %s |\n| Reference | %s |\n",
+			d.ContentHash, FormatTime(d.DraftedAt), orNotRecorded(who(d.DraftedBy)), approval, submitted, mdEscape(ref))
+		fence := "```"
+		for strings.Contains(d.Markdown, fence) {
+			fence += "`"
+		}
+		p("\n%s\n%s\n%s\n", fence, strings.TrimRight(d.Markdown, "\n"), fence)
+	}
+	return b.String()
+}
+
+// orNotRecorded is s, or "not recorded" when s is empty.
+func orNotRecorded(s string) string {
+	if s == "" {
+		return "not recorded"
+	}
+	return s
 }

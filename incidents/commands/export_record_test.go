@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
+	"html"
 	"io"
 	"strings"
 	"testing"
@@ -187,4 +188,44 @@ func TestExportShowsLocalDueTimeAndOnTime(t *testing.T) {
 	b.must("Uresp", `declare Shop DB copied --aware 2026-11-20T09:00Z --facts "jurisdictions=US-NY affected=800 data_categories=ssn encrypted=no"`)
 	b.must("Ulegal", `met ny-gbl --ref NY-1 --at 2026-11-20T09:30Z --incident INC-2026-0001`)
 	mustContain(t, export(t, b, "md"), "| ny-gbl: New York - notify affected residents | N.Y. Gen. Bus. Law 899-aa (uncertain) | applies | 2026-12-20 24:00 EST (2026-12-21 05:00 UTC) | met 2026-11-20 09:30 UTC by Ulegal, ref NY-1; on time |")
+}
+
+// The md and html records show each regulator submission as a regulator
+// received it: its exact Markdown, its hash, who approved it and when,
+// when it was submitted and the regulator's reference. A draft not yet
+// approved or submitted says so.
+func TestExportShowsRegulatorSubmissions(t *testing.T) {
+	t.Parallel()
+	b := newRegulatorBoard(t, fullCompany)
+	b.must("Uresp", "declare Customer DB exposed --aware 2026-11-26T09:00Z")
+	b.must("Uresp", "facts jurisdictions=EU,DE data=email,password_hash affected=12000 vector=misconfigured_bucket")
+	b.must("Uresp", completeGDPRDraft)
+	b.must("Ulegal", "regulator approve gdpr-art33 --incident INC-2026-0001")
+	b.must("Ulegal", "met gdpr-art33 --ref DPC-2026-4711 --incident INC-2026-0001")
+	b.must("Uresp", `regulator draft gdpr-art33 --measures "all sessions revoked"`)
+	ds := b.draftOf("gdpr-art33")
+	if len(ds) != 2 || ds[0].Approval == nil || ds[0].SubmittedAt.IsZero() {
+		t.Fatalf("stored drafts = %+v, want a submitted one and a new one", ds)
+	}
+	first, second := ds[0], ds[1]
+
+	md := export(t, b, "md")
+	mustContain(t, md,
+		"## Notifications to regulators",
+		"### gdpr-art33 draft 1",
+		"| Content sha256 | `"+first.ContentHash+"` |",
+		"| Approved | "+commands.FormatTime(first.Approval.At)+" by Ulegal |",
+		"| Submitted | "+commands.FormatTime(first.SubmittedAt)+" by Ulegal |",
+		"| Reference | DPC-2026-4711 |",
+		"```\n"+strings.TrimRight(first.Markdown, "\n")+"\n```",
+		"### gdpr-art33 draft 2",
+		"| Content sha256 | `"+second.ContentHash+"` |",
+		"| Approved | not approved |\n| Submitted | not submitted |")
+
+	page := export(t, b, "html")
+	mustContain(t, page,
+		"<h3>gdpr-art33 draft 1</h3>",
+		"<pre>"+html.EscapeString(first.Markdown)+"</pre>",
+		"<code>"+first.ContentHash+"</code>",
+		"DPC-2026-4711")
 }
