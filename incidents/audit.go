@@ -176,7 +176,10 @@ func verifyChain(tx Tx) (AuditVerification, error) {
 // Record is an incident's record for regulators: the incident with its
 // obligations and steps, the playbook it ran, and its audit trail.
 type Record struct {
-	Incident   *Incident    `json:"incident"`
+	Incident *Incident `json:"incident"`
+	// Company is the controller as configured (company: in breachbot.yaml):
+	// who notifies, and its contact point.
+	Company    Company      `json:"company"`
 	Playbook   PlaybookPin  `json:"playbook"`
 	Disclaimer string       `json:"disclaimer,omitempty"`
 	Titles     []RuleTitle  `json:"obligation_titles"`
@@ -215,7 +218,7 @@ func (s *Service) Export(ctx context.Context, actor, id string) (*Record, error)
 		if err := s.audit(t, actor, "incident.exported", inc, nil); err != nil {
 			return err
 		}
-		rec = Record{Incident: inc, Playbook: inc.Playbook, Disclaimer: pb.Catalog.Disclaimer, ExportedAt: t.now, ExportedBy: actor}
+		rec = Record{Incident: inc, Company: s.company, Playbook: inc.Playbook, Disclaimer: pb.Catalog.Disclaimer, ExportedAt: t.now, ExportedBy: actor}
 		for _, r := range pb.Obligations {
 			rec.Titles = append(rec.Titles, RuleTitle{ID: r.ID, Title: r.Regulation.Title, Citation: r.Regulation.Citation,
 				Notify: r.Regulation.Notify, Deadline: r.Regulation.Deadline.String(), Status: r.Regulation.Status,

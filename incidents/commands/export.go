@@ -78,6 +78,8 @@ func recordMarkdown(rec *incidents.Record, who func(string) string) []byte {
 	p("| Exported | %s by %s |\n", FormatTime(rec.ExportedAt), who(rec.ExportedBy))
 	p("| Audit log | %s |\n\n", auditText(rec.Audit))
 
+	b.WriteString(breachMarkdown(rec))
+
 	p("## Clock events\n\n| Event | Time | Recorded by |\n|---|---|---|\n")
 	for _, name := range slices.Sorted(maps.Keys(inc.Events)) {
 		e := inc.Events[name]
@@ -298,4 +300,88 @@ func orNotRecorded(s string) string {
 		return "not recorded"
 	}
 	return s
+}
+
+// breachMarkdown is the breach as a regulator asks about it: who the
+// controller is, what happened, when, its likely consequences and the
+// measures taken. Each item comes from the latest GDPR regulator draft, the
+// facts, or the latest approved notice; "not recorded" when none says it.
+func breachMarkdown(rec *incidents.Record) string {
+	inc, c := rec.Incident, rec.Company
+	field := draftFields(inc)
+	var story incidents.NoticeIncident
+	for _, n := range rec.Notices {
+		if n.Approval != nil && n.Void == nil {
+			story = n.Data.Incident
+		}
+	}
+	fact := func(name string) string {
+		f, ok := inc.Facts[name]
+		switch {
+		case ok && f.Set != nil:
+			return strings.Join(f.Set, ", ")
+		case ok:
+			return f.String()
+		}
+		return ""
+	}
+	first := func(vs ...string) string {
+		for _, v := range vs {
+			if strings.TrimSpace(v) != "" {
+				return v
+			}
+		}
+		return "not recorded"
+	}
+	at := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return FormatTime(t)
+	}
+	var contacts []string
+	for _, v := range []string{c.ContactEmail, c.ContactPhone, c.PostalAddress, c.Website} {
+		if v != "" {
+			contacts = append(contacts, v)
+		}
+	}
+	rows := [][2]string{
+		{"Controller", first(c.Name)},
+		{"DPO or contact point", first(c.DPO)},
+		{"Contact details", first(strings.Join(contacts, "; "))},
+		{"What happened", first(field["nature"], story.WhatHappened)},
+		{"Vector", first(fact("vector"))},
+		{"Data categories", first(fact("data_categories"), strings.Join(story.DataCategories, ", "))},
+		{"Categories of people", first(field["subjects"])},
+		{"People affected (approx.)", first(fact("affected"))},
+		{"Records affected (approx.)", first(field["records"])},
+		{"Breach started", first(at(story.BreachStart), field["dates"])},
+		{"Breach ended", first(at(story.BreachEnd))},
+		{"Aware", first(at(inc.AwareAt()))},
+		{"Likely consequences", first(field["consequences"], story.LikelyConsequences)},
+		{"Measures taken and proposed", first(field["measures"], story.WhatWeAreDoing)},
+	}
+	var b strings.Builder
+	b.WriteString("## The breach\n\n| | |\n|---|---|\n")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "| %s | %s |\n", r[0], mdEscape(r[1]))
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+// draftFields are the narrative items of the incident's latest GDPR
+// regulator draft (a draft carries over its predecessor's items), or of
+// its latest regulator draft of any law when there is no GDPR one.
+func draftFields(inc *incidents.Incident) map[string]string {
+	var latest map[string]string
+	for _, d := range inc.RegulatorDrafts {
+		if strings.Contains(d.Obligation, "gdpr") {
+			latest = d.Fields
+		}
+	}
+	if latest == nil && len(inc.RegulatorDrafts) > 0 {
+		latest = inc.RegulatorDrafts[len(inc.RegulatorDrafts)-1].Fields
+	}
+	return latest
 }

@@ -91,7 +91,7 @@ func TestExportJSONValidatesAgainstSchema(t *testing.T) {
 	}
 	b := exportBoard(t)
 	data := export(t, b, "json")
-	mustContain(t, data, `"schema_version": 1,`)
+	mustContain(t, data, `"schema_version": 2,`)
 	validate("met late and waived", data)
 
 	b.must("Uresp", "step done triage scoped from the logs --incident INC-2026-0001")
@@ -109,7 +109,7 @@ func TestExportJSONValidatesAgainstSchema(t *testing.T) {
 	validate("with staff names", named)
 
 	// The schema is not a formality: a record without its version fails.
-	inst, _ := jsonschema.UnmarshalJSON(strings.NewReader(strings.Replace(data, `"schema_version": 1,`, "", 1)))
+	inst, _ := jsonschema.UnmarshalJSON(strings.NewReader(strings.Replace(data, `"schema_version": 2,`, "", 1)))
 	if sch.Validate(inst) == nil {
 		t.Error("a record without schema_version passes the schema")
 	}
@@ -228,4 +228,53 @@ func TestExportShowsRegulatorSubmissions(t *testing.T) {
 		"<pre>"+html.EscapeString(first.Markdown)+"</pre>",
 		"<code>"+first.ContentHash+"</code>",
 		"DPC-2026-4711")
+}
+
+// The record says what a regulator asks: who the controller and its
+// contact point are, what happened, to whose data and how many, when,
+// the likely consequences and the measures, taken from the company
+// configuration, the facts and the latest GDPR draft. JSON carries the
+// controller too.
+func TestExportStatesTheBreachForARegulator(t *testing.T) {
+	t.Parallel()
+	b := newRegulatorBoard(t, fullCompany)
+	b.must("Uresp", "declare Customer DB exposed --aware 2026-11-26T09:00Z")
+	b.must("Uresp", "facts jurisdictions=EU,DE data=email,password_hash affected=12000 vector=misconfigured_bucket")
+	b.must("Uresp", completeGDPRDraft)
+
+	md := export(t, b, "md")
+	mustContain(t, md,
+		"## The breach",
+		"| Controller | Example Shop GmbH |",
+		"| DPO or contact point | Dana Data, dpo@example.com, +49 30 1234567 |",
+		"| Contact details | privacy@example.com |",
+		"| What happened | a backup of the customer table was readable from a misconfigured storage bucket",
+		"| Vector | misconfigured_bucket |",
+		"| Data categories | email, password_hash |",
+		"| Categories of people | customers of the online shop |",
+		"| People affected (approx.) | 12000 |",
+		"| Records affected (approx.) | 12000 |",
+		"| Breach started | not recorded |",
+		"| Breach ended | not recorded |",
+		"| Aware | 2026-11-26 09:00 UTC |",
+		"| Likely consequences | phishing using the exposed addresses",
+		"| Measures taken and proposed | bucket made private on 2026-11-26")
+	if !strings.Contains(export(t, b, "html"), "<td>Categories of people</td><td>customers of the online shop</td>") {
+		t.Error("the HTML record does not show the categories of people")
+	}
+	mustContain(t, export(t, b, "json"), `"company": {`, `"dpo": "Dana Data, dpo@example.com, +49 30 1234567"`)
+}
+
+// What nobody recorded is shown as "not recorded", never left blank or
+// guessed.
+func TestExportSaysNotRecordedForUnknownBreachItems(t *testing.T) {
+	t.Parallel()
+	b := newRegulatorBoard(t, incidents.Company{})
+	b.must("Uresp", "declare Customer DB exposed --aware 2026-11-26T09:00Z")
+	md := export(t, b, "md")
+	for _, item := range []string{"Controller", "DPO or contact point", "Contact details", "What happened", "Vector",
+		"Data categories", "Categories of people", "People affected (approx.)", "Records affected (approx.)",
+		"Breach started", "Breach ended", "Likely consequences", "Measures taken and proposed"} {
+		mustContain(t, md, "| "+item+" | not recorded |")
+	}
 }
