@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -184,8 +185,9 @@ type Record struct {
 	Disclaimer string       `json:"disclaimer,omitempty"`
 	Titles     []RuleTitle  `json:"obligation_titles"`
 	Timeline   []AuditEntry `json:"timeline"`
-	// Notices are the incident's notices: approvals, test and send totals
-	// (no recipient's data; previews left out).
+	// Notices are the incident's notices: approvals, test and send totals,
+	// and the approved text of each locale with the placeholder person's
+	// name and address replaced by markers (no recipient's data).
 	Notices    []*Notice `json:"notices,omitempty"`
 	ExportedAt time.Time `json:"exported_at"`
 	ExportedBy string    `json:"exported_by"`
@@ -225,7 +227,7 @@ func (s *Service) Export(ctx context.Context, actor, id string) (*Record, error)
 				DueZone: r.Regulation.DueZone()})
 		}
 		err = t.Notices(inc.ID, func(n *Notice) error {
-			n.Previews = nil
+			n.Previews = approvedTexts(n)
 			rec.Notices = append(rec.Notices, n)
 			return nil
 		})
@@ -246,4 +248,28 @@ func (s *Service) Export(ctx context.Context, actor, id string) (*Record, error)
 		return nil, err
 	}
 	return &rec, nil
+}
+
+// Markers stand in the record for the placeholder person's name and
+// address in a notice's approved text.
+const (
+	RecipientNameMarker  = "[recipient's name]"
+	RecipientEmailMarker = "[recipient's e-mail address]"
+)
+
+// approvedTexts returns an approved notice's previews, rendered for the
+// placeholder person, with that person's name and address replaced by
+// markers: the approved text each locale's recipients received. A notice
+// never approved has none.
+func approvedTexts(n *Notice) []NoticePreview {
+	if n.Approval == nil {
+		return nil
+	}
+	out := make([]NoticePreview, 0, len(n.Previews))
+	for _, p := range n.Previews {
+		who := PlaceholderRecipient(p.Locale, n.Data.Incident.DataCategories)
+		r := strings.NewReplacer(who.Email, RecipientEmailMarker, who.Name, RecipientNameMarker)
+		out = append(out, NoticePreview{Locale: p.Locale, Subject: r.Replace(p.Subject), Text: r.Replace(p.Text)})
+	}
+	return out
 }

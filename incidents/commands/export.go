@@ -156,6 +156,7 @@ func recordMarkdown(rec *incidents.Record, who func(string) string) []byte {
 		}
 	}
 
+	b.WriteString(noticeTextsMarkdown(rec, who))
 	b.WriteString(regulatorDraftsMarkdown(inc, who))
 
 	p("\n## Timeline (audit log)\n\n| # | Time | Actor | Action | Outcome | Details |\n|---|---|---|---|---|---|\n")
@@ -384,4 +385,56 @@ func draftFields(inc *incidents.Incident) map[string]string {
 		latest = inc.RegulatorDrafts[len(inc.RegulatorDrafts)-1].Fields
 	}
 	return latest
+}
+
+// noticeTextsMarkdown states, for each approved notice, who approved it and
+// when, how many people it went to by jurisdiction, how sending went and
+// when, and its exact approved text per locale (with markers for the
+// person's name and address).
+func noticeTextsMarkdown(rec *incidents.Record, who func(string) string) string {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	for _, n := range rec.Notices {
+		if n.Approval == nil {
+			continue
+		}
+		p("\n### Notice %s\n\n| | |\n|---|---|\n", n.ID)
+		p("| Approved | %s by %s, content sha256 `%s` |\n", FormatTime(n.Approval.At), who(n.Approval.By), n.ContentHash)
+		byPlace := "not recorded"
+		if len(n.Recipients.Counts) > 0 {
+			byPlace = countsText(n.Recipients.Counts)
+		}
+		p("| Recipients | %d: %s |\n", n.Recipients.Count, mdEscape(byPlace))
+		s := n.Send
+		if s == nil {
+			p("| Sending | not started |\n")
+		} else {
+			verb := "sent"
+			if s.Folder != "" {
+				verb = "written to a folder, not sent to anyone"
+			}
+			p("| Sending | %d %s · failed %d · in doubt %d · of %d |\n", s.Sent, verb, s.FailedPermanent+s.FailedTemporary, s.InDoubt, s.Total)
+			p("| Sending started | %s by %s |\n", FormatTime(s.RequestedAt), who(s.RequestedBy))
+			switch {
+			case !s.FinishedAt.IsZero():
+				p("| Sending finished | %s |\n", FormatTime(s.FinishedAt))
+			case !s.LastProgressAt.IsZero():
+				p("| Sending finished | not finished; last progress %s |\n", FormatTime(s.LastProgressAt))
+			default:
+				p("| Sending finished | not finished |\n")
+			}
+		}
+		if len(n.Previews) == 0 {
+			p("\nApproved text: not recorded.\n")
+		}
+		for _, t := range n.Previews {
+			text := "Subject: " + t.Subject + "\n\n" + strings.TrimRight(t.Text, "\n")
+			fence := "```"
+			for strings.Contains(text, fence) {
+				fence += "`"
+			}
+			p("\nApproved text (%s):\n\n%s\n%s\n%s\n", t.Locale, fence, text, fence)
+		}
+	}
+	return b.String()
 }
