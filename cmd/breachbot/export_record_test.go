@@ -51,10 +51,10 @@ func TestExportRecordCarriesApprovedNoticeTexts(t *testing.T) {
 		"| Sending | 3 written to a folder, not sent to anyone · failed 0 · in doubt 0 · of 3 |",
 		"| Sending started | 2026-11-28 12:00 UTC by U_LEAD |",
 		"| Sending finished | 2026-11-28 12:00 UTC |",
-		"Approved text (en):\n\n```\nSubject: Notice of Data Breach from Acme Corp",
+		"Approved text (en), rendered for a made-up person in US-CA; parts that depend on a recipient's country differ for others:\n\n```\nSubject: Notice of Data Breach from Acme Corp",
 		"Dear [recipient's name],",
 		"An attacker copied part of our customer database.",
-		"Approved text (de):",
+		"Approved text (de), rendered for a made-up person in US-CA",
 		"Ein Angreifer hat einen Teil unserer Kundendatenbank kopiert.")
 	mustContain(t, formats["html"], "<h3>Notice N1</h3>", "<pre>Subject: Notice of Data Breach from Acme Corp", "Dear [recipient&#39;s name],")
 	mustContain(t, formats["json"], `"previews": [`, `"locale": "de"`, `Dear [recipient's name],`)

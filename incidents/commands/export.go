@@ -433,7 +433,9 @@ func noticeTextsMarkdown(rec *incidents.Record, who func(string) string) string 
 			for strings.Contains(text, fence) {
 				fence += "`"
 			}
-			p("\nApproved text (%s):\n\n%s\n%s\n%s\n", t.Locale, fence, text, fence)
+			ph := incidents.PlaceholderRecipient(t.Locale, nil)
+			p("\nApproved text (%s), rendered for a made-up person in %s-%s; parts that depend on a recipient's country differ for others:\n\n%s\n%s\n%s\n",
+				t.Locale, ph.Country, ph.Region, fence, text, fence)
 		}
 	}
 	return b.String()
