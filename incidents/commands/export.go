@@ -121,11 +121,11 @@ func recordMarkdown(rec *incidents.Record, who func(string) string) []byte {
 
 	p("\n## Steps\n\n| Step | Status | When | By | Note |\n|---|---|---|---|---|\n")
 	for _, s := range inc.Steps {
-		when := ""
+		when := "-"
 		if !s.At.IsZero() {
 			when = FormatTime(s.At)
 		}
-		p("| %s | %s | %s | %s | %s |\n", s.ID, stepStatusText(s), when, who(s.By), mdEscape(s.Note))
+		p("| %s | %s | %s | %s | %s |\n", s.ID, stepStatusText(s), when, orDash(who(s.By)), orDash(mdEscape(s.Note)))
 	}
 	b.WriteString(decisionsMarkdown(inc, who))
 
@@ -165,7 +165,7 @@ func recordMarkdown(rec *incidents.Record, who func(string) string) []byte {
 		for _, k := range slices.Sorted(maps.Keys(e.Details)) {
 			parts = append(parts, k+"="+detailText(e.Details[k]))
 		}
-		p("| %d | %s | %s | %s | %s | %s |\n", e.Seq, FormatTime(e.At), who(e.Actor), e.Action, e.Outcome, mdEscape(strings.Join(parts, "; ")))
+		p("| %d | %s | %s | %s | %s | %s |\n", e.Seq, FormatTime(e.At), who(e.Actor), e.Action, e.Outcome, orDash(mdEscape(strings.Join(parts, "; "))))
 	}
 	if n := len(rec.Timeline); n > 0 {
 		p("\nAudit chain head for this incident: entry %d, hash `%s`. `breachbot audit verify` checks the whole chain.\n", rec.Timeline[n-1].Seq, rec.Timeline[n-1].Hash)
@@ -439,4 +439,13 @@ func noticeTextsMarkdown(rec *incidents.Record, who func(string) string) string 
 		}
 	}
 	return b.String()
+}
+
+// orDash is s, or "-" for a cell with nothing to say (a step not done
+// has no time nor person): a record never shows a blank cell.
+func orDash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "-"
+	}
+	return s
 }

@@ -278,3 +278,24 @@ func TestExportSaysNotRecordedForUnknownBreachItems(t *testing.T) {
 		mustContain(t, md, "| "+item+" | not recorded |")
 	}
 }
+
+// No cell of the record is left blank: a step not yet done shows "-", a
+// jurisdiction nobody decided says no decision is recorded.
+func TestExportRecordHasNoBlankCells(t *testing.T) {
+	t.Parallel()
+	b := decisionBoard(t, "jurisdictions=DE,FR")
+	b.must("Ulead", `decide notify-decision notify --jurisdiction FR --reason "bank details"`+inc1)
+	md := export(t, b, "md")
+	for _, line := range strings.Split(md, "\n") {
+		if !strings.HasPrefix(line, "|") || line == "| | |" {
+			continue
+		}
+		for _, cell := range strings.Split(strings.Trim(line, "|"), " | ") {
+			if strings.TrimSpace(cell) == "" || strings.Contains(cell, "| |") || strings.Contains(line, "|  |") {
+				t.Errorf("a blank cell in the record: %q", line)
+				break
+			}
+		}
+	}
+	mustContain(t, md, "| notify-decision | DE | undecided | no decision recorded | - | - | - |")
+}
