@@ -79,3 +79,29 @@ func TestExportRecordCarriesApprovedNoticeTexts(t *testing.T) {
 		t.Errorf("the record with a sent notice is not valid against the schema: %v", err)
 	}
 }
+
+// An approved notice whose approval became void says so beside its text,
+// so the record never suggests that text went out.
+func TestExportRecordMarksAVoidNotice(t *testing.T) {
+	e := newNoticeEnv(t, "")
+	csv := e.file("customers.csv", customers)
+	e.console("U_RESP",
+		"/breach declare Customer DB exposed --aware 2026-11-27T09:00:00Z",
+		factsLine,
+		"/breach notice import "+csv,
+		draftLine,
+		"/breach notice submit",
+	)
+	e.console("U_LEGAL1", "/breach notice approve --incident INC-2026-0001")
+	csv2 := e.file("customers2.csv", customers+"dave@example.com,Dave,US,TX,,,C6\n")
+	e.console("U_LEAD", "/breach notice import "+csv2+" --incident INC-2026-0001")
+
+	code, out, errOut := e.run("export", "INC-2026-0001")
+	if code != 0 {
+		t.Fatalf("export: exit %d: %s", code, errOut)
+	}
+	mustContain(t, out,
+		"### Notice N1",
+		"| VOID | 2026-11-28 12:00 UTC: the recipient list changed (import R2 replaced R1); nothing was sent after it |",
+		"| Sending | not started |")
+}

@@ -400,6 +400,9 @@ func noticeTextsMarkdown(rec *incidents.Record, who func(string) string) string 
 		}
 		p("\n### Notice %s\n\n| | |\n|---|---|\n", n.ID)
 		p("| Approved | %s by %s, content sha256 `%s` |\n", FormatTime(n.Approval.At), who(n.Approval.By), n.ContentHash)
+		if v := n.Void; v != nil {
+			p("| VOID | %s: %s; nothing was sent after it |\n", FormatTime(v.At), mdEscape(v.Reason))
+		}
 		byPlace := "not recorded"
 		if len(n.Recipients.Counts) > 0 {
 			byPlace = countsText(n.Recipients.Counts)
