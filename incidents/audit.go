@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -176,13 +177,17 @@ func verifyChain(tx Tx) (AuditVerification, error) {
 // Record is an incident's record for regulators: the incident with its
 // obligations and steps, the playbook it ran, and its audit trail.
 type Record struct {
-	Incident   *Incident    `json:"incident"`
+	Incident *Incident `json:"incident"`
+	// Company is the controller as configured (company: in breachbot.yaml):
+	// who notifies, and its contact point.
+	Company    Company      `json:"company"`
 	Playbook   PlaybookPin  `json:"playbook"`
 	Disclaimer string       `json:"disclaimer,omitempty"`
 	Titles     []RuleTitle  `json:"obligation_titles"`
 	Timeline   []AuditEntry `json:"timeline"`
-	// Notices are the incident's notices: approvals, test and send totals
-	// (no recipient's data; previews left out).
+	// Notices are the incident's notices: approvals, test and send totals,
+	// and the approved text of each locale with the placeholder person's
+	// name and address replaced by markers (no recipient's data).
 	Notices    []*Notice `json:"notices,omitempty"`
 	ExportedAt time.Time `json:"exported_at"`
 	ExportedBy string    `json:"exported_by"`
@@ -215,14 +220,14 @@ func (s *Service) Export(ctx context.Context, actor, id string) (*Record, error)
 		if err := s.audit(t, actor, "incident.exported", inc, nil); err != nil {
 			return err
 		}
-		rec = Record{Incident: inc, Playbook: inc.Playbook, Disclaimer: pb.Catalog.Disclaimer, ExportedAt: t.now, ExportedBy: actor}
+		rec = Record{Incident: inc, Company: s.company, Playbook: inc.Playbook, Disclaimer: pb.Catalog.Disclaimer, ExportedAt: t.now, ExportedBy: actor}
 		for _, r := range pb.Obligations {
 			rec.Titles = append(rec.Titles, RuleTitle{ID: r.ID, Title: r.Regulation.Title, Citation: r.Regulation.Citation,
 				Notify: r.Regulation.Notify, Deadline: r.Regulation.Deadline.String(), Status: r.Regulation.Status,
 				DueZone: r.Regulation.DueZone()})
 		}
 		err = t.Notices(inc.ID, func(n *Notice) error {
-			n.Previews = nil
+			n.Previews = approvedTexts(n)
 			rec.Notices = append(rec.Notices, n)
 			return nil
 		})
@@ -243,4 +248,28 @@ func (s *Service) Export(ctx context.Context, actor, id string) (*Record, error)
 		return nil, err
 	}
 	return &rec, nil
+}
+
+// Markers stand in the record for the placeholder person's name and
+// address in a notice's approved text.
+const (
+	RecipientNameMarker  = "[recipient's name]"
+	RecipientEmailMarker = "[recipient's e-mail address]"
+)
+
+// approvedTexts returns an approved notice's previews, rendered for the
+// placeholder person, with that person's name and address replaced by
+// markers: the approved text each locale's recipients received. A notice
+// never approved has none.
+func approvedTexts(n *Notice) []NoticePreview {
+	if n.Approval == nil {
+		return nil
+	}
+	out := make([]NoticePreview, 0, len(n.Previews))
+	for _, p := range n.Previews {
+		who := PlaceholderRecipient(p.Locale, n.Data.Incident.DataCategories)
+		r := strings.NewReplacer(who.Email, RecipientEmailMarker, who.Name, RecipientNameMarker)
+		out = append(out, NoticePreview{Locale: p.Locale, Subject: r.Replace(p.Subject), Text: r.Replace(p.Text)})
+	}
+	return out
 }

@@ -116,10 +116,10 @@ func decisionsMarkdown(inc *incidents.Incident, who func(string) string) string 
 			continue
 		}
 		if missing, known := inc.Undecided(st); !known {
-			fmt.Fprintf(&b, "| %s | jurisdictions not recorded | undecided | | | | |\n", st.ID)
+			fmt.Fprintf(&b, "| %s | jurisdictions not recorded | undecided | no decision recorded | - | - | - |\n", st.ID)
 		} else {
 			for _, j := range missing {
-				fmt.Fprintf(&b, "| %s | %s | undecided | | | | |\n", st.ID, j)
+				fmt.Fprintf(&b, "| %s | %s | undecided | no decision recorded | - | - | - |\n", st.ID, j)
 			}
 		}
 	}

@@ -173,7 +173,7 @@ func TestExportShowsDecisions(t *testing.T) {
 		"| notify-decision | DE | no-notify | recipient confirmed deletion | Ulegal | 2026-11-27 10:00 UTC | no: replaced 2026-11-27 11:00 UTC |\n" +
 		"| notify-decision | DE | notify | recipient \\| unknown after all | Ulegal | 2026-11-27 11:00 UTC | yes |\n" +
 		"| notify-decision | FR | notify | bank details | Ulead | 2026-11-27 11:00 UTC | yes |\n" +
-		"| notify-decision | IT | undecided | | | | |\n"
+		"| notify-decision | IT | undecided | no decision recorded | - | - | - |\n"
 	mustContain(t, string(f.Data), want)
 
 	f, err = b.router.Export(context.Background(), "Ulead", "INC-2026-0001", "json")

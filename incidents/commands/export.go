@@ -78,6 +78,8 @@ func recordMarkdown(rec *incidents.Record, who func(string) string) []byte {
 	p("| Exported | %s by %s |\n", FormatTime(rec.ExportedAt), who(rec.ExportedBy))
 	p("| Audit log | %s |\n\n", auditText(rec.Audit))
 
+	b.WriteString(breachMarkdown(rec))
+
 	p("## Clock events\n\n| Event | Time | Recorded by |\n|---|---|---|\n")
 	for _, name := range slices.Sorted(maps.Keys(inc.Events)) {
 		e := inc.Events[name]
@@ -119,11 +121,11 @@ func recordMarkdown(rec *incidents.Record, who func(string) string) []byte {
 
 	p("\n## Steps\n\n| Step | Status | When | By | Note |\n|---|---|---|---|---|\n")
 	for _, s := range inc.Steps {
-		when := ""
+		when := "-"
 		if !s.At.IsZero() {
 			when = FormatTime(s.At)
 		}
-		p("| %s | %s | %s | %s | %s |\n", s.ID, stepStatusText(s), when, who(s.By), mdEscape(s.Note))
+		p("| %s | %s | %s | %s | %s |\n", s.ID, stepStatusText(s), when, orDash(who(s.By)), orDash(mdEscape(s.Note)))
 	}
 	b.WriteString(decisionsMarkdown(inc, who))
 
@@ -154,13 +156,16 @@ func recordMarkdown(rec *incidents.Record, who func(string) string) []byte {
 		}
 	}
 
+	b.WriteString(noticeTextsMarkdown(rec, who))
+	b.WriteString(regulatorDraftsMarkdown(inc, who))
+
 	p("\n## Timeline (audit log)\n\n| # | Time | Actor | Action | Outcome | Details |\n|---|---|---|---|---|---|\n")
 	for _, e := range rec.Timeline {
 		var parts []string
 		for _, k := range slices.Sorted(maps.Keys(e.Details)) {
 			parts = append(parts, k+"="+detailText(e.Details[k]))
 		}
-		p("| %d | %s | %s | %s | %s | %s |\n", e.Seq, FormatTime(e.At), who(e.Actor), e.Action, e.Outcome, mdEscape(strings.Join(parts, "; ")))
+		p("| %d | %s | %s | %s | %s | %s |\n", e.Seq, FormatTime(e.At), who(e.Actor), e.Action, e.Outcome, orDash(mdEscape(strings.Join(parts, "; "))))
 	}
 	if n := len(rec.Timeline); n > 0 {
 		p("\nAudit chain head for this incident: entry %d, hash `%s`. `breachbot audit verify` checks the whole chain.\n", rec.Timeline[n-1].Seq, rec.Timeline[n-1].Hash)
@@ -256,4 +261,194 @@ func detailText(v string) string {
 		return incidents.HumanDuration(d)
 	}
 	return v
+}
+
+// regulatorDraftsMarkdown lists each regulator draft with its hash,
+// approval and submission, then its exact Markdown in a fenced block;
+// what is not recorded is said so.
+func regulatorDraftsMarkdown(inc *incidents.Incident, who func(string) string) string {
+	if len(inc.RegulatorDrafts) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	p("\n## Notifications to regulators\n")
+	for _, d := range inc.RegulatorDrafts {
+		approval := "not approved"
+		if a := d.Approval; a != nil {
+			approval = fmt.Sprintf("%s by %s", FormatTime(a.At), who(a.By))
+		}
+		submitted, ref := "not submitted", "-"
+		if !d.SubmittedAt.IsZero() {
+			submitted = fmt.Sprintf("%s by %s", FormatTime(d.SubmittedAt), orNotRecorded(who(d.SubmittedBy)))
+			ref = orNotRecorded(d.Reference)
+		}
+		p("\n### %s draft %d\n\n| | |\n|---|---|\n", d.Obligation, d.Seq)
+		p("| Content sha256 | `%s` |\n| Drafted | %s by %s |\n| Approved | %s |\n| Submitted | %s |\n| Reference | %s |\n",
+			d.ContentHash, FormatTime(d.DraftedAt), orNotRecorded(who(d.DraftedBy)), approval, submitted, mdEscape(ref))
+		fence := "```"
+		for strings.Contains(d.Markdown, fence) {
+			fence += "`"
+		}
+		p("\n%s\n%s\n%s\n", fence, strings.TrimRight(d.Markdown, "\n"), fence)
+	}
+	return b.String()
+}
+
+// orNotRecorded is s, or "not recorded" when s is empty.
+func orNotRecorded(s string) string {
+	if s == "" {
+		return "not recorded"
+	}
+	return s
+}
+
+// breachMarkdown is the breach as a regulator asks about it: who the
+// controller is, what happened, when, its likely consequences and the
+// measures taken. Each item comes from the latest GDPR regulator draft, the
+// facts, or the latest approved notice; "not recorded" when none says it.
+func breachMarkdown(rec *incidents.Record) string {
+	inc, c := rec.Incident, rec.Company
+	field := draftFields(inc)
+	var story incidents.NoticeIncident
+	for _, n := range rec.Notices {
+		if n.Approval != nil && n.Void == nil {
+			story = n.Data.Incident
+		}
+	}
+	fact := func(name string) string {
+		f, ok := inc.Facts[name]
+		switch {
+		case ok && f.Set != nil:
+			return strings.Join(f.Set, ", ")
+		case ok:
+			return f.String()
+		}
+		return ""
+	}
+	first := func(vs ...string) string {
+		for _, v := range vs {
+			if strings.TrimSpace(v) != "" {
+				return v
+			}
+		}
+		return "not recorded"
+	}
+	at := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return FormatTime(t)
+	}
+	var contacts []string
+	for _, v := range []string{c.ContactEmail, c.ContactPhone, c.PostalAddress, c.Website} {
+		if v != "" {
+			contacts = append(contacts, v)
+		}
+	}
+	rows := [][2]string{
+		{"Controller", first(c.Name)},
+		{"DPO or contact point", first(c.DPO)},
+		{"Contact details", first(strings.Join(contacts, "; "))},
+		{"What happened", first(field["nature"], story.WhatHappened)},
+		{"Vector", first(fact("vector"))},
+		{"Data categories", first(fact("data_categories"), strings.Join(story.DataCategories, ", "))},
+		{"Categories of people", first(field["subjects"])},
+		{"People affected (approx.)", first(fact("affected"))},
+		{"Records affected (approx.)", first(field["records"])},
+		{"Breach started", first(at(story.BreachStart), field["dates"])},
+		{"Breach ended", first(at(story.BreachEnd))},
+		{"Aware", first(at(inc.AwareAt()))},
+		{"Likely consequences", first(field["consequences"], story.LikelyConsequences)},
+		{"Measures taken and proposed", first(field["measures"], story.WhatWeAreDoing)},
+	}
+	var b strings.Builder
+	b.WriteString("## The breach\n\n| | |\n|---|---|\n")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "| %s | %s |\n", r[0], mdEscape(r[1]))
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+// draftFields are the narrative items of the incident's latest GDPR
+// regulator draft (a draft carries over its predecessor's items), or of
+// its latest regulator draft of any law when there is no GDPR one.
+func draftFields(inc *incidents.Incident) map[string]string {
+	var latest map[string]string
+	for _, d := range inc.RegulatorDrafts {
+		if strings.Contains(d.Obligation, "gdpr") {
+			latest = d.Fields
+		}
+	}
+	if latest == nil && len(inc.RegulatorDrafts) > 0 {
+		latest = inc.RegulatorDrafts[len(inc.RegulatorDrafts)-1].Fields
+	}
+	return latest
+}
+
+// noticeTextsMarkdown states, for each approved notice, who approved it and
+// when, how many people it went to by jurisdiction, how sending went and
+// when, and its exact approved text per locale (with markers for the
+// person's name and address).
+func noticeTextsMarkdown(rec *incidents.Record, who func(string) string) string {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	for _, n := range rec.Notices {
+		if n.Approval == nil {
+			continue
+		}
+		p("\n### Notice %s\n\n| | |\n|---|---|\n", n.ID)
+		p("| Approved | %s by %s, content sha256 `%s` |\n", FormatTime(n.Approval.At), who(n.Approval.By), n.ContentHash)
+		if v := n.Void; v != nil {
+			p("| VOID | %s: %s; nothing was sent after it |\n", FormatTime(v.At), mdEscape(v.Reason))
+		}
+		byPlace := "not recorded"
+		if len(n.Recipients.Counts) > 0 {
+			byPlace = countsText(n.Recipients.Counts)
+		}
+		p("| Recipients | %d: %s |\n", n.Recipients.Count, mdEscape(byPlace))
+		s := n.Send
+		if s == nil {
+			p("| Sending | not started |\n")
+		} else {
+			verb := "sent"
+			if s.Folder != "" {
+				verb = "written to a folder, not sent to anyone"
+			}
+			p("| Sending | %d %s · failed %d · in doubt %d · of %d |\n", s.Sent, verb, s.FailedPermanent+s.FailedTemporary, s.InDoubt, s.Total)
+			p("| Sending started | %s by %s |\n", FormatTime(s.RequestedAt), who(s.RequestedBy))
+			switch {
+			case !s.FinishedAt.IsZero():
+				p("| Sending finished | %s |\n", FormatTime(s.FinishedAt))
+			case !s.LastProgressAt.IsZero():
+				p("| Sending finished | not finished; last progress %s |\n", FormatTime(s.LastProgressAt))
+			default:
+				p("| Sending finished | not finished |\n")
+			}
+		}
+		if len(n.Previews) == 0 {
+			p("\nApproved text: not recorded.\n")
+		}
+		for _, t := range n.Previews {
+			text := "Subject: " + t.Subject + "\n\n" + strings.TrimRight(t.Text, "\n")
+			fence := "```"
+			for strings.Contains(text, fence) {
+				fence += "`"
+			}
+			ph := incidents.PlaceholderRecipient(t.Locale, nil)
+			p("\nApproved text (%s), rendered for a made-up person in %s-%s; parts that depend on a recipient's country differ for others:\n\n%s\n%s\n%s\n",
+				t.Locale, ph.Country, ph.Region, fence, text, fence)
+		}
+	}
+	return b.String()
+}
+
+// orDash is s, or "-" for a cell with nothing to say (a step not done
+// has no time nor person): a record never shows a blank cell.
+func orDash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "-"
+	}
+	return s
 }

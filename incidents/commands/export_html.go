@@ -42,6 +42,8 @@ th, td { border: 1px solid #bbb; padding: .2em .4em; text-align: left; vertical-
 th { background: #eee; }
 tr { break-inside: avoid; }
 code { font-size: .9em; overflow-wrap: anywhere; }
+h3 { font-size: 1em; margin-top: 1.2em; break-after: avoid; }
+pre { white-space: pre-wrap; border: 1px solid #bbb; padding: .5em; font-size: .9em; }
 ul { padding-left: 1.2em; }
 .late { color: #b00; font-weight: bold; }
 svg { width: 100%; height: auto; break-inside: avoid; }
@@ -69,6 +71,17 @@ func markdownHTML(md string) string {
 		}
 		switch {
 		case line == "":
+		case strings.HasPrefix(line, "```"):
+			// A fenced block (a regulator draft's Markdown) is shown as
+			// written, up to the same fence.
+			fence := line
+			b.WriteString("<pre>")
+			for i++; i < len(lines) && lines[i] != fence; i++ {
+				b.WriteString(html.EscapeString(lines[i]) + "\n")
+			}
+			b.WriteString("</pre>\n")
+		case strings.HasPrefix(line, "### "):
+			fmt.Fprintf(&b, "<h3>%s</h3>\n", inlineHTML(line[4:]))
 		case strings.HasPrefix(line, "## "):
 			fmt.Fprintf(&b, "<h2>%s</h2>\n", inlineHTML(line[3:]))
 		case strings.HasPrefix(line, "# "):

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
+	"html"
 	"io"
 	"strings"
 	"testing"
@@ -90,7 +91,7 @@ func TestExportJSONValidatesAgainstSchema(t *testing.T) {
 	}
 	b := exportBoard(t)
 	data := export(t, b, "json")
-	mustContain(t, data, `"schema_version": 1,`)
+	mustContain(t, data, `"schema_version": 2,`)
 	validate("met late and waived", data)
 
 	b.must("Uresp", "step done triage scoped from the logs --incident INC-2026-0001")
@@ -108,7 +109,7 @@ func TestExportJSONValidatesAgainstSchema(t *testing.T) {
 	validate("with staff names", named)
 
 	// The schema is not a formality: a record without its version fails.
-	inst, _ := jsonschema.UnmarshalJSON(strings.NewReader(strings.Replace(data, `"schema_version": 1,`, "", 1)))
+	inst, _ := jsonschema.UnmarshalJSON(strings.NewReader(strings.Replace(data, `"schema_version": 2,`, "", 1)))
 	if sch.Validate(inst) == nil {
 		t.Error("a record without schema_version passes the schema")
 	}
@@ -187,4 +188,114 @@ func TestExportShowsLocalDueTimeAndOnTime(t *testing.T) {
 	b.must("Uresp", `declare Shop DB copied --aware 2026-11-20T09:00Z --facts "jurisdictions=US-NY affected=800 data_categories=ssn encrypted=no"`)
 	b.must("Ulegal", `met ny-gbl --ref NY-1 --at 2026-11-20T09:30Z --incident INC-2026-0001`)
 	mustContain(t, export(t, b, "md"), "| ny-gbl: New York - notify affected residents | N.Y. Gen. Bus. Law 899-aa (uncertain) | applies | 2026-12-20 24:00 EST (2026-12-21 05:00 UTC) | met 2026-11-20 09:30 UTC by Ulegal, ref NY-1; on time |")
+}
+
+// The md and html records show each regulator submission as a regulator
+// received it: its exact Markdown, its hash, who approved it and when,
+// when it was submitted and the regulator's reference. A draft not yet
+// approved or submitted says so.
+func TestExportShowsRegulatorSubmissions(t *testing.T) {
+	t.Parallel()
+	b := newRegulatorBoard(t, fullCompany)
+	b.must("Uresp", "declare Customer DB exposed --aware 2026-11-26T09:00Z")
+	b.must("Uresp", "facts jurisdictions=EU,DE data=email,password_hash affected=12000 vector=misconfigured_bucket")
+	b.must("Uresp", completeGDPRDraft)
+	b.must("Ulegal", "regulator approve gdpr-art33 --incident INC-2026-0001")
+	b.must("Ulegal", "met gdpr-art33 --ref DPC-2026-4711 --incident INC-2026-0001")
+	b.must("Uresp", `regulator draft gdpr-art33 --measures "all sessions revoked"`)
+	ds := b.draftOf("gdpr-art33")
+	if len(ds) != 2 || ds[0].Approval == nil || ds[0].SubmittedAt.IsZero() {
+		t.Fatalf("stored drafts = %+v, want a submitted one and a new one", ds)
+	}
+	first, second := ds[0], ds[1]
+
+	md := export(t, b, "md")
+	mustContain(t, md,
+		"## Notifications to regulators",
+		"### gdpr-art33 draft 1",
+		"| Content sha256 | `"+first.ContentHash+"` |",
+		"| Approved | "+commands.FormatTime(first.Approval.At)+" by Ulegal |",
+		"| Submitted | "+commands.FormatTime(first.SubmittedAt)+" by Ulegal |",
+		"| Reference | DPC-2026-4711 |",
+		"```\n"+strings.TrimRight(first.Markdown, "\n")+"\n```",
+		"### gdpr-art33 draft 2",
+		"| Content sha256 | `"+second.ContentHash+"` |",
+		"| Approved | not approved |\n| Submitted | not submitted |")
+
+	page := export(t, b, "html")
+	mustContain(t, page,
+		"<h3>gdpr-art33 draft 1</h3>",
+		"<pre>"+html.EscapeString(first.Markdown)+"</pre>",
+		"<code>"+first.ContentHash+"</code>",
+		"DPC-2026-4711")
+}
+
+// The record says what a regulator asks: who the controller and its
+// contact point are, what happened, to whose data and how many, when,
+// the likely consequences and the measures, taken from the company
+// configuration, the facts and the latest GDPR draft. JSON carries the
+// controller too.
+func TestExportStatesTheBreachForARegulator(t *testing.T) {
+	t.Parallel()
+	b := newRegulatorBoard(t, fullCompany)
+	b.must("Uresp", "declare Customer DB exposed --aware 2026-11-26T09:00Z")
+	b.must("Uresp", "facts jurisdictions=EU,DE data=email,password_hash affected=12000 vector=misconfigured_bucket")
+	b.must("Uresp", completeGDPRDraft)
+
+	md := export(t, b, "md")
+	mustContain(t, md,
+		"## The breach",
+		"| Controller | Example Shop GmbH |",
+		"| DPO or contact point | Dana Data, dpo@example.com, +49 30 1234567 |",
+		"| Contact details | privacy@example.com |",
+		"| What happened | a backup of the customer table was readable from a misconfigured storage bucket",
+		"| Vector | misconfigured_bucket |",
+		"| Data categories | email, password_hash |",
+		"| Categories of people | customers of the online shop |",
+		"| People affected (approx.) | 12000 |",
+		"| Records affected (approx.) | 12000 |",
+		"| Breach started | not recorded |",
+		"| Breach ended | not recorded |",
+		"| Aware | 2026-11-26 09:00 UTC |",
+		"| Likely consequences | phishing using the exposed addresses",
+		"| Measures taken and proposed | bucket made private on 2026-11-26")
+	if !strings.Contains(export(t, b, "html"), "<td>Categories of people</td><td>customers of the online shop</td>") {
+		t.Error("the HTML record does not show the categories of people")
+	}
+	mustContain(t, export(t, b, "json"), `"company": {`, `"dpo": "Dana Data, dpo@example.com, +49 30 1234567"`)
+}
+
+// What nobody recorded is shown as "not recorded", never left blank or
+// guessed.
+func TestExportSaysNotRecordedForUnknownBreachItems(t *testing.T) {
+	t.Parallel()
+	b := newRegulatorBoard(t, incidents.Company{})
+	b.must("Uresp", "declare Customer DB exposed --aware 2026-11-26T09:00Z")
+	md := export(t, b, "md")
+	for _, item := range []string{"Controller", "DPO or contact point", "Contact details", "What happened", "Vector",
+		"Data categories", "Categories of people", "People affected (approx.)", "Records affected (approx.)",
+		"Breach started", "Breach ended", "Likely consequences", "Measures taken and proposed"} {
+		mustContain(t, md, "| "+item+" | not recorded |")
+	}
+}
+
+// No cell of the record is left blank: a step not yet done shows "-", a
+// jurisdiction nobody decided says no decision is recorded.
+func TestExportRecordHasNoBlankCells(t *testing.T) {
+	t.Parallel()
+	b := decisionBoard(t, "jurisdictions=DE,FR")
+	b.must("Ulead", `decide notify-decision notify --jurisdiction FR --reason "bank details"`+inc1)
+	md := export(t, b, "md")
+	for _, line := range strings.Split(md, "\n") {
+		if !strings.HasPrefix(line, "|") || line == "| | |" {
+			continue
+		}
+		for _, cell := range strings.Split(strings.Trim(line, "|"), " | ") {
+			if strings.TrimSpace(cell) == "" || strings.Contains(cell, "| |") || strings.Contains(line, "|  |") {
+				t.Errorf("a blank cell in the record: %q", line)
+				break
+			}
+		}
+	}
+	mustContain(t, md, "| notify-decision | DE | undecided | no decision recorded | - | - | - |")
 }

@@ -8,7 +8,7 @@ import (
 
 // RecordSchemaVersion is the schema_version of the JSON record; it is
 // raised on any change that can break a reader.
-const RecordSchemaVersion = 1
+const RecordSchemaVersion = 2
 
 // RecordSchema is the JSON Schema (draft 2020-12) of the JSON record, as
 // published in incidents/commands/schema/record.schema.json.
