@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -55,24 +54,9 @@ func TestDataCommandsThroughTheAdminEndpointActAsTheLocalAdministrator(t *testin
 	t.Run("console", func(t *testing.T) {
 		e := newNoticeEnv(t, "")
 		e.console("U_RESP", "/breach declare Customer DB exposed --aware 2026-11-27T09:00:00Z")
-		pr, pw := io.Pipe()
-		ready := make(chan *App, 1)
-		mc, _, cerr := testMain(t, e.db, e.clock, pr, e.env)
-		mc.started = func(a *App) { ready <- a }
-		done := make(chan int, 1)
-		go func() {
-			done <- mc.Run(context.Background(), []string{"console", "--user", "U_RESP", "--config", e.cfg})
-		}()
-		select {
-		case <-ready:
-		case code := <-done:
-			t.Fatalf("console exited %d: %s", code, cerr)
-		}
+		_, stop := e.runningConsole("U_RESP")
 		dataCommands(t, e.db, e.cfg, e.env)
-		pw.Close()
-		if code := <-done; code != 0 {
-			t.Errorf("console exit %d: %s", code, cerr)
-		}
+		stop()
 	})
 }
 

@@ -87,19 +87,7 @@ func TestConsoleStopsOnSIGTERMDuringRelayBackoff(t *testing.T) {
 
 	t.Run("one signal: a clean stop within seconds", func(t *testing.T) {
 		cmd, out, exited := start(t, relay.Addr)
-		sent := time.Now()
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case err := <-exited:
-			if err != nil {
-				t.Errorf("exit after SIGTERM: %v\n%s", err, out.String())
-			}
-			if took := time.Since(sent); took > 8*time.Second {
-				t.Errorf("took %v to stop", took)
-			}
-		case <-time.After(20 * time.Second):
-			t.Fatalf("still running 20 s after SIGTERM:\n%s", out.String())
-		}
+		stopsOnSIGTERM(t, cmd, exited, out, 20*time.Second)
 		if _, err := os.Stat(adminapi.File(e.db)); !os.IsNotExist(err) {
 			t.Errorf("admin file left behind: %v", err)
 		}
@@ -244,6 +232,13 @@ func TestServeStopsOnSIGTERMDuringRelayBackoff(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond) // polling a live process
 	}
+	stopsOnSIGTERM(t, cmd, exited, &out, 40*time.Second)
+}
+
+// stopsOnSIGTERM sends SIGTERM to a running breachbot and checks that it
+// exits cleanly within 8 s, giving up (and failing) after limit.
+func stopsOnSIGTERM(t *testing.T, cmd *exec.Cmd, exited <-chan error, out *syncBuffer, limit time.Duration) {
+	t.Helper()
 	sent := time.Now()
 	cmd.Process.Signal(syscall.SIGTERM)
 	select {
@@ -254,7 +249,7 @@ func TestServeStopsOnSIGTERMDuringRelayBackoff(t *testing.T) {
 		if took := time.Since(sent); took > 8*time.Second {
 			t.Errorf("took %v to stop", took)
 		}
-	case <-time.After(40 * time.Second):
-		t.Fatalf("still running 40 s after SIGTERM:\n%s", out.String())
+	case <-time.After(limit):
+		t.Fatalf("still running %v after SIGTERM:\n%s", limit, out.String())
 	}
 }

@@ -355,19 +355,7 @@ func TestImportThroughTheRunningConsoleAndBadFiles(t *testing.T) {
 	e.console("U_RESP", "/breach declare Customer DB exposed --aware 2026-11-27T09:00:00Z")
 	csv := e.file("customers.csv", customers)
 
-	pr, pw := io.Pipe()
-	ready := make(chan *App, 1)
-	mc, _, cerr := testMain(t, e.db, e.clock, pr, e.env)
-	mc.started = func(a *App) { ready <- a }
-	done := make(chan int, 1)
-	go func() {
-		done <- mc.Run(context.Background(), []string{"console", "--user", "U_RESP", "--config", e.cfg})
-	}()
-	select {
-	case <-ready:
-	case code := <-done:
-		t.Fatalf("console exited %d: %s", code, cerr)
-	}
+	_, stop := e.runningConsole("U_RESP")
 	// The CLI hands the running process the file's absolute path; it reads it itself.
 	wd, _ := os.Getwd()
 	os.Chdir(e.dir)
@@ -389,10 +377,7 @@ func TestImportThroughTheRunningConsoleAndBadFiles(t *testing.T) {
 	if code != 1 || !strings.Contains(errOut, "the file is 10.0 GiB; the most breachbot imports at once is 2.0 GiB") {
 		t.Errorf("10 GB file: exit %d %s", code, errOut)
 	}
-	pw.Close()
-	if code := <-done; code != 0 {
-		t.Errorf("console exit %d: %s", code, cerr)
-	}
+	stop()
 	_ = csv
 
 	out = e.console("U_RESP",
@@ -511,5 +496,32 @@ func TestPersonalDataIsPurgedAfterRetention(t *testing.T) {
 	raw, _ := os.ReadFile(e.db)
 	if strings.Contains(string(raw), "Alice Anders") || strings.Contains(string(raw), "alice@example.com") {
 		t.Error("the database still holds a purged person in clear")
+	}
+}
+
+// runningConsole starts a console for user on the env's database, holding it
+// open (stdin stays open) until the returned stop is called, which ends the
+// session and fails the test unless the console exits 0.
+func (e *noticeEnv) runningConsole(user string) (app *App, stop func()) {
+	e.t.Helper()
+	pr, pw := io.Pipe()
+	ready := make(chan *App, 1)
+	mc, _, cerr := testMain(e.t, e.db, e.clock, pr, e.env)
+	mc.started = func(a *App) { ready <- a }
+	done := make(chan int, 1)
+	go func() {
+		done <- mc.Run(context.Background(), []string{"console", "--user", user, "--config", e.cfg})
+	}()
+	select {
+	case app = <-ready:
+	case code := <-done:
+		e.t.Fatalf("console exited %d: %s", code, cerr)
+	}
+	return app, func() {
+		e.t.Helper()
+		pw.Close()
+		if code := <-done; code != 0 {
+			e.t.Errorf("console exit %d: %s", code, cerr)
+		}
 	}
 }
