@@ -133,7 +133,7 @@ func (s *Service) Declare(ctx context.Context, actor string, in DeclareInput) (*
 	// not the source's current version). The incident is declared whatever
 	// happens here; the next declaration tries again.
 	if in.Playbook == "" || strings.EqualFold(strings.TrimSpace(in.Playbook), pb.ID) {
-		if err := s.CheckPlaybookUpdates(ctx, pb); err != nil {
+		if err := s.checkPlaybook(ctx, pb); err != nil {
 			s.log.Error("check running incidents for playbook updates", "playbook", pb.ID, "err", err)
 		}
 	}

@@ -11,12 +11,12 @@ import (
 // (CheckPlaybookUpdates: once per incident and version). So a lead who
 // edits the folder, or pushes to the GitHub ref, is heard by the running
 // incidents without anyone declaring a new one. Open incidents are read
-// only when a playbook changed (and once at start, for changes made while
-// the bot was down). It returns when ctx is done.
+// only when a playbook changed since the Service last checked it (and once
+// at start, for changes made while the bot was down). It returns when ctx
+// is done.
 func (s *Service) WatchPlaybooks(ctx context.Context, period time.Duration) error {
-	seen := map[string]string{} // playbook id -> pin key last checked
 	for {
-		if err := s.checkChangedPlaybooks(ctx, seen); err != nil && ctx.Err() == nil {
+		if err := s.CheckPlaybookSource(ctx); err != nil && ctx.Err() == nil {
 			s.log.Warn("check running incidents against the playbook source", "err", err)
 		}
 		timer := s.clock.NewTimer(period)
@@ -29,22 +29,16 @@ func (s *Service) WatchPlaybooks(ctx context.Context, period time.Duration) erro
 	}
 }
 
-// checkChangedPlaybooks runs CheckPlaybookUpdates for each playbook whose
-// content is not the one in seen, and records it there once done.
-func (s *Service) checkChangedPlaybooks(ctx context.Context, seen map[string]string) error {
-	pbs, err := s.playbooks.Playbooks(ctx)
-	if err != nil {
+// checkPlaybook runs CheckPlaybookUpdates for pb unless this content was
+// already checked (by a declaration or a watch tick).
+func (s *Service) checkPlaybook(ctx context.Context, pb *Playbook) error {
+	key := PinKey(pb)
+	if k, ok := s.checked.Load(pb.ID); ok && k.(string) == key {
+		return nil
+	}
+	if err := s.CheckPlaybookUpdates(ctx, pb); err != nil {
 		return err
 	}
-	for _, pb := range pbs {
-		key := PinKey(pb)
-		if seen[pb.ID] == key {
-			continue
-		}
-		if err := s.CheckPlaybookUpdates(ctx, pb); err != nil {
-			return err
-		}
-		seen[pb.ID] = key
-	}
+	s.checked.Store(pb.ID, key)
 	return nil
 }

@@ -57,6 +57,10 @@ type Service struct {
 	log       *slog.Logger
 
 	pins sync.Map // pin key -> *Playbook (immutable once stored)
+	// checked is, per playbook id, the pin key last checked against the
+	// running incidents (checkPlaybook), so that a declaration or a watch
+	// tick reads the incidents only when a playbook changed.
+	checked sync.Map
 
 	schedulerWake  chan struct{}
 	dispatcherWake chan struct{}

@@ -238,15 +238,17 @@ func (s *Service) PlaybookUpdate(ctx context.Context, actor, id string) (*Result
 }
 
 // CheckPlaybookSource reads every playbook of the source and tells open
-// incidents pinned to an older version of one (see CheckPlaybookUpdates).
-// A playbook source that learns of new content (a push, a refresh) calls it.
+// incidents pinned to an older version of one (see CheckPlaybookUpdates);
+// a playbook already checked in this content is skipped. The watcher
+// (WatchPlaybooks) calls it every minute; a source that learns of new
+// content (a push) may call it at once.
 func (s *Service) CheckPlaybookSource(ctx context.Context) error {
 	pbs, err := s.playbooks.Playbooks(ctx)
 	if err != nil {
 		return fmt.Errorf("read the playbooks to check running incidents: %w", err)
 	}
 	for _, pb := range pbs {
-		if err := s.CheckPlaybookUpdates(ctx, pb); err != nil {
+		if err := s.checkPlaybook(ctx, pb); err != nil {
 			return err
 		}
 	}
