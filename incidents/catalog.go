@@ -19,6 +19,8 @@ type RegulationsCatalog struct {
 	Events []EventDef
 	// Groups maps a jurisdiction group (e.g. "EU") to its members.
 	Groups map[string][]string
+	// Contacts are the agency contact blocks notice rules name, by id.
+	Contacts map[string]Contact
 }
 
 // CatalogRule is one regulation of the catalog with the condition under

@@ -120,6 +120,9 @@ type Regulation struct {
 	Backstop *Deadline `json:"backstop,omitempty"`
 	// Content lists what the notice must contain, for templates and legal.
 	Content []string `json:"content,omitempty"`
+	// Notice is the structured form of Content for notices to people: what
+	// each person's notice must and must not carry (nil: no rules modelled).
+	Notice *NoticeRules `json:"notice,omitempty"`
 }
 
 // Regulation statuses.

@@ -413,6 +413,7 @@ func cloneGroups(in map[string][]string) map[string][]string {
 
 func cloneRegulation(r incidents.Regulation) incidents.Regulation {
 	r.Content = slices.Clone(r.Content)
+	r.Notice = r.Notice.Clone()
 	if r.Backstop != nil {
 		b := *r.Backstop
 		r.Backstop = &b
