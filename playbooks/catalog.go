@@ -3,6 +3,7 @@ package playbooks
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"reflect"
 	"regexp"
 	"slices"
@@ -33,6 +34,9 @@ type Catalog struct {
 	Events []incidents.EventDef
 	// Regulations are the catalog's rows in file order.
 	Regulations []Regulation
+	// Contacts are the agency contact blocks (state attorneys general, the
+	// FTC, the consumer reporting agencies) that notice rules name, by id.
+	Contacts map[string]incidents.Contact
 	// Extension is the company's file that extended the built-in catalog
 	// (whose Version and SHA256 the catalog keeps), or nil.
 	Extension *incidents.CatalogFileRef
@@ -59,7 +63,7 @@ func (c *Catalog) Ref() incidents.CatalogRef {
 
 // View returns the catalog as the domain shows it to people looking ids up.
 func (c *Catalog) View() *incidents.RegulationsCatalog {
-	v := &incidents.RegulationsCatalog{Ref: c.Ref(), Facts: cloneFacts(c.Facts), Events: slices.Clone(c.Events), Groups: cloneGroups(c.Groups)}
+	v := &incidents.RegulationsCatalog{Ref: c.Ref(), Facts: cloneFacts(c.Facts), Events: slices.Clone(c.Events), Groups: cloneGroups(c.Groups), Contacts: maps.Clone(c.Contacts)}
 	for _, r := range c.Regulations {
 		v.Rules = append(v.Rules, incidents.CatalogRule{Regulation: cloneRegulation(r.Regulation), AppliesWhen: r.AppliesWhen})
 	}
@@ -99,10 +103,10 @@ func ParseCatalog(name string, data []byte) (*Catalog, error) {
 
 // Keys of the catalog's mappings.
 var (
-	catalogKeys    = []string{"replace", "version", "disclaimer", "groups", "facts", "events", "regulations"}
+	catalogKeys    = []string{"replace", "version", "disclaimer", "groups", "facts", "events", "contacts", "regulations"}
 	factKeys       = []string{"name", "type", "description", "values", "aliases", "format"}
 	eventKeys      = []string{"name", "description"}
-	regulationKeys = []string{"id", "title", "law", "regime", "jurisdiction", "notify", "citation", "source", "status", "deadline", "backstop", "applies_when", "notes", "content"}
+	regulationKeys = []string{"id", "title", "law", "regime", "jurisdiction", "notify", "citation", "source", "status", "deadline", "backstop", "applies_when", "notes", "content", "notice"}
 	deadlineKeys   = []string{"start", "within", "calendar", "time_zone", "anchor", "text"}
 	factTypes      = []string{incidents.FactSet, incidents.FactNumber, incidents.FactBool, incidents.FactCounts, incidents.FactText}
 	statuses       = []string{incidents.StatusInForce, incidents.StatusUncertain, incidents.StatusProposed}
@@ -138,6 +142,7 @@ func parseCatalog(name string, data []byte, base *Catalog) (cat *Catalog, probs,
 		// broken to read must not make every playbook's ids unknown.
 		cat.Regulations, cat.Facts, cat.Events = slices.Clone(base.Regulations), cloneFacts(base.Facts), slices.Clone(base.Events)
 		cat.Groups = cloneGroups(base.Groups)
+		cat.Contacts = maps.Clone(base.Contacts)
 	}
 	d := newDecoder(name)
 	d.run(func() {
@@ -159,6 +164,7 @@ func parseCatalog(name string, data []byte, base *Catalog) (cat *Catalog, probs,
 			}
 			cat.Facts = d.facts(top)
 			cat.Events = d.events(top, true)
+			cat.Contacts = d.contacts(top, nil)
 			d.regulations(top, cat, nil)
 			return
 		}
@@ -214,5 +220,6 @@ func (d *decoder) extend(top *fields, cat, base *Catalog) {
 		}
 		cat.Events = append(cat.Events, ev)
 	}
+	cat.Contacts = d.contacts(top, base.Contacts)
 	d.regulations(top, cat, base)
 }

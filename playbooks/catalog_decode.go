@@ -219,6 +219,9 @@ func (d *decoder) regulations(top *fields, cat *Catalog, base *Catalog) {
 		if f.has("applies_when") {
 			r.AppliesWhen = d.condition(f.val["applies_when"], v, "applies_when")
 		}
+		if f.has("notice") {
+			r.Notice = d.noticeRules(f.val["notice"], v, cat.Contacts)
+		}
 		cat.Regulations = append(cat.Regulations, r)
 	}
 	if base == nil {
