@@ -123,6 +123,21 @@ type Regulation struct {
 	// Notice is the structured form of Content for notices to people: what
 	// each person's notice must and must not carry (nil: no rules modelled).
 	Notice *NoticeRules `json:"notice,omitempty"`
+	// Terms are the law's other conditions in words, for legal (nil: none
+	// recorded).
+	Terms *RegulationTerms `json:"terms,omitempty"`
+}
+
+// RegulationTerms are the parts of a law the conditions model only in
+// part, in words: what counts as personal information, the encryption safe
+// harbour, the risk-of-harm exception, when substitute notice is allowed,
+// and the thresholds for telling agencies.
+type RegulationTerms struct {
+	PersonalInformation string `json:"personal_information,omitempty"`
+	SafeHarbor          string `json:"safe_harbor,omitempty"`
+	HarmException       string `json:"harm_exception,omitempty"`
+	SubstituteNotice    string `json:"substitute_notice,omitempty"`
+	Thresholds          string `json:"thresholds,omitempty"`
 }
 
 // Regulation statuses.

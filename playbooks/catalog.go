@@ -106,7 +106,7 @@ var (
 	catalogKeys    = []string{"replace", "version", "disclaimer", "groups", "facts", "events", "contacts", "regulations"}
 	factKeys       = []string{"name", "type", "description", "values", "aliases", "format"}
 	eventKeys      = []string{"name", "description"}
-	regulationKeys = []string{"id", "title", "law", "regime", "jurisdiction", "notify", "citation", "source", "status", "deadline", "backstop", "applies_when", "notes", "content", "notice"}
+	regulationKeys = []string{"id", "title", "law", "regime", "jurisdiction", "notify", "citation", "source", "status", "deadline", "backstop", "applies_when", "notes", "content", "notice", "terms"}
 	deadlineKeys   = []string{"start", "within", "calendar", "time_zone", "anchor", "text"}
 	factTypes      = []string{incidents.FactSet, incidents.FactNumber, incidents.FactBool, incidents.FactCounts, incidents.FactText}
 	statuses       = []string{incidents.StatusInForce, incidents.StatusUncertain, incidents.StatusProposed}

@@ -222,6 +222,9 @@ func (d *decoder) regulations(top *fields, cat *Catalog, base *Catalog) {
 		if f.has("notice") {
 			r.Notice = d.noticeRules(f.val["notice"], v, cat.Contacts)
 		}
+		if f.has("terms") {
+			r.Terms = d.terms(f.val["terms"])
+		}
 		cat.Regulations = append(cat.Regulations, r)
 	}
 	if base == nil {

@@ -17,6 +17,7 @@ import (
 var (
 	noticeKeys  = []string{"require", "forbid"}
 	ruleKeys    = []string{"item", "contacts", "when_data", "if_known", "months", "citation", "text"}
+	termsKeys   = []string{"personal_information", "safe_harbor", "harm_exception", "substitute_notice", "thresholds"}
 	contactKeys = []string{"id", "name", "toll_free", "phone", "address", "website", "email", "source"}
 	// contactIDRE is what a contact id looks like: ftc, equifax, ag-ny.
 	contactIDRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
@@ -141,4 +142,19 @@ func contactIDs(m map[string]incidents.Contact) []string {
 	}
 	slices.Sort(ids)
 	return ids
+}
+
+// terms decodes a regulation's terms: mapping of texts.
+func (d *decoder) terms(n *yaml.Node) *incidents.RegulationTerms {
+	f := d.mapping(n, "terms", termsKeys)
+	if f == nil {
+		return nil
+	}
+	return &incidents.RegulationTerms{
+		PersonalInformation: d.str(f, "personal_information"),
+		SafeHarbor:          d.str(f, "safe_harbor"),
+		HarmException:       d.str(f, "harm_exception"),
+		SubstituteNotice:    d.str(f, "substitute_notice"),
+		Thresholds:          d.str(f, "thresholds"),
+	}
 }

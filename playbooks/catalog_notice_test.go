@@ -35,6 +35,8 @@ regulations:
         - {item: agency_contacts, contacts: [ftc], citation: "GBL 899-aa(7)"}
         - {item: identity_protection, when_data: [ssn], months: 12, citation: x}
       forbid: [nature]
+    terms:
+      safe_harbor: Encrypted data, unless the key was also acquired.
 `
 
 func TestCatalogNoticeRules(t *testing.T) {
@@ -53,6 +55,9 @@ func TestCatalogNoticeRules(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, r.Notice); diff != "" {
 		t.Errorf("notice rules (-want +got):\n%s", diff)
+	}
+	if r.Terms == nil || r.Terms.SafeHarbor != "Encrypted data, unless the key was also acquired." {
+		t.Errorf("terms = %+v", r.Terms)
 	}
 	ftc := cat.Contacts["ftc"]
 	if ftc.Address != "600 Pennsylvania Avenue NW\nWashington, DC 20580" || ftc.TollFree != "1-877-438-4338" {

@@ -414,6 +414,10 @@ func cloneGroups(in map[string][]string) map[string][]string {
 func cloneRegulation(r incidents.Regulation) incidents.Regulation {
 	r.Content = slices.Clone(r.Content)
 	r.Notice = r.Notice.Clone()
+	if r.Terms != nil {
+		t := *r.Terms
+		r.Terms = &t
+	}
 	if r.Backstop != nil {
 		b := *r.Backstop
 		r.Backstop = &b
