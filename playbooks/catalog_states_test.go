@@ -11,8 +11,13 @@ import (
 // statesPartA are the jurisdictions of the catalog's part A (Alabama to
 // Missouri), each with the id of the regulation that tells its residents.
 var statesPartA = map[string]string{
-	"US-CA": "ca-residents", "US-FL": "fl-individuals",
-	"US-IL": "il-residents", "US-MA": "ma-residents", "US-MD": "md-residents",
+	"US-AL": "al-residents", "US-AK": "ak-residents", "US-AZ": "az-residents", "US-AR": "ar-residents",
+	"US-CA": "ca-residents", "US-CO": "co-residents", "US-CT": "ct-residents", "US-DE": "de-residents",
+	"US-DC": "dc-residents", "US-FL": "fl-individuals", "US-GA": "ga-residents", "US-HI": "hi-residents",
+	"US-ID": "id-residents", "US-IL": "il-residents", "US-IN": "in-residents", "US-IA": "ia-residents",
+	"US-KS": "ks-residents", "US-KY": "ky-residents", "US-LA": "la-residents", "US-ME": "me-residents",
+	"US-MD": "md-residents", "US-MA": "ma-residents", "US-MI": "mi-residents", "US-MN": "mn-residents",
+	"US-MS": "ms-residents", "US-MO": "mo-residents",
 }
 
 // residentsRule returns the regulation of the catalog that tells the
@@ -281,6 +286,16 @@ func TestCatalogStatesApplicability(t *testing.T) {
 		{"MD bureaus: count not yet known", "md-bureaus", facts("US-MD", ssn, &no, 0), incidents.Unknown},
 		{"MA AG and OCABR: any breach (93H s. 3(b))", "ma-ag", facts("US-MA", ssn, &no, 0), incidents.True},
 		{"FL department: 500 residents (501.171(3))", "fl-dept", facts("US-FL", ssn, &no, 500), incidents.True},
+		{"CO credentials (6-1-716(1)(g)(I)(B))", "co-residents", facts("US-CO", creds, &no, 0), incidents.True},
+		{"AK credentials are not covered (AS 45.48.090(7))", "ak-residents", facts("US-AK", creds, &no, 0), incidents.False},
+		{"AR biometric data (4-110-103(7))", "ar-residents", facts("US-AR", []string{"name", "biometric"}, &no, 0), incidents.True},
+		{"DC: 50 residents reach the AG (28-3852(b-1))", "dc-ag", facts("US-DC", ssn, &no, 50), incidents.True},
+		{"DC: 49 residents do not", "dc-ag", facts("US-DC", ssn, &no, 49), incidents.False},
+		{"GA bureaus: 10,000 is not more than 10,000 (10-1-912(d))", "ga-bureaus", facts("US-GA", ssn, &no, 10000), incidents.False},
+		{"IA AG: 501 residents (715C.2(8))", "ia-ag", facts("US-IA", ssn, &no, 501), incidents.True},
+		{"MN bureaus: 501 residents (325E.61 subd. 2)", "mn-bureaus", facts("US-MN", ssn, &no, 501), incidents.True},
+		{"MO health data (407.1500.1(9))", "mo-residents", facts("US-MO", []string{"name", "health"}, &no, 0), incidents.True},
+		{"KY health data is not covered (365.732(1)(c))", "ky-residents", facts("US-KY", []string{"name", "health"}, &no, 0), incidents.False},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -305,14 +320,24 @@ func TestCatalogStatesDeadlines(t *testing.T) {
 		amount    int
 		unit, tz  string
 	}{
-		{"il-residents", "awareness", 0, non, "America/Chicago"},            // 815 ILCS 530/10(a)
-		{"il-ag", "awareness", 0, non, "America/Chicago"},                   // 815 ILCS 530/10(e)
-		{"md-residents", "awareness", 45, cd, "America/New_York"},           // Md. Com. Law 14-3504(b)(3)
-		{"md-ag", "awareness", 45, cd, "America/New_York"},                  // 14-3504(h): before the residents
-		{"md-bureaus", "awareness", 0, non, "America/New_York"},             // 14-3506
-		{"ma-residents", "awareness", 0, non, "America/New_York"},           // M.G.L. c. 93H s. 3(b)
-		{"ma-ag", "awareness", 0, non, "America/New_York"},                  // M.G.L. c. 93H s. 3(b)
-		{"fl-individuals", "breach_determined", 30, cd, "America/New_York"}, // Fla. Stat. 501.171(4)(a)
+		{"il-residents", "awareness", 0, non, "America/Chicago"},                        // 815 ILCS 530/10(a)
+		{"il-ag", "awareness", 0, non, "America/Chicago"},                               // 815 ILCS 530/10(e)
+		{"md-residents", "awareness", 45, cd, "America/New_York"},                       // Md. Com. Law 14-3504(b)(3)
+		{"md-ag", "awareness", 45, cd, "America/New_York"},                              // 14-3504(h): before the residents
+		{"md-bureaus", "awareness", 0, non, "America/New_York"},                         // 14-3506
+		{"ma-residents", "awareness", 0, non, "America/New_York"},                       // M.G.L. c. 93H s. 3(b)
+		{"ma-ag", "awareness", 0, non, "America/New_York"},                              // M.G.L. c. 93H s. 3(b)
+		{"fl-individuals", "breach_determined", 30, cd, "America/New_York"},             // Fla. Stat. 501.171(4)(a)
+		{"al-residents", "breach_determined", 45, cd, "America/Chicago"},                // Ala. Code 8-38-5(b)
+		{"az-residents", "breach_determined", 45, cd, "America/Phoenix"},                // A.R.S. 18-552(B)
+		{"co-residents", "breach_determined", 30, cd, "America/Denver"},                 // C.R.S. 6-1-716(2)(a)
+		{"ct-residents", "awareness", 60, cd, "America/New_York"},                       // Conn. Gen. Stat. 36a-701b(b)(1)
+		{"de-residents", "breach_determined", 60, cd, "America/New_York"},               // 6 Del. C. 12B-102(c)
+		{"in-residents", "awareness", 45, cd, "America/Indiana/Indianapolis"},           // IC 24-4.9-3-3
+		{"la-residents", "awareness", 60, cd, "America/Chicago"},                        // La. R.S. 51:3074(E)
+		{"me-residents", "awareness", 30, cd, "America/New_York"},                       // 10 M.R.S. 1348(1)
+		{"ia-ag", "met:ia-residents", 5, incidents.UnitBusinessDays, "America/Chicago"}, // Iowa Code 715C.2(8)
+		{"mn-bureaus", "met:mn-residents", 48, incidents.UnitHours, "America/Chicago"},  // Minn. Stat. 325E.61 subd. 2
 	} {
 		r, ok := cat.Regulation(tt.id)
 		if !ok {
