@@ -96,6 +96,14 @@ func TestCatalogContacts(t *testing.T) {
 			}
 		}
 	}
+	for id, c := range cat.Contacts {
+		if c.Source == "" || (c.TollFree == "" && c.Phone == "") {
+			t.Errorf("contact %s has no source or no telephone number: %+v", id, c)
+		}
+		if c.TollFree != "" && !isTollFree(c.TollFree) {
+			t.Errorf("contact %s lists %s as toll-free; it is not a toll-free area code", id, c.TollFree)
+		}
+	}
 	// 815 ILCS 530/10(a)(1) and Md. Com. Law 14-3504(g)(3)-(4) ask for these
 	// agencies' toll-free numbers, addresses and websites.
 	for _, id := range []string{"ftc", "equifax", "experian", "transunion", "ag-md"} {
