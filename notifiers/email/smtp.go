@@ -216,18 +216,20 @@ const (
 type failure struct {
 	stage stage
 	err   error
+	// broken: the connection cannot go on (the server waits for a message
+	// that must not be sent), even if err is the server's reply.
+	broken bool
 }
 
 func (s *Sender) worker() {
 	defer s.wg.Done()
 	var (
-		c     *smtp.Client
+		c     *client
 		delay time.Duration
 	)
 	defer func() {
 		if c != nil {
-			c.Quit() // bounded by the I/O deadline
-			c.Close()
+			c.quit() // bounded by the I/O deadline
 		}
 	}()
 	for {
@@ -250,7 +252,7 @@ func (s *Sender) worker() {
 				}
 			}
 			if c != nil {
-				f := s.transact(c, req)
+				f := c.send(s.from, req.to, req.data, req.dataStarting)
 				if f == nil {
 					delay = 0
 					req.done <- nil
@@ -259,9 +261,9 @@ func (s *Sender) worker() {
 				}
 				last = f
 				var se *smtp.SMTPError
-				if errors.As(f.err, &se) && se.Code != 421 {
+				if errors.As(f.err, &se) && se.Code != 421 && !f.broken {
 					// The server answered: the connection is still good.
-					if err := c.Reset(); err != nil {
+					if err := c.reset(); err != nil {
 						c.Close()
 						c = nil
 					}
@@ -312,7 +314,7 @@ func (s *Sender) tlsConfig() *tls.Config {
 }
 
 // dial connects, says hello, secures and authenticates a connection.
-func (s *Sender) dial() (*smtp.Client, error) {
+func (s *Sender) dial() (*client, error) {
 	d := &net.Dialer{Timeout: s.cfg.DialTimeout}
 	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.DialTimeout)
 	defer cancel()
@@ -321,66 +323,38 @@ func (s *Sender) dial() (*smtp.Client, error) {
 		return nil, err
 	}
 	conn := &deadlineConn{Conn: raw, timeout: s.cfg.IOTimeout}
-	var c *smtp.Client
-	switch s.cfg.TLS {
-	case "tls":
+	var c *client
+	if s.cfg.TLS == "tls" {
 		tc := tls.Client(conn, s.tlsConfig())
 		if err := tc.HandshakeContext(ctx); err != nil {
 			raw.Close()
 			return nil, fmt.Errorf("TLS handshake: %w", err)
 		}
-		c = smtp.NewClient(tc)
-	case "starttls":
-		c, err = smtp.NewClientStartTLS(conn, s.tlsConfig())
-		if err != nil {
-			raw.Close()
+		c = newClient(tc)
+	} else {
+		c = newClient(conn)
+	}
+	err = c.greet()
+	if err == nil {
+		err = c.hello(s.cfg.HelloName)
+	}
+	if err == nil && s.cfg.TLS == "starttls" {
+		err = c.startTLS(ctx, s.tlsConfig(), s.cfg.HelloName)
+	}
+	if err != nil {
+		c.Close()
+		if s.cfg.TLS == "starttls" {
 			return nil, fmt.Errorf("STARTTLS (required unless SMTP_TLS=none): %w", err)
 		}
-	default:
-		c = smtp.NewClient(conn)
-	}
-	c.CommandTimeout, c.SubmissionTimeout = s.cfg.IOTimeout, s.cfg.IOTimeout
-	if s.cfg.TLS != "starttls" {
-		if err := c.Hello(s.cfg.HelloName); err != nil {
-			c.Close()
-			return nil, err
-		}
+		return nil, err
 	}
 	if s.cfg.Username != "" {
-		if err := c.Auth(sasl.NewPlainClient("", s.cfg.Username, s.cfg.Password)); err != nil {
+		if err := c.auth(sasl.NewPlainClient("", s.cfg.Username, s.cfg.Password)); err != nil {
 			c.Close()
 			return nil, fmt.Errorf("authenticate as %s: %w", s.cfg.Username, err)
 		}
 	}
 	return c, nil
-}
-
-// transact sends one message on c.
-func (s *Sender) transact(c *smtp.Client, req *request) *failure {
-	if err := c.Mail(s.from, nil); err != nil {
-		return &failure{stageEnvelope, err}
-	}
-	if err := c.Rcpt(req.to, nil); err != nil {
-		return &failure{stageEnvelope, err}
-	}
-	if req.dataStarting != nil {
-		// From DATA on, the message may reach the recipient: the caller
-		// notes it first (a crash right after leaves the message in doubt).
-		if err := req.dataStarting(); err != nil {
-			return &failure{stageEnvelope, fmt.Errorf("not handed over: %w", err)}
-		}
-	}
-	w, err := c.Data()
-	if err != nil {
-		return &failure{stageEnvelope, err}
-	}
-	if _, err := w.Write(req.data); err != nil {
-		return &failure{stageBody, err}
-	}
-	if err := w.Close(); err != nil {
-		return &failure{stageEnd, err}
-	}
-	return nil
 }
 
 // classify turns a failure into the domain's SendError.
