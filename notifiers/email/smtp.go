@@ -60,8 +60,9 @@ type Config struct {
 // broken connection.
 type Sender struct {
 	cfg     Config
-	from    string // envelope sender, the bare address of cfg.From
-	header  string // From header, formatted once
+	from    string   // envelope sender, the bare address of cfg.From
+	header  string   // From header, formatted once
+	named   sync.Map // display name -> From header with it (withName), formatted once
 	bufs    sync.Pool
 	limiter *rate.Limiter
 	reqs    chan *request
@@ -173,7 +174,7 @@ func (s *Sender) Send(ctx context.Context, m *incidents.Mail) error {
 	if buf == nil {
 		buf = new([]byte)
 	}
-	data, err := appendMessage((*buf)[:0], s.header, m)
+	data, err := appendNamedMessage((*buf)[:0], s.fromHeader(m.FromName), m)
 	if err != nil {
 		return &incidents.SendError{Permanent: true, Reply: "compose: " + incidents.RedactAddresses(err.Error())}
 	}
@@ -183,6 +184,18 @@ func (s *Sender) Send(ctx context.Context, m *incidents.Mail) error {
 	*buf = data
 	s.bufs.Put(buf)
 	return err
+}
+
+// fromHeader is the From header of a message whose sender shows name:
+// withName's result, which parses an address, computed once per name
+// rather than once per message.
+func (s *Sender) fromHeader(name string) string {
+	if h, ok := s.named.Load(name); ok {
+		return h.(string)
+	}
+	h := withName(s.header, name)
+	s.named.Store(name, h)
+	return h
 }
 
 // SendRaw sends an already composed message to one recipient.
