@@ -73,10 +73,17 @@ awk -v n="$n" 'BEGIN { print "email,name,country,region,locale"
 config 4 >"$setup/breachbot.yaml"
 start_sink 1
 export BREACHBOT_DB=$setup/breachbot.db SMTP_ADDR=$sinkaddr SMTP_TLS=none SMTP_FROM=privacy@acme.example BREACHBOT_OUTBOX=$tmp/outbox
+# timed: the client's CPU time goes to $tmp/cpu, where /usr/bin/time exists.
+timed=()
+[[ -x /usr/bin/time ]] && timed=(/usr/bin/time -f '%U %S' -o "$tmp/cpu")
+cpu_per_msg() { # µs of the last timed client's CPU per message, or "?"
+	if [[ -s "$tmp/cpu" ]]; then awk -v n="$n" '{ printf "%.0f", ($1 + $2) * 1e6 / n }' "$tmp/cpu"; else echo '?'; fi
+}
 console() { # console USER LINE...: one console session; its output in $tmp/console.out
 	local user=$1
 	shift
-	printf '%s\n' "$@" | "$bin/breachbot" console --user "$user" --config "$cfg" >"$tmp/console.out" 2>&1 ||
+	rm -f "$tmp/cpu"
+	printf '%s\n' "$@" | "${timed[@]}" "$bin/breachbot" console --user "$user" --config "$cfg" >"$tmp/console.out" 2>&1 ||
 		{ cat "$tmp/console.out" >&2; echo "send.sh: the console as $user failed" >&2; exit 1; }
 }
 cfg=$setup/breachbot.yaml
@@ -93,7 +100,7 @@ wait_sink
 rm "$setup/people.csv"
 
 # full CONNS: breachbot sends the notice from a fresh copy of the database;
-# sets rate and bytes.
+# sets rate, bytes and cpu.
 full() {
 	local run=$tmp/run
 	rm -rf "$run" && mkdir -p "$run"
@@ -102,14 +109,17 @@ full() {
 	start_sink "$n"
 	BREACHBOT_DB=$run/breachbot.db SMTP_ADDR=$sinkaddr cfg=$run/breachbot.yaml console lead '/breach notice send --incident INC-2026-0001'
 	wait_sink
+	cpu=$(cpu_per_msg)
 	grep -q "is sent: $n of $n sent, 0 failed" "$tmp/console.out" || { cat "$tmp/console.out" >&2; echo "send.sh: the notice was not sent to everyone" >&2; exit 1; }
 }
 
-# bare CONNS SIZE: the bare loop; sets rate and bytes.
+# bare CONNS SIZE: the bare loop; sets rate, bytes and cpu.
 bare() {
 	start_sink "$n"
-	"$bin/bareloop" -addr "$sinkaddr" -messages "$n" -conns "$1" -size "$2" >/dev/null
+	rm -f "$tmp/cpu"
+	"${timed[@]}" "$bin/bareloop" -addr "$sinkaddr" -messages "$n" -conns "$1" -size "$2" >/dev/null
 	wait_sink
+	cpu=$(cpu_per_msg)
 }
 
 commas() { printf '%.0f' "$1" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
@@ -122,14 +132,14 @@ for conns in 4 8; do
 		# Alternating order; the size of a notice is known after the first
 		# of breachbot's runs, which therefore comes first.
 		if [[ -z "$size" ]] || ((r % 2 == 1)); then
-			full "$conns"; frate=$rate fbytes=$bytes size=$bytes
-			bare "$conns" "$size"; brate=$rate bbytes=$bytes
+			full "$conns"; frate=$rate fbytes=$bytes fcpu=$cpu size=$bytes
+			bare "$conns" "$size"; brate=$rate bbytes=$bytes bcpu=$cpu
 		else
-			bare "$conns" "$size"; brate=$rate bbytes=$bytes
-			full "$conns"; frate=$rate fbytes=$bytes
+			bare "$conns" "$size"; brate=$rate bbytes=$bytes bcpu=$cpu
+			full "$conns"; frate=$rate fbytes=$bytes fcpu=$cpu
 		fi
 		ratio=$(awk -v f="$frate" -v b="$brate" 'BEGIN { printf "%.3f", f / b }')
-		echo "  $conns conns, round $r: breachbot $(commas "$frate") msg/s ($fbytes B), bare $(commas "$brate") msg/s ($bbytes B): $ratio"
+		echo "  $conns conns, round $r: breachbot $(commas "$frate") msg/s ($fbytes B, $fcpu µs CPU/msg), bare $(commas "$brate") msg/s ($bbytes B, $bcpu µs CPU/msg): $ratio"
 		results+=("$ratio $frate $brate")
 	done
 	read -r ratio frate brate < <(printf '%s\n' "${results[@]}" | sort -n | sed -n "$(((rounds + 1) / 2))p")
