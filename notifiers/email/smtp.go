@@ -78,7 +78,8 @@ var _ incidents.Mailer = (*Sender)(nil)
 type request struct {
 	to   string
 	data []byte
-	// dataStarting, if set, is called right before DATA (each attempt).
+	// dataStarting, if set, is called after the server said 354, right
+	// before the message goes out (each attempt).
 	dataStarting func() error
 	done         chan error
 }
