@@ -55,7 +55,8 @@ type Config struct {
 
 // Sender sends messages over SMTP with a fixed set of workers. Each worker
 // owns one connection: it dials on first use, keeps the connection for the
-// next message, and reconnects with backoff after a failure. Every read
+// next message (pipelining MAIL, RCPT and DATA when the server offers
+// PIPELINING), and reconnects with backoff after a failure. Every read
 // and write has a deadline. Close stops the workers; it does not hang on a
 // broken connection.
 type Sender struct {
