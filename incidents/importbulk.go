@@ -77,10 +77,15 @@ func (imp *recipientImport) stream(ctx context.Context) error {
 	if err := b.dedupe(ctx); err != nil {
 		return err
 	}
-	if err := b.index(ctx); err != nil {
+	w := newBatchWriter(ctx, imp.s.store, imp.set.ID)
+	defer w.close()
+	if err := b.index(w); err != nil {
 		return err
 	}
-	return b.records(ctx)
+	if err := b.records(w); err != nil {
+		return err
+	}
+	return w.close()
 }
 
 // bulkImport is the state of the passes of one import.
@@ -115,52 +120,101 @@ func (d *dict) id(key []byte) uint64 {
 	return uint64(id)
 }
 
-// read is pass 1.
-func (b *bulkImport) read(ctx context.Context) error {
-	rep := b.imp.rep
-	var plain, row, key, entry []byte
+// parsedRow is a row as the reader returned it.
+type parsedRow struct {
+	r   Recipient
+	err error
+}
+
+// parseRows reads the file in its own goroutine, so that parsing and the
+// rest of pass 1 use both cores: it sends the rows in batches, in order,
+// until the end or a file-level error (the last row of the last batch),
+// and stops early when stop is closed. It closes rows when it ends.
+func (b *bulkImport) parseRows(rows chan<- []parsedRow, free <-chan []parsedRow, stop <-chan struct{}) {
+	defer close(rows)
+	batch := make([]parsedRow, 0, 512)
 	for {
-		if b.n%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
 		r, err := b.imp.reader.Next()
-		if errors.Is(err, io.EOF) {
-			break
+		end := errors.Is(err, io.EOF)
+		if !end {
+			batch = append(batch, parsedRow{r, err})
 		}
 		var rowErr *RowError
-		if errors.As(err, &rowErr) {
-			rep.Rows++
-			rep.Rejected++
-			if len(rep.Errors) < maxReportedRowErrors {
-				rep.Errors = append(rep.Errors, *rowErr)
+		fileErr := err != nil && !end && !errors.As(err, &rowErr)
+		if end || fileErr || len(batch) == cap(batch) {
+			select {
+			case rows <- batch:
+			case <-stop:
+				return
 			}
-			continue
-		} else if err != nil {
+			if end || fileErr {
+				return
+			}
+			select {
+			case batch = <-free:
+				batch = batch[:0]
+			default:
+				batch = make([]parsedRow, 0, 512)
+			}
+		}
+	}
+}
+
+// read is pass 1.
+func (b *bulkImport) read(ctx context.Context) error {
+	rows, free, stop := make(chan []parsedRow, 4), make(chan []parsedRow, 8), make(chan struct{})
+	go b.parseRows(rows, free, stop)
+	defer func() {
+		close(stop)
+		for range rows { // until the parser has ended
+		}
+	}()
+	rep := b.imp.rep
+	var plain, row, key, entry []byte
+	for batch := range rows {
+		if err := ctx.Err(); err != nil {
 			return err
 		}
-		rep.Rows++
-		plain = appendRecipientJSON(plain[:0], &r)
-		key = append(key[:0], r.Country...)
-		if r.Country == "" {
-			key = append(key, JurisdictionUnknown...)
-		} else if r.Region != "" {
-			key = append(append(key, '-'), r.Region...)
+		for i := range batch {
+			r, err := &batch[i].r, batch[i].err
+			var rowErr *RowError
+			if errors.As(err, &rowErr) {
+				rep.Rows++
+				rep.Rejected++
+				if len(rep.Errors) < maxReportedRowErrors {
+					rep.Errors = append(rep.Errors, *rowErr)
+				}
+				continue
+			} else if err != nil {
+				return err
+			}
+			rep.Rows++
+			plain = appendRecipientJSON(plain[:0], r)
+			key = append(key[:0], r.Country...)
+			if r.Country == "" {
+				key = append(key, JurisdictionUnknown...)
+			} else if r.Region != "" {
+				key = append(append(key, '-'), r.Region...)
+			}
+			row = binary.AppendUvarint(row[:0], b.jurisdictions.id(key))
+			row = binary.AppendUvarint(row, b.localeDict.id(append(key[:0], r.Locale...)))
+			row = binary.AppendUvarint(row, uint64(len(plain)))
+			row = append(row, plain...)
+			if _, err := b.rows.Write(row); err != nil {
+				return err
+			}
+			entry = b.codec.IndexTag(entry[:0], r.Email)
+			entry = binary.BigEndian.AppendUint64(entry, uint64(b.n))
+			if _, err := b.parts[entry[0]].Write(entry); err != nil {
+				return err
+			}
+			b.n++
 		}
-		row = binary.AppendUvarint(row[:0], b.jurisdictions.id(key))
-		row = binary.AppendUvarint(row, b.localeDict.id(append(key[:0], r.Locale...)))
-		row = binary.AppendUvarint(row, uint64(len(plain)))
-		row = append(row, plain...)
-		if _, err := b.rows.Write(row); err != nil {
-			return err
+		clear(batch) // the people's data is not kept for the next batch
+		select {
+		case free <- batch:
+		default:
 		}
-		entry = b.codec.IndexTag(entry[:0], r.Email)
-		entry = binary.BigEndian.AppendUint64(entry, uint64(b.n))
-		if _, err := b.parts[entry[0]].Write(entry); err != nil {
-			return err
-		}
-		b.n++
 	}
 	return b.rows.flush()
 }
@@ -231,16 +285,10 @@ func (b *bulkImport) seq(n uint64) int64 {
 }
 
 // index is pass 3.
-func (b *bulkImport) index(ctx context.Context) error {
+func (b *bulkImport) index(w *batchWriter) error {
 	r := bufio.NewReaderSize(b.byTag.reader(), rowsBlock)
-	tags := make([]byte, 0, importIndexBatch*RecipientTagSize)
-	seqs := make([]int64, 0, importIndexBatch)
-	flush := func() error {
-		if len(seqs) == 0 {
-			return nil
-		}
-		err := b.imp.s.store.Update(ctx, func(tx Tx) error { return tx.AppendRecipientIndex(b.imp.set.ID, tags, seqs) })
-		tags, seqs = tags[:0], seqs[:0]
+	wb, err := w.get()
+	if err != nil {
 		return err
 	}
 	var e [tagEntry]byte
@@ -250,33 +298,31 @@ func (b *bulkImport) index(ctx context.Context) error {
 		} else if err != nil {
 			return fmt.Errorf("read the import's index: %w", err)
 		}
-		tags = append(tags, e[:RecipientTagSize]...)
-		seqs = append(seqs, b.seq(binary.BigEndian.Uint64(e[RecipientTagSize:])))
-		if len(seqs) == cap(seqs) {
-			if err := flush(); err != nil {
+		if cap(wb.seqs) == 0 {
+			wb.tags, wb.seqs = make([]byte, 0, importIndexBatch*RecipientTagSize), make([]int64, 0, importIndexBatch)
+		}
+		wb.tags = append(wb.tags, e[:RecipientTagSize]...)
+		wb.seqs = append(wb.seqs, b.seq(binary.BigEndian.Uint64(e[RecipientTagSize:])))
+		if len(wb.seqs) == importIndexBatch {
+			if err := w.put(wb); err != nil {
+				return err
+			}
+			if wb, err = w.get(); err != nil {
 				return err
 			}
 		}
 	}
-	return flush()
+	return w.put(wb)
 }
 
 // records is pass 4.
-func (b *bulkImport) records(ctx context.Context) error {
+func (b *bulkImport) records(w *batchWriter) error {
 	imp, rep := b.imp, b.imp.rep
 	r := bufio.NewReaderSize(b.rows.reader(), rowsBlock)
 	jurisdictions := make([]int64, len(b.jurisdictions.names))
 	locales := make([]int64, len(b.localeDict.names))
-	slab := make([]byte, 0, importRecordBatch+64<<10)
-	var sealed [][]byte
-	first := int64(1)
-	flush := func() error {
-		if len(sealed) == 0 {
-			return nil
-		}
-		err := imp.s.store.Update(ctx, func(tx Tx) error { return tx.AppendRecipientRecords(imp.set.ID, first, sealed) })
-		first += int64(len(sealed))
-		slab, sealed = slab[:0], sealed[:0]
+	wb, err := w.get()
+	if err != nil {
 		return err
 	}
 	var plain []byte
@@ -300,21 +346,30 @@ func (b *bulkImport) records(ctx context.Context) error {
 		seq := b.seq(n)
 		jurisdictions[jur]++
 		locales[loc]++
+		rep.Imported++
 		imp.hash.Write(plain)
 		imp.hash.Write([]byte{'\n'})
-		if len(slab)+len(plain)+64 > cap(slab) {
-			if err := flush(); err != nil {
+		if cap(wb.slab) == 0 {
+			wb.slab = make([]byte, 0, importRecordBatch+64<<10)
+		}
+		if len(wb.sealed) > 0 && len(wb.slab)+len(plain)+64 > cap(wb.slab) {
+			if err := w.put(wb); err != nil {
+				return err
+			}
+			if wb, err = w.get(); err != nil {
 				return err
 			}
 		}
-		start := len(slab)
-		slab = b.codec.Seal(slab, imp.set.ID, seq, plain)
-		sealed = append(sealed, slab[start:len(slab):len(slab)])
+		if len(wb.sealed) == 0 {
+			wb.first = seq
+		}
+		start := len(wb.slab)
+		wb.slab = b.codec.Seal(wb.slab, imp.set.ID, seq, plain)
+		wb.sealed = append(wb.sealed, wb.slab[start:len(wb.slab):len(wb.slab)])
 	}
-	if err := flush(); err != nil {
+	if err := w.put(wb); err != nil {
 		return err
 	}
-	rep.Imported = first - 1
 	for id, c := range jurisdictions {
 		if c > 0 {
 			imp.counts[b.jurisdictions.names[id]] = c
@@ -329,4 +384,103 @@ func (b *bulkImport) records(ctx context.Context) error {
 		return fmt.Errorf("import: %d people and %d duplicates from %d rows", rep.Imported, rep.Duplicates, b.n)
 	}
 	return nil
+}
+
+// writeBatch is what one transaction appends to the staging list: index
+// entries (tags and their recipients' numbers) or sealed records (numbered
+// from first).
+type writeBatch struct {
+	tags   []byte
+	seqs   []int64
+	slab   []byte   // holds the sealed records
+	sealed [][]byte // in slab
+	first  int64
+}
+
+// batchWriter commits an import's batches in order, each in its own
+// transaction, in a goroutine of its own, so that the next batch is read
+// and sealed while one commits. There are two batches: get one, fill it,
+// give it to put, and it comes back to get once committed. The import
+// that starts it ends it with close, which waits for the last commit.
+type batchWriter struct {
+	ctx    context.Context
+	store  Store
+	set    string
+	jobs   chan *writeBatch
+	free   chan *writeBatch
+	done   chan struct{}
+	err    error // set before done is closed
+	closed bool
+}
+
+func newBatchWriter(ctx context.Context, store Store, set string) *batchWriter {
+	w := &batchWriter{ctx: ctx, store: store, set: set, jobs: make(chan *writeBatch), free: make(chan *writeBatch, 2), done: make(chan struct{})}
+	w.free <- &writeBatch{}
+	w.free <- &writeBatch{}
+	go w.run()
+	return w
+}
+
+func (w *batchWriter) run() {
+	defer close(w.done)
+	for wb := range w.jobs {
+		err := w.store.Update(w.ctx, func(tx Tx) error {
+			if len(wb.seqs) > 0 {
+				if err := tx.AppendRecipientIndex(w.set, wb.tags, wb.seqs); err != nil {
+					return err
+				}
+			}
+			if len(wb.sealed) > 0 {
+				return tx.AppendRecipientRecords(w.set, wb.first, wb.sealed)
+			}
+			return nil
+		})
+		if err != nil {
+			w.err = err
+			return
+		}
+		clear(wb.sealed)
+		wb.tags, wb.seqs, wb.slab, wb.sealed = wb.tags[:0], wb.seqs[:0], wb.slab[:0], wb.sealed[:0]
+		w.free <- wb
+	}
+}
+
+// stopped is the error once the writer stopped.
+func (w *batchWriter) stopped() error {
+	if w.err != nil {
+		return w.err
+	}
+	return errors.New("import: the batch writer is closed")
+}
+
+func (w *batchWriter) get() (*writeBatch, error) {
+	select {
+	case wb := <-w.free:
+		return wb, nil
+	case <-w.done:
+		return nil, w.stopped()
+	}
+}
+
+func (w *batchWriter) put(wb *writeBatch) error {
+	if len(wb.seqs) == 0 && len(wb.sealed) == 0 {
+		w.free <- wb
+		return nil
+	}
+	select {
+	case w.jobs <- wb:
+		return nil
+	case <-w.done:
+		return w.stopped()
+	}
+}
+
+// close waits for the batches put so far to be committed.
+func (w *batchWriter) close() error {
+	if !w.closed {
+		w.closed = true
+		close(w.jobs)
+	}
+	<-w.done
+	return w.err
 }
