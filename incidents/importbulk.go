@@ -34,7 +34,7 @@ import (
 // list; only commit makes it the incident's list.
 const (
 	importPartitions  = 256
-	partitionBlock    = 8 << 10
+	partitionBlock    = 340 * tagEntry // whole entries: a block is decoded on its own
 	rowsBlock         = 64 << 10
 	tagEntry          = RecipientTagSize + 8 // tag, row number
 	importRecordBatch = 4 << 20              // sealed bytes per transaction
@@ -98,7 +98,7 @@ type bulkImport struct {
 	byTag *scratchStream // first rows of each address, by tag
 	n     int64          // good rows (numbered 0..n-1)
 	// dup has a bit set for each good row whose address an earlier row
-	// had; dupBefore[w] counts those in dup[:w].
+	// had; dupBefore[g] counts those in dup[:g*dupGroup].
 	dup, dupBefore []uint64
 	// jurisdictions and locales seen, as small numbers on the rows stream.
 	jurisdictions, localeDict dict
@@ -225,24 +225,29 @@ type tagRow struct{ hi, lo, row uint64 }
 
 // dedupe is pass 2.
 func (b *bulkImport) dedupe(ctx context.Context) error {
-	words := (b.n + 63) / 64
-	b.dup, b.dupBefore = make([]uint64, words), make([]uint64, words)
+	b.dup = make([]uint64, (b.n+63)/64)
 	b.byTag = newScratchStream(b.file, rowsBlock)
-	var data, buf, out []byte
+	var buf []byte
 	var entries []tagRow
 	for p, part := range b.parts {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		var err error
-		if data, buf, err = part.readAll(data[:0], buf); err != nil {
+		if err := part.flush(); err != nil {
 			return err
 		}
-		b.parts[p] = nil
 		entries = entries[:0]
-		for e := data; len(e) >= tagEntry; e = e[tagEntry:] {
-			entries = append(entries, tagRow{binary.BigEndian.Uint64(e), binary.BigEndian.Uint64(e[8:]), binary.BigEndian.Uint64(e[16:])})
+		for _, ref := range part.blocks {
+			plain, err := b.file.open(ref, buf)
+			if err != nil {
+				return err
+			}
+			for e := plain; len(e) >= tagEntry; e = e[tagEntry:] {
+				entries = append(entries, tagRow{binary.BigEndian.Uint64(e), binary.BigEndian.Uint64(e[8:]), binary.BigEndian.Uint64(e[16:])})
+			}
+			buf = plain[:0]
 		}
+		b.parts[p] = nil
 		slices.SortFunc(entries, func(x, y tagRow) int {
 			if c := cmp.Compare(x.hi, y.hi); c != 0 {
 				return c
@@ -252,36 +257,51 @@ func (b *bulkImport) dedupe(ctx context.Context) error {
 			}
 			return cmp.Compare(x.row, y.row)
 		})
-		out = out[:0]
+		var out [tagEntry]byte
 		for i, e := range entries {
 			if i > 0 && e.hi == entries[i-1].hi && e.lo == entries[i-1].lo {
 				b.dup[e.row/64] |= 1 << (e.row % 64)
 				continue
 			}
-			out = binary.BigEndian.AppendUint64(out, e.hi)
-			out = binary.BigEndian.AppendUint64(out, e.lo)
-			out = binary.BigEndian.AppendUint64(out, e.row)
-		}
-		if _, err := b.byTag.Write(out); err != nil {
-			return err
+			binary.BigEndian.PutUint64(out[:], e.hi)
+			binary.BigEndian.PutUint64(out[8:], e.lo)
+			binary.BigEndian.PutUint64(out[16:], e.row)
+			if _, err := b.byTag.Write(out[:]); err != nil {
+				return err
+			}
 		}
 	}
-	var before uint64
-	for w, bits64 := range b.dup {
-		b.dupBefore[w] = before
-		before += uint64(bits.OnesCount64(bits64))
-	}
-	b.imp.rep.Duplicates = int64(before)
+	b.imp.rep.Duplicates = b.countDups()
 	return b.byTag.flush()
 }
+
+// countDups fills dupBefore from dup and returns the number of duplicates.
+func (b *bulkImport) countDups() int64 {
+	b.dupBefore = make([]uint64, (len(b.dup)+dupGroup-1)/dupGroup)
+	var before uint64
+	for w, bits64 := range b.dup {
+		if w%dupGroup == 0 {
+			b.dupBefore[w/dupGroup] = before
+		}
+		before += uint64(bits.OnesCount64(bits64))
+	}
+	return int64(before)
+}
+
+// dupGroup is how many words of dup one count of dupBefore covers.
+const dupGroup = 8
 
 // isDup reports whether good row n repeats an earlier row's address.
 func (b *bulkImport) isDup(n uint64) bool { return b.dup[n/64]&(1<<(n%64)) != 0 }
 
 // seq is the recipient number of good row n, which is not a duplicate.
 func (b *bulkImport) seq(n uint64) int64 {
-	below := b.dup[n/64] & (1<<(n%64) - 1)
-	return int64(n-b.dupBefore[n/64]-uint64(bits.OnesCount64(below))) + 1
+	w := n / 64
+	dups := b.dupBefore[w/dupGroup] + uint64(bits.OnesCount64(b.dup[w]&(1<<(n%64)-1)))
+	for g := w - w%dupGroup; g < w; g++ {
+		dups += uint64(bits.OnesCount64(b.dup[g]))
+	}
+	return int64(n-dups) + 1
 }
 
 // index is pass 3.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"math/rand/v2"
 	"os"
 	"strings"
 	"testing"
@@ -55,7 +56,8 @@ func TestScratchFileIsEncryptedAndUnlinked(t *testing.T) {
 	if err != nil || !bytes.Equal(gotA, wantA.Bytes()) {
 		t.Fatalf("stream a read back %d bytes (%v), want %d", len(gotA), err, wantA.Len())
 	}
-	gotB, _, err := b.readAll(nil, nil)
+	b.flush()
+	gotB, err := io.ReadAll(b.reader())
 	if err != nil || !bytes.Equal(gotB, wantB.Bytes()) {
 		t.Fatalf("stream b read back %d bytes (%v), want %d", len(gotB), err, wantB.Len())
 	}
@@ -72,5 +74,41 @@ func TestScratchFileIsEncryptedAndUnlinked(t *testing.T) {
 	sf.f.WriteAt(raw[off:off+11], off)
 	if _, err := io.ReadAll(a.reader()); err == nil {
 		t.Error("a changed working file was read")
+	}
+}
+
+// A row's recipient number is its number among the good rows less the
+// duplicates before it, for any pattern of duplicates.
+func TestRecipientNumbersSkipDuplicates(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int64{1, 63, 64, 65, 511, 512, 513, 5000} {
+		for _, rate := range []int{0, 1, 2, 30, 100} {
+			b := &bulkImport{n: n}
+			b.dup = make([]uint64, (n+63)/64)
+			isDup := make([]bool, n)
+			for i := int64(1); i < n; i++ {
+				if r.IntN(100) < rate {
+					isDup[i] = true
+					b.dup[i/64] |= 1 << (i % 64)
+				}
+			}
+			dups := b.countDups()
+			seq := int64(0)
+			for i := range n {
+				if b.isDup(uint64(i)) != isDup[i] {
+					t.Fatalf("n %d: row %d duplicate %v", n, i, !isDup[i])
+				}
+				if isDup[i] {
+					continue
+				}
+				seq++
+				if got := b.seq(uint64(i)); got != seq {
+					t.Fatalf("n %d, %d%% duplicates: row %d is recipient %d, want %d", n, rate, i, got, seq)
+				}
+			}
+			if seq+dups != n {
+				t.Errorf("n %d: %d recipients and %d duplicates", n, seq, dups)
+			}
+		}
 	}
 }

@@ -24,6 +24,7 @@ type scratchFile struct {
 	size   int64
 	blocks uint64
 	nonce  [12]byte
+	sealed []byte // scratch space of seal: streams are used by one goroutine
 }
 
 func newScratchFile(dir string) (*scratchFile, error) {
@@ -70,17 +71,17 @@ func (sf *scratchFile) nonceOf(number uint64) []byte {
 	return sf.nonce[:]
 }
 
-// seal writes plain as the next block; buf is scratch space.
-func (sf *scratchFile) seal(plain, buf []byte) (blockRef, []byte, error) {
+// seal writes plain as the next block.
+func (sf *scratchFile) seal(plain []byte) (blockRef, error) {
 	ref := blockRef{off: sf.size, number: sf.blocks}
-	buf = sf.aead.Seal(buf[:0], sf.nonceOf(ref.number), plain, nil)
-	if _, err := sf.f.WriteAt(buf, ref.off); err != nil {
-		return ref, buf, fmt.Errorf("write the import's working file: %w", err)
+	sf.sealed = sf.aead.Seal(sf.sealed[:0], sf.nonceOf(ref.number), plain, nil)
+	if _, err := sf.f.WriteAt(sf.sealed, ref.off); err != nil {
+		return ref, fmt.Errorf("write the import's working file: %w", err)
 	}
-	ref.size = len(buf)
-	sf.size += int64(len(buf))
+	ref.size = len(sf.sealed)
+	sf.size += int64(len(sf.sealed))
 	sf.blocks++
-	return ref, buf, nil
+	return ref, nil
 }
 
 // open reads block ref back into buf, returning the plaintext.
@@ -104,7 +105,6 @@ func (sf *scratchFile) open(ref blockRef, buf []byte) ([]byte, error) {
 type scratchStream struct {
 	file   *scratchFile
 	buf    []byte // not yet sealed; its capacity is the block size
-	sealed []byte
 	blocks []blockRef
 }
 
@@ -132,30 +132,13 @@ func (s *scratchStream) flush() error {
 	if len(s.buf) == 0 {
 		return nil
 	}
-	ref, sealed, err := s.file.seal(s.buf, s.sealed)
-	s.sealed = sealed
+	ref, err := s.file.seal(s.buf)
 	if err != nil {
 		return err
 	}
 	s.blocks = append(s.blocks, ref)
 	s.buf = s.buf[:0]
 	return nil
-}
-
-// readAll appends the whole stream to dst; buf is scratch space.
-func (s *scratchStream) readAll(dst, buf []byte) ([]byte, []byte, error) {
-	if err := s.flush(); err != nil {
-		return dst, buf, err
-	}
-	for _, ref := range s.blocks {
-		plain, err := s.file.open(ref, buf)
-		if err != nil {
-			return dst, buf, err
-		}
-		dst = append(dst, plain...)
-		buf = plain[:0]
-	}
-	return dst, buf, nil
 }
 
 // reader returns the stream from its start (flush first).

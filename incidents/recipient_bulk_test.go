@@ -71,7 +71,9 @@ func peopleCSV(n int, extra map[int]string) string {
 // the file, every address finds its number, and the list's hash is the
 // SHA-256 of the people as stored, in order.
 func TestImportDeduplicatesExactlyAcrossTheWholeFile(t *testing.T) {
-	const n = 70_000 // more than one transaction of records and of index entries
+	// More than one transaction of records and of index entries, and more
+	// than one working-file block per partition of the de-duplication.
+	const n = 100_000
 	svc, store, id := importService(t, t.TempDir(), 0)
 	csv := peopleCSV(n, map[int]string{
 		2:     "alice@example.com,Alice First,US,CA,en,A1",
