@@ -6,7 +6,7 @@
 # It checks that the import reports every row and exactly the duplicates
 # the generator wrote, and prints one line per target:
 #
-#   import 1M rows: 7.9 s, 61 MB peak RSS (target: < 10 s, < 128 MB) PASS
+#   import 1M rows: 7.9 s (CPU 4.1 s), 61 MB peak RSS (target: < 10 s, < 128 MB) PASS
 #   import 10M rows: ...                  (target: < 100 s, < 256 MB) PASS
 #   import scaling: ... rows/s            (target: time linear, ...)   PASS
 #
@@ -48,6 +48,7 @@ for rows in "${sizes[@]}"; do
 	fi
 	# Elapsed (wall clock) time (h:mm:ss or m:ss): 0:07.91
 	wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s}' "$tmp/time.txt")
+	cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {printf "%.1f", s}' "$tmp/time.txt")
 	kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$tmp/time.txt")
 	mb=$((kb / 1024))
 	dups=$((rows / 100))
@@ -62,7 +63,7 @@ for rows in "${sizes[@]}"; do
 	maxs=$(awk -v r="$rows" 'BEGIN {s = r / 100000; print (s < 1 ? 1 : s)}')
 	verdict=$(awk -v w="$wall" -v m="$mb" -v ms="$maxs" -v mm="$maxmb" -v ok="$ok" 'BEGIN {print (ok && w < ms && m < mm) ? "PASS" : "FAIL"}')
 	[[ $verdict == PASS ]] || status=1
-	echo "import $name rows: $wall s, $mb MB peak RSS (target: < $maxs s, < $maxmb MB) $verdict"
+	echo "import $name rows: $wall s (CPU $cpu s), $mb MB peak RSS (target: < $maxs s, < $maxmb MB) $verdict"
 	rate[$rows]=$(awk -v r="$rows" -v w="$wall" 'BEGIN {printf "%d", r / w}')
 	rss[$rows]=$mb
 	rm -f "$csv" "$BREACHBOT_DB" "$BREACHBOT_DB".*
