@@ -30,8 +30,10 @@ import (
 //  4. records: the rows stream is read again, duplicates skipped, and the
 //     people are sealed, counted, hashed and appended as 1, 2, 3, ...
 //
-// Each pass writes in transactions of a few megabytes into the staging
-// list; only commit makes it the incident's list.
+// Passes 3 and 4 write into the staging list in transactions of a few
+// megabytes, committed by a goroutine of their own (batchWriter) while the
+// next batch is prepared; pass 1 parses in a goroutine of its own. Only
+// commit makes the staging list the incident's.
 const (
 	importPartitions  = 256
 	partitionBlock    = 340 * tagEntry // whole entries: a block is decoded on its own
