@@ -289,7 +289,7 @@ func (c *CSVReader) Next() (Recipient, error) {
 				continue
 			}
 			u := strings.ToUpper(v)
-			if !countryRE.MatchString(u) {
+			if !isCountryCode(u) {
 				return bad("the country column is not a two-letter ISO code (DE, US, ...)")
 			}
 			r.Country = u
@@ -302,12 +302,12 @@ func (c *CSVReader) Next() (Recipient, error) {
 				if r.Country != "" && cc != r.Country {
 					return bad("the region column names a region of another country than the country column")
 				}
-				if r.Country == "" && countryRE.MatchString(cc) {
+				if r.Country == "" && isCountryCode(cc) {
 					r.Country = cc
 				}
 				u = sub
 			}
-			if !regionRE.MatchString(u) {
+			if !isRegionCode(u) {
 				return bad("the region column is not a subdivision code (CA, NY, BY, ...)")
 			}
 			if r.Country == "" {
@@ -382,7 +382,7 @@ func normalizeLocale(v string) (string, bool) {
 		}
 	}
 	loc := strings.Join(parts, "-")
-	return loc, localeRE.MatchString(loc)
+	return loc, isLocaleTag(loc)
 }
 
 func csvReason(err error) string {

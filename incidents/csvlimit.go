@@ -2,6 +2,7 @@ package incidents
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 )
 
@@ -51,6 +52,26 @@ func (l *recordLimiter) Read(p []byte) (int, error) {
 		}
 		if n > 0 && l.r.Buffered() == 0 {
 			break // pass on what there is rather than wait for more
+		}
+		if !l.skipping && l.recLen < l.max && l.r.Buffered() > 0 {
+			// A run of bytes that are neither quotes nor newlines changes
+			// nothing but the record's length: pass it on at once.
+			buf, _ := l.r.Peek(min(l.r.Buffered(), len(p)-n, l.max-l.recLen))
+			if i := bytes.IndexByte(buf, '\n'); i >= 0 {
+				buf = buf[:i]
+			}
+			if i := bytes.IndexByte(buf, '"'); i >= 0 {
+				buf = buf[:i]
+			}
+			if len(buf) > 0 {
+				if l.recLen == 0 {
+					l.recStart = l.line
+				}
+				n += copy(p[n:], buf)
+				l.recLen += len(buf)
+				l.r.Discard(len(buf))
+				continue
+			}
 		}
 		b, err := l.r.ReadByte()
 		if err != nil {

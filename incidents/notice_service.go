@@ -35,6 +35,7 @@ type noticeService struct {
 	handoff    FolderMailer
 	company    Company
 	maxImport  int64
+	importDir  string   // ImportTempDir
 	imports    sync.Map // staging recipient set id -> struct{}: imports running in this process
 	noticeWake chan struct{}
 	testMailMu sync.Mutex

@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -53,17 +51,16 @@ type ImportReport struct {
 // maxReportedRowErrors bounds the per-row report.
 const maxReportedRowErrors = 100
 
-// importBatch is how many recipients go into one transaction. The address
-// index has random keys, so a transaction rewrites about one index page
-// per recipient: bigger batches mean fewer commits but more memory.
-const importBatch = 4000
-
 // ImportRecipients reads affected people from a CSV file and makes them the
 // incident's recipient list. It reads in constant memory and writes in
 // batched transactions into a staging list; only the final transaction
 // makes it the incident's list (and records the counts as facts,
 // recomputing obligations), so a failed or interrupted import leaves the
 // previous list and the incident as they were.
+//
+// Memory does not grow with the file: the rows go, encrypted, to a working
+// file (see importbulk.go), are de-duplicated there by sorting the keyed
+// hashes of their addresses, and are then written in key order.
 func (s *Service) ImportRecipients(ctx context.Context, actor, id string, src io.Reader, in ImportInput) (*ImportReport, error) {
 	imp, err := s.openImport(ctx, actor, id, src, in)
 	if err != nil {
@@ -104,7 +101,6 @@ type recipientImport struct {
 
 	hash            hash.Hash
 	counts, locales map[string]int64 // imported people by jurisdiction, by locale
-	batch           []Recipient      // read, not yet stored
 }
 
 // openImport checks that actor may import into the open incident id and
@@ -143,7 +139,7 @@ func (s *Service) openImport(ctx context.Context, actor, id string, src io.Reade
 		return nil, err
 	}
 	return &recipientImport{s: s, actor: actor, id: id, in: in, reader: reader, rep: &ImportReport{Dropped: reader.Dropped()},
-		hash: sha256.New(), counts: map[string]int64{}, locales: map[string]int64{}, batch: make([]Recipient, 0, 1024)}, nil
+		hash: sha256.New(), counts: map[string]int64{}, locales: map[string]int64{}}, nil
 }
 
 // stage starts a staging list, and removes lists that earlier imports left
@@ -178,85 +174,6 @@ func (imp *recipientImport) discard(ctx context.Context) {
 	if err != nil {
 		s.log.Error("remove staging recipient list", "set", imp.set.ID, "err", err)
 	}
-}
-
-// stream reads every row into the staging list, in batches of up to
-// importBatch people per transaction, counting rows, duplicates and
-// rejected rows; it refuses a file from which nobody was imported.
-func (imp *recipientImport) stream(ctx context.Context) error {
-	rep := imp.rep
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		r, err := imp.reader.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		var rowErr *RowError
-		if errors.As(err, &rowErr) {
-			rep.Rows++
-			rep.Rejected++
-			if len(rep.Errors) < maxReportedRowErrors {
-				rep.Errors = append(rep.Errors, *rowErr)
-			}
-			continue
-		} else if err != nil {
-			return err
-		}
-		rep.Rows++
-		imp.batch = append(imp.batch, r)
-		if len(imp.batch) == cap(imp.batch) || len(imp.batch) >= importBatch {
-			if err := imp.flush(ctx); err != nil {
-				return err
-			}
-			if cap(imp.batch) < importBatch {
-				imp.batch = make([]Recipient, 0, importBatch)
-			}
-		}
-	}
-	if err := imp.flush(ctx); err != nil {
-		return err
-	}
-	if rep.Imported == 0 {
-		if rep.Rows == 0 {
-			return Errorf(EINVALID, "the file has a header but no rows of people").WithHint("add one row per affected person under the header")
-		}
-		return Errorf(EINVALID, "none of the %d rows could be imported; the first problem: row %d: %s", rep.Rows, rep.Errors[0].Row, rep.Errors[0].Reason).
-			WithHint("fix the file and import it again")
-	}
-	return nil
-}
-
-// flush stores the batch read so far in the staging list, in one
-// transaction, and counts the people it added.
-func (imp *recipientImport) flush(ctx context.Context) error {
-	if len(imp.batch) == 0 {
-		return nil
-	}
-	var added []bool
-	err := imp.s.store.Update(ctx, func(tx Tx) error {
-		var err error
-		added, err = tx.AddRecipients(imp.set.ID, imp.batch)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	for i, r := range imp.batch {
-		if !added[i] {
-			imp.rep.Duplicates++
-			continue
-		}
-		imp.rep.Imported++
-		imp.counts[r.Jurisdiction()]++
-		imp.locales[r.Locale]++
-		b, _ := json.Marshal(r)
-		imp.hash.Write(b)
-		imp.hash.Write([]byte{'\n'})
-	}
-	imp.batch = imp.batch[:0]
-	return nil
 }
 
 // commit makes the staged list the incident's, in one transaction: the

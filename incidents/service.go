@@ -43,6 +43,10 @@ type Config struct {
 	Company Company
 	// MaxImportBytes caps an affected-people import (0: DefaultMaxImportBytes).
 	MaxImportBytes int64
+	// ImportTempDir is where an import keeps its working file (encrypted,
+	// unlinked at once; about the size of the CSV file): "" for
+	// os.TempDir(). breachbot uses the database's folder.
+	ImportTempDir string
 }
 
 // Service carries out the use cases of breachbot. Every method that changes
@@ -75,7 +79,7 @@ func NewService(c Config) *Service {
 		store: c.Store, playbooks: c.Playbooks, clock: c.Clock, roles: c.Roles, perms: c.Permissions, log: c.Logger,
 		schedulerWake: make(chan struct{}, 1), dispatcherWake: make(chan struct{}, 1),
 		noticeService: noticeService{
-			renderer: c.Notices, mailer: c.Mailer, sandbox: c.Sandbox, handoff: c.Handoff, company: c.Company, maxImport: c.MaxImportBytes,
+			renderer: c.Notices, mailer: c.Mailer, sandbox: c.Sandbox, handoff: c.Handoff, company: c.Company, maxImport: c.MaxImportBytes, importDir: c.ImportTempDir,
 			noticeWake: make(chan struct{}, 1),
 		},
 	}

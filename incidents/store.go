@@ -91,6 +91,18 @@ type Tx interface {
 	Recipient(set string, seq int64) (Recipient, error)
 	// RecipientByAddress finds a normalised address in a set (0 if absent).
 	RecipientByAddress(set, address string) (int64, error)
+	// RecipientCodec returns what encrypts recipients and tags addresses
+	// for a bulk import (ImportRecipients). It outlives the transaction.
+	RecipientCodec() (RecipientCodec, error)
+	// AppendRecipientRecords stores recipients first, first+1, ... of a
+	// staging set, each sealed by the set's RecipientCodec; first must
+	// follow the set's last recipient. The records are not indexed.
+	AppendRecipientRecords(set string, first int64, sealed [][]byte) error
+	// AppendRecipientIndex indexes recipients of a staging set by address:
+	// tags holds RecipientTagSize-byte tags (RecipientCodec.IndexTag), in
+	// increasing order and after every tag the set holds, seqs their
+	// recipient numbers.
+	AppendRecipientIndex(set string, tags []byte, seqs []int64) error
 	// AddressTag is a keyed hash (HMAC-SHA256) of an address's DedupeKey:
 	// it identifies an address in audit entries without revealing it.
 	AddressTag(address string) (string, error)
@@ -116,4 +128,20 @@ type Tx interface {
 	// Deliveries calls fn for the recipients of a notice's outbox in a
 	// state ("" for every state), by recipient number.
 	Deliveries(incident, notice string, state DeliveryState, fn func(seq int64, d Delivery) error) error
+}
+
+// RecipientTagSize is the size of an address's index tag.
+const RecipientTagSize = 16
+
+// RecipientCodec seals recipients and tags addresses the way a Store keeps
+// them, outside any transaction, so that a bulk import does its CPU work
+// before it takes the write lock. It is for one goroutine at a time.
+type RecipientCodec interface {
+	// IndexTag appends to dst the RecipientTagSize-byte index tag of a
+	// normalised address: a keyed hash of its DedupeKey, the same for
+	// every spelling of the address that DedupeKey folds together.
+	IndexTag(dst []byte, address string) []byte
+	// Seal appends to dst recipient seq of a set, encrypted and bound to
+	// its place; plain is the recipient as json.Marshal writes it.
+	Seal(dst []byte, set string, seq int64, plain []byte) []byte
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/breachbot/breachbot/incidents"
@@ -139,7 +140,7 @@ func openApp(cfg Config, clock incidents.Clock, log *slog.Logger, fe frontEnd) (
 	c := cfg.Company
 	svc := incidents.NewService(incidents.Config{
 		Store: store, Playbooks: source, Clock: clock, Roles: roles, Permissions: perms, Logger: log,
-		Notices: templates.NewRenderer(set), Mailer: mailer, Sandbox: sandbox, Handoff: handoff, MaxImportBytes: cfg.ImportMaxBytes,
+		Notices: templates.NewRenderer(set), Mailer: mailer, Sandbox: sandbox, Handoff: handoff, MaxImportBytes: cfg.ImportMaxBytes, ImportTempDir: filepath.Dir(cfg.DB),
 		Company: incidents.Company{Name: c.Name, ContactEmail: c.ContactEmail, ContactPhone: c.ContactPhone, Website: c.Website, PostalAddress: c.PostalAddress, DPO: c.DPO},
 	})
 	userName := func(ctx context.Context, user string) (string, bool) {

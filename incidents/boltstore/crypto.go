@@ -103,7 +103,7 @@ func (k *keyring) tag(address string) []byte {
 // indexTag is the tag as an index key: its first 16 bytes (128 bits make
 // a collision among even billions of addresses negligible) keep the
 // index, whose keys are random and so spread over all its pages, small.
-func (k *keyring) indexTag(address string) []byte { return k.tag(address)[:16] }
+func (k *keyring) indexTag(address string) []byte { return k.tag(address)[:incidents.RecipientTagSize] }
 
 // seal encrypts plaintext with a random nonce; aad binds it to its place.
 func (k *keyring) seal(plaintext, aad []byte) []byte {
