@@ -113,7 +113,16 @@ func recordMarkdown(rec *incidents.Record, who func(string) string) []byte {
 	}
 	if len(notApplicable) > 0 {
 		p("\n## Appendix: obligations that do not apply (%d)\n\n", len(notApplicable))
-		for _, o := range notApplicable {
+		ids, whys := make([]string, len(notApplicable)), make([][]string, len(notApplicable))
+		for i, o := range notApplicable {
+			ids[i], whys[i] = o.ID, o.Why
+		}
+		groups, rest := groupAbsentPlaces(ids, whys)
+		if len(groups) > 0 {
+			p("%s\n\n", mdEscape(absentPlacesText(groups)))
+		}
+		for _, i := range rest {
+			o := notApplicable[i]
 			t := titles[o.ID]
 			p("- %s (%s): %s\n", o.ID, mdEscape(lawText(t)), mdEscape(whyText(o)))
 		}
