@@ -1,6 +1,7 @@
 package playbooks
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -360,5 +361,34 @@ func TestStatesBApplicability(t *testing.T) {
 				t.Errorf("%s with %s: %v (%s), want %v", tt.id, strings.Join(tt.facts, " "), v.Truth, strings.Join(append(v.Why, v.Missing...), "; "), tt.want)
 			}
 		})
+	}
+}
+
+// waiveInNotes finds a /breach waive command quoted in a regulation's notes.
+var waiveInNotes = regexp.MustCompile(`/breach\s+waive\s+(\S+)\s+(\S+)`)
+
+// TestStatesBWaiveCommandsInNotes checks the waive commands the part B notes
+// tell a responder to type: they name the regulation itself and give the
+// reason as an argument, as /breach waive OBLIGATION REASON takes it (it has
+// no --reason flag, so a copied "--reason" would be refused).
+func TestStatesBWaiveCommandsInNotes(t *testing.T) {
+	cat := mustEmbeddedCatalog(t)
+	seen := 0
+	for _, r := range cat.Regulations {
+		if _, ok := statesBTimeZones[r.Jurisdiction]; !ok {
+			continue
+		}
+		for _, m := range waiveInNotes.FindAllStringSubmatch(r.Notes, -1) {
+			seen++
+			if m[1] != r.ID {
+				t.Errorf("%s: notes say /breach waive %s; it should waive %s itself", r.ID, m[1], r.ID)
+			}
+			if strings.HasPrefix(m[2], "--") {
+				t.Errorf("%s: notes say /breach waive %s %s; waive takes the reason as an argument, not %s", r.ID, m[1], m[2], m[2])
+			}
+		}
+	}
+	if seen < 20 {
+		t.Errorf("found %d waive commands in part B notes, want one per risk-of-harm exception (20 or more)", seen)
 	}
 }
