@@ -2,7 +2,10 @@ package commands
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+
+	"github.com/breachbot/breachbot/incidents"
 )
 
 // The catalog holds a law for every US state and territory besides the
@@ -80,4 +83,36 @@ func absentPlacesText(groups []placeGroup) string {
 		parts[i] = fmt.Sprintf("%s (%s)", g.place, strings.Join(g.ids, ", "))
 	}
 	return fmt.Sprintf("%d concern places where no affected person lives (jurisdictions does not include them): %s.", n, strings.Join(parts, "; "))
+}
+
+// placesFact is the fact that says where affected people live.
+const placesFact = "jurisdictions"
+
+// waitsForPlaces reports whether an open obligation may apply but waits,
+// among other facts, for where affected people live.
+func waitsForPlaces(applies string, status incidents.ObligationStatus, missing []string) bool {
+	return applies == incidents.NeedsFacts && status == incidents.ObligationOpen && slices.Contains(missing, placesFact)
+}
+
+// splitWaitingForPlaces returns, when more than groupAbsentAfter of the n
+// obligations wait for places (waiting(i)), their indexes, and the indexes
+// of the rest; with fewer, every index is in rest.
+func splitWaitingForPlaces(n int, waiting func(i int) bool) (grouped, rest []int) {
+	for i := range n {
+		if waiting(i) {
+			grouped = append(grouped, i)
+		} else {
+			rest = append(rest, i)
+		}
+	}
+	if len(grouped) <= groupAbsentAfter {
+		return nil, slices.Sorted(slices.Values(append(grouped, rest...)))
+	}
+	return grouped, rest
+}
+
+// waitingForPlacesText names in one paragraph the obligations that may
+// apply once jurisdictions is recorded.
+func waitingForPlacesText(ids []string) string {
+	return fmt.Sprintf("%d more may apply once %s (where affected people live) is recorded: %s.", len(ids), placesFact, strings.Join(ids, ", "))
 }

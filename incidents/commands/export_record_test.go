@@ -81,6 +81,26 @@ func TestExportGroupsLawsOfPlacesNobodyLivesIn(t *testing.T) {
 		"- hipaa-hhs-annual (45 CFR 164.408(c)): affected is 800, not < 500")
 }
 
+// Before anyone records where affected people live, nearly every law may
+// apply. The record's main table keeps the obligations that wait for other
+// facts and names those waiting for jurisdictions in one paragraph, so it
+// does not run to a row per state law.
+func TestExportGroupsLawsWaitingForJurisdictions(t *testing.T) {
+	t.Parallel()
+	b := newBoard(t, time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC))
+	b.must("Uresp", `declare Shop DB copied --aware 2026-11-20T09:00Z --facts "affected=800"`)
+	md := export(t, b, "md")
+	_, table, _ := strings.Cut(md, "## Obligations that apply or may apply")
+	table, _, _ = strings.Cut(table, "\n## ")
+	if n := strings.Count(table, "\n| "); n > 40 {
+		t.Errorf("the table of obligations that may apply has %d rows; want those waiting for jurisdictions grouped:\n%s", n, table)
+	}
+	mustContain(t, table, "more may apply once jurisdictions (where affected people live) is recorded: gdpr-art33, gdpr-art34,", "md-residents, md-ag, md-bureaus")
+	if strings.Contains(table, "| ma-residents:") {
+		t.Errorf("ma-residents has its own row while it waits only for where people live:\n%s", table)
+	}
+}
+
 // export exports the board's incident as Ulead in format.
 func export(t *testing.T, b *board, format string) string {
 	t.Helper()

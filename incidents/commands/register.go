@@ -371,12 +371,23 @@ func registerMarkdown(reg *incidents.Register, who func(string) string) []byte {
 			ids, whys = append(ids, o.ID), append(whys, o.Why)
 		}
 		groups, rest := groupAbsentPlaces(ids, whys)
-		for _, o := range obs[:naFrom] {
+		waiting, rows := splitWaitingForPlaces(naFrom, func(i int) bool {
+			return waitsForPlaces(obs[i].Applies, obs[i].Status, obs[i].Missing)
+		})
+		for _, i := range rows {
+			o := obs[i]
 			p("| %s | %s | %s |\n", o.ID, mdCell(lawOf(o)), mdCell(obligationReason(o)))
 		}
 		for _, i := range rest {
 			o := obs[naFrom+i]
 			p("| %s | %s | %s |\n", o.ID, mdCell(lawOf(o)), mdCell(obligationReason(o)))
+		}
+		if len(waiting) > 0 {
+			ids := make([]string, len(waiting))
+			for j, i := range waiting {
+				ids[j] = obs[i].ID
+			}
+			p("\nMay apply: %s\n", mdEscape(waitingForPlacesText(ids)))
 		}
 		if len(groups) > 0 {
 			p("\nDoes not apply: %s\n", mdEscape(absentPlacesText(groups)))

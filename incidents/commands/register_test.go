@@ -193,3 +193,20 @@ func TestRegisterMarkdownGroupsLawsOfPlacesNobodyLivesIn(t *testing.T) {
 		t.Errorf("ma-residents has its own row although nobody affected lives in Massachusetts:\n%s", table)
 	}
 }
+
+// Before jurisdictions is recorded, the Markdown register names the
+// obligations waiting for it in one paragraph instead of a row each.
+func TestRegisterMarkdownGroupsLawsWaitingForJurisdictions(t *testing.T) {
+	t.Parallel()
+	b := newBoard(t, routerNow)
+	b.must("Uresp", `declare Shop DB copied --aware 2026-11-20T09:00Z --facts "affected=800"`)
+	f, err := b.router.Register(context.Background(), "Ulead", "md", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, _ := strings.Cut(string(f.Data), "Decision reasons, per obligation:")
+	if n := strings.Count(table, "\n| "); n > 45 {
+		t.Errorf("the decision table has %d rows; want those waiting for jurisdictions grouped:\n%s", n, table)
+	}
+	mustContain(t, table, "May apply: ", "more may apply once jurisdictions (where affected people live) is recorded:", "ma-residents, ma-ag")
+}
