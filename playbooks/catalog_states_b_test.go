@@ -113,8 +113,8 @@ func TestStatesBCatalog(t *testing.T) {
 			}) {
 				t.Errorf("%s: applies_when does not test jurisdictions includes %s", id, jur)
 			}
-			if r.Notice == nil {
-				t.Fatalf("%s: no notice rules; write notice: (require: [] where the statute sets no content)", id)
+			if r.Notice == nil || len(r.Notice.Require) == 0 {
+				t.Fatalf("%s: no notice rules; where the statute sets no content, require the disclosure itself (item nature)", id)
 			}
 			for _, rule := range append(slices.Clone(r.Notice.Require), r.Notice.Forbid...) {
 				if rule.Citation == "" {
@@ -223,10 +223,10 @@ func TestStatesBNoticeContent(t *testing.T) {
 			}
 		}
 	})
-	t.Run("Tex. Bus. & Com. Code 521.053: no content set for the notice to individuals", func(t *testing.T) {
+	t.Run("Tex. Bus. & Com. Code 521.053: no content set; the notice only discloses the breach", func(t *testing.T) {
 		r, _ := cat.Regulation("tx-individuals")
-		if r.Notice == nil || len(r.Notice.Require) != 0 || len(r.Notice.Forbid) != 0 {
-			t.Errorf("tx-individuals notice = %+v, want empty rules", r.Notice)
+		if r.Notice == nil || len(r.Notice.Require) != 1 || r.Notice.Require[0].Item != incidents.ItemNature || len(r.Notice.Forbid) != 0 {
+			t.Errorf("tx-individuals notice = %+v, want the one rule that the breach is disclosed", r.Notice)
 		}
 	})
 	t.Run("R.I. Gen. Laws 11-49.3-4(d): number affected, police report, freeze, bureaus and AG", func(t *testing.T) {
