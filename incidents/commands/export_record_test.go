@@ -40,7 +40,7 @@ func TestGoldenExportMarkdown(t *testing.T) {
 	mustContain(t, md,
 		"met 2026-11-23 17:00 UTC by Ulegal, ref DPC-2026-118; LATE by 8 h; reasons for the delay: scope unknown until forensics",
 		"waived 2026-11-23 17:02 UTC by Ulegal: not an essential or important entity",
-		"## Appendix: obligations that do not apply (89)",
+		"## Appendix: obligations that do not apply (150)",
 		"GB (uk-gdpr-art33, uk-gdpr-art34); US-CA (ca-residents, ca-ag);",
 		"- hipaa-hhs-annual (45 CFR 164.408(c)): affected is 800, not < 500",
 		"late_by=8 h")
@@ -180,8 +180,8 @@ func TestGoldenExportHTML(t *testing.T) {
 		`<title>awareness 2026-11-20 09:00 UTC</title>`,
 		`fill="#b00">met, late by 8 h</text>`,
 		`<td class="late">met 2026-11-23 17:00 UTC by Ulegal, ref DPC-2026-118; LATE by 8 h; reasons for the delay: scope unknown until forensics</td>`,
-		"<h2>Appendix: obligations that do not apply (89)</h2>",
-		"<p>88 concern places where no affected person lives (jurisdictions does not include them): GB (uk-gdpr-art33, uk-gdpr-art34);",
+		"<h2>Appendix: obligations that do not apply (150)</h2>",
+		"<p>149 concern places where no affected person lives (jurisdictions does not include them): GB (uk-gdpr-art33, uk-gdpr-art34);",
 		"<li>hipaa-hhs-annual (45 CFR 164.408(c)): affected is 800, not &lt; 500</li>")
 	for _, remote := range []string{"src=", "href=", "@import", "url("} {
 		if strings.Contains(page, remote) {
@@ -237,7 +237,7 @@ func TestExportShowsLocalDueTimeAndOnTime(t *testing.T) {
 	b := newBoard(t, time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC))
 	b.must("Uresp", `declare Shop DB copied --aware 2026-11-20T09:00Z --facts "jurisdictions=US-NY affected=800 data_categories=ssn encrypted=no"`)
 	b.must("Ulegal", `met ny-gbl --ref NY-1 --at 2026-11-20T09:30Z --incident INC-2026-0001`)
-	mustContain(t, export(t, b, "md"), "| ny-gbl: New York - notify affected residents | N.Y. Gen. Bus. Law 899-aa (uncertain) | applies | 2026-12-20 24:00 EST (2026-12-21 05:00 UTC) | met 2026-11-20 09:30 UTC by Ulegal, ref NY-1; on time |")
+	mustContain(t, export(t, b, "md"), "| ny-gbl: New York - notify affected residents | N.Y. Gen. Bus. Law 899-aa(2) | applies | 2026-12-20 24:00 EST (2026-12-21 05:00 UTC) | met 2026-11-20 09:30 UTC by Ulegal, ref NY-1; on time |")
 }
 
 // The md and html records show each regulator submission as a regulator
