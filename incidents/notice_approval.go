@@ -104,7 +104,7 @@ func short(h string) string {
 
 func noticeInfo(n *Notice) *NoticeInfo {
 	return &NoticeInfo{ID: n.ID, State: n.State, Template: n.Template, ContentHash: n.ContentHash, Recipients: n.Recipients.Count,
-		Counts: n.Recipients.Counts, Previews: n.Previews, DraftedBy: n.DraftedBy, SubmittedBy: n.SubmittedBy}
+		Counts: n.Recipients.Counts, Previews: n.Previews, Variants: n.Variants, DraftedBy: n.DraftedBy, SubmittedBy: n.SubmittedBy}
 }
 
 // ApproveNotice records legal's approval of a submitted notice, bound to

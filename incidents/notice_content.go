@@ -28,7 +28,7 @@ func noticeRegulations(inc *Incident, pb *Playbook) []string {
 // says what their notice must contain.
 func setsNoticeContent(reg Regulation) bool {
 	notify := strings.ToLower(reg.Notify)
-	return len(reg.Content) > 0 && (strings.Contains(notify, "affected") || strings.Contains(notify, "individual") ||
+	return (len(reg.Content) > 0 || reg.Notice != nil) && (strings.Contains(notify, "affected") || strings.Contains(notify, "individual") ||
 		strings.Contains(notify, "resident") || strings.Contains(notify, "people") || strings.Contains(notify, "data subject"))
 }
 

@@ -20,6 +20,8 @@ const (
 	FieldDiscoveredAt        = "discovered_at"
 	FieldDataCategories      = "data_categories"
 	FieldLawEnforcementDelay = "law_enforcement_delay"
+	// FieldClash records a decision on a clash of rules: "nature=omit".
+	FieldClash = "clash"
 )
 
 // NoticeFields lists the narrative fields a draft takes. The free-text
@@ -29,7 +31,8 @@ var NoticeFields = []string{FieldWhatHappened, FieldWhatWeAreDoing, FieldWhatYou
 
 // requiredFields must be filled before a notice is submitted: the headings
 // every notice law asks for (California's What Happened, What We Are Doing,
-// What You Can Do; GDPR Art. 34(2)).
+// What You Can Do; GDPR Art. 34(2)); what_happened only where some
+// recipient's notice tells the nature of the breach (natureShown).
 var requiredFields = []string{FieldWhatHappened, FieldWhatWeAreDoing, FieldWhatYouCanDo}
 
 const maxNarrative = 5000
@@ -92,15 +95,21 @@ func SetNoticeField(c *NoticeIncident, name, value string) error {
 		default:
 			return Errorf(EINVALID, "law_enforcement_delay: %q is not yes or no", value)
 		}
+	case FieldClash:
+		return setClash(c, value)
 	default:
 		return Errorf(EINVALID, "a notice has no field %q", name).WithHint("fields: %s", strings.Join(NoticeFields, ", "))
 	}
 	return err
 }
 
-func missingFields(c NoticeIncident) []string {
+func missingFields(n *Notice) []string {
+	c := n.Data.Incident
 	var out []string
 	for _, f := range requiredFields {
+		if f == FieldWhatHappened && !natureShown(n) {
+			continue
+		}
 		var v string
 		switch f {
 		case FieldWhatHappened:
@@ -117,10 +126,20 @@ func missingFields(c NoticeIncident) []string {
 	return out
 }
 
+// natureShown reports whether any variant of n tells the nature of the
+// breach (what_happened): not where every recipient's laws forbid it
+// (Massachusetts, M.G.L. c. 93H s. 3(b)).
+func natureShown(n *Notice) bool {
+	if len(n.Variants) == 0 {
+		return true
+	}
+	return slices.ContainsFunc(n.Variants, func(v NoticeVariant) bool { return !slices.Contains(v.Omits, ItemNature) })
+}
+
 // noticeMissing is what n still lacks: as recorded when drafted, and the
 // required narrative fields (for notices stored before Missing was).
 func noticeMissing(n *Notice) []string {
-	miss := appendUnique(slices.Clone(n.Missing), missingFields(n.Data.Incident)...)
+	miss := appendUnique(slices.Clone(n.Missing), missingFields(n)...)
 	return appendUnique(miss, missingTranslations(n)...)
 }
 
@@ -243,10 +262,36 @@ func missingTranslations(n *Notice) []string {
 		}
 		t := n.DataFor(loc).Incident.texts()
 		for _, f := range textFields {
-			if strings.TrimSpace(t.text(f)) == "" && (slices.Contains(requiredFields, f) || strings.TrimSpace(own.text(f)) != "") {
+			required := slices.Contains(requiredFields, f) && (f != FieldWhatHappened || natureShown(n))
+			if strings.TrimSpace(t.text(f)) == "" && (required || strings.TrimSpace(own.text(f)) != "") {
 				out = append(out, f+"."+loc)
 			}
 		}
 	}
 	return out
+}
+
+// setClash records a decision on a clash of rules, "nature=omit" or
+// "nature=include" ("nature=" removes it).
+func setClash(c *NoticeIncident, value string) error {
+	item, decision, ok := strings.Cut(value, "=")
+	item, decision = strings.TrimSpace(strings.ToLower(item)), strings.TrimSpace(strings.ToLower(decision))
+	if !ok || !slices.Contains(ContentItems, item) || (decision != ClashInclude && decision != ClashOmit && decision != "") {
+		return Errorf(EINVALID, "clash: %q is not ITEM=include or ITEM=omit", value).
+			WithHint("e.g. --clash nature=omit leaves the nature of the breach out where a law forbids it and another requires it")
+	}
+	m := maps.Clone(c.Clashes)
+	if m == nil {
+		m = map[string]string{}
+	}
+	if decision == "" {
+		delete(m, item)
+	} else {
+		m[item] = decision
+	}
+	if len(m) == 0 {
+		m = nil
+	}
+	c.Clashes = m
+	return nil
 }

@@ -104,6 +104,7 @@ type recipientImport struct {
 
 	hash            hash.Hash
 	counts, locales map[string]int64 // imported people by jurisdiction, by locale
+	profiles        map[string]int64 // imported people by ProfileKey
 	batch           []Recipient      // read, not yet stored
 }
 
@@ -251,6 +252,10 @@ func (imp *recipientImport) flush(ctx context.Context) error {
 		imp.rep.Imported++
 		imp.counts[r.Jurisdiction()]++
 		imp.locales[r.Locale]++
+		if imp.profiles == nil {
+			imp.profiles = map[string]int64{}
+		}
+		imp.profiles[ProfileKey(r)]++
 		b, _ := json.Marshal(r)
 		imp.hash.Write(b)
 		imp.hash.Write([]byte{'\n'})
@@ -266,7 +271,7 @@ func (imp *recipientImport) flush(ctx context.Context) error {
 func (imp *recipientImport) commit(ctx context.Context) error {
 	s, actor, id, in, rep, set, counts := imp.s, imp.actor, imp.id, imp.in, imp.rep, imp.set, imp.counts
 	rep.Unknown = counts[JurisdictionUnknown]
-	set.Count, set.Counts, set.Locales = rep.Imported, counts, imp.locales
+	set.Count, set.Counts, set.Locales, set.Profiles = rep.Imported, counts, imp.locales, imp.profiles
 	set.Hash = hex.EncodeToString(imp.hash.Sum(nil))
 	set.Source = in.Source
 	set.State = SetCommitted
