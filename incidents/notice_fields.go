@@ -126,6 +126,25 @@ func missingFields(n *Notice) []string {
 	return out
 }
 
+// idNumberCategories are the data categories that count as ID numbers
+// (California's identity-theft offer, Cal. Civ. Code 1798.82(d)(2)(G)):
+// the shipped template offers protection to people whose data has one.
+var idNumberCategories = []string{"ssn", "government_id", "drivers_license", "passport", "tax_id"}
+
+// offersProtection reports whether a recipient reading locale loc may be
+// offered identity theft protection: a law requires it for their variant,
+// or their data includes an ID number. Without variants (a notice drafted
+// before them), anyone may.
+func offersProtection(n *Notice, loc string) bool {
+	if len(n.Variants) == 0 {
+		return true
+	}
+	return slices.ContainsFunc(n.Variants, func(v NoticeVariant) bool {
+		return v.Locale == loc && (slices.Contains(v.Shows, ItemIdentityProtection) ||
+			slices.ContainsFunc(v.Categories, func(c string) bool { return slices.Contains(idNumberCategories, c) }))
+	})
+}
+
 // natureShown reports whether any variant of n tells the nature of the
 // breach (what_happened): not where every recipient's laws forbid it
 // (Massachusetts, M.G.L. c. 93H s. 3(b)).
@@ -262,6 +281,9 @@ func missingTranslations(n *Notice) []string {
 		}
 		t := n.DataFor(loc).Incident.texts()
 		for _, f := range textFields {
+			if f == FieldIdentityProtection && !offersProtection(n, loc) {
+				continue // nobody reading loc is offered it
+			}
 			required := slices.Contains(requiredFields, f) && (f != FieldWhatHappened || natureShown(n))
 			if strings.TrimSpace(t.text(f)) == "" && (required || strings.TrimSpace(own.text(f)) != "") {
 				out = append(out, f+"."+loc)
