@@ -40,7 +40,7 @@ func TestGoldenExportMarkdown(t *testing.T) {
 	mustContain(t, md,
 		"met 2026-11-23 17:00 UTC by Ulegal, ref DPC-2026-118; LATE by 8 h; reasons for the delay: scope unknown until forensics",
 		"waived 2026-11-23 17:02 UTC by Ulegal: not an essential or important entity",
-		"## Appendix: obligations that do not apply (37)",
+		"## Appendix: obligations that do not apply (89)",
 		"- uk-gdpr-art33 (UK GDPR Art. 33): jurisdictions does not include GB",
 		"late_by=8 h")
 	main, _, _ := strings.Cut(md, "## Appendix")
@@ -131,7 +131,7 @@ func TestGoldenExportHTML(t *testing.T) {
 		`<title>awareness 2026-11-20 09:00 UTC</title>`,
 		`fill="#b00">met, late by 8 h</text>`,
 		`<td class="late">met 2026-11-23 17:00 UTC by Ulegal, ref DPC-2026-118; LATE by 8 h; reasons for the delay: scope unknown until forensics</td>`,
-		"<h2>Appendix: obligations that do not apply (37)</h2>",
+		"<h2>Appendix: obligations that do not apply (89)</h2>",
 		"<li>uk-gdpr-art33 (UK GDPR Art. 33): jurisdictions does not include GB</li>")
 	for _, remote := range []string{"src=", "href=", "@import", "url("} {
 		if strings.Contains(page, remote) {
