@@ -75,7 +75,7 @@ func unsettledContent(inc *Incident, pb *Playbook, counts map[string]int64) []Un
 				continue
 			}
 			u := UnsettledContent{Regulation: r.Regulation.ID, Title: r.Regulation.Title, Citation: r.Regulation.Citation,
-				Adds: slices.Clone(r.Regulation.Content), People: people}
+				Adds: contentWords(r.Regulation), People: people}
 			for _, m := range o.Missing {
 				if i := strings.IndexAny(m, ". "); i > 0 {
 					m = m[:i]
@@ -141,4 +141,24 @@ func (s *Service) bindingBroken(inc *Incident, n *Notice) string {
 		return "the approved content or recipient list is not the notice's"
 	}
 	return ""
+}
+
+// contentWords says what a regulation's notice must contain: its content
+// list, else its notice rules (their text, or item, with the citation).
+func contentWords(reg Regulation) []string {
+	if len(reg.Content) > 0 || reg.Notice == nil {
+		return slices.Clone(reg.Content)
+	}
+	var out []string
+	for _, r := range reg.Notice.Require {
+		w := r.Text
+		if w == "" {
+			w = strings.ReplaceAll(r.Item, "_", " ")
+		}
+		out = append(out, w+" ("+r.Citation+")")
+	}
+	for _, r := range reg.Notice.Forbid {
+		out = append(out, "not "+strings.ReplaceAll(r.Item, "_", " ")+" ("+r.Citation+")")
+	}
+	return out
 }

@@ -173,13 +173,17 @@ func MissingLine(people int64, where string, m MissingItem) string {
 	return fmt.Sprintf("%s %s%s: add %s", who, m.What, cite, MissingFix(m.Field))
 }
 
-// MissingLines lists the missing content of every variant, people of
-// variants that lack the same thing added up per jurisdiction list.
+// MissingLines lists the content laws require of some variants that they
+// lack, with the people, where they live and the citation.
 func MissingLines(vs []NoticeVariant) []string {
 	var out []string
 	for _, v := range vs {
 		for _, m := range v.Missing {
-			out = append(out, MissingLine(v.People, v.Where(), m))
+			// Content every notice needs is named once, by the draft's
+			// list; a law's own requirement is named with its people.
+			if m.Citation != "" {
+				out = append(out, MissingLine(v.People, v.Where(), m))
+			}
 		}
 	}
 	return out

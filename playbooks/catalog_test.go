@@ -124,7 +124,7 @@ func TestCatalogDeadlines(t *testing.T) {
 		{"tx-individuals", in, incidents.Deadline{Start: "breach_determined", Amount: 60, Unit: cd, TimeZone: "America/Chicago"}, nil},
 		{"tx-ag", in, incidents.Deadline{Start: "breach_determined", Amount: 30, Unit: cd, TimeZone: "America/Chicago"}, nil},
 		{"tx-bureaus", in, dl("breach_determined", 0, non), nil},
-		{"ny-gbl", unc, incidents.Deadline{Start: "awareness", Amount: 30, Unit: cd, TimeZone: "America/New_York"}, nil},
+		{"ny-gbl", in, incidents.Deadline{Start: "awareness", Amount: 30, Unit: cd, TimeZone: "America/New_York"}, nil},
 		{"pipeda-opc", in, dl("breach_determined", 0, non), nil},
 		{"au-ndb-assessment", in, incidents.Deadline{Start: "awareness", Amount: 30, Unit: cd, TimeZone: "Australia/Sydney"}, nil},
 		{"sg-pdpc", in, incidents.Deadline{Start: "notifiable_assessed", Amount: 3, Unit: cd, TimeZone: "Asia/Singapore"}, nil},

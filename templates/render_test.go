@@ -232,7 +232,7 @@ func TestRenderMissingFields(t *testing.T) {
 			d.Incident.DiscoveredAt = time.Time{}
 		}, []string{
 			"embedded:breach-notice/es/body.txt:27:31: Incident.DiscoveredAt is empty; the hipaa rules (45 CFR 164.404(c)) need the date of discovery",
-			"embedded:breach-notice/es/body.txt:114:8: Company.TollFreePhone is empty; the hipaa rules (45 CFR 164.404(c)) need a toll-free telephone number (NANP 800, 833, 844, 855, 866, 877, 888, or company.toll_free_phone)",
+			"embedded:breach-notice/es/body.txt:116:8: Company.TollFreePhone is empty; the hipaa rules (45 CFR 164.404(c)) need a toll-free telephone number (NANP 800, 833, 844, 855, 866, 877, 888, or company.toll_free_phone)",
 		}},
 		{"california needs the identity-theft offer when an SSN was involved", "en", func(d *Data) {
 			d.Notice.Regimes = []string{"california"}

@@ -69,7 +69,7 @@ func TestEachPersonsNoticeFollowsTheirLaw(t *testing.T) {
 		"1 person in US-CT needs an offer of identity theft protection for at least 24 months (Conn. Gen. Stat. 36a-701b(b)(2)(B)): add --identity-protection",
 		// California's offer when an SSN was exposed (Cal. Civ. Code
 		// 1798.82(d)(2)(G)), found at draft time from Cat's own row.
-		"1 person in US-CA needs identity theft protection: add --identity-protection",
+		"1 person in US-CA needs an offer of identity theft protection for at least 12 months (Cal. Civ. Code 1798.82(d)(2)(G)): add --identity-protection",
 		"Error: notice N1 is missing",
 	)
 	if strings.Contains(out, "is submitted") {

@@ -38,7 +38,8 @@ func TestRegisterListsEveryIncidentInEachFormat(t *testing.T) {
 	e.console("U_LEGAL1",
 		`/breach met gdpr-art33 --ref DPC-2026-118 --delay-reason "the scope took forensics six days to confirm" --incident INC-2026-0001`,
 		`/breach met ca-residents --ref "notice N1"`,
-		`/breach waive ny-gbl "one New York resident, told by notice N1; counsel confirms no separate notice"`)
+		`/breach waive ny-gbl "one New York resident, told by notice N1; counsel confirms no separate notice"`,
+		`/breach met ny-ag --ref "NY AG web form"`)
 
 	closing := []string{
 		"/breach declare Laptop lost --aware 2026-11-27T09:00:00Z --severity low",
@@ -62,7 +63,7 @@ func TestRegisterListsEveryIncidentInEachFormat(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("register --format %s: exit %d: %s", format, code, errOut)
 			}
-			for _, secret := range []string{"alice", "Alice Anders", "bob@", "Bob Berger", "carol", "Carol Chu", "example.com", "example.de", "broken-address"} {
+			for _, secret := range []string{"alice", "Alice Anders", "bob@", "Bob Berger", "carol@", "Carol Chu", "example.com", "example.de", "broken-address"} {
 				if strings.Contains(strings.ToLower(out), strings.ToLower(secret)) {
 					t.Errorf("the register names an imported person: %q", secret)
 				}

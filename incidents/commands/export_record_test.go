@@ -40,7 +40,7 @@ func TestGoldenExportMarkdown(t *testing.T) {
 	mustContain(t, md,
 		"met 2026-11-23 17:00 UTC by Ulegal, ref DPC-2026-118; LATE by 8 h; reasons for the delay: scope unknown until forensics",
 		"waived 2026-11-23 17:02 UTC by Ulegal: not an essential or important entity",
-		"## Appendix: obligations that do not apply (89)",
+		"## Appendix: obligations that do not apply (97)",
 		"- uk-gdpr-art33 (UK GDPR Art. 33): jurisdictions does not include GB",
 		"late_by=8 h")
 	main, _, _ := strings.Cut(md, "## Appendix")
@@ -131,7 +131,7 @@ func TestGoldenExportHTML(t *testing.T) {
 		`<title>awareness 2026-11-20 09:00 UTC</title>`,
 		`fill="#b00">met, late by 8 h</text>`,
 		`<td class="late">met 2026-11-23 17:00 UTC by Ulegal, ref DPC-2026-118; LATE by 8 h; reasons for the delay: scope unknown until forensics</td>`,
-		"<h2>Appendix: obligations that do not apply (89)</h2>",
+		"<h2>Appendix: obligations that do not apply (97)</h2>",
 		"<li>uk-gdpr-art33 (UK GDPR Art. 33): jurisdictions does not include GB</li>")
 	for _, remote := range []string{"src=", "href=", "@import", "url("} {
 		if strings.Contains(page, remote) {
@@ -187,7 +187,7 @@ func TestExportShowsLocalDueTimeAndOnTime(t *testing.T) {
 	b := newBoard(t, time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC))
 	b.must("Uresp", `declare Shop DB copied --aware 2026-11-20T09:00Z --facts "jurisdictions=US-NY affected=800 data_categories=ssn encrypted=no"`)
 	b.must("Ulegal", `met ny-gbl --ref NY-1 --at 2026-11-20T09:30Z --incident INC-2026-0001`)
-	mustContain(t, export(t, b, "md"), "| ny-gbl: New York - notify affected residents | N.Y. Gen. Bus. Law 899-aa (uncertain) | applies | 2026-12-20 24:00 EST (2026-12-21 05:00 UTC) | met 2026-11-20 09:30 UTC by Ulegal, ref NY-1; on time |")
+	mustContain(t, export(t, b, "md"), "| ny-gbl: New York - notify affected residents | N.Y. Gen. Bus. Law 899-aa(2) | applies | 2026-12-20 24:00 EST (2026-12-21 05:00 UTC) | met 2026-11-20 09:30 UTC by Ulegal, ref NY-1; on time |")
 }
 
 // The md and html records show each regulator submission as a regulator

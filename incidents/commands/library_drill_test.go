@@ -48,7 +48,7 @@ var libraryDrills = []libraryDrill{
 		facts: `jurisdictions=US-NY,US-CA data_categories=name,ssn affected=1200 residents=US-NY:700,US-CA:500 encrypted=no ` +
 			`high_risk=yes significant_harm=yes significant=yes major=no extortion_payment=yes entity=nydfs_covered,critical_infrastructure unlawful_purpose=yes`,
 		clocks:   []string{"breach_determined", "ransom_paid"},
-		applies:  []string{"nydfs-incident", "nydfs-ransom-notice", "nydfs-ransom-explanation", "circia", "circia-ransom", "ca-residents", "ny-gbl"},
+		applies:  []string{"nydfs-incident", "nydfs-ransom-notice", "nydfs-ransom-explanation", "circia", "circia-ransom", "ca-residents", "ny-gbl", "ny-ag"},
 		waive:    map[string]string{"circia": "CIRCIA is a proposed rule, not in force", "circia-ransom": "CIRCIA is a proposed rule, not in force"},
 		dueAfter: map[string]time.Duration{"nydfs-ransom-notice": 24 * time.Hour, "nydfs-incident": 72 * time.Hour},
 		notes:    map[string]string{"payment-decision": "paid: restore from backup would take 3 weeks; OFAC check clean; CEO and counsel approved"},
@@ -61,7 +61,7 @@ var libraryDrills = []libraryDrill{
 		facts: `jurisdictions=US-NY data_categories=name,ssn affected=40 residents=US-NY:40 encrypted=no ` +
 			`high_risk=yes significant_harm=yes significant=no major=no extortion_payment=no entity=nydfs_covered unlawful_purpose=yes`,
 		clocks:  []string{"breach_determined"},
-		applies: []string{"nydfs-incident", "ny-gbl"},
+		applies: []string{"nydfs-incident", "ny-gbl", "ny-ag"},
 		notes:   map[string]string{"payment-decision": "no payment: clean backups restored, decided by the CEO with counsel"},
 		decide:  map[string][]string{"risk-assessment": {`notify --reason "SSNs taken, not encrypted"`}},
 	},
@@ -69,8 +69,9 @@ var libraryDrills = []libraryDrill{
 		name: "credential stuffing", playbook: "credential-exposure",
 		facts: `jurisdictions=US-CA,US-TX,GB data_categories=email,password,name affected=900 residents=US-CA:600,US-TX:250,GB:50 encrypted=no ` +
 			`high_risk=no significant_harm=no significant=no major=no extortion_payment=no entity=none unlawful_purpose=yes`,
-		clocks:  []string{"breach_determined"},
-		applies: []string{"ca-residents", "ca-ag", "tx-individuals", "tx-ag", "uk-gdpr-art33"},
+		clocks: []string{"breach_determined"},
+		// Texas covers no online credentials (Tex. Bus. & Com. Code 521.002(a)(2)).
+		applies: []string{"ca-residents", "ca-ag", "uk-gdpr-art33"},
 	},
 	{
 		name: "card skimmer", playbook: "payment-card-compromise",

@@ -1,0 +1,275 @@
+package playbooks
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/breachbot/breachbot/incidents"
+)
+
+// The state laws of catalog part B (Montana to Wyoming and the territories),
+// checked against the statutes they cite.
+
+// statesBResidents maps each jurisdiction of part B to the id of its
+// regulation that tells affected residents.
+var statesBResidents = map[string]string{
+	"US-NY": "ny-gbl",
+	"US-NC": "nc-residents",
+	"US-OR": "or-residents",
+	"US-TX": "tx-individuals",
+	"US-WA": "wa-residents",
+}
+
+// statesBTimeZones are the time zones the deadlines of part B run in (the
+// state's capital, for states with two).
+var statesBTimeZones = map[string]string{
+	"US-NY": "America/New_York",
+	"US-NC": "America/New_York",
+	"US-OR": "America/Los_Angeles",
+	"US-TX": "America/Chicago",
+	"US-WA": "America/Los_Angeles",
+}
+
+// TestStatesBCatalog checks that every jurisdiction of part B has a residents
+// regulation complete enough to run a clock and compose a notice: citation,
+// status, source, a valid deadline with the law's words in the state's time
+// zone, a condition naming the jurisdiction, notice rules whose contacts all
+// exist, and the terms legal reads.
+func TestStatesBCatalog(t *testing.T) {
+	cat := mustEmbeddedCatalog(t)
+	for jur, id := range statesBResidents {
+		t.Run(jur, func(t *testing.T) {
+			r, ok := cat.Regulation(id)
+			if !ok {
+				t.Fatalf("%s: residents regulation %s is missing", jur, id)
+			}
+			if r.Jurisdiction != jur {
+				t.Errorf("%s: Jurisdiction = %q, want %q", id, r.Jurisdiction, jur)
+			}
+			if r.Citation == "" || r.Source == "" {
+				t.Errorf("%s: citation %q, source %q; both are needed", id, r.Citation, r.Source)
+			}
+			if r.Status != incidents.StatusInForce && r.Status != incidents.StatusUncertain {
+				t.Errorf("%s: Status = %q, want in_force or uncertain", id, r.Status)
+			}
+			if err := r.Deadline.Validate(); err != nil || r.Deadline.Text == "" {
+				t.Errorf("%s: deadline %+v: %v (and it needs the law's words)", id, r.Deadline, err)
+			}
+			if r.Deadline.TimeZone != statesBTimeZones[jur] {
+				t.Errorf("%s: deadline time zone %q, want %q", id, r.Deadline.TimeZone, statesBTimeZones[jur])
+			}
+			if !slices.ContainsFunc(leaves(r.AppliesWhen), func(c incidents.Condition) bool {
+				return c.Fact == "jurisdictions" && slices.Contains(c.Values, jur)
+			}) {
+				t.Errorf("%s: applies_when does not test jurisdictions includes %s", id, jur)
+			}
+			if r.Notice == nil {
+				t.Fatalf("%s: no notice rules; write notice: (require: [] where the statute sets no content)", id)
+			}
+			for _, rule := range append(slices.Clone(r.Notice.Require), r.Notice.Forbid...) {
+				if rule.Citation == "" {
+					t.Errorf("%s: rule %s has no citation", id, rule.Item)
+				}
+				for _, c := range rule.Contacts {
+					if _, ok := cat.Contacts[c]; !ok {
+						t.Errorf("%s: rule %s names contact %s, which the catalog lacks", id, rule.Item, c)
+					}
+				}
+			}
+			if r.Terms == nil || r.Terms.PersonalInformation == "" || r.Terms.SafeHarbor == "" || r.Terms.HarmException == "" || r.Terms.SubstituteNotice == "" || r.Terms.Thresholds == "" {
+				t.Errorf("%s: terms incomplete: %+v", id, r.Terms)
+			}
+		})
+	}
+}
+
+// findRule returns the require rules of regulation id for item.
+func findRules(t *testing.T, cat *Catalog, id, item string) []incidents.ContentRule {
+	t.Helper()
+	r, ok := cat.Regulation(id)
+	if !ok || r.Notice == nil {
+		t.Fatalf("regulation %s is missing or has no notice rules", id)
+	}
+	var out []incidents.ContentRule
+	for _, rule := range r.Notice.Require {
+		if rule.Item == item {
+			out = append(out, rule)
+		}
+	}
+	return out
+}
+
+// TestStatesBNoticeContent spot-checks the golden states' notice rules
+// against the statute text each subtest names.
+func TestStatesBNoticeContent(t *testing.T) {
+	cat := mustEmbeddedCatalog(t)
+	hasContacts := func(t *testing.T, id string, want ...string) {
+		t.Helper()
+		for _, rule := range findRules(t, cat, id, incidents.ItemAgencyContacts) {
+			if slices.Equal(rule.Contacts, want) || containsAll(rule.Contacts, want) {
+				return
+			}
+		}
+		t.Errorf("%s: no agency_contacts rule naming %v", id, want)
+	}
+	requires := func(t *testing.T, id, item string, ifKnown bool) {
+		t.Helper()
+		rules := findRules(t, cat, id, item)
+		if len(rules) == 0 {
+			t.Fatalf("%s: does not require %s", id, item)
+		}
+		if rules[0].IfKnown != ifKnown {
+			t.Errorf("%s: %s if_known = %v, want %v", id, item, rules[0].IfKnown, ifKnown)
+		}
+	}
+	bureaus := []string{"equifax", "experian", "transunion"}
+
+	t.Run("N.Y. GBL 899-aa(7): company contact, AG, Department of State and FTC numbers and websites, categories of information", func(t *testing.T) {
+		requires(t, "ny-gbl", incidents.ItemCompanyContact, false)
+		requires(t, "ny-gbl", incidents.ItemDataTypes, false)
+		hasContacts(t, "ny-gbl", "ag-ny", "ny-dos", "ftc")
+		for _, id := range []string{"ag-ny", "ny-dos", "ftc"} {
+			c := cat.Contacts[id]
+			if c.Website == "" || c.TollFree == "" && c.Phone == "" {
+				t.Errorf("contact %s lacks the telephone number or website 899-aa(7) asks for: %+v", id, c)
+			}
+		}
+	})
+	t.Run("N.Y. GBL 899-aa(2): 30 days from discovery, in force since the Dec 2024 amendment", func(t *testing.T) {
+		r, _ := cat.Regulation("ny-gbl")
+		if r.Status != incidents.StatusInForce || r.Deadline.Amount != 30 || r.Deadline.Start != "awareness" {
+			t.Errorf("ny-gbl: status %s, deadline %+v", r.Status, r.Deadline)
+		}
+	})
+	t.Run("N.C.G.S. 75-65(d)(1)-(7): incident, information, acts, phone, vigilance, bureaus, FTC and AG", func(t *testing.T) {
+		for _, item := range []string{incidents.ItemNature, incidents.ItemDataTypes, incidents.ItemMeasures, incidents.ItemReviewStatements} {
+			requires(t, "nc-residents", item, false)
+		}
+		requires(t, "nc-residents", incidents.ItemCompanyContact, true) // "if one exists"
+		hasContacts(t, "nc-residents", bureaus...)
+		hasContacts(t, "nc-residents", "ftc", "ag-nc")
+		if c := cat.Contacts["ag-nc"]; c.TollFree == "" || c.Address == "" || c.Website == "" {
+			t.Errorf("ag-nc lacks the toll-free number, address or website 75-65(d)(7) asks for: %+v", c)
+		}
+	})
+	t.Run("ORS 646A.604(5)(a)-(f): description, approximate date without if-known, information, contact, bureaus, report identity theft", func(t *testing.T) {
+		for _, item := range []string{incidents.ItemNature, incidents.ItemBreachDate, incidents.ItemDataTypes, incidents.ItemCompanyContact, incidents.ItemReportIdentityTheft} {
+			requires(t, "or-residents", item, false)
+		}
+		hasContacts(t, "or-residents", bureaus...)
+		r, _ := cat.Regulation("or-residents")
+		if r.Deadline.Amount != 45 || r.Deadline.Unit != incidents.UnitCalendarDays {
+			t.Errorf("or-residents deadline %+v, want 45 days (646A.604(3)(a))", r.Deadline)
+		}
+	})
+	t.Run("RCW 19.255.010(6): business contact, types, time frame if known, bureaus' toll-free numbers", func(t *testing.T) {
+		requires(t, "wa-residents", incidents.ItemCompanyContact, false)
+		requires(t, "wa-residents", incidents.ItemDataTypes, false)
+		requires(t, "wa-residents", incidents.ItemBreachDate, true)
+		hasContacts(t, "wa-residents", bureaus...)
+		for _, id := range bureaus {
+			if c := cat.Contacts[id]; c.TollFree == "" || c.Address == "" {
+				t.Errorf("contact %s lacks the toll-free number or address RCW 19.255.010(6) asks for: %+v", id, c)
+			}
+		}
+	})
+	t.Run("Tex. Bus. & Com. Code 521.053: no content set for the notice to individuals", func(t *testing.T) {
+		r, _ := cat.Regulation("tx-individuals")
+		if r.Notice == nil || len(r.Notice.Require) != 0 || len(r.Notice.Forbid) != 0 {
+			t.Errorf("tx-individuals notice = %+v, want empty rules", r.Notice)
+		}
+	})
+	t.Run("agency notices and their thresholds", func(t *testing.T) {
+		for id, want := range map[string]incidents.Condition{
+			"ny-bureaus": {Fact: "residents.US-NY", Op: incidents.OpGT, Number: 5000}, // 899-aa(8)(b)
+			"nc-bureaus": {Fact: "residents.US-NC", Op: incidents.OpGT, Number: 1000}, // 75-65(f)
+			"or-ag":      {Fact: "residents.US-OR", Op: incidents.OpGT, Number: 250},  // 646A.604(1)(b)
+			"or-bureaus": {Fact: "residents.US-OR", Op: incidents.OpGT, Number: 1000}, // 646A.604(6)
+		} {
+			r, ok := cat.Regulation(id)
+			if !ok {
+				t.Errorf("regulation %s is missing", id)
+				continue
+			}
+			if !slices.ContainsFunc(leaves(r.AppliesWhen), func(c incidents.Condition) bool {
+				return c.Fact == want.Fact && c.Op == want.Op && c.Number == want.Number
+			}) {
+				t.Errorf("%s: no threshold %s %s %d", id, want.Fact, want.Op, want.Number)
+			}
+		}
+		for _, id := range []string{"ny-ag", "nc-ag"} { // 899-aa(8)(a), 75-65(e1): any breach
+			if _, ok := cat.Regulation(id); !ok {
+				t.Errorf("regulation %s is missing", id)
+			}
+		}
+	})
+}
+
+func containsAll(have, want []string) bool {
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// TestStatesBApplicability evaluates the golden states' conditions with facts
+// as a responder records them.
+func TestStatesBApplicability(t *testing.T) {
+	cat := mustEmbeddedCatalog(t)
+	pb := mustParseEmbedded(t, "personal-data-breach.yaml")
+	factsOf := func(t *testing.T, args ...string) incidents.Facts {
+		t.Helper()
+		facts := incidents.Facts{}
+		for _, a := range args {
+			ch, err := pb.ParseFactChange(a)
+			if err != nil {
+				t.Fatalf("ParseFactChange(%q): %v", a, err)
+			}
+			facts, _ = facts.Apply(ch, time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC), "U1")
+		}
+		return facts
+	}
+	tests := []struct {
+		name  string
+		id    string
+		facts []string
+		want  incidents.Truth
+	}{
+		{"NY: SSN, not encrypted", "ny-gbl", []string{"jurisdictions=US-NY", "data=name,ssn", "encrypted=no"}, incidents.True},
+		{"NY: encrypted, key safe", "ny-gbl", []string{"jurisdictions=US-NY", "data=name,ssn", "encrypted=yes"}, incidents.False},
+		{"NY 899-aa(1)(b)(ii): email and password", "ny-gbl", []string{"jurisdictions=US-NY", "data=email,password", "encrypted=no"}, incidents.True},
+		{"NY: health insurance (Dec 2024 amendment)", "ny-gbl", []string{"jurisdictions=US-NY", "data=name,health_insurance", "encrypted=no"}, incidents.True},
+		{"NY: encryption unknown waits for it", "ny-gbl", []string{"jurisdictions=US-NY", "data=name,ssn"}, incidents.Unknown},
+		{"NY: other state only", "ny-gbl", []string{"jurisdictions=US-CA", "data=name,ssn", "encrypted=no"}, incidents.False},
+		{"TX 521.002(a)(2): email and password are not sensitive personal information", "tx-individuals", []string{"jurisdictions=US-TX", "data=email,password", "encrypted=no"}, incidents.False},
+		{"TX: health information", "tx-individuals", []string{"jurisdictions=US-TX", "data=name,health", "encrypted=no"}, incidents.True},
+		{"TX: encrypted, key safe", "tx-individuals", []string{"jurisdictions=US-TX", "data=name,ssn", "encrypted=yes"}, incidents.False},
+		{"WA 19.255.005: name and full date of birth", "wa-residents", []string{"jurisdictions=US-WA", "data=name,dob", "encrypted=no"}, incidents.True},
+		{"WA: date of birth without a name", "wa-residents", []string{"jurisdictions=US-WA", "data=dob,email", "encrypted=no"}, incidents.False},
+		{"WA: username and password", "wa-residents", []string{"jurisdictions=US-WA", "data=username,password_hash", "encrypted=no"}, incidents.True},
+		{"OR 646A.602: username and password", "or-residents", []string{"jurisdictions=US-OR", "data=username,password", "encrypted=no"}, incidents.True},
+		{"OR: encrypted, key safe", "or-residents", []string{"jurisdictions=US-OR", "data=username,password", "encrypted=yes"}, incidents.False},
+		{"NC 75-61(10): email only", "nc-residents", []string{"jurisdictions=US-NC", "data=name,email", "encrypted=no"}, incidents.False},
+		{"NC: bank account", "nc-residents", []string{"jurisdictions=US-NC", "data=name,bank_account", "encrypted=no"}, incidents.True},
+		{"NC 75-65(e1): AG for any notified breach", "nc-ag", []string{"jurisdictions=US-NC", "data=name,ssn", "encrypted=no"}, incidents.True},
+		{"NY 899-aa(8)(b): 5,000 residents is not more than 5,000", "ny-bureaus", []string{"jurisdictions=US-NY", "data=name,ssn", "encrypted=no", "residents=US-NY:5000"}, incidents.False},
+		{"NY 899-aa(8)(b): 5,001 residents", "ny-bureaus", []string{"jurisdictions=US-NY", "data=name,ssn", "encrypted=no", "residents=US-NY:5001"}, incidents.True},
+		{"OR 646A.604(1)(b): 251 Oregon consumers", "or-ag", []string{"jurisdictions=US-OR", "data=name,ssn", "encrypted=no", "residents=US-OR:251"}, incidents.True},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, ok := cat.Regulation(tt.id)
+			if !ok {
+				t.Fatalf("regulation %s is missing", tt.id)
+			}
+			v := r.AppliesWhen.Eval(factsOf(t, tt.facts...), cat.Groups)
+			if v.Truth != tt.want {
+				t.Errorf("%s with %s: %v (%s), want %v", tt.id, strings.Join(tt.facts, " "), v.Truth, strings.Join(append(v.Why, v.Missing...), "; "), tt.want)
+			}
+		})
+	}
+}
