@@ -231,7 +231,9 @@ func (d NoticeData) MissingFor(r Recipient) []MissingItem {
 		if !ok || !p.Shows(cr.Item) || slices.ContainsFunc(out, func(m MissingItem) bool { return m.Field == f[0] }) {
 			continue
 		}
-		if d.filled(cr.Item, r) || (cr.IfKnown && cr.Item == ItemBreachDate) {
+		if d.filled(cr.Item, r) || cr.IfKnown {
+			// "If known" content that is not known is left out (Cal. Civ.
+			// Code 1798.82(d)(2)(C)); without it the law's rule holds.
 			continue
 		}
 		if cr.Months > 0 {
