@@ -1,11 +1,13 @@
 package templates
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -241,5 +243,36 @@ func TestLawsMissingContent(t *testing.T) {
 		if diff := cmp.Diff(tt.want, got); diff != "" {
 			t.Errorf("%s: missing content (-want +got):\n%s", tt.reg, diff)
 		}
+	}
+}
+
+// The shipped notice meets every modelled law's content rules; a company's
+// notice that cannot leave out the nature of the breach fails for
+// Massachusetts (M.G.L. c. 93H s. 3(b)).
+func TestLintAgainstEveryLaw(t *testing.T) {
+	cat, err := playbooks.BuiltinCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	laws := LawRegimes(cat)
+	if !slices.ContainsFunc(laws, func(r Regime) bool { return r.Name == "ma-residents" }) || !slices.ContainsFunc(laws, func(r Regime) bool { return r.Name == "ny-gbl" }) {
+		t.Fatalf("the laws derived from the catalog lack ma-residents or ny-gbl: %d laws", len(laws))
+	}
+	if probs := LintWithLaws(Embedded(), laws); len(probs) != 0 {
+		t.Fatalf("the shipped templates fail the modelled laws:\n%v", probs)
+	}
+	fsys := fstest.MapFS{}
+	for _, f := range []string{"meta.yaml", "en/subject.txt", "en/body.txt", "en/body.html"} {
+		data, err := fs.ReadFile(Embedded(), "breach-notice/"+f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := strings.ReplaceAll(string(data), "{{if not .Content.OmitNature -}}", "{{if true -}}")
+		s = strings.ReplaceAll(s, "{{if not .Content.OmitNature}}", "{{if true}}")
+		fsys["breach-notice/"+f] = &fstest.MapFile{Data: []byte(s)}
+	}
+	probs := LintWithLaws(fsys, laws)
+	if len(probs) != 2 || !strings.Contains(probs[0].Message, "does not use Content.OmitNature") || !strings.Contains(probs[0].Message, "ma-residents: M.G.L. c. 93H s. 3(b)") {
+		t.Errorf("a notice that always tells the nature: problems\n%v\nwant one per body naming ma-residents", probs)
 	}
 }
