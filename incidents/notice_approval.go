@@ -18,7 +18,7 @@ func (s *Service) noticeAction(ctx context.Context, actor, action, id, noticeID 
 		refusal error
 	)
 	err := s.do(ctx, actor, action, id, func(t *txn, roles []string) error {
-		inc, _, err := s.load(t, id, false)
+		inc, pb, err := s.load(t, id, false)
 		if err != nil {
 			return err
 		}
@@ -28,7 +28,11 @@ func (s *Service) noticeAction(ctx context.Context, actor, action, id, noticeID 
 		}
 		res.Incident, res.Notice = inc, n
 		if check && n.State.Unsent() {
-			if why := s.bindingBroken(inc, n); why != "" {
+			why := s.bindingBroken(inc, n)
+			if why == "" {
+				why = lawsChanged(inc, pb, n)
+			}
+			if why != "" {
 				what := "it"
 				if n.State == NoticeApproved {
 					what = "its approval"

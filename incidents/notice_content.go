@@ -2,6 +2,7 @@ package incidents
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 )
@@ -161,4 +162,32 @@ func contentWords(reg Regulation) []string {
 		out = append(out, "not "+strings.ReplaceAll(r.Item, "_", " ")+" ("+r.Citation+")")
 	}
 	return out
+}
+
+// lawsChanged says how the notice rules or agency contacts of a notice's
+// laws now differ from what it was drafted with ("" if they do not): the
+// incident's playbook was upgraded to a catalog that changed a rule or a
+// contact's details, so what legal approved is no longer what the laws ask.
+func lawsChanged(inc *Incident, pb *Playbook, n *Notice) string {
+	if len(n.Data.Notice.Laws) == 0 {
+		return "" // drafted before notices recorded their laws
+	}
+	laws, contacts := noticeLaws(inc, pb)
+	var changed []string
+	for _, old := range n.Data.Notice.Laws {
+		i := slices.IndexFunc(laws, func(l NoticeLaw) bool { return l.Regulation == old.Regulation })
+		if i >= 0 && !reflect.DeepEqual(laws[i].Rules, old.Rules) {
+			changed = append(changed, "the notice rules of "+old.Regulation)
+		}
+	}
+	for _, old := range n.Data.Notice.Contacts {
+		i := slices.IndexFunc(contacts, func(c Contact) bool { return c.ID == old.ID })
+		if i >= 0 && contacts[i] != old {
+			changed = append(changed, "the contact details of "+old.ID)
+		}
+	}
+	if len(changed) == 0 {
+		return ""
+	}
+	return strings.Join(changed, " and ") + " changed since it was drafted (playbook upgraded)"
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/mail"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -178,4 +179,50 @@ func contains(xs []string, x string) bool {
 		}
 	}
 	return false
+}
+
+// Legal approves what is really sent: when the incident's playbook is
+// upgraded to a catalog in which New York's attorney general has another
+// number, the approved notice (which prints the old one) is void, and the
+// next draft prints the new number.
+func TestApprovalVoidWhenAnAgencyContactChanges(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"regulations.yaml", "personal-data-breach.yaml"} {
+		data, err := os.ReadFile(filepath.Join("testdata", "notice-laws", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := newNoticeEnv(t, "playbooks: "+dir+"\n")
+	csv := e.file("customers.csv", "email,name,country,region\nnora@example.com,Nora North,US,NY\n")
+	out := e.console("U_RESP",
+		"/breach declare Customer DB exposed --aware 2026-11-27T09:00:00Z",
+		"/breach facts data=email,password_hash encrypted=no",
+		"/breach notice import "+csv,
+		`/breach notice draft --what-happened "An attacker copied part of our customer database." --what-we-are-doing "We closed the access path." --what-you-can-do "Choose a new password."`,
+		"/breach notice submit")
+	mustContain(t, out, "Notice N1 of INC-2026-0001 is submitted")
+	mustContain(t, e.console("U_LEGAL1", "/breach notice approve --incident INC-2026-0001"), "is approved")
+
+	for f, change := range map[string][2]string{
+		"regulations.yaml":          {"toll_free: 1-800-555-0101", "toll_free: 1-800-555-0111"},
+		"personal-data-breach.yaml": {`version: "test-1"`, `version: "test-2"`},
+	} {
+		p := filepath.Join(dir, f)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(strings.Replace(string(data), change[0], change[1], 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out = e.console("U_LEAD", "/breach playbook upgrade --incident INC-2026-0001", "/breach notice send --incident INC-2026-0001")
+	mustContain(t, out, "now runs playbook personal-data-breach vtest-2",
+		"Error: notice N1 can no longer be used: its approval is void because the contact details of test-ag-ny changed since it was drafted (playbook upgraded)")
+	out = e.console("U_RESP", "/breach notice draft --incident INC-2026-0001")
+	mustContain(t, out, "Draft N2", "1-800-555-0111")
 }
