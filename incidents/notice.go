@@ -305,7 +305,7 @@ func (e *MissingContentError) Error() string {
 // configuration key.
 func MissingFix(field string) string {
 	if item, ok := strings.CutPrefix(field, FieldClash+"."); ok {
-		return "--clash " + item + "=omit"
+		return "--clash " + item + "=include|omit"
 	}
 	if rest, ok := strings.CutPrefix(field, "company."); ok {
 		return "company: {" + rest + ": ...} in breachbot.yaml"

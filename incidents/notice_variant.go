@@ -174,17 +174,36 @@ func MissingLine(people int64, where string, m MissingItem) string {
 }
 
 // MissingLines lists the content laws require of some variants that they
-// lack, with the people, where they live and the citation.
+// lack, with the people, where they live and the citation; variants that
+// lack the same thing under the same rule are counted together.
 func MissingLines(vs []NoticeVariant) []string {
-	var out []string
+	type group struct {
+		m      MissingItem
+		people int64
+		where  map[string]int64
+	}
+	var groups []*group
 	for _, v := range vs {
 		for _, m := range v.Missing {
 			// Content every notice needs is named once, by the draft's
 			// list; a law's own requirement is named with its people.
-			if m.Citation != "" {
-				out = append(out, MissingLine(v.People, v.Where(), m))
+			if m.Citation == "" {
+				continue
+			}
+			i := slices.IndexFunc(groups, func(g *group) bool { return g.m == m })
+			if i < 0 {
+				groups = append(groups, &group{m: m, where: map[string]int64{}})
+				i = len(groups) - 1
+			}
+			groups[i].people += v.People
+			for j, n := range v.Jurisdictions {
+				groups[i].where[j] += n
 			}
 		}
+	}
+	var out []string
+	for _, g := range groups {
+		out = append(out, MissingLine(g.people, strings.Join(sortedKeys(g.where), ", "), g.m))
 	}
 	return out
 }

@@ -226,3 +226,64 @@ func TestApprovalVoidWhenAnAgencyContactChanges(t *testing.T) {
 	out = e.console("U_RESP", "/breach notice draft --incident INC-2026-0001")
 	mustContain(t, out, "Draft N2", "1-800-555-0111")
 }
+
+// HIPAA requires a description of what happened (45 CFR 164.404(c)(1)(A))
+// and Massachusetts forbids the nature of the breach (M.G.L. c. 93H s.
+// 3(b)): for a Massachusetts patient the draft names the clash with both
+// citations and cannot be submitted until it is decided. HIPAA's
+// toll-free number (164.404(c)(1)(E)): a number that is not toll-free is
+// never labelled so, and the draft asks for one.
+func TestClashOfLawsIsDecidedByLegal(t *testing.T) {
+	srv := smtptest.Start(t)
+	dir, err := filepath.Abs("testdata/notice-laws")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newNoticeEnv(t, "playbooks: "+dir+"\n")
+	e.env["SMTP_ADDR"], e.env["SMTP_TLS"], e.env["SMTP_FROM"] = srv.Addr, "none", "privacy@acme.example"
+	csv := e.file("patients.csv", "email,name,country,region\nmia@example.com,Mia Mass,US,MA\ntex@example.com,Tex Tex,US,TX\n")
+	draft := `/breach notice draft --what-happened "An attacker copied part of our patient records." --what-we-are-doing "We closed the access path." --what-you-can-do "Watch your insurance statements." --incident INC-2026-0001`
+	out := e.console("U_RESP",
+		"/breach declare Patient records exposed --aware 2026-11-27T09:00:00Z",
+		"/breach facts entity=covered_entity data=name,health encrypted=no",
+		"/breach notice import "+csv,
+		draft,
+		"/breach notice submit --incident INC-2026-0001")
+	mustContain(t, out,
+		"CLASH nature: required by 45 CFR 164.404(c)(1)(A), forbidden by M.G.L. c. 93H s. 3(b) (undecided: --clash nature=include or =omit)",
+		"1 person in US-MA needs a decision: 45 CFR 164.404(c)(1)(A) requires nature, M.G.L. c. 93H s. 3(b) forbids it: legal decides, add --clash nature=include or --clash nature=omit",
+		"2 people in US-MA, US-TX need a toll-free telephone number (45 CFR 164.404(c)(1)(E)): add company: {toll_free_phone: ...} in breachbot.yaml",
+		"Error: notice N1 is missing")
+	if strings.Contains(out, "is submitted") {
+		t.Fatalf("a notice with an undecided clash was submitted:\n%s", out)
+	}
+
+	// The company's number becomes a toll-free one; legal's decision is
+	// recorded on the draft and shown in the approval request.
+	cfg, err := os.ReadFile(e.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(e.cfg, []byte(strings.Replace(string(cfg), `contact_phone: "+1 555 0100"`, `contact_phone: "1-800-555-0100"`, 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out = e.console("U_LEGAL1", draft+" --clash nature=omit", "/breach notice submit --incident INC-2026-0001")
+	mustContain(t, out, "CLASH nature: required by 45 CFR 164.404(c)(1)(A), forbidden by M.G.L. c. 93H s. 3(b) (decided: omit)", "Notice N2 of INC-2026-0001 is submitted")
+	mustContain(t, e.console("U_LEGAL2", "/breach notice approve --incident INC-2026-0001"), "is approved")
+	out = e.console("U_LEAD", "/breach notice test --incident INC-2026-0001", "/breach notice test --confirm --incident INC-2026-0001", "/breach notice send --incident INC-2026-0001")
+	mustContain(t, out, "Sending notice N2")
+	e.console("U_LEAD", "/breach notice status --incident INC-2026-0001")
+	got := map[string]string{}
+	for _, m := range srv.Messages() {
+		if len(m.To) == 1 {
+			_, text, _ := decoded(t, m.Data)
+			got[m.To[0]] = text
+		}
+	}
+	if ma := got["mia@example.com"]; strings.Contains(ma, "patient records") || !strings.Contains(ma, "Phone (toll-free): 1-800-555-0100") {
+		t.Errorf("the Massachusetts notice tells the nature of the breach or lacks the toll-free number:\n%s", ma)
+	}
+	if tx := got["tex@example.com"]; !strings.Contains(tx, "An attacker copied part of our patient records.") || !strings.Contains(tx, "Phone (toll-free): 1-800-555-0100") {
+		t.Errorf("the Texas patient's notice lacks what happened (HIPAA) or the toll-free number:\n%s", tx)
+	}
+}
