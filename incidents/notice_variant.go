@@ -31,6 +31,9 @@ type NoticeVariant struct {
 	// carries; Omits those left out because a law forbids them.
 	Shows []string `json:"shows,omitempty"`
 	Omits []string `json:"omits,omitempty"`
+	// ProtectionMonths is the longest identity protection a law of the
+	// variant asks for (0: none): the offer's text must give at least it.
+	ProtectionMonths int `json:"protection_months,omitempty"`
 	// Clashes are items one law requires and another forbids, with both
 	// citations and the decision ("" undecided).
 	Clashes []Clash `json:"clashes,omitempty"`
@@ -89,6 +92,9 @@ func noticeVariants(n *Notice, profiles map[string]int64) []NoticeVariant {
 				}
 			}
 			v.Clashes = rules.Clashes
+			if rules.Has(ItemIdentityProtection) {
+				v.ProtectionMonths = rules.Months(ItemIdentityProtection)
+			}
 			for _, m := range d.MissingFor(rep) {
 				if loc != n.Locale && slices.Contains(textFields, m.Field) {
 					m.Field += "." + loc

@@ -88,7 +88,11 @@ func ImportReply(rep *incidents.ImportReport, now time.Time) *Reply {
 }
 
 func previewSection(p incidents.NoticePreview) Section {
-	return Section{Heading: fmt.Sprintf("Preview (%s), for a made-up person", p.Locale), Text: "Subject: " + p.Subject + "\n\n" + strings.TrimRight(p.Text, "\n")}
+	heading := fmt.Sprintf("Preview (%s), for a made-up person", p.Locale)
+	if p.Variant != "" {
+		heading += " of variant " + p.Variant
+	}
+	return Section{Heading: heading, Text: "Subject: " + p.Subject + "\n\n" + strings.TrimRight(p.Text, "\n")}
 }
 
 // DraftReply renders a draft: its preview, counts and content hash.
@@ -150,6 +154,9 @@ func variantsSection(vs []incidents.NoticeVariant) Section {
 		detail = append(detail, "laws: "+laws)
 		if len(v.Shows) > 0 {
 			detail = append(detail, "adds: "+strings.Join(v.Shows, ", "))
+		}
+		if v.ProtectionMonths > 0 {
+			detail = append(detail, fmt.Sprintf("the identity protection offered must last at least %d months", v.ProtectionMonths))
 		}
 		if len(v.Omits) > 0 {
 			detail = append(detail, "leaves out: "+strings.Join(v.Omits, ", "))
