@@ -127,7 +127,7 @@ func TestNoticeEndToEndInTheConsole(t *testing.T) {
 		"residents=DE:1,US-CA:1,US-NY:1",
 		"now applies: ca-residents",
 		"Draft N1 of INC-2026-0001 (template breach-notice, de, en)",
-		"Preview (en), for a made-up person\n  Subject: Notice of Data Breach from Acme Corp",
+		"Preview (en), for a made-up person of variant K2\n  Subject: Notice of Data Breach from Acme Corp",
 		"Dear Jane Doe,",
 		"Notice N1 of INC-2026-0001 is submitted",
 		">>> [to legal] Approval requested: notice N1 of INC-2026-0001 to 3 people (by U_RESP)",
