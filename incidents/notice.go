@@ -304,6 +304,9 @@ func (e *MissingContentError) Error() string {
 // MissingFix says how to fill a missing field: the draft flag, or the
 // configuration key.
 func MissingFix(field string) string {
+	if _, ok := strings.CutPrefix(field, FieldCatalogContact+"."); ok {
+		return "/breach playbook upgrade (a lead; the current catalog has it), then draft again"
+	}
 	if item, ok := strings.CutPrefix(field, FieldClash+"."); ok {
 		return "--clash " + item + "=include|omit"
 	}

@@ -22,6 +22,10 @@ const (
 	FieldLawEnforcementDelay = "law_enforcement_delay"
 	// FieldClash records a decision on a clash of rules: "nature=omit".
 	FieldClash = "clash"
+	// FieldCatalogContact prefixes an agency contact a notice needs and the
+	// incident's pinned catalog lacks ("catalog_contact.ag-ny"); it is not
+	// a field a draft sets: the playbook is upgraded.
+	FieldCatalogContact = "catalog_contact"
 )
 
 // NoticeFields lists the narrative fields a draft takes. The free-text
@@ -166,14 +170,22 @@ func noticeMissing(n *Notice) []string {
 // command with their flags, and the configuration keys to set.
 func MissingHint(missing []string) string {
 	var flags, config []string
+	upgrade := false
 	for _, m := range missing {
 		if strings.HasPrefix(m, "company.") {
 			config = append(config, strings.TrimPrefix(m, "company."))
 			continue
 		}
+		if strings.HasPrefix(m, FieldCatalogContact+".") {
+			upgrade = true
+			continue
+		}
 		flags = append(flags, MissingFix(m))
 	}
 	var parts []string
+	if upgrade {
+		parts = append(parts, "the incident's catalog lacks agency contacts its notices must print: a lead runs /breach playbook upgrade, then draft again")
+	}
 	if len(flags) > 0 {
 		parts = append(parts, "/breach notice draft "+strings.Join(flags, " "))
 	}

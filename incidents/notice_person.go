@@ -82,6 +82,9 @@ type PersonRules struct {
 	// person; Decided says what the draft decided for each (include or
 	// omit), if it did.
 	Clashes []Clash
+	// Unresolved are contacts the rules name that the notice's snapshot
+	// lacks (a playbook pinned before its catalog had them), with the rule.
+	Unresolved []ContentRule
 }
 
 // Clash is content one law requires and another forbids in the same
@@ -174,6 +177,10 @@ func (d NoticeData) RulesFor(r Recipient) PersonRules {
 				}
 				if i := slices.IndexFunc(d.Notice.Contacts, func(c Contact) bool { return c.ID == cid }); i >= 0 {
 					p.Contacts = append(p.Contacts, d.Notice.Contacts[i])
+				} else {
+					u := cr
+					u.Contacts = []string{cid}
+					p.Unresolved = append(p.Unresolved, u)
 				}
 			}
 		}
@@ -240,6 +247,12 @@ func (d NoticeData) MissingFor(r Recipient) []MissingItem {
 			f[1] += " for at least " + strconv.Itoa(cr.Months) + " months"
 		}
 		out = append(out, MissingItem{Field: f[0], What: f[1], Citation: cr.Citation})
+	}
+	for _, u := range p.Unresolved {
+		if p.Shows(ItemAgencyContacts) {
+			out = append(out, MissingItem{Field: FieldCatalogContact + "." + u.Contacts[0],
+				What: "the contact details of " + u.Contacts[0] + ", which the incident's pinned catalog lacks", Citation: u.Citation})
+		}
 	}
 	for _, c := range p.Clashes {
 		if c.Decision == "" {

@@ -2,6 +2,7 @@ package incidents
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -143,5 +144,22 @@ func TestTollFree(t *testing.T) {
 	}
 	if got := (Company{ContactPhone: "+1 212 555 0100", TollFreePhone: "+1 212 555 0199"}).TollFree(); got != "+1 212 555 0199" {
 		t.Errorf("a configured toll-free number is not used: %q", got)
+	}
+}
+
+// A rule naming a contact the notice's snapshot lacks (a playbook pinned
+// before its catalog had it) is missing content, never a silently empty
+// block; the fix is a playbook upgrade.
+func TestUnresolvedContactIsMissing(t *testing.T) {
+	d := personLaws()
+	d.Notice.Contacts = []Contact{{ID: "ftc", Name: "FTC"}} // no ag-ny
+	d.Incident.WhatHappened, d.Company.TollFreePhone = "An attacker copied our customer table.", "1-800-555-0100"
+	got := d.MissingFor(Recipient{Country: "US", Region: "NY"})
+	want := []MissingItem{{Field: "catalog_contact.ag-ny", What: "the contact details of ag-ny, which the incident's pinned catalog lacks", Citation: "N.Y. Gen. Bus. Law 899-aa(7)"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("missing (-want +got):\n%s", diff)
+	}
+	if h := MissingHint([]string{"catalog_contact.ag-ny"}); !strings.Contains(h, "/breach playbook upgrade") {
+		t.Errorf("hint %q does not say to upgrade the playbook", h)
 	}
 }

@@ -287,3 +287,27 @@ func TestClashOfLawsIsDecidedByLegal(t *testing.T) {
 		t.Errorf("the Texas patient's notice lacks what happened (HIPAA) or the toll-free number:\n%s", tx)
 	}
 }
+
+// A notice only to Massachusetts residents must not describe the nature of
+// the breach (M.G.L. c. 93H s. 3(b)), so it is complete without
+// --what-happened; one to anyone else still needs it.
+func TestMassachusettsOnlyNoticeNeedsNoDescription(t *testing.T) {
+	dir, err := filepath.Abs("testdata/notice-laws")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newNoticeEnv(t, "playbooks: "+dir+"\n")
+	ma := e.file("ma.csv", "email,name,country,region\nmia@example.com,Mia Mass,US,MA\n")
+	out := e.console("U_RESP",
+		"/breach declare Customer DB exposed --aware 2026-11-27T09:00:00Z",
+		"/breach facts data=email,password_hash encrypted=no",
+		"/breach notice import "+ma,
+		`/breach notice draft --what-we-are-doing "We closed the access path." --what-you-can-do "Choose a new password."`,
+		"/breach notice submit")
+	mustContain(t, out, "leaves out: nature, affected_count", "Notice N1 of INC-2026-0001 is submitted")
+
+	both := e.file("both.csv", "email,name,country,region\nmia@example.com,Mia Mass,US,MA\ntex@example.com,Tex Tex,US,TX\n")
+	out = e.console("U_RESP", "/breach notice import "+both+" --incident INC-2026-0001",
+		"/breach notice draft --incident INC-2026-0001", "/breach notice submit --incident INC-2026-0001")
+	mustContain(t, out, "Missing before it can be submitted: what_happened", "Error: notice N2 is missing what_happened")
+}
