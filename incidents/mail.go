@@ -67,8 +67,8 @@ type Mail struct {
 	// <privacy@acme.example>", so the person sees who writes.
 	FromName string
 	// DataStarting, if set, is called by Send, before it returns, right
-	// before the message is handed over (before the SMTP DATA command,
-	// before a file is written), on every attempt. The sender notes there, in its journal, that the
+	// before the message is handed over (over SMTP after the server's
+	// 354, before the message data; before a file is written), on every attempt. The sender notes there, in its journal, that the
 	// message may reach the recipient from now on. If it returns an error
 	// the message is not handed over and Send returns a temporary
 	// *SendError.

@@ -193,9 +193,11 @@ func TestRecoverSettlesInFlightByTheJournal(t *testing.T) {
 }
 
 // During a long send the journal is rotated once the recipients noted in
-// its older file are recorded: it stays small (here under 300 KiB for
-// 12,000 messages, which leave 750 KiB of notes), and it is emptied when
-// the send is done.
+// its older file are recorded: it stays small (here under 352 KiB for
+// 12,000 messages, which leave 750 KiB of notes: two files of 2,048
+// messages' notes each, plus up to a claim window's worth, 512 with 4
+// connections, noted before the older file may go), and it is emptied
+// when the send is done.
 func TestJournalStaysSmallDuringALongSend(t *testing.T) {
 	t.Parallel()
 	const people = 12000
@@ -223,7 +225,7 @@ func TestJournalStaysSmallDuringALongSend(t *testing.T) {
 	if n := status(t, svc, id); n.State != incidents.NoticeSent || n.Send.Sent != people {
 		t.Fatalf("notice %s %+v", n.State, n.Send)
 	}
-	if largest == 0 || largest > 300<<10 {
+	if largest == 0 || largest > 352<<10 {
 		t.Errorf("the journal grew to %d bytes", largest)
 	}
 	if got := size(); got > 64 {

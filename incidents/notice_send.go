@@ -55,7 +55,7 @@ type NoticeSenderOptions struct {
 	// work while a transaction was being committed (a fast local relay).
 	// A slow mail server keeps it small.
 	Window int
-	// MaxWindow caps the adaptive window (0: 32 per connection).
+	// MaxWindow caps the adaptive window (0: 128 per connection).
 	MaxWindow int
 	// ProgressEvery throttles progress notifications (0: every 10 seconds;
 	// negative: at every commit).

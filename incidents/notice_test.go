@@ -224,6 +224,32 @@ func TestWindowGrowsForAFastServerUpToItsCap(t *testing.T) {
 	}
 }
 
+// By default the window may grow to 128 per connection: with a relay that
+// takes messages as fast as it can, one connection is kept busy through
+// the commits of a real database (fsync included) instead of waiting on
+// them at 32.
+func TestDefaultWindowGrowsPast32PerConnection(t *testing.T) {
+	t.Parallel()
+	probe := &inFlightProbe{}
+	m := &noticetest.Mailer{Conns: 1, SendFunc: func(mail *incidents.Mail) error {
+		if !strings.HasPrefix(mail.To, "me@") {
+			probe.observe(t)
+		}
+		return nil
+	}}
+	svc, id := approvedNotice(t, m, 3000)
+	probe.svc, probe.id = svc, id
+	if err := incidents.NewNoticeSender(svc, incidents.NoticeSenderOptions{}).SendPending(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := status(t, svc, id); n.State != incidents.NoticeSent || n.Send.Sent != 3000 {
+		t.Fatalf("%s %+v", n.State, n.Send)
+	}
+	if probe.max <= 32 || probe.max > 128 {
+		t.Errorf("at most %d recipients were in flight; want more than 32 and at most 128 (one connection)", probe.max)
+	}
+}
+
 func TestRepeatedTemporaryFailuresPauseTheSendAndRetryResumesIt(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex

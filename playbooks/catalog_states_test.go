@@ -1,6 +1,7 @@
 package playbooks
 
 import (
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -93,6 +94,14 @@ func TestCatalogContacts(t *testing.T) {
 					t.Errorf("contact %s lacks a name, address, telephone number or source: %+v", id, c)
 				}
 			}
+		}
+	}
+	for id, c := range cat.Contacts {
+		if c.Source == "" || (c.TollFree == "" && c.Phone == "") {
+			t.Errorf("contact %s has no source or no telephone number: %+v", id, c)
+		}
+		if c.TollFree != "" && !isTollFree(c.TollFree) {
+			t.Errorf("contact %s lists %s as toll-free; it is not a toll-free area code", id, c.TollFree)
 		}
 	}
 	// 815 ILCS 530/10(a)(1) and Md. Com. Law 14-3504(g)(3)-(4) ask for these
@@ -347,6 +356,63 @@ func TestCatalogStatesDeadlines(t *testing.T) {
 		d := r.Deadline
 		if d.Start != tt.start || d.Amount != tt.amount || d.Unit != tt.unit || d.TimeZone != tt.tz {
 			t.Errorf("%s deadline = %+v, want start %s, %d %s, %s", tt.id, d, tt.start, tt.amount, tt.unit, tt.tz)
+		}
+	}
+}
+
+// statesPartANames are the names README's table gives part A's
+// jurisdictions.
+var statesPartANames = map[string]string{
+	"Alabama": "US-AL", "Alaska": "US-AK", "Arizona": "US-AZ", "Arkansas": "US-AR", "California": "US-CA",
+	"Colorado": "US-CO", "Connecticut": "US-CT", "Delaware": "US-DE", "District of Columbia": "US-DC",
+	"Florida": "US-FL", "Georgia": "US-GA", "Hawaii": "US-HI", "Idaho": "US-ID", "Illinois": "US-IL",
+	"Indiana": "US-IN", "Iowa": "US-IA", "Kansas": "US-KS", "Kentucky": "US-KY", "Louisiana": "US-LA",
+	"Maine": "US-ME", "Maryland": "US-MD", "Massachusetts": "US-MA", "Michigan": "US-MI",
+	"Minnesota": "US-MN", "Mississippi": "US-MS", "Missouri": "US-MO",
+}
+
+// TestReadmeNoticeTableMatchesCatalog keeps README's "What notices say, and
+// why" honest: every part-A jurisdiction has a row, with the status of its
+// residents regulation in the catalog, and a forbid is said only where the
+// catalog has one.
+func TestReadmeNoticeTableMatchesCatalog(t *testing.T) {
+	cat := mustEmbeddedCatalog(t)
+	data, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(data), "\n## What notices say, and why\n")
+	if !ok {
+		t.Fatal(`README has no section "What notices say, and why"`)
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	if !strings.Contains(section, "<!-- states-b rows -->") {
+		t.Error("the table lacks the <!-- states-b rows --> marker")
+	}
+	seen := map[string]bool{}
+	for _, line := range strings.Split(section, "\n") {
+		cells := strings.Split(line, " | ")
+		if len(cells) != 5 || !strings.HasPrefix(line, "| ") {
+			continue
+		}
+		name := strings.TrimPrefix(cells[0], "| ")
+		jur, ok := statesPartANames[name]
+		if !ok {
+			continue
+		}
+		seen[name] = true
+		r := residentsRule(t, cat, jur, statesPartA[jur])
+		status := strings.TrimSuffix(cells[4], " |")
+		if want := strings.ReplaceAll(r.Status, "_", " "); status != want {
+			t.Errorf("README says %s is %q; the catalog's %s is %q", name, status, r.ID, want)
+		}
+		if forbids := cells[2] != "-"; forbids != (r.Notice != nil && len(r.Notice.Forbid) > 0) {
+			t.Errorf("README's %s row says must not carry %q; the catalog's %s forbids %d items", name, cells[2], r.ID, len(r.Notice.Forbid))
+		}
+	}
+	for name := range statesPartANames {
+		if !seen[name] {
+			t.Errorf("README's table has no row for %s", name)
 		}
 	}
 }

@@ -60,7 +60,7 @@ type Config struct {
 	SMTPTimeout     string  `yaml:"smtp_timeout"`
 	// NoticeWindow fixes how many recipients the sender claims ahead of
 	// the connections. At 0 (the default) the window starts at eight per
-	// connection and doubles, up to 32 per connection, only when the
+	// connection and doubles, up to 128 per connection, only when the
 	// connections ran out of work while the database committed (a fast
 	// local relay); a slow server keeps it small. After a power loss at
 	// most the window of recipients are in doubt (after the process was

@@ -100,20 +100,44 @@ func recordMarkdown(rec *incidents.Record, who func(string) string) []byte {
 	for _, t := range rec.Titles {
 		titles[t.ID] = t
 	}
-	var notApplicable []*incidents.Obligation
-	p("\n## Obligations that apply or may apply\n\n| Obligation | Law | Applies | Due (law's local time and UTC) | Outcome |\n|---|---|---|---|---|\n")
+	var notApplicable, mayApply []*incidents.Obligation
 	for i := range inc.Obligations {
 		o := &inc.Obligations[i]
 		if o.Applies == incidents.NotApplicable {
 			notApplicable = append(notApplicable, o)
-			continue
+		} else {
+			mayApply = append(mayApply, o)
 		}
+	}
+	waiting, rows := splitWaitingForPlaces(len(mayApply), func(i int) bool {
+		o := mayApply[i]
+		return waitsForPlaces(o.Applies, o.Status, o.Missing)
+	})
+	p("\n## Obligations that apply or may apply\n\n| Obligation | Law | Applies | Due (law's local time and UTC) | Outcome |\n|---|---|---|---|---|\n")
+	for _, i := range rows {
+		o := mayApply[i]
 		t := titles[o.ID]
 		p("| %s: %s | %s | %s | %s | %s |\n", o.ID, mdEscape(t.Title), mdEscape(lawText(t)), mdEscape(appliesText(o)), mdEscape(dueText(o, t)), mdEscape(outcomeText(o, who)))
 	}
+	if len(waiting) > 0 {
+		ids := make([]string, len(waiting))
+		for j, i := range waiting {
+			ids[j] = mayApply[i].ID
+		}
+		p("\n%s\n", mdEscape(waitingForPlacesText(ids)))
+	}
 	if len(notApplicable) > 0 {
 		p("\n## Appendix: obligations that do not apply (%d)\n\n", len(notApplicable))
-		for _, o := range notApplicable {
+		ids, whys := make([]string, len(notApplicable)), make([][]string, len(notApplicable))
+		for i, o := range notApplicable {
+			ids[i], whys[i] = o.ID, o.Why
+		}
+		groups, rest := groupAbsentPlaces(ids, whys)
+		if len(groups) > 0 {
+			p("%s\n\n", mdEscape(absentPlacesText(groups)))
+		}
+		for _, i := range rest {
+			o := notApplicable[i]
 			t := titles[o.ID]
 			p("- %s (%s): %s\n", o.ID, mdEscape(lawText(t)), mdEscape(whyText(o)))
 		}

@@ -41,7 +41,8 @@ func TestGoldenExportMarkdown(t *testing.T) {
 		"met 2026-11-23 17:00 UTC by Ulegal, ref DPC-2026-118; LATE by 8 h; reasons for the delay: scope unknown until forensics",
 		"waived 2026-11-23 17:02 UTC by Ulegal: not an essential or important entity",
 		"## Appendix: obligations that do not apply (97)",
-		"- uk-gdpr-art33 (UK GDPR Art. 33): jurisdictions does not include GB",
+		"GB (uk-gdpr-art33, uk-gdpr-art34); US-CA (ca-residents, ca-ag);",
+		"- hipaa-hhs-annual (45 CFR 164.408(c)): affected is 800, not < 500",
 		"late_by=8 h")
 	main, _, _ := strings.Cut(md, "## Appendix")
 	if strings.Contains(main, "| not applicable |") {
@@ -49,6 +50,54 @@ func TestGoldenExportMarkdown(t *testing.T) {
 	}
 	if strings.Contains(md, "8h0m0s") {
 		t.Errorf("the record shows a Go duration:\n%s", md)
+	}
+}
+
+// With a law for every state in the catalog, most obligations do not apply
+// only because nobody affected lives there. The record names every one of
+// them, grouped by place in one paragraph, so the appendix stays a few
+// lines long; an obligation that does not apply for another reason keeps
+// its own line and reason.
+func TestExportGroupsLawsOfPlacesNobodyLivesIn(t *testing.T) {
+	t.Parallel()
+	b := exportBoard(t)
+	md := export(t, b, "md")
+	_, appendix, ok := strings.Cut(md, "## Appendix: obligations that do not apply")
+	if !ok {
+		t.Fatalf("no appendix:\n%s", md)
+	}
+	appendix, _, _ = strings.Cut(appendix, "\n## ")
+	if n := strings.Count(strings.TrimSpace(appendix), "\n") + 1; n > 8 {
+		t.Errorf("the appendix takes %d lines; want the laws of absent places grouped:\n%s", n, appendix)
+	}
+	for _, id := range []string{"uk-gdpr-art34", "ny-gbl", "al-residents", "md-bureaus", "ma-residents", "mo-ag", "cn-cii-report"} {
+		if !strings.Contains(appendix, id) {
+			t.Errorf("the appendix does not name %s:\n%s", id, appendix)
+		}
+	}
+	mustContain(t, appendix,
+		"concern places where no affected person lives (jurisdictions does not include them): GB (uk-gdpr-art33, uk-gdpr-art34);",
+		"US-MD (md-residents, md-ag, md-bureaus);",
+		"- hipaa-hhs-annual (45 CFR 164.408(c)): affected is 800, not < 500")
+}
+
+// Before anyone records where affected people live, nearly every law may
+// apply. The record's main table keeps the obligations that wait for other
+// facts and names those waiting for jurisdictions in one paragraph, so it
+// does not run to a row per state law.
+func TestExportGroupsLawsWaitingForJurisdictions(t *testing.T) {
+	t.Parallel()
+	b := newBoard(t, time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC))
+	b.must("Uresp", `declare Shop DB copied --aware 2026-11-20T09:00Z --facts "affected=800"`)
+	md := export(t, b, "md")
+	_, table, _ := strings.Cut(md, "## Obligations that apply or may apply")
+	table, _, _ = strings.Cut(table, "\n## ")
+	if n := strings.Count(table, "\n| "); n > 40 {
+		t.Errorf("the table of obligations that may apply has %d rows; want those waiting for jurisdictions grouped:\n%s", n, table)
+	}
+	mustContain(t, table, "more may apply once jurisdictions (where affected people live) is recorded: gdpr-art33, gdpr-art34,", "md-residents, md-ag, md-bureaus")
+	if strings.Contains(table, "| ma-residents:") {
+		t.Errorf("ma-residents has its own row while it waits only for where people live:\n%s", table)
 	}
 }
 
@@ -132,7 +181,8 @@ func TestGoldenExportHTML(t *testing.T) {
 		`fill="#b00">met, late by 8 h</text>`,
 		`<td class="late">met 2026-11-23 17:00 UTC by Ulegal, ref DPC-2026-118; LATE by 8 h; reasons for the delay: scope unknown until forensics</td>`,
 		"<h2>Appendix: obligations that do not apply (97)</h2>",
-		"<li>uk-gdpr-art33 (UK GDPR Art. 33): jurisdictions does not include GB</li>")
+		"<p>96 concern places where no affected person lives (jurisdictions does not include them): GB (uk-gdpr-art33, uk-gdpr-art34);",
+		"<li>hipaa-hhs-annual (45 CFR 164.408(c)): affected is 800, not &lt; 500</li>")
 	for _, remote := range []string{"src=", "href=", "@import", "url("} {
 		if strings.Contains(page, remote) {
 			t.Errorf("the page refers to something outside it (%s)", remote)

@@ -359,8 +359,38 @@ func registerMarkdown(reg *incidents.Register, who func(string) string) []byte {
 			p("| %s | %s |\n", strings.ReplaceAll(col, "_", " "), mdCell(row[j]))
 		}
 		p("\nDecision reasons, per obligation:\n\n| Obligation | Law | Decision |\n|---|---|---|\n")
-		for _, o := range byApplicability(e.Obligations) {
+		obs := byApplicability(e.Obligations)
+		var ids []string
+		var whys [][]string
+		var naFrom int
+		for i, o := range obs {
+			if o.Applies != incidents.NotApplicable {
+				naFrom = i + 1
+				continue
+			}
+			ids, whys = append(ids, o.ID), append(whys, o.Why)
+		}
+		groups, rest := groupAbsentPlaces(ids, whys)
+		waiting, rows := splitWaitingForPlaces(naFrom, func(i int) bool {
+			return waitsForPlaces(obs[i].Applies, obs[i].Status, obs[i].Missing)
+		})
+		for _, i := range rows {
+			o := obs[i]
 			p("| %s | %s | %s |\n", o.ID, mdCell(lawOf(o)), mdCell(obligationReason(o)))
+		}
+		for _, i := range rest {
+			o := obs[naFrom+i]
+			p("| %s | %s | %s |\n", o.ID, mdCell(lawOf(o)), mdCell(obligationReason(o)))
+		}
+		if len(waiting) > 0 {
+			ids := make([]string, len(waiting))
+			for j, i := range waiting {
+				ids[j] = obs[i].ID
+			}
+			p("\nMay apply: %s\n", mdEscape(waitingForPlacesText(ids)))
+		}
+		if len(groups) > 0 {
+			p("\nDoes not apply: %s\n", mdEscape(absentPlacesText(groups)))
 		}
 		if len(e.Decisions) > 0 {
 			p("\nNotification decisions:\n\n| Step | Jurisdiction | Decision | By | When | Reason | Holds |\n|---|---|---|---|---|---|---|\n")

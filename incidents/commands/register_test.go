@@ -166,3 +166,47 @@ func TestRegisterShowsNotificationDecisions(t *testing.T) {
 		"| notify-decision | DE | notify | Ulegal | 2026-11-27 10:02 UTC | the recipient was not who we thought | yes |",
 		"| notify-decision | US-CA | undecided |  |  |  |  |")
 }
+
+// The Markdown register lists every obligation of an incident, but those
+// that do not apply only because nobody affected lives where their law
+// reaches are named in one paragraph by place, so the catalog's state laws
+// do not bury the ones that apply.
+func TestRegisterMarkdownGroupsLawsOfPlacesNobodyLivesIn(t *testing.T) {
+	t.Parallel()
+	b := newBoard(t, routerNow)
+	b.must("Uresp", `declare Shop DB copied --aware 2026-11-20T09:00Z --facts "jurisdictions=EU,US-MD affected=800 data=ssn encrypted=no"`)
+	f, err := b.router.Register(context.Background(), "Ulead", "md", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := string(f.Data)
+	_, table, _ := strings.Cut(md, "Decision reasons, per obligation:")
+	if n := strings.Count(table, "\n| "); n > 45 {
+		t.Errorf("the decision table has %d rows; want the laws of absent places grouped:\n%s", n, table)
+	}
+	mustContain(t, table,
+		"| md-residents | Md. Code, Com. Law 14-3504(b)-(c), (g) | applies",
+		"Does not apply: ",
+		"US-MA (ma-residents, ma-ag);",
+		"GB (uk-gdpr-art33, uk-gdpr-art34);")
+	if strings.Contains(table, "| ma-residents |") {
+		t.Errorf("ma-residents has its own row although nobody affected lives in Massachusetts:\n%s", table)
+	}
+}
+
+// Before jurisdictions is recorded, the Markdown register names the
+// obligations waiting for it in one paragraph instead of a row each.
+func TestRegisterMarkdownGroupsLawsWaitingForJurisdictions(t *testing.T) {
+	t.Parallel()
+	b := newBoard(t, routerNow)
+	b.must("Uresp", `declare Shop DB copied --aware 2026-11-20T09:00Z --facts "affected=800"`)
+	f, err := b.router.Register(context.Background(), "Ulead", "md", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, _ := strings.Cut(string(f.Data), "Decision reasons, per obligation:")
+	if n := strings.Count(table, "\n| "); n > 45 {
+		t.Errorf("the decision table has %d rows; want those waiting for jurisdictions grouped:\n%s", n, table)
+	}
+	mustContain(t, table, "May apply: ", "more may apply once jurisdictions (where affected people live) is recorded:", "ma-residents, ma-ag")
+}

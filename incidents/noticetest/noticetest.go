@@ -47,7 +47,7 @@ type Mailer struct {
 
 var _ incidents.Mailer = (*Mailer)(nil)
 
-// Send calls mail.DataStarting (as a real mailer does before DATA), then
+// Send calls mail.DataStarting (as a real mailer does before the data), then
 // SendFunc, and counts accepted messages per recipient.
 func (m *Mailer) Send(_ context.Context, mail *incidents.Mail) error {
 	if mail.DataStarting != nil {

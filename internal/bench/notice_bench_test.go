@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/smtp"
 	"os"
 	"path/filepath"
 	"slices"
@@ -151,39 +152,35 @@ func sendRounds() int {
 }
 
 // BenchmarkSend sends 100,000 personalised notices (render, compose,
-// in-flight and sent marks in bbolt) to a local SMTP sink that discards,
-// and in the same run a bare loop that sends one pre-rendered message over
-// the same number of connections. The machine is shared, so the pair is
-// measured BENCH_ROUNDS times (5), the order alternating, and the median
-// ratio is reported with the lowest and highest (BENCH_SENDS sets the
-// number of notices, BENCH_WINDOW fixes the claim window):
+// in-flight and sent marks in bbolt, the send journal) to a local SMTP sink
+// that discards, and in the same run the bare loop: the same number of
+// pre-built messages of the same size, one goroutine per connection, each
+// with one net/smtp connection it keeps, nothing persisted. Each side sends
+// to a fresh sink, and its rate is the sink's: from the first to the last
+// message received. The machine is shared, so the pair is measured
+// BENCH_ROUNDS times (5), the order alternating, and the median ratio is
+// reported with the lowest and highest (BENCH_SENDS sets the number of
+// notices, BENCH_WINDOW fixes the claim window). scripts/bench/send.sh
+// measures the same out of process, with the real binary.
 //
 //	go test -run='^$' -bench='Send$' -benchtime=1x ./internal/bench/
 func BenchmarkSend(b *testing.B) {
 	n := sendCount()
+	msg := bareMessage(b)
 	for _, conns := range []int{4, 8} {
 		b.Run(fmt.Sprintf("connections=%d", conns), func(b *testing.B) {
 			for b.Loop() {
-				srv, err := smtptest.Listen("127.0.0.1:0")
-				if err != nil {
-					b.Fatal(err)
-				}
-				srv.Set(smtptest.Behaviour{Discard: true})
-				sender, err := email.New(email.Config{Addr: srv.Addr, From: "privacy@acme.example", TLS: "none", Connections: conns})
-				if err != nil {
-					b.Fatal(err)
-				}
 				type round struct{ bare, full, ratio, bareCPU, fullCPU float64 }
 				var rounds []round
 				for r := range sendRounds() {
 					var x round
 					measureBare := func() {
 						c0 := cpuTime()
-						x.bare = bareRate(b, sender, conns, n)
+						x.bare = bareRate(b, msg, conns, n)
 						x.bareCPU = float64((cpuTime() - c0).Microseconds()) / float64(n)
 					}
 					measureFull := func() {
-						full, cpu := fullRateMailer(b, sender, n)
+						full, cpu := fullRate(b, conns, n)
 						x.full, x.fullCPU = full, float64(cpu.Microseconds())/float64(n)
 					}
 					if r%2 == 0 {
@@ -199,6 +196,7 @@ func BenchmarkSend(b *testing.B) {
 				}
 				slices.SortFunc(rounds, func(a, b round) int { return cmp.Compare(a.ratio, b.ratio) })
 				med := rounds[len(rounds)/2]
+				b.ReportMetric(float64(len(msg)), "msg-bytes")
 				b.ReportMetric(med.full, "notices/s")
 				b.ReportMetric(med.bare, "bare-msgs/s")
 				b.ReportMetric(med.bareCPU, "bare-cpu-µs/msg")
@@ -206,19 +204,35 @@ func BenchmarkSend(b *testing.B) {
 				b.ReportMetric(med.ratio, "%-of-bare")
 				b.ReportMetric(rounds[0].ratio, "min-%-of-bare")
 				b.ReportMetric(rounds[len(rounds)-1].ratio, "max-%-of-bare")
-				sender.Close()
-				srv.Close()
 			}
 		})
 	}
 }
 
-// bareRate sends one pre-rendered notice n times over the sender's
-// connections: the transport alone. The message is a real notice rendered
-// once from the same templates and draft as the full run, so both move the
-// same bytes and the comparison measures what rendering and persistence
-// per recipient cost.
-func bareRate(b *testing.B, s *email.Sender, conns, n int) float64 {
+// sink starts a fresh SMTP server that counts and discards.
+func sink(b *testing.B) *smtptest.Server {
+	srv, err := smtptest.Listen("127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv.Set(smtptest.Behaviour{Discard: true})
+	return srv
+}
+
+// sinkRate is the rate of n messages as srv saw them arrive: from the
+// first to the last.
+func sinkRate(b *testing.B, srv *smtptest.Server, n int) float64 {
+	if got := srv.Count(); got != n {
+		b.Fatalf("the sink received %d messages, want %d", got, n)
+	}
+	first, last := srv.Arrivals()
+	return float64(n-1) / last.Sub(first).Seconds()
+}
+
+// bareMessage is a real notice rendered once from the same templates and
+// draft as the full run and composed once: the bare loop sends these bytes,
+// so both sides move messages of the same size.
+func bareMessage(b *testing.B) []byte {
 	set, err := templates.New(nil, "embedded")
 	if err != nil {
 		b.Fatal(err)
@@ -238,37 +252,81 @@ func bareRate(b *testing.B, s *email.Sender, conns, n int) float64 {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.ReportMetric(float64(len(msg)), "msg-bytes")
-	var next sync.Mutex
-	left := n
-	start := time.Now()
+	return msg
+}
+
+// bareRate is the bare loop: msg sent n times over conns connections to a
+// fresh sink, one goroutine per connection sending its share with net/smtp
+// over the one connection it keeps. Nothing else: no pool, no retries, no
+// rendering, nothing persisted.
+func bareRate(b *testing.B, msg []byte, conns, n int) float64 {
+	srv := sink(b)
+	defer srv.Close()
 	var wg sync.WaitGroup
-	for range conns {
+	for i := range conns {
+		share := n / conns
+		if i < n%conns {
+			share++
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for {
-				next.Lock()
-				if left == 0 {
-					next.Unlock()
+			c, err := smtp.Dial(srv.Addr)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			defer c.Close()
+			for range share {
+				if err := c.Mail("privacy@acme.example"); err != nil {
+					b.Error(err)
 					return
 				}
-				left--
-				next.Unlock()
-				if err := s.SendRaw(context.Background(), "person@example.com", msg); err != nil {
+				if err := c.Rcpt("person.0000001@example.com"); err != nil {
+					b.Error(err)
+					return
+				}
+				w, err := c.Data()
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				if _, err := w.Write(msg); err != nil {
+					b.Error(err)
+					return
+				}
+				if err := w.Close(); err != nil {
 					b.Error(err)
 					return
 				}
 			}
+			c.Quit()
 		}()
 	}
 	wg.Wait()
-	return float64(n) / time.Since(start).Seconds()
+	return sinkRate(b, srv, n)
+}
+
+// fullRate sends an approved notice to n people over conns connections of
+// breachbot's SMTP sender to a fresh sink; it returns the sink's rate and
+// the process CPU time of the sending alone.
+func fullRate(b *testing.B, conns, n int) (float64, time.Duration) {
+	srv := sink(b)
+	defer srv.Close()
+	sender, err := email.New(email.Config{Addr: srv.Addr, From: "privacy@acme.example", TLS: "none", Connections: conns})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sender.Close()
+	// The sink forgets the test message before the send starts.
+	_, cpu := fullRateMailer(b, sender, n, srv.Forget)
+	return sinkRate(b, srv, n), cpu
 }
 
 // fullRateMailer sets up an approved notice to n people and sends it; it
-// returns the rate and the process CPU time of the sending alone.
-func fullRateMailer(b *testing.B, sender incidents.Mailer, n int) (float64, time.Duration) {
+// returns the rate and the process CPU time of the sending alone. It calls
+// beforeSend, if set, when everything but the send is done.
+func fullRateMailer(b *testing.B, sender incidents.Mailer, n int, beforeSend func()) (float64, time.Duration) {
 	ctx := context.Background()
 	store, err := boltstore.Open(filepath.Join(b.TempDir(), "send.db"))
 	if err != nil {
@@ -326,6 +384,9 @@ func fullRateMailer(b *testing.B, sender incidents.Mailer, n int) (float64, time
 	if _, err := sender2.Recover(ctx); err != nil {
 		b.Fatal(err)
 	}
+	if beforeSend != nil {
+		beforeSend()
+	}
 	start, cpu0 := time.Now(), cpuTime()
 	if err := sender2.SendPending(ctx); err != nil {
 		b.Fatal(err)
@@ -351,7 +412,7 @@ func (m nullMailer) Describe() string                            { return "nowhe
 // the durable per-recipient marks, with a mailer that accepts instantly.
 func BenchmarkSendNullMailer(b *testing.B) {
 	for b.Loop() {
-		rate, cpu := fullRateMailer(b, nullMailer{4}, sendCount()/5)
+		rate, cpu := fullRateMailer(b, nullMailer{4}, sendCount()/5, nil)
 		b.ReportMetric(rate, "notices/s")
 		b.ReportMetric(float64(cpu.Microseconds())/float64(sendCount()/5), "cpu-µs/notice")
 	}

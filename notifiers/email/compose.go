@@ -40,7 +40,12 @@ func Compose(from string, m *incidents.Mail) ([]byte, error) {
 // appendMessage appends the message for m to dst. fromHeader is the From
 // header's value as participants formats it.
 func appendMessage(dst []byte, fromHeader string, m *incidents.Mail) ([]byte, error) {
-	fromHeader = withName(fromHeader, m.FromName)
+	return appendNamedMessage(dst, withName(fromHeader, m.FromName), m)
+}
+
+// appendNamedMessage is appendMessage with the From header's value
+// complete: withName(fromHeader, m.FromName).
+func appendNamedMessage(dst []byte, fromHeader string, m *incidents.Mail) ([]byte, error) {
 	c := m.Content
 	hasText, hasHTML := c.Text != "" || anyText(c.TextParts), c.HTML != "" || anyText(c.HTMLParts)
 	if !hasText && !hasHTML {

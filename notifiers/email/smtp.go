@@ -55,13 +55,15 @@ type Config struct {
 
 // Sender sends messages over SMTP with a fixed set of workers. Each worker
 // owns one connection: it dials on first use, keeps the connection for the
-// next message, and reconnects with backoff after a failure. Every read
+// next message (pipelining MAIL, RCPT and DATA when the server offers
+// PIPELINING), and reconnects with backoff after a failure. Every read
 // and write has a deadline. Close stops the workers; it does not hang on a
 // broken connection.
 type Sender struct {
 	cfg     Config
-	from    string // envelope sender, the bare address of cfg.From
-	header  string // From header, formatted once
+	from    string   // envelope sender, the bare address of cfg.From
+	header  string   // From header, formatted once
+	named   sync.Map // display name -> From header with it (withName), formatted once
 	bufs    sync.Pool
 	limiter *rate.Limiter
 	reqs    chan *request
@@ -77,7 +79,8 @@ var _ incidents.Mailer = (*Sender)(nil)
 type request struct {
 	to   string
 	data []byte
-	// dataStarting, if set, is called right before DATA (each attempt).
+	// dataStarting, if set, is called after the server said 354, right
+	// before the message goes out (each attempt).
 	dataStarting func() error
 	done         chan error
 }
@@ -173,7 +176,7 @@ func (s *Sender) Send(ctx context.Context, m *incidents.Mail) error {
 	if buf == nil {
 		buf = new([]byte)
 	}
-	data, err := appendMessage((*buf)[:0], s.header, m)
+	data, err := appendNamedMessage((*buf)[:0], s.fromHeader(m.FromName), m)
 	if err != nil {
 		return &incidents.SendError{Permanent: true, Reply: "compose: " + incidents.RedactAddresses(err.Error())}
 	}
@@ -183,6 +186,18 @@ func (s *Sender) Send(ctx context.Context, m *incidents.Mail) error {
 	*buf = data
 	s.bufs.Put(buf)
 	return err
+}
+
+// fromHeader is the From header of a message whose sender shows name:
+// withName's result, which parses an address, computed once per name
+// rather than once per message.
+func (s *Sender) fromHeader(name string) string {
+	if h, ok := s.named.Load(name); ok {
+		return h.(string)
+	}
+	h := withName(s.header, name)
+	s.named.Store(name, h)
+	return h
 }
 
 // SendRaw sends an already composed message to one recipient.
@@ -216,18 +231,20 @@ const (
 type failure struct {
 	stage stage
 	err   error
+	// broken: the connection cannot go on (the server waits for a message
+	// that must not be sent), even if err is the server's reply.
+	broken bool
 }
 
 func (s *Sender) worker() {
 	defer s.wg.Done()
 	var (
-		c     *smtp.Client
+		c     *client
 		delay time.Duration
 	)
 	defer func() {
 		if c != nil {
-			c.Quit() // bounded by the I/O deadline
-			c.Close()
+			c.quit() // bounded by the I/O deadline
 		}
 	}()
 	for {
@@ -250,7 +267,7 @@ func (s *Sender) worker() {
 				}
 			}
 			if c != nil {
-				f := s.transact(c, req)
+				f := c.send(s.from, req.to, req.data, req.dataStarting)
 				if f == nil {
 					delay = 0
 					req.done <- nil
@@ -259,9 +276,9 @@ func (s *Sender) worker() {
 				}
 				last = f
 				var se *smtp.SMTPError
-				if errors.As(f.err, &se) && se.Code != 421 {
+				if errors.As(f.err, &se) && se.Code != 421 && !f.broken {
 					// The server answered: the connection is still good.
-					if err := c.Reset(); err != nil {
+					if err := c.reset(); err != nil {
 						c.Close()
 						c = nil
 					}
@@ -312,7 +329,7 @@ func (s *Sender) tlsConfig() *tls.Config {
 }
 
 // dial connects, says hello, secures and authenticates a connection.
-func (s *Sender) dial() (*smtp.Client, error) {
+func (s *Sender) dial() (*client, error) {
 	d := &net.Dialer{Timeout: s.cfg.DialTimeout}
 	ctx, cancel := context.WithTimeout(s.ctx, s.cfg.DialTimeout)
 	defer cancel()
@@ -321,66 +338,38 @@ func (s *Sender) dial() (*smtp.Client, error) {
 		return nil, err
 	}
 	conn := &deadlineConn{Conn: raw, timeout: s.cfg.IOTimeout}
-	var c *smtp.Client
-	switch s.cfg.TLS {
-	case "tls":
+	var c *client
+	if s.cfg.TLS == "tls" {
 		tc := tls.Client(conn, s.tlsConfig())
 		if err := tc.HandshakeContext(ctx); err != nil {
 			raw.Close()
 			return nil, fmt.Errorf("TLS handshake: %w", err)
 		}
-		c = smtp.NewClient(tc)
-	case "starttls":
-		c, err = smtp.NewClientStartTLS(conn, s.tlsConfig())
-		if err != nil {
-			raw.Close()
+		c = newClient(tc)
+	} else {
+		c = newClient(conn)
+	}
+	err = c.greet()
+	if err == nil {
+		err = c.hello(s.cfg.HelloName)
+	}
+	if err == nil && s.cfg.TLS == "starttls" {
+		err = c.startTLS(ctx, s.tlsConfig(), s.cfg.HelloName)
+	}
+	if err != nil {
+		c.Close()
+		if s.cfg.TLS == "starttls" {
 			return nil, fmt.Errorf("STARTTLS (required unless SMTP_TLS=none): %w", err)
 		}
-	default:
-		c = smtp.NewClient(conn)
-	}
-	c.CommandTimeout, c.SubmissionTimeout = s.cfg.IOTimeout, s.cfg.IOTimeout
-	if s.cfg.TLS != "starttls" {
-		if err := c.Hello(s.cfg.HelloName); err != nil {
-			c.Close()
-			return nil, err
-		}
+		return nil, err
 	}
 	if s.cfg.Username != "" {
-		if err := c.Auth(sasl.NewPlainClient("", s.cfg.Username, s.cfg.Password)); err != nil {
+		if err := c.auth(sasl.NewPlainClient("", s.cfg.Username, s.cfg.Password)); err != nil {
 			c.Close()
 			return nil, fmt.Errorf("authenticate as %s: %w", s.cfg.Username, err)
 		}
 	}
 	return c, nil
-}
-
-// transact sends one message on c.
-func (s *Sender) transact(c *smtp.Client, req *request) *failure {
-	if err := c.Mail(s.from, nil); err != nil {
-		return &failure{stageEnvelope, err}
-	}
-	if err := c.Rcpt(req.to, nil); err != nil {
-		return &failure{stageEnvelope, err}
-	}
-	if req.dataStarting != nil {
-		// From DATA on, the message may reach the recipient: the caller
-		// notes it first (a crash right after leaves the message in doubt).
-		if err := req.dataStarting(); err != nil {
-			return &failure{stageEnvelope, fmt.Errorf("not handed over: %w", err)}
-		}
-	}
-	w, err := c.Data()
-	if err != nil {
-		return &failure{stageEnvelope, err}
-	}
-	if _, err := w.Write(req.data); err != nil {
-		return &failure{stageBody, err}
-	}
-	if err := w.Close(); err != nil {
-		return &failure{stageEnd, err}
-	}
-	return nil
 }
 
 // classify turns a failure into the domain's SendError.

@@ -66,13 +66,16 @@ type Server struct {
 	srv *smtp.Server
 	ln  net.Listener
 
-	mu       sync.Mutex
-	behave   Behaviour
-	msgs     []Message
-	count    int
-	release  chan struct{}
-	sessions int
-	done     chan struct{}
+	mu     sync.Mutex
+	behave Behaviour
+	msgs   []Message
+	count  int
+	// first and last are when the first and the last accepted message
+	// finished arriving.
+	first, last time.Time
+	release     chan struct{}
+	sessions    int
+	done        chan struct{}
 }
 
 // Start starts a server on 127.0.0.1:0; it is closed when the test ends.
@@ -153,6 +156,32 @@ func (s *Server) Count() int {
 	return s.count
 }
 
+// Arrivals returns when the first and the last accepted message (also
+// when discarding) finished arriving: a sender's rate as the server sees it.
+func (s *Server) Arrivals() (first, last time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.first, s.last
+}
+
+// Forget forgets the messages accepted so far: Count, Messages and
+// Arrivals start again from none.
+func (s *Server) Forget() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.msgs, s.count, s.first, s.last = nil, 0, time.Time{}, time.Time{}
+}
+
+// arrived counts an accepted message; s.mu is held.
+func (s *Server) arrived() {
+	now := time.Now()
+	if s.count == 0 {
+		s.first = now
+	}
+	s.count++
+	s.last = now
+}
+
 // Sessions is how many connections were opened.
 func (s *Server) Sessions() int {
 	s.mu.Lock()
@@ -204,7 +233,7 @@ func (x *session) Data(r io.Reader) error {
 	if b.Discard {
 		io.Copy(io.Discard, r)
 		x.s.mu.Lock()
-		x.s.count++
+		x.s.arrived()
 		x.s.mu.Unlock()
 		if b.DataError != nil {
 			return b.DataError
@@ -220,7 +249,7 @@ func (x *session) Data(r io.Reader) error {
 	}
 	x.s.mu.Lock()
 	x.s.msgs = append(x.s.msgs, Message{From: x.from, To: x.to, Data: data})
-	x.s.count++
+	x.s.arrived()
 	release := x.s.release
 	x.s.mu.Unlock()
 	if b.StallData {
