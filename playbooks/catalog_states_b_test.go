@@ -1,6 +1,7 @@
 package playbooks
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -15,21 +16,67 @@ import (
 // statesBResidents maps each jurisdiction of part B to the id of its
 // regulation that tells affected residents.
 var statesBResidents = map[string]string{
+	"US-MT": "mt-residents",
+	"US-NE": "ne-residents",
+	"US-NV": "nv-residents",
+	"US-NH": "nh-residents",
+	"US-NJ": "nj-residents",
+	"US-NM": "nm-residents",
 	"US-NY": "ny-gbl",
 	"US-NC": "nc-residents",
+	"US-ND": "nd-residents",
+	"US-OH": "oh-residents",
+	"US-OK": "ok-residents",
 	"US-OR": "or-residents",
+	"US-PA": "pa-residents",
+	"US-RI": "ri-residents",
+	"US-SC": "sc-residents",
+	"US-SD": "sd-residents",
+	"US-TN": "tn-residents",
 	"US-TX": "tx-individuals",
+	"US-UT": "ut-residents",
+	"US-VT": "vt-residents",
+	"US-VA": "va-residents",
 	"US-WA": "wa-residents",
+	"US-WV": "wv-residents",
+	"US-WI": "wi-residents",
+	"US-WY": "wy-residents",
+	"US-PR": "pr-residents",
+	"US-GU": "gu-residents",
+	"US-VI": "vi-residents",
 }
 
 // statesBTimeZones are the time zones the deadlines of part B run in (the
 // state's capital, for states with two).
 var statesBTimeZones = map[string]string{
+	"US-MT": "America/Denver",
+	"US-NE": "America/Chicago",
+	"US-NV": "America/Los_Angeles",
+	"US-NH": "America/New_York",
+	"US-NJ": "America/New_York",
+	"US-NM": "America/Denver",
 	"US-NY": "America/New_York",
 	"US-NC": "America/New_York",
+	"US-ND": "America/Chicago",
+	"US-OH": "America/New_York",
+	"US-OK": "America/Chicago",
 	"US-OR": "America/Los_Angeles",
+	"US-PA": "America/New_York",
+	"US-RI": "America/New_York",
+	"US-SC": "America/New_York",
+	"US-SD": "America/Chicago",
+	"US-TN": "America/Chicago",
 	"US-TX": "America/Chicago",
+	"US-UT": "America/Denver",
+	"US-VT": "America/New_York",
+	"US-VA": "America/New_York",
 	"US-WA": "America/Los_Angeles",
+	"US-WV": "America/New_York",
+	"US-WI": "America/Chicago",
+	"US-WY": "America/Denver",
+	"US-PR": "America/Puerto_Rico",
+	"US-GU": "Pacific/Guam",
+	"US-VI": "America/St_Thomas",
 }
 
 // TestStatesBCatalog checks that every jurisdiction of part B has a residents
@@ -181,6 +228,43 @@ func TestStatesBNoticeContent(t *testing.T) {
 			t.Errorf("tx-individuals notice = %+v, want empty rules", r.Notice)
 		}
 	})
+	t.Run("R.I. Gen. Laws 11-49.3-4(d): number affected, police report, freeze, bureaus and AG", func(t *testing.T) {
+		for _, item := range []string{incidents.ItemNature, incidents.ItemAffectedCount, incidents.ItemDataTypes, incidents.ItemBreachDate, incidents.ItemPoliceReport, incidents.ItemSecurityFreeze} {
+			requires(t, "ri-residents", item, false)
+		}
+		hasContacts(t, "ri-residents", "equifax", "experian", "transunion", "ag-ri")
+	})
+	t.Run("N.M. Stat. 57-12C-7: types and date if known, bureaus, review statements", func(t *testing.T) {
+		requires(t, "nm-residents", incidents.ItemDataTypes, true)
+		requires(t, "nm-residents", incidents.ItemBreachDate, true)
+		requires(t, "nm-residents", incidents.ItemReviewStatements, false)
+		hasContacts(t, "nm-residents", bureaus...)
+	})
+	t.Run("Wyo. Stat. 40-12-502(e): toll-free number, law enforcement delay if determinable", func(t *testing.T) {
+		requires(t, "wy-residents", incidents.ItemTollFree, false)
+		requires(t, "wy-residents", incidents.ItemLawEnforcementDelay, true)
+		requires(t, "wy-residents", incidents.ItemBreachDate, true)
+	})
+	t.Run("9 V.S.A. 2435(b)(5): every item only if known; AG within 14 business days", func(t *testing.T) {
+		r, _ := cat.Regulation("vt-residents")
+		for _, rule := range r.Notice.Require {
+			if rule.WhenData == nil && !rule.IfKnown {
+				t.Errorf("vt-residents: %s is required even if unknown; 2435(b)(5) asks for each item if known", rule.Item)
+			}
+		}
+		ag, _ := cat.Regulation("vt-ag")
+		if ag.Deadline.Amount != 14 || ag.Deadline.Unit != incidents.UnitBusinessDays {
+			t.Errorf("vt-ag deadline %+v, want 14 business days", ag.Deadline)
+		}
+	})
+	t.Run("10 L.P.R.A. 4052-4053: DACO within 10 days; toll-free number and website", func(t *testing.T) {
+		requires(t, "pr-residents", incidents.ItemTollFree, false)
+		requires(t, "pr-residents", incidents.ItemCompanyContact, false)
+		r, _ := cat.Regulation("pr-agency")
+		if r.Deadline.Amount != 10 || r.Deadline.Unit != incidents.UnitCalendarDays {
+			t.Errorf("pr-agency deadline %+v, want 10 days", r.Deadline)
+		}
+	})
 	t.Run("agency notices and their thresholds", func(t *testing.T) {
 		for id, want := range map[string]incidents.Condition{
 			"ny-bureaus": {Fact: "residents.US-NY", Op: incidents.OpGT, Number: 5000}, // 899-aa(8)(b)
@@ -258,6 +342,12 @@ func TestStatesBApplicability(t *testing.T) {
 		{"NC 75-65(e1): AG for any notified breach", "nc-ag", []string{"jurisdictions=US-NC", "data=name,ssn", "encrypted=no"}, incidents.True},
 		{"NY 899-aa(8)(b): 5,000 residents is not more than 5,000", "ny-bureaus", []string{"jurisdictions=US-NY", "data=name,ssn", "encrypted=no", "residents=US-NY:5000"}, incidents.False},
 		{"NY 899-aa(8)(b): 5,001 residents", "ny-bureaus", []string{"jurisdictions=US-NY", "data=name,ssn", "encrypted=no", "residents=US-NY:5001"}, incidents.True},
+		{"VT 9 V.S.A. 2430: login credentials", "vt-residents", []string{"jurisdictions=US-VT", "data=email,password", "encrypted=no"}, incidents.True},
+		{"OH 1349.19: login credentials are not personal information", "oh-residents", []string{"jurisdictions=US-OH", "data=email,password", "encrypted=no"}, incidents.False},
+		{"RI 11-49.3-3: email and password", "ri-residents", []string{"jurisdictions=US-RI", "data=email,password", "encrypted=no"}, incidents.True},
+		{"PR 4051: encrypted, key safe", "pr-residents", []string{"jurisdictions=US-PR", "data=name,ssn", "encrypted=yes"}, incidents.False},
+		{"OK 24 O.S. 163 (SB 626): 499 residents", "ok-ag", []string{"jurisdictions=US-OK", "data=name,ssn", "encrypted=no", "residents=US-OK:499"}, incidents.False},
+		{"OK 24 O.S. 163 (SB 626): 500 residents", "ok-ag", []string{"jurisdictions=US-OK", "data=name,ssn", "encrypted=no", "residents=US-OK:500"}, incidents.True},
 		{"OR 646A.604(1)(b): 251 Oregon consumers", "or-ag", []string{"jurisdictions=US-OR", "data=name,ssn", "encrypted=no", "residents=US-OR:251"}, incidents.True},
 	}
 	for _, tt := range tests {
@@ -271,5 +361,34 @@ func TestStatesBApplicability(t *testing.T) {
 				t.Errorf("%s with %s: %v (%s), want %v", tt.id, strings.Join(tt.facts, " "), v.Truth, strings.Join(append(v.Why, v.Missing...), "; "), tt.want)
 			}
 		})
+	}
+}
+
+// waiveInNotes finds a /breach waive command quoted in a regulation's notes.
+var waiveInNotes = regexp.MustCompile(`/breach\s+waive\s+(\S+)\s+(\S+)`)
+
+// TestStatesBWaiveCommandsInNotes checks the waive commands the part B notes
+// tell a responder to type: they name the regulation itself and give the
+// reason as an argument, as /breach waive OBLIGATION REASON takes it (it has
+// no --reason flag, so a copied "--reason" would be refused).
+func TestStatesBWaiveCommandsInNotes(t *testing.T) {
+	cat := mustEmbeddedCatalog(t)
+	seen := 0
+	for _, r := range cat.Regulations {
+		if _, ok := statesBTimeZones[r.Jurisdiction]; !ok {
+			continue
+		}
+		for _, m := range waiveInNotes.FindAllStringSubmatch(r.Notes, -1) {
+			seen++
+			if m[1] != r.ID {
+				t.Errorf("%s: notes say /breach waive %s; it should waive %s itself", r.ID, m[1], r.ID)
+			}
+			if strings.HasPrefix(m[2], "--") {
+				t.Errorf("%s: notes say /breach waive %s %s; waive takes the reason as an argument, not %s", r.ID, m[1], m[2], m[2])
+			}
+		}
+	}
+	if seen < 20 {
+		t.Errorf("found %d waive commands in part B notes, want one per risk-of-harm exception (20 or more)", seen)
 	}
 }

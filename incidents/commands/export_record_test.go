@@ -40,7 +40,7 @@ func TestGoldenExportMarkdown(t *testing.T) {
 	mustContain(t, md,
 		"met 2026-11-23 17:00 UTC by Ulegal, ref DPC-2026-118; LATE by 8 h; reasons for the delay: scope unknown until forensics",
 		"waived 2026-11-23 17:02 UTC by Ulegal: not an essential or important entity",
-		"## Appendix: obligations that do not apply (97)",
+		"## Appendix: obligations that do not apply (150)",
 		"GB (uk-gdpr-art33, uk-gdpr-art34); US-CA (ca-residents, ca-ag);",
 		"- hipaa-hhs-annual (45 CFR 164.408(c)): affected is 800, not < 500",
 		"late_by=8 h")
@@ -180,8 +180,8 @@ func TestGoldenExportHTML(t *testing.T) {
 		`<title>awareness 2026-11-20 09:00 UTC</title>`,
 		`fill="#b00">met, late by 8 h</text>`,
 		`<td class="late">met 2026-11-23 17:00 UTC by Ulegal, ref DPC-2026-118; LATE by 8 h; reasons for the delay: scope unknown until forensics</td>`,
-		"<h2>Appendix: obligations that do not apply (97)</h2>",
-		"<p>96 concern places where no affected person lives (jurisdictions does not include them): GB (uk-gdpr-art33, uk-gdpr-art34);",
+		"<h2>Appendix: obligations that do not apply (150)</h2>",
+		"<p>149 concern places where no affected person lives (jurisdictions does not include them): GB (uk-gdpr-art33, uk-gdpr-art34);",
 		"<li>hipaa-hhs-annual (45 CFR 164.408(c)): affected is 800, not &lt; 500</li>")
 	for _, remote := range []string{"src=", "href=", "@import", "url("} {
 		if strings.Contains(page, remote) {
