@@ -27,6 +27,10 @@ type Content struct {
 	// OmitNature leaves out the description of what happened and when,
 	// where a law forbids the nature of the breach (Massachusetts).
 	OmitNature bool
+	// BreachDate says a law requires the dates of the breach and of its
+	// discovery: shown even where the nature is left out (HIPAA with
+	// Massachusetts, once legal decided to leave the description out).
+	BreachDate bool
 	// AgencyContacts are the contact blocks of agencies the notice must
 	// name (state attorneys general, the FTC, the credit bureaus).
 	AgencyContacts []Contact
@@ -160,7 +164,7 @@ func Sample() Data {
 		Content: Content{
 			AgencyContacts: []Contact{{ID: "sample-agency", Name: "Example State Attorney General", TollFree: "1-800-555-0199",
 				Address: []string{"1 Capitol Way", "Springfield, EX 00000"}, Website: "https://ag.example.gov"}},
-			FraudAlert: true, SecurityFreeze: true, PoliceReport: true, ReviewStatements: true, ReportIdentityTheft: true,
+			BreachDate: true, FraudAlert: true, SecurityFreeze: true, PoliceReport: true, ReviewStatements: true, ReportIdentityTheft: true,
 			IdentityProtection: true, IdentityProtectionMonths: 12,
 		},
 	}

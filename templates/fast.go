@@ -237,7 +237,7 @@ func hasSentinel(d *Data) bool {
 // Contacts are named by id: a notice's data holds one block per id.
 func (c *Content) key() string {
 	b := []byte("|c")
-	for _, f := range []bool{c.OmitNature, c.FraudAlert, c.SecurityFreeze, c.PoliceReport, c.ReviewStatements, c.ReportIdentityTheft, c.IdentityProtection} {
+	for _, f := range []bool{c.OmitNature, c.BreachDate, c.FraudAlert, c.SecurityFreeze, c.PoliceReport, c.ReviewStatements, c.ReportIdentityTheft, c.IdentityProtection} {
 		if f {
 			b = append(b, '1')
 		} else {

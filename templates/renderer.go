@@ -88,6 +88,7 @@ func (r Renderer) render(name, locale string, d incidents.NoticeData, rc inciden
 func contentOf(p incidents.PersonRules) Content {
 	c := Content{
 		OmitNature:          !p.Shows(incidents.ItemNature),
+		BreachDate:          p.Has(incidents.ItemBreachDate),
 		FraudAlert:          p.Has(incidents.ItemFraudAlert),
 		SecurityFreeze:      p.Has(incidents.ItemSecurityFreeze),
 		PoliceReport:        p.Has(incidents.ItemPoliceReport),

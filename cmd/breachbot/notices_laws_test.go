@@ -283,6 +283,10 @@ func TestClashOfLawsIsDecidedByLegal(t *testing.T) {
 	if ma := got["mia@example.com"]; strings.Contains(ma, "patient records") || !strings.Contains(ma, "Phone (toll-free): 1-800-555-0100") {
 		t.Errorf("the Massachusetts notice tells the nature of the breach or lacks the toll-free number:\n%s", ma)
 	}
+	// HIPAA's dates of breach and discovery stay, without the description.
+	if ma := got["mia@example.com"]; !strings.Contains(ma, "When we found out: November 27, 2026") {
+		t.Errorf("the Massachusetts patient's notice lacks the date of discovery HIPAA asks for:\n%s", ma)
+	}
 	if tx := got["tex@example.com"]; !strings.Contains(tx, "An attacker copied part of our patient records.") || !strings.Contains(tx, "Phone (toll-free): 1-800-555-0100") {
 		t.Errorf("the Texas patient's notice lacks what happened (HIPAA) or the toll-free number:\n%s", tx)
 	}
