@@ -51,12 +51,11 @@ func (r Renderer) render(name, locale string, d incidents.NoticeData, rc inciden
 	if len(d.Notice.Laws) == 0 {
 		regs = d.Notice.Regulations
 	}
-	if miss := d.MissingFor(rc); len(miss) > 0 {
-		fields := make([]string, len(miss))
-		for i, m := range miss {
-			fields[i] = m.Field
-		}
-		return nil, &incidents.MissingContentError{Locale: locale, Fields: fields}
+	// Content the person's laws require and the data lacks; with what the
+	// template's own regimes find missing, it is all reported at once.
+	var lawFields []string
+	for _, m := range d.MissingFor(rc) {
+		lawFields = append(lawFields, m.Field)
 	}
 	m, err := r.set.render(name, locale, Data{
 		Company: Company{Name: d.Company.Name, ContactEmail: d.Company.ContactEmail, ContactPhone: d.Company.ContactPhone,
@@ -73,8 +72,16 @@ func (r Renderer) render(name, locale string, d incidents.NoticeData, rc inciden
 	var re *RenderError
 	if errors.As(err, &re) {
 		if fields := missingContent(re); fields != nil {
-			return nil, &incidents.MissingContentError{Locale: re.Locale, Fields: fields}
+			for _, f := range fields {
+				if !slices.Contains(lawFields, f) {
+					lawFields = append(lawFields, f)
+				}
+			}
+			return nil, &incidents.MissingContentError{Locale: re.Locale, Fields: lawFields}
 		}
+	}
+	if err == nil && len(lawFields) > 0 {
+		return nil, &incidents.MissingContentError{Locale: locale, Fields: lawFields}
 	}
 	if err != nil {
 		// Template errors name the file and line, never the data.
