@@ -159,7 +159,7 @@ func variantsSection(vs []incidents.NoticeVariant) Section {
 			detail = append(detail, fmt.Sprintf("the identity protection offered must last at least %d months", v.ProtectionMonths))
 		}
 		if len(v.Omits) > 0 {
-			detail = append(detail, "leaves out: "+strings.Join(v.Omits, ", "))
+			detail = append(detail, "leaves out: "+strings.Join(v.Omits, ", ")+" (check that the texts it still shows, what we are doing, consequences, more info, say neither)")
 		}
 		for _, c := range v.Clashes {
 			d := "undecided: --clash " + c.Item + "=include or =omit"
