@@ -61,7 +61,7 @@ func (imp *recipientImport) stream(ctx context.Context) error {
 	}
 	defer file.close()
 	b := &bulkImport{imp: imp, codec: codec, file: file, rows: newScratchStream(file, rowsBlock),
-		jurisdictions: dict{ids: map[string]uint32{}}, localeDict: dict{ids: map[string]uint32{}}}
+		jurisdictions: dict{ids: map[string]uint32{}}, localeDict: dict{ids: map[string]uint32{}}, profiles: dict{ids: map[string]uint32{}}}
 	for i := range b.parts {
 		b.parts[i] = newScratchStream(file, partitionBlock)
 	}
@@ -104,6 +104,8 @@ type bulkImport struct {
 	dup, dupBefore []uint64
 	// jurisdictions and locales seen, as small numbers on the rows stream.
 	jurisdictions, localeDict dict
+	// profiles are the ProfileKeys seen (what decides a notice's content).
+	profiles dict
 }
 
 // dict numbers the distinct strings of a column.
@@ -199,6 +201,12 @@ func (b *bulkImport) read(ctx context.Context) error {
 				key = append(append(key, '-'), r.Region...)
 			}
 			row = binary.AppendUvarint(row[:0], b.jurisdictions.id(key))
+			if len(r.DataCategories) == 0 {
+				key = append(append(append(key, '|'), r.Locale...), '|')
+				row = binary.AppendUvarint(row, b.profiles.id(key))
+			} else {
+				row = binary.AppendUvarint(row, b.profiles.id([]byte(ProfileKey(*r))))
+			}
 			row = binary.AppendUvarint(row, b.localeDict.id(append(key[:0], r.Locale...)))
 			row = binary.AppendUvarint(row, uint64(len(plain)))
 			row = append(row, plain...)
@@ -343,6 +351,7 @@ func (b *bulkImport) records(w *batchWriter) error {
 	r := bufio.NewReaderSize(b.rows.reader(), rowsBlock)
 	jurisdictions := make([]int64, len(b.jurisdictions.names))
 	locales := make([]int64, len(b.localeDict.names))
+	profiles := make([]int64, len(b.profiles.names))
 	wb, err := w.get()
 	if err != nil {
 		return err
@@ -350,9 +359,10 @@ func (b *bulkImport) records(w *batchWriter) error {
 	var plain []byte
 	for n := uint64(0); n < uint64(b.n); n++ {
 		jur, err1 := binary.ReadUvarint(r)
+		prof, err4 := binary.ReadUvarint(r)
 		loc, err2 := binary.ReadUvarint(r)
 		size, err3 := binary.ReadUvarint(r)
-		if err := errors.Join(err1, err2, err3); err != nil {
+		if err := errors.Join(err1, err2, err3, err4); err != nil {
 			return fmt.Errorf("read the import's rows: %w", err)
 		}
 		if uint64(cap(plain)) < size {
@@ -367,6 +377,7 @@ func (b *bulkImport) records(w *batchWriter) error {
 		}
 		seq := b.seq(n)
 		jurisdictions[jur]++
+		profiles[prof]++
 		locales[loc]++
 		rep.Imported++
 		imp.hash.Write(plain)
@@ -400,6 +411,14 @@ func (b *bulkImport) records(w *batchWriter) error {
 	for id, c := range locales {
 		if c > 0 {
 			imp.locales[b.localeDict.names[id]] = c
+		}
+	}
+	for id, c := range profiles {
+		if c > 0 {
+			if imp.profiles == nil {
+				imp.profiles = map[string]int64{}
+			}
+			imp.profiles[b.profiles.names[id]] = c
 		}
 	}
 	if rep.Imported+rep.Duplicates != b.n {

@@ -42,6 +42,9 @@ type Notice struct {
 	// company.* configuration keys): it cannot be submitted until a new
 	// draft fills it in.
 	Missing []string `json:"missing,omitempty"`
+	// Variants are the groups of recipients whose messages read the same
+	// (NoticeVariant), each with what it lacks.
+	Variants []NoticeVariant `json:"variants,omitempty"`
 
 	DraftedBy   string    `json:"drafted_by"`
 	DraftedAt   time.Time `json:"drafted_at"`
@@ -101,6 +104,10 @@ type Company struct {
 	Website       string `json:"website,omitempty"`
 	PostalAddress string `json:"postal_address,omitempty"`
 	DPO           string `json:"dpo,omitempty"`
+	// TollFreePhone is a number the company says is toll-free (HIPAA
+	// 164.404(c)(1)(E)); ContactPhone counts as toll-free only if it is a
+	// NANP toll-free number (see Company.TollFree).
+	TollFreePhone string `json:"toll_free_phone,omitempty"`
 }
 
 // NoticeIncident is the narrative of the breach as the notice tells it.
@@ -117,6 +124,10 @@ type NoticeIncident struct {
 	LawEnforcementDelay     bool      `json:"law_enforcement_delay,omitempty"`
 	IdentityTheftProtection string    `json:"identity_theft_protection,omitempty"`
 	MoreInfo                string    `json:"more_info,omitempty"`
+	// Clashes are the drafter's decisions on content one law requires and
+	// another forbids for the same people, by item: ClashInclude or
+	// ClashOmit (--clash nature=omit). Legal approves them with the notice.
+	Clashes map[string]string `json:"clashes,omitempty"`
 	// Texts are the free-text fields above in the template's other
 	// locales, by locale ("de"): a German recipient's notice says these,
 	// never the drafter's text in the notice's own locale.
@@ -148,11 +159,19 @@ type NoticeReference struct {
 	// Reference is the notice's reference for people to quote on the
 	// phone (NoticeRef).
 	Reference string `json:"reference,omitempty"`
+	// Laws are the notice rules of the laws the notice answers to, and
+	// Contacts the agency contact blocks they name, as the catalog had them
+	// when the notice was drafted: each person's content is composed from
+	// the laws that cover them (NoticeData.RulesFor).
+	Laws     []NoticeLaw `json:"laws,omitempty"`
+	Contacts []Contact   `json:"contacts,omitempty"`
 }
 
 // NoticePreview is a notice rendered for a placeholder recipient.
 type NoticePreview struct {
-	Locale  string `json:"locale"`
+	Locale string `json:"locale"`
+	// Variant is the key of the variant previewed (K1), if any.
+	Variant string `json:"variant,omitempty"`
 	Subject string `json:"subject"`
 	Text    string `json:"text"`
 }
@@ -285,6 +304,12 @@ func (e *MissingContentError) Error() string {
 // MissingFix says how to fill a missing field: the draft flag, or the
 // configuration key.
 func MissingFix(field string) string {
+	if _, ok := strings.CutPrefix(field, FieldCatalogContact+"."); ok {
+		return "/breach playbook upgrade (a lead; the current catalog has it), then draft again"
+	}
+	if item, ok := strings.CutPrefix(field, FieldClash+"."); ok {
+		return "--clash " + item + "=include|omit"
+	}
 	if rest, ok := strings.CutPrefix(field, "company."); ok {
 		return "company: {" + rest + ": ...} in breachbot.yaml"
 	}

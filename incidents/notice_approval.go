@@ -18,7 +18,7 @@ func (s *Service) noticeAction(ctx context.Context, actor, action, id, noticeID 
 		refusal error
 	)
 	err := s.do(ctx, actor, action, id, func(t *txn, roles []string) error {
-		inc, _, err := s.load(t, id, false)
+		inc, pb, err := s.load(t, id, false)
 		if err != nil {
 			return err
 		}
@@ -28,7 +28,11 @@ func (s *Service) noticeAction(ctx context.Context, actor, action, id, noticeID 
 		}
 		res.Incident, res.Notice = inc, n
 		if check && n.State.Unsent() {
-			if why := s.bindingBroken(inc, n); why != "" {
+			why := s.bindingBroken(inc, n)
+			if why == "" {
+				why = lawsChanged(inc, pb, n)
+			}
+			if why != "" {
 				what := "it"
 				if n.State == NoticeApproved {
 					what = "its approval"
@@ -104,7 +108,7 @@ func short(h string) string {
 
 func noticeInfo(n *Notice) *NoticeInfo {
 	return &NoticeInfo{ID: n.ID, State: n.State, Template: n.Template, ContentHash: n.ContentHash, Recipients: n.Recipients.Count,
-		Counts: n.Recipients.Counts, Previews: n.Previews, DraftedBy: n.DraftedBy, SubmittedBy: n.SubmittedBy}
+		Counts: n.Recipients.Counts, Previews: n.Previews, Variants: n.Variants, DraftedBy: n.DraftedBy, SubmittedBy: n.SubmittedBy}
 }
 
 // ApproveNotice records legal's approval of a submitted notice, bound to

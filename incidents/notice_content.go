@@ -2,6 +2,7 @@ package incidents
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 )
@@ -28,7 +29,7 @@ func noticeRegulations(inc *Incident, pb *Playbook) []string {
 // says what their notice must contain.
 func setsNoticeContent(reg Regulation) bool {
 	notify := strings.ToLower(reg.Notify)
-	return len(reg.Content) > 0 && (strings.Contains(notify, "affected") || strings.Contains(notify, "individual") ||
+	return (len(reg.Content) > 0 || reg.Notice != nil) && (strings.Contains(notify, "affected") || strings.Contains(notify, "individual") ||
 		strings.Contains(notify, "resident") || strings.Contains(notify, "people") || strings.Contains(notify, "data subject"))
 }
 
@@ -75,7 +76,7 @@ func unsettledContent(inc *Incident, pb *Playbook, counts map[string]int64) []Un
 				continue
 			}
 			u := UnsettledContent{Regulation: r.Regulation.ID, Title: r.Regulation.Title, Citation: r.Regulation.Citation,
-				Adds: slices.Clone(r.Regulation.Content), People: people}
+				Adds: contentWords(r.Regulation), People: people}
 			for _, m := range o.Missing {
 				if i := strings.IndexAny(m, ". "); i > 0 {
 					m = m[:i]
@@ -141,4 +142,52 @@ func (s *Service) bindingBroken(inc *Incident, n *Notice) string {
 		return "the approved content or recipient list is not the notice's"
 	}
 	return ""
+}
+
+// contentWords says what a regulation's notice must contain: its content
+// list, else its notice rules (their text, or item, with the citation).
+func contentWords(reg Regulation) []string {
+	if len(reg.Content) > 0 || reg.Notice == nil {
+		return slices.Clone(reg.Content)
+	}
+	var out []string
+	for _, r := range reg.Notice.Require {
+		w := r.Text
+		if w == "" {
+			w = strings.ReplaceAll(r.Item, "_", " ")
+		}
+		out = append(out, w+" ("+r.Citation+")")
+	}
+	for _, r := range reg.Notice.Forbid {
+		out = append(out, "not "+strings.ReplaceAll(r.Item, "_", " ")+" ("+r.Citation+")")
+	}
+	return out
+}
+
+// lawsChanged says how the notice rules or agency contacts of a notice's
+// laws now differ from what it was drafted with ("" if they do not): the
+// incident's playbook was upgraded to a catalog that changed a rule or a
+// contact's details, so what legal approved is no longer what the laws ask.
+func lawsChanged(inc *Incident, pb *Playbook, n *Notice) string {
+	if len(n.Data.Notice.Laws) == 0 {
+		return "" // drafted before notices recorded their laws
+	}
+	laws, contacts := noticeLaws(inc, pb)
+	var changed []string
+	for _, old := range n.Data.Notice.Laws {
+		i := slices.IndexFunc(laws, func(l NoticeLaw) bool { return l.Regulation == old.Regulation })
+		if i >= 0 && !reflect.DeepEqual(laws[i].Rules, old.Rules) {
+			changed = append(changed, "the notice rules of "+old.Regulation)
+		}
+	}
+	for _, old := range n.Data.Notice.Contacts {
+		i := slices.IndexFunc(contacts, func(c Contact) bool { return c.ID == old.ID })
+		if i >= 0 && contacts[i] != old {
+			changed = append(changed, "the contact details of "+old.ID)
+		}
+	}
+	if len(changed) == 0 {
+		return ""
+	}
+	return strings.Join(changed, " and ") + " changed since it was drafted (playbook upgraded)"
 }

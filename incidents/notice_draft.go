@@ -126,6 +126,7 @@ func (s *Service) DraftNotice(ctx context.Context, actor, id string, in DraftInp
 		n.Data.Company = s.company
 		n.Data.Notice = NoticeReference{Regulations: noticeRegulations(inc, pb), Drill: inc.Drill,
 			Date: time.Date(t.now.Year(), t.now.Month(), t.now.Day(), 0, 0, 0, 0, time.UTC)}
+		n.Data.Notice.Laws, n.Data.Notice.Contacts = noticeLaws(inc, pb)
 		n.TemplateHashes = map[string]string{}
 		for _, loc := range templateLocales(available, n.Locale, n.Recipients.Locales) {
 			h, err := s.renderer.Hash(n.Template, loc)
@@ -147,30 +148,14 @@ func (s *Service) DraftNotice(ctx context.Context, actor, id string, in DraftInp
 		n.ID = "N" + strconv.Itoa(num)
 		n.Data.Notice.ID = n.ID
 		n.Data.Notice.Reference = NoticeRef(s.company.Name, inc.ID, n.ID)
-		n.Missing = appendUnique(missingFields(n.Data.Incident), missingTranslations(n)...)
-		for _, loc := range sortedKeys(n.TemplateHashes) {
-			m, err := s.renderer.Render(n.Template, loc, n.DataFor(loc), PlaceholderRecipient(loc, n.Data.Incident.DataCategories))
-			var mc *MissingContentError
-			if errors.As(err, &mc) {
-				// Kept as an incomplete draft: the reply says what to add
-				// (a text of another locale by its locale).
-				for _, f := range mc.Fields {
-					if loc != n.Locale && slices.Contains(textFields, f) {
-						f += "." + loc
-					}
-					n.Missing = appendUnique(n.Missing, f)
-				}
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			p := NoticePreview{Locale: loc, Subject: m.Subject, Text: m.Text}
-			if loc == n.Locale {
-				n.Previews = append([]NoticePreview{p}, n.Previews...)
-			} else {
-				n.Previews = append(n.Previews, p)
-			}
+		profiles, err := noticeProfiles(t, n)
+		if err != nil {
+			return err
+		}
+		n.Variants = noticeVariants(n, profiles)
+		n.Missing = appendUnique(missingFields(n), missingTranslations(n)...)
+		if err := s.renderVariants(n); err != nil {
+			return err
 		}
 		// The notice's own fields first, then those of other locales.
 		slices.SortStableFunc(n.Missing, func(a, b string) int {
@@ -208,6 +193,75 @@ func (s *Service) DraftNotice(ctx context.Context, actor, id string, in DraftInp
 		return nil, err
 	}
 	return &res, nil
+}
+
+// renderVariants renders each variant of n once, for a made-up person of
+// it: content a template rule finds missing is added to the variant's (and
+// the notice's) Missing, and each template locale gets a preview, of its
+// most numerous variant. A notice without variants (no one imported) is
+// previewed for a placeholder person in each locale.
+func (s *Service) renderVariants(n *Notice) error {
+	type job struct {
+		v   *NoticeVariant
+		loc string
+		r   Recipient
+	}
+	var jobs []job
+	for i := range n.Variants {
+		v := &n.Variants[i]
+		jobs = append(jobs, job{v, v.Locale, v.Recipient()})
+	}
+	for _, loc := range sortedKeys(n.TemplateHashes) {
+		if !slices.ContainsFunc(jobs, func(j job) bool { return j.loc == loc }) {
+			jobs = append(jobs, job{nil, loc, PlaceholderRecipient(loc, n.Data.Incident.DataCategories)})
+		}
+	}
+	previewed := map[string]bool{}
+	for _, j := range jobs {
+		m, err := s.renderer.Render(n.Template, j.loc, n.DataFor(j.loc), j.r)
+		var mc *MissingContentError
+		if errors.As(err, &mc) {
+			// Kept as an incomplete draft: the reply says what to add
+			// (a text of another locale by its locale).
+			for _, f := range mc.Fields {
+				if j.loc != n.Locale && slices.Contains(textFields, f) {
+					f += "." + j.loc
+				}
+				n.Missing = appendUnique(n.Missing, f)
+				if j.v != nil && !slices.ContainsFunc(j.v.Missing, func(m MissingItem) bool { return m.Field == f }) {
+					j.v.Missing = append(j.v.Missing, MissingItem{Field: f, What: strings.ReplaceAll(strings.TrimSuffix(f, "."+j.loc), "_", " ")})
+				}
+			}
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if j.v != nil {
+			for _, m := range j.v.Missing {
+				n.Missing = appendUnique(n.Missing, m.Field)
+			}
+		}
+		if previewed[j.loc] {
+			continue
+		}
+		previewed[j.loc] = true
+		p := NoticePreview{Locale: j.loc, Subject: m.Subject, Text: m.Text}
+		if j.v != nil {
+			p.Variant = j.v.Key
+		}
+		if j.loc == n.Locale {
+			n.Previews = append([]NoticePreview{p}, n.Previews...)
+		} else {
+			n.Previews = append(n.Previews, p)
+		}
+	}
+	for _, v := range n.Variants {
+		for _, m := range v.Missing {
+			n.Missing = appendUnique(n.Missing, m.Field)
+		}
+	}
+	return nil
 }
 
 // sameContent compares what a re-draft would render, ignoring the notice id.

@@ -20,6 +20,12 @@ const (
 	FieldDiscoveredAt        = "discovered_at"
 	FieldDataCategories      = "data_categories"
 	FieldLawEnforcementDelay = "law_enforcement_delay"
+	// FieldClash records a decision on a clash of rules: "nature=omit".
+	FieldClash = "clash"
+	// FieldCatalogContact prefixes an agency contact a notice needs and the
+	// incident's pinned catalog lacks ("catalog_contact.ag-ny"); it is not
+	// a field a draft sets: the playbook is upgraded.
+	FieldCatalogContact = "catalog_contact"
 )
 
 // NoticeFields lists the narrative fields a draft takes. The free-text
@@ -29,7 +35,8 @@ var NoticeFields = []string{FieldWhatHappened, FieldWhatWeAreDoing, FieldWhatYou
 
 // requiredFields must be filled before a notice is submitted: the headings
 // every notice law asks for (California's What Happened, What We Are Doing,
-// What You Can Do; GDPR Art. 34(2)).
+// What You Can Do; GDPR Art. 34(2)); what_happened only where some
+// recipient's notice tells the nature of the breach (natureShown).
 var requiredFields = []string{FieldWhatHappened, FieldWhatWeAreDoing, FieldWhatYouCanDo}
 
 const maxNarrative = 5000
@@ -92,15 +99,21 @@ func SetNoticeField(c *NoticeIncident, name, value string) error {
 		default:
 			return Errorf(EINVALID, "law_enforcement_delay: %q is not yes or no", value)
 		}
+	case FieldClash:
+		return setClash(c, value)
 	default:
 		return Errorf(EINVALID, "a notice has no field %q", name).WithHint("fields: %s", strings.Join(NoticeFields, ", "))
 	}
 	return err
 }
 
-func missingFields(c NoticeIncident) []string {
+func missingFields(n *Notice) []string {
+	c := n.Data.Incident
 	var out []string
 	for _, f := range requiredFields {
+		if f == FieldWhatHappened && !natureShown(n) {
+			continue
+		}
 		var v string
 		switch f {
 		case FieldWhatHappened:
@@ -117,10 +130,39 @@ func missingFields(c NoticeIncident) []string {
 	return out
 }
 
+// idNumberCategories are the data categories that count as ID numbers
+// (California's identity-theft offer, Cal. Civ. Code 1798.82(d)(2)(G)):
+// the shipped template offers protection to people whose data has one.
+var idNumberCategories = []string{"ssn", "government_id", "drivers_license", "passport", "tax_id"}
+
+// offersProtection reports whether a recipient reading locale loc may be
+// offered identity theft protection: a law requires it for their variant,
+// or their data includes an ID number. Without variants (a notice drafted
+// before them), anyone may.
+func offersProtection(n *Notice, loc string) bool {
+	if len(n.Variants) == 0 {
+		return true
+	}
+	return slices.ContainsFunc(n.Variants, func(v NoticeVariant) bool {
+		return v.Locale == loc && (slices.Contains(v.Shows, ItemIdentityProtection) ||
+			slices.ContainsFunc(v.Categories, func(c string) bool { return slices.Contains(idNumberCategories, c) }))
+	})
+}
+
+// natureShown reports whether any variant of n tells the nature of the
+// breach (what_happened): not where every recipient's laws forbid it
+// (Massachusetts, M.G.L. c. 93H s. 3(b)).
+func natureShown(n *Notice) bool {
+	if len(n.Variants) == 0 {
+		return true
+	}
+	return slices.ContainsFunc(n.Variants, func(v NoticeVariant) bool { return !slices.Contains(v.Omits, ItemNature) })
+}
+
 // noticeMissing is what n still lacks: as recorded when drafted, and the
 // required narrative fields (for notices stored before Missing was).
 func noticeMissing(n *Notice) []string {
-	miss := appendUnique(slices.Clone(n.Missing), missingFields(n.Data.Incident)...)
+	miss := appendUnique(slices.Clone(n.Missing), missingFields(n)...)
 	return appendUnique(miss, missingTranslations(n)...)
 }
 
@@ -128,14 +170,22 @@ func noticeMissing(n *Notice) []string {
 // command with their flags, and the configuration keys to set.
 func MissingHint(missing []string) string {
 	var flags, config []string
+	upgrade := false
 	for _, m := range missing {
 		if strings.HasPrefix(m, "company.") {
 			config = append(config, strings.TrimPrefix(m, "company."))
 			continue
 		}
+		if strings.HasPrefix(m, FieldCatalogContact+".") {
+			upgrade = true
+			continue
+		}
 		flags = append(flags, MissingFix(m))
 	}
 	var parts []string
+	if upgrade {
+		parts = append(parts, "the incident's catalog lacks agency contacts its notices must print: a lead runs /breach playbook upgrade, then draft again")
+	}
 	if len(flags) > 0 {
 		parts = append(parts, "/breach notice draft "+strings.Join(flags, " "))
 	}
@@ -243,10 +293,39 @@ func missingTranslations(n *Notice) []string {
 		}
 		t := n.DataFor(loc).Incident.texts()
 		for _, f := range textFields {
-			if strings.TrimSpace(t.text(f)) == "" && (slices.Contains(requiredFields, f) || strings.TrimSpace(own.text(f)) != "") {
+			if f == FieldIdentityProtection && !offersProtection(n, loc) {
+				continue // nobody reading loc is offered it
+			}
+			required := slices.Contains(requiredFields, f) && (f != FieldWhatHappened || natureShown(n))
+			if strings.TrimSpace(t.text(f)) == "" && (required || strings.TrimSpace(own.text(f)) != "") {
 				out = append(out, f+"."+loc)
 			}
 		}
 	}
 	return out
+}
+
+// setClash records a decision on a clash of rules, "nature=omit" or
+// "nature=include" ("nature=" removes it).
+func setClash(c *NoticeIncident, value string) error {
+	item, decision, ok := strings.Cut(value, "=")
+	item, decision = strings.TrimSpace(strings.ToLower(item)), strings.TrimSpace(strings.ToLower(decision))
+	if !ok || !slices.Contains(ContentItems, item) || (decision != ClashInclude && decision != ClashOmit && decision != "") {
+		return Errorf(EINVALID, "clash: %q is not ITEM=include or ITEM=omit", value).
+			WithHint("e.g. --clash nature=omit leaves the nature of the breach out where a law forbids it and another requires it")
+	}
+	m := maps.Clone(c.Clashes)
+	if m == nil {
+		m = map[string]string{}
+	}
+	if decision == "" {
+		delete(m, item)
+	} else {
+		m[item] = decision
+	}
+	if len(m) == 0 {
+		m = nil
+	}
+	c.Clashes = m
+	return nil
 }

@@ -12,7 +12,20 @@ import (
 // notice's own first), so that each language is checked before customers
 // get it. They must be received and confirmed (ConfirmTestNotice, which
 // confirms them all) before the notice is sent to anyone.
+//
+// Each locale's message is rendered for a made-up person of the locale's
+// most numerous variant (NoticeVariant), so it says what most recipients
+// of that language get.
 func (s *Service) TestNotice(ctx context.Context, actor, id, noticeID, to string) (*NoticeResult, error) {
+	return s.TestNoticeVariant(ctx, actor, id, noticeID, to, "")
+}
+
+// TestNoticeVariant is TestNotice; with variant set (K2, a jurisdiction
+// such as US-MA, a locale, or US-MA/de) it sends only that variant's
+// message, rendered for a made-up person of it, so legal can read what
+// those people get. A variant's message alone does not complete the test:
+// it is audited, not recorded as the notice's test-send.
+func (s *Service) TestNoticeVariant(ctx context.Context, actor, id, noticeID, to, variant string) (*NoticeResult, error) {
 	addr, err := NormalizeAddress(to)
 	if err != nil {
 		return nil, Errorf(EINVALID, "the test address: %s", ErrorMessage(err)).WithCause(err).WithTry("notice test --to you@example.com").WithHint("(your own address)")
@@ -43,14 +56,36 @@ func (s *Service) TestNotice(ctx context.Context, actor, id, noticeID, to string
 		}
 		attempt := strconv.FormatInt(t.now.UnixNano(), 36)
 		locs = testLocales(nn)
+		people := map[string]Recipient{}
+		for _, loc := range locs {
+			people[loc] = PlaceholderRecipient(loc, nn.Data.Incident.DataCategories)
+			for _, v := range nn.Variants { // most numerous first
+				if v.Locale == loc {
+					people[loc] = v.Recipient()
+					break
+				}
+			}
+		}
+		var key string
+		if variant != "" {
+			v, err := nn.FindVariant(variant)
+			if err != nil {
+				return err
+			}
+			key, locs = v.Key, []string{v.Locale}
+			people[v.Locale] = v.Recipient()
+		}
 		for _, loc := range locs {
 			data := nn.DataFor(loc)
 			data.Notice.Test = true
-			content, err := s.renderer.Render(nn.Template, loc, data, PlaceholderRecipient(loc, nn.Data.Incident.DataCategories))
+			content, err := s.renderer.Render(nn.Template, loc, data, people[loc])
 			if err != nil {
 				return err
 			}
 			suffix := "-test-" + attempt
+			if key != "" {
+				suffix += "-" + strings.ToLower(key)
+			}
 			if loc != nn.Locale {
 				suffix += "-" + strings.ToLower(loc)
 			}
@@ -91,6 +126,21 @@ func (s *Service) TestNotice(ctx context.Context, actor, id, noticeID, to string
 				failed, s.mailer.Describe(), RedactAddresses(msg), strings.Join(sent, ", "))
 		}
 		return nil, e.WithHint("check the address and the SMTP settings (SMTP_ADDR, SMTP_TLS, SMTP_USERNAME), then try again")
+	}
+	if variant != "" {
+		res, err := s.noticeAction(ctx, actor, ActSend, id, n.ID, false, func(t *txn, inc2 *Incident, nn *Notice, _ []string) error {
+			tag, err := t.AddressTag(addr)
+			if err != nil {
+				return err
+			}
+			return s.audit(t, actor, "notice.test_variant_sent", inc, map[string]string{"notice": nn.ID, "to_tag": tag,
+				"message_id": mails[0].MessageID, "variant": variant, "locales": strings.Join(locs, ","), "content_hash": nn.ContentHash})
+		})
+		if err != nil {
+			return nil, err
+		}
+		res.Where, res.Folder = s.mailer.Describe(), mailerFolder(s.mailer)
+		return res, nil
 	}
 	res, err := s.noticeAction(ctx, actor, ActSend, id, n.ID, false, func(t *txn, inc2 *Incident, nn *Notice, _ []string) error {
 		if nn.ContentHash != n.ContentHash {

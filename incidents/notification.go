@@ -122,8 +122,10 @@ type NoticeInfo struct {
 	Recipients  int64            `json:"recipients"`
 	Counts      map[string]int64 `json:"counts,omitempty"`
 	Previews    []NoticePreview  `json:"previews,omitempty"`
-	DraftedBy   string           `json:"drafted_by,omitempty"`
-	SubmittedBy string           `json:"submitted_by,omitempty"`
+	// Variants are the groups of recipients whose notices differ.
+	Variants    []NoticeVariant `json:"variants,omitempty"`
+	DraftedBy   string          `json:"drafted_by,omitempty"`
+	SubmittedBy string          `json:"submitted_by,omitempty"`
 	// Decision is "approved", "rejected" or "voided", with Reason.
 	Decision string `json:"decision,omitempty"`
 	Reason   string `json:"reason,omitempty"`

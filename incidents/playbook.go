@@ -34,6 +34,9 @@ type Playbook struct {
 	Events []EventDef `json:"events"`
 	// Groups maps a jurisdiction group (e.g. "EU") to its members (e.g. "DE", "FR").
 	Groups map[string][]string `json:"groups,omitempty"`
+	// Contacts are the agency contact blocks the notice rules of the
+	// obligations name, by id (from the catalog).
+	Contacts map[string]Contact `json:"contacts,omitempty"`
 	// Defaults are facts every incident of this playbook starts with (e.g. the
 	// company is a public registrant).
 	Defaults map[string]string `json:"defaults,omitempty"`

@@ -2,6 +2,7 @@ package incidents
 
 import (
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -246,6 +247,9 @@ type RecipientSet struct {
 	// Counts are recipients per jurisdiction; Locales per locale ("" when none).
 	Counts  map[string]int64 `json:"counts,omitempty"`
 	Locales map[string]int64 `json:"locales,omitempty"`
+	// Profiles count recipients per jurisdiction, locale and own data
+	// categories (ProfileKey): what decides the content of their notices.
+	Profiles map[string]int64 `json:"profiles,omitempty"`
 	// Hash is the SHA-256 of the recipients as stored, in order: any change
 	// to anyone's address, name, jurisdiction, locale or categories changes it.
 	Hash string `json:"hash"`
@@ -269,9 +273,37 @@ type RecipientSetRef struct {
 	Count   int64            `json:"count"`
 	Counts  map[string]int64 `json:"counts,omitempty"`
 	Locales map[string]int64 `json:"locales,omitempty"`
+	// Profiles are recipients per ProfileKey (nil in sets imported before
+	// they were counted).
+	Profiles map[string]int64 `json:"profiles,omitempty"`
 }
 
 // Ref returns the reference to a set.
 func (s *RecipientSet) Ref() RecipientSetRef {
-	return RecipientSetRef{ID: s.ID, Hash: s.Hash, Count: s.Count, Counts: s.Counts, Locales: s.Locales}
+	return RecipientSetRef{ID: s.ID, Hash: s.Hash, Count: s.Count, Counts: s.Counts, Locales: s.Locales, Profiles: s.Profiles}
+}
+
+// ProfileKey is what of a recipient decides their notice's content:
+// jurisdiction, locale and own data categories, "US-MA|en|email,ssn".
+func ProfileKey(r Recipient) string {
+	cats := slices.Clone(r.DataCategories)
+	slices.Sort(cats)
+	return r.Jurisdiction() + "|" + r.Locale + "|" + strings.Join(cats, ",")
+}
+
+// profileRecipient is a made-up recipient of a profile: no real person's
+// data, the profile's jurisdiction, locale and categories.
+func profileRecipient(key string) Recipient {
+	parts := strings.SplitN(key, "|", 3)
+	for len(parts) < 3 {
+		parts = append(parts, "")
+	}
+	r := Recipient{Email: "jane.doe@example.com", Name: "Jane Doe", Locale: parts[1]}
+	if j := parts[0]; j != JurisdictionUnknown && j != "" {
+		r.Country, r.Region, _ = strings.Cut(j, "-")
+	}
+	if parts[2] != "" {
+		r.DataCategories = strings.Split(parts[2], ",")
+	}
+	return r
 }

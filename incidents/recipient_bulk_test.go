@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -215,5 +216,26 @@ func TestImportProblemsAtTheEndOfALongFile(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(work); len(left) != 0 {
 		t.Errorf("the working folder holds %d files after the imports", len(left))
+	}
+}
+
+// Each imported person is counted under what decides their notice's content
+// (jurisdiction, locale, own data categories), once, whatever the order of
+// their categories; a duplicate row is not counted again.
+func TestImportCountsPeopleByNoticeProfile(t *testing.T) {
+	svc, _, id := importService(t, t.TempDir(), 0)
+	csv := "email,name,country,region,locale,data_categories\n" +
+		"a@example.com,A,US,MA,en,\"ssn,email\"\n" +
+		"b@example.com,B,US,MA,en,\"email,ssn\"\n" +
+		"c@example.com,C,US,MA,en,\n" +
+		"d@example.com,D,DE,,de,\n" +
+		"A@example.com,A again,US,NY,en,email\n"
+	rep, err := svc.ImportRecipients(context.Background(), "U1", id, strings.NewReader(csv), incidents.ImportInput{Source: "people.csv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int64{"US-MA|en|email,ssn": 2, "US-MA|en|": 1, "DE|de|": 1}
+	if !maps.Equal(rep.Set.Profiles, want) {
+		t.Errorf("profiles = %v, want %v", rep.Set.Profiles, want)
 	}
 }

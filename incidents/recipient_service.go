@@ -101,6 +101,7 @@ type recipientImport struct {
 
 	hash            hash.Hash
 	counts, locales map[string]int64 // imported people by jurisdiction, by locale
+	profiles        map[string]int64 // imported people by ProfileKey
 }
 
 // openImport checks that actor may import into the open incident id and
@@ -183,7 +184,7 @@ func (imp *recipientImport) discard(ctx context.Context) {
 func (imp *recipientImport) commit(ctx context.Context) error {
 	s, actor, id, in, rep, set, counts := imp.s, imp.actor, imp.id, imp.in, imp.rep, imp.set, imp.counts
 	rep.Unknown = counts[JurisdictionUnknown]
-	set.Count, set.Counts, set.Locales = rep.Imported, counts, imp.locales
+	set.Count, set.Counts, set.Locales, set.Profiles = rep.Imported, counts, imp.locales, imp.profiles
 	set.Hash = hex.EncodeToString(imp.hash.Sum(nil))
 	set.Source = in.Source
 	set.State = SetCommitted

@@ -96,8 +96,31 @@ func parsePlaybook(name string, data []byte, cat *Catalog) parsed {
 		}
 		pb.Steps = d.steps(top)
 		pb.Obligations = d.obligations(top, cat)
+		pb.Contacts = obligationContacts(pb.Obligations, cat.Contacts)
 	})
 	out.probs = d.probs
+	return out
+}
+
+// obligationContacts returns the catalog contacts the notice rules of
+// obligations name, so the pinned playbook carries what its notices print.
+func obligationContacts(obls []incidents.ObligationRule, all map[string]incidents.Contact) map[string]incidents.Contact {
+	var out map[string]incidents.Contact
+	for _, o := range obls {
+		if o.Regulation.Notice == nil {
+			continue
+		}
+		for _, r := range o.Regulation.Notice.Require {
+			for _, id := range r.Contacts {
+				if c, ok := all[id]; ok {
+					if out == nil {
+						out = map[string]incidents.Contact{}
+					}
+					out[id] = c
+				}
+			}
+		}
+	}
 	return out
 }
 

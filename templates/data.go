@@ -13,12 +13,55 @@ type Data struct {
 	Incident  Incident
 	Recipient Recipient
 	Notice    Notice
+	// Content is what the laws that cover the recipient ask of their
+	// notice: the blocks to show, and what to leave out.
+	Content Content
+}
+
+// Content is the recipient's notice composed for their laws (the
+// catalog's notice rules of every law covering their jurisdiction, for
+// their data). Each flag asks the template for a block it words in the
+// recipient's language; the data of the blocks (agency addresses and
+// numbers) come from the catalog, never from the template.
+type Content struct {
+	// OmitNature leaves out the description of what happened and when,
+	// where a law forbids the nature of the breach (Massachusetts).
+	OmitNature bool
+	// BreachDate says a law requires the dates of the breach and of its
+	// discovery: shown even where the nature is left out (HIPAA with
+	// Massachusetts, once legal decided to leave the description out).
+	BreachDate bool
+	// AgencyContacts are the contact blocks of agencies the notice must
+	// name (state attorneys general, the FTC, the credit bureaus).
+	AgencyContacts []Contact
+	// The standard advice the laws ask for.
+	FraudAlert, SecurityFreeze, PoliceReport, ReviewStatements, ReportIdentityTheft bool
+	// IdentityProtection says an offer of identity theft protection is
+	// required, for at least IdentityProtectionMonths months (0: any).
+	IdentityProtection       bool
+	IdentityProtectionMonths int
+	// Citations are the sections the recipient's content follows, for
+	// legal's previews; templates need not print them.
+	Citations []string
+}
+
+// Contact is an agency's contact block, from the catalog.
+type Contact struct {
+	ID, Name, TollFree, Phone, Website, Email string
+	// Address is the postal address, one line per entry.
+	Address []string
 }
 
 // Company is the business that sends the notice and how people reach it.
 // ContactPhone should be toll-free (HIPAA 164.404(c)(1)(E)); DPO names the
 // data protection officer or other contact point (GDPR Art. 34(2), 33(3)(b)).
-type Company struct{ Name, ContactEmail, ContactPhone, Website, PostalAddress, DPO string }
+// TollFreePhone is ContactPhone when it is toll-free (a NANP toll-free
+// number, or the number configured as toll-free), else empty: templates
+// label only it "toll-free".
+type Company struct {
+	Name, ContactEmail, ContactPhone, Website, PostalAddress, DPO string
+	TollFreePhone                                                 string
+}
 
 // Incident is what legal wrote about the breach for the notice, in plain
 // language, and its dates.
@@ -90,6 +133,7 @@ func Sample() Data {
 			Name:          "Example Corp",
 			ContactEmail:  "privacy@example.com",
 			ContactPhone:  "1-800-555-0100",
+			TollFreePhone: "1-800-555-0100",
 			Website:       "https://example.com/security-notice",
 			PostalAddress: "Example Corp, Privacy Office, 1 Example Way, Springfield, CA 90000",
 			DPO:           "Dana Smith, Data Protection Officer, dpo@example.com",
@@ -117,6 +161,12 @@ func Sample() Data {
 			DataCategories: []string{"name", "email", "password_hash", "ssn"},
 		},
 		Notice: Notice{ID: "N-INC-2026-0001-1", Date: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC), Reference: "EXAM-7KQ4-N1"},
+		Content: Content{
+			AgencyContacts: []Contact{{ID: "sample-agency", Name: "Example State Attorney General", TollFree: "1-800-555-0199",
+				Address: []string{"1 Capitol Way", "Springfield, EX 00000"}, Website: "https://ag.example.gov"}},
+			BreachDate: true, FraudAlert: true, SecurityFreeze: true, PoliceReport: true, ReviewStatements: true, ReportIdentityTheft: true,
+			IdentityProtection: true, IdentityProtectionMonths: 12,
+		},
 	}
 }
 
@@ -137,6 +187,8 @@ func fieldEmpty(d *Data, p string) bool {
 		return blank(d.Company.PostalAddress)
 	case "Company.DPO":
 		return blank(d.Company.DPO)
+	case "Company.TollFreePhone":
+		return blank(d.Company.TollFreePhone)
 	case "Incident.ID":
 		return blank(d.Incident.ID)
 	case "Incident.WhatHappened":

@@ -210,7 +210,7 @@ func sameNotice(a, b *Data) bool {
 func hasSentinel(d *Data) bool {
 	c, i := &d.Company, &d.Incident
 	for _, s := range []string{
-		c.Name, c.ContactEmail, c.ContactPhone, c.Website, c.PostalAddress, c.DPO,
+		c.Name, c.ContactEmail, c.ContactPhone, c.Website, c.PostalAddress, c.DPO, c.TollFreePhone,
 		i.ID, i.WhatHappened, i.WhatWeAreDoing, i.WhatYouCanDo, i.LikelyConsequences, i.IdentityTheftProtection, i.MoreInfo,
 		d.Recipient.Locale, d.Recipient.Country, d.Recipient.Region, d.Notice.ID, d.Notice.Reference,
 	} {
@@ -218,7 +218,11 @@ func hasSentinel(d *Data) bool {
 			return true
 		}
 	}
-	for _, list := range [][]string{i.DataCategories, d.Recipient.DataCategories, d.Notice.Regimes} {
+	lists := [][]string{i.DataCategories, d.Recipient.DataCategories, d.Notice.Regimes, d.Content.Citations}
+	for _, ct := range d.Content.AgencyContacts {
+		lists = append(lists, ct.Address, []string{ct.ID, ct.Name, ct.TollFree, ct.Phone, ct.Website, ct.Email})
+	}
+	for _, list := range lists {
 		for _, s := range list {
 			if strings.ContainsRune(s, sentinelRune) {
 				return true
@@ -226,6 +230,28 @@ func hasSentinel(d *Data) bool {
 		}
 	}
 	return false
+}
+
+// key returns a key of the content blocks, which differ from recipient to
+// recipient of a notice (by their laws and data): part of the shape key.
+// Contacts are named by id: a notice's data holds one block per id.
+func (c *Content) key() string {
+	b := []byte("|c")
+	for _, f := range []bool{c.OmitNature, c.BreachDate, c.FraudAlert, c.SecurityFreeze, c.PoliceReport, c.ReviewStatements, c.ReportIdentityTheft, c.IdentityProtection} {
+		if f {
+			b = append(b, '1')
+		} else {
+			b = append(b, '0')
+		}
+	}
+	b = strconv.AppendInt(b, int64(c.IdentityProtectionMonths), 10)
+	for _, ct := range c.AgencyContacts {
+		b = append(b, ',')
+		b = append(b, ct.ID...)
+	}
+	b = append(b, '|')
+	b = append(b, strings.Join(c.Citations, "\x00")...)
+	return string(b)
 }
 
 // shapeKey returns the key of the recipient's shape: the values of the keyed
@@ -321,7 +347,7 @@ func (v *variant) renderFast(d Data, parts bool) (msg *Message, probs Problems, 
 	if c == nil || hasSentinel(&d) {
 		return nil, nil, false
 	}
-	key := c.shapeKey(&d.Recipient)
+	key := c.shapeKey(&d.Recipient) + d.Content.key()
 	c.mu.Lock()
 	var shapes *noticeShapes
 	for i, n := range c.notices {

@@ -65,6 +65,7 @@ type execData struct {
 	Incident  Incident
 	Recipient Recipient
 	Notice    Notice
+	Content   Content
 	missing   []int
 }
 

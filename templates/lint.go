@@ -27,13 +27,16 @@ import (
 // disagree on, and data a notice may lack that the template prints without
 // {{with}} or {{if}}.
 func Lint(fsys fs.FS, paths ...string) Problems {
-	return lint(fsys, paths, func(p string) string { return p })
+	return lint(fsys, paths, func(p string) string { return p }, nil)
 }
 
 // LintFiles is Lint for paths of the operating system's file system, as
 // `breachbot templates lint PATH...` takes them; no paths means the current
 // directory. Problems name the files as the paths were given.
-func LintFiles(paths ...string) Problems {
+func LintFiles(paths ...string) Problems { return lintFiles(nil, paths...) }
+
+// lintFiles is LintFiles, also checking notice templates against laws.
+func lintFiles(laws []Regime, paths ...string) Problems {
 	if len(paths) == 0 {
 		paths = []string{"."}
 	}
@@ -60,13 +63,13 @@ func LintFiles(paths ...string) Problems {
 			}
 			return full
 		}
-		probs = append(probs, lint(os.DirFS(top), []string{rel}, display)...)
+		probs = append(probs, lint(os.DirFS(top), []string{rel}, display, laws)...)
 	}
 	return probs.Sorted()
 }
 
 // lint is Lint with a display name for each path of fsys.
-func lint(fsys fs.FS, paths []string, display func(string) string) Problems {
+func lint(fsys fs.FS, paths []string, display func(string) string, laws []Regime) Problems {
 	if len(paths) == 0 {
 		paths = []string{"."}
 	}
@@ -102,6 +105,7 @@ func lint(fsys fs.FS, paths []string, display func(string) string) Problems {
 			t, ps := build(merged[name])
 			probs = append(probs, ps...)
 			probs = append(probs, check(t)...)
+			probs = append(probs, checkTemplateLaws(t, laws)...)
 		}
 	}
 	return probs.Sorted()

@@ -113,11 +113,6 @@ var regimes = []Regime{
 			"What You Can Do",
 			"For More Information",
 		},
-		Markers: []Marker{
-			{"Equifax", "the contacts of the credit reporting agencies, for when SSNs or ID numbers were exposed"},
-			{"Experian", "the contacts of the credit reporting agencies, for when SSNs or ID numbers were exposed"},
-			{"TransUnion", "the contacts of the credit reporting agencies, for when SSNs or ID numbers were exposed"},
-		},
 		Uses: []Need{
 			{Fields: []string{"Company.Name"}, What: "the name of the business"},
 			needContact,
@@ -156,7 +151,7 @@ var regimes = []Regime{
 			{Fields: needCategories.Fields, What: "the types of unsecured protected health information involved"},
 			needWhatYouCanDo,
 			needWhatWeAreDoing,
-			{Fields: []string{"Company.ContactPhone"}, What: "a toll-free telephone number"},
+			{Fields: []string{"Company.TollFreePhone", "Company.ContactPhone"}, What: "a toll-free telephone number"},
 			{Fields: []string{"Company.ContactEmail", "Company.Website", "Company.PostalAddress"}, What: "an email address, website or postal address"},
 		},
 		Requires: []Need{
@@ -165,7 +160,7 @@ var regimes = []Regime{
 			{Fields: needCategories.Fields, What: "the types of unsecured protected health information involved"},
 			needWhatYouCanDo,
 			needWhatWeAreDoing,
-			{Fields: []string{"Company.ContactPhone"}, What: "a toll-free telephone number"},
+			{Fields: []string{"Company.TollFreePhone"}, What: "a toll-free telephone number (NANP 800, 833, 844, 855, 866, 877, 888, or company.toll_free_phone)"},
 			{Fields: []string{"Company.ContactEmail", "Company.Website", "Company.PostalAddress"}, What: "an email address, website or postal address"},
 		},
 	},

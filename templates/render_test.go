@@ -126,7 +126,9 @@ func TestRenderContent(t *testing.T) {
 					"Dana Smith, Data Protection Officer",
 					w.formatDate(full.Incident.DiscoveredAt), w.formatRange(full.Incident.BreachStart, full.Incident.BreachEnd),
 					w.label("password_hash"), w.label("ssn"),
-					"12 months of free credit monitoring", "Equifax", "Experian", "TransUnion",
+					"12 months of free credit monitoring",
+					// Agency contacts come from the catalog, never the template.
+					"Example State Attorney General", "1 Capitol Way", "1-800-555-0199",
 					"Someone could try to use your email address",
 					// The reference a person can quote, and the date of the
 					// notice (Cal. Civ. Code 1798.82(d)(2)(C)).
@@ -137,15 +139,17 @@ func TestRenderContent(t *testing.T) {
 					}
 				}
 			}
-			// Without ID numbers there is no identity-theft block.
+			// Without ID numbers, and without laws asking for them, there
+			// is no identity-theft block and no agency contacts.
 			full.Recipient.DataCategories = []string{"email"}
 			full.Incident.IdentityTheftProtection = ""
+			full.Content = Content{}
 			m, err = s.Render("breach-notice", locale, full)
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, body := range []string{m.Text, m.HTML} {
-				if strings.Contains(body, "Equifax") || strings.Contains(body, w.label("ssn")) {
+				if strings.Contains(body, "Example State Attorney General") || strings.Contains(body, w.label("ssn")) {
 					t.Errorf("notice without ID numbers shows the identity-theft block or the incident's SSN category:\n%s", body)
 				}
 			}
@@ -204,36 +208,37 @@ func TestRenderMissingFields(t *testing.T) {
 		want   []string
 	}{
 		{"what happened", "en", func(d *Data) { d.Incident.WhatHappened = "  " }, []string{
-			"embedded:breach-notice/en/body.html:20:20: Incident.WhatHappened is empty; the notice would print nothing here",
-			"embedded:breach-notice/en/body.txt:18:3: Incident.WhatHappened is empty; the notice would print nothing here",
+			"embedded:breach-notice/en/body.html:21:20: Incident.WhatHappened is empty; the notice would print nothing here",
+			"embedded:breach-notice/en/body.txt:19:3: Incident.WhatHappened is empty; the notice would print nothing here",
 		}},
 		{"discovery date, in German", "de", func(d *Data) { d.Incident.DiscoveredAt = time.Time{} }, []string{
-			"embedded:breach-notice/de/body.html:24:38: Incident.DiscoveredAt is empty; the notice would print nothing here",
-			"embedded:breach-notice/de/body.txt:26:21: Incident.DiscoveredAt is empty; the notice would print nothing here",
+			"embedded:breach-notice/de/body.html:27:38: Incident.DiscoveredAt is empty; the notice would print nothing here",
+			"embedded:breach-notice/de/body.txt:29:21: Incident.DiscoveredAt is empty; the notice would print nothing here",
 		}},
 		{"data categories", "en", func(d *Data) { d.Incident.DataCategories = nil; d.Recipient.DataCategories = nil }, []string{
-			"embedded:breach-notice/en/body.html:30:20: Recipient.DataCategories and Incident.DataCategories are empty; the notice would print nothing here",
-			"embedded:breach-notice/en/body.txt:36:20: Recipient.DataCategories and Incident.DataCategories are empty; the notice would print nothing here",
+			"embedded:breach-notice/en/body.html:34:20: Recipient.DataCategories and Incident.DataCategories are empty; the notice would print nothing here",
+			"embedded:breach-notice/en/body.txt:40:20: Recipient.DataCategories and Incident.DataCategories are empty; the notice would print nothing here",
 		}},
 		{"gdpr needs the likely consequences", "en", func(d *Data) {
 			d.Notice.Regimes = []string{"gdpr"}
 			d.Incident.LikelyConsequences = ""
 		}, []string{
-			"embedded:breach-notice/en/body.txt:39:8: Incident.LikelyConsequences is empty; the gdpr rules (GDPR Art. 34(2) with Art. 33(3)(b)-(d)) need the likely consequences of the breach",
+			"embedded:breach-notice/en/body.txt:43:8: Incident.LikelyConsequences is empty; the gdpr rules (GDPR Art. 34(2) with Art. 33(3)(b)-(d)) need the likely consequences of the breach",
 		}},
 		{"hipaa needs a toll-free number and the discovery date", "es", func(d *Data) {
 			d.Notice.Regimes = []string{"hipaa"}
-			d.Company.ContactPhone = ""
+			// A number that is not toll-free (45 CFR 164.404(c)(1)(E)).
+			d.Company.ContactPhone, d.Company.TollFreePhone = "+1 555 0100", ""
 			d.Incident.DiscoveredAt = time.Time{}
 		}, []string{
-			"embedded:breach-notice/es/body.txt:26:31: Incident.DiscoveredAt is empty; the hipaa rules (45 CFR 164.404(c)) need the date of discovery",
-			"embedded:breach-notice/es/body.txt:77:8: Company.ContactPhone is empty; the hipaa rules (45 CFR 164.404(c)) need a toll-free telephone number",
+			"embedded:breach-notice/es/body.txt:29:31: Incident.DiscoveredAt is empty; the hipaa rules (45 CFR 164.404(c)) need the date of discovery",
+			"embedded:breach-notice/es/body.txt:118:8: Company.TollFreePhone is empty; the hipaa rules (45 CFR 164.404(c)) need a toll-free telephone number (NANP 800, 833, 844, 855, 866, 877, 888, or company.toll_free_phone)",
 		}},
 		{"california needs the identity-theft offer when an SSN was involved", "en", func(d *Data) {
 			d.Notice.Regimes = []string{"california"}
 			d.Incident.IdentityTheftProtection = ""
 		}, []string{
-			"embedded:breach-notice/en/body.txt:57:3: Incident.IdentityTheftProtection is empty; the california rules (Cal. Civ. Code 1798.82(d)) need an offer of identity theft prevention services for at least 12 months, because a Social Security or ID number was exposed",
+			"embedded:breach-notice/en/body.txt:58:10: Incident.IdentityTheftProtection is empty; the california rules (Cal. Civ. Code 1798.82(d)) need an offer of identity theft prevention services for at least 12 months, because a Social Security or ID number was exposed",
 		}},
 		{"unknown regime", "en", func(d *Data) { d.Notice.Regimes = []string{"hippa"} }, []string{
 			`embedded:breach-notice/en/body.txt: Notice.Regimes: unknown regime "hippa", did you mean hipaa?`,

@@ -43,22 +43,45 @@ func (r Renderer) RenderParts(name, locale string, d incidents.NoticeData, rc in
 
 func (r Renderer) render(name, locale string, d incidents.NoticeData, rc incidents.Recipient, parts bool) (*incidents.MailContent, error) {
 	in := d.Incident
+	// The person's content: the rules of the laws that cover them. A
+	// notice drafted before rules were snapshotted answers to all of its
+	// regulations, as it did then.
+	rules := d.RulesFor(rc)
+	regs := rules.Regulations
+	if len(d.Notice.Laws) == 0 {
+		regs = d.Notice.Regulations
+	}
+	// Content the person's laws require and the data lacks; with what the
+	// template's own regimes find missing, it is all reported at once.
+	var lawFields []string
+	for _, m := range d.MissingFor(rc) {
+		lawFields = append(lawFields, m.Field)
+	}
 	m, err := r.set.render(name, locale, Data{
 		Company: Company{Name: d.Company.Name, ContactEmail: d.Company.ContactEmail, ContactPhone: d.Company.ContactPhone,
-			Website: d.Company.Website, PostalAddress: d.Company.PostalAddress, DPO: d.Company.DPO},
+			Website: d.Company.Website, PostalAddress: d.Company.PostalAddress, DPO: d.Company.DPO, TollFreePhone: d.Company.TollFree()},
 		Incident: Incident{ID: in.ID, WhatHappened: in.WhatHappened, BreachStart: in.BreachStart, BreachEnd: in.BreachEnd,
 			DiscoveredAt: in.DiscoveredAt, DataCategories: in.DataCategories, WhatWeAreDoing: in.WhatWeAreDoing, WhatYouCanDo: in.WhatYouCanDo,
 			LikelyConsequences: in.LikelyConsequences, LawEnforcementDelay: in.LawEnforcementDelay,
 			IdentityTheftProtection: in.IdentityTheftProtection, MoreInfo: in.MoreInfo},
 		Recipient: Recipient{Name: rc.Name, Email: rc.Email, Locale: rc.Locale, Country: rc.Country, Region: rc.Region, DataCategories: rc.DataCategories},
-		Notice: Notice{ID: d.Notice.ID, Regimes: regimesOf(d.Notice.Regulations), Drill: d.Notice.Drill, Test: d.Notice.Test,
+		Notice: Notice{ID: d.Notice.ID, Regimes: regimesOf(regs), Drill: d.Notice.Drill, Test: d.Notice.Test,
 			Date: d.Notice.Date, Reference: d.Notice.Reference},
+		Content: contentOf(rules),
 	}, parts)
 	var re *RenderError
 	if errors.As(err, &re) {
 		if fields := missingContent(re); fields != nil {
-			return nil, &incidents.MissingContentError{Locale: re.Locale, Fields: fields}
+			for _, f := range fields {
+				if !slices.Contains(lawFields, f) {
+					lawFields = append(lawFields, f)
+				}
+			}
+			return nil, &incidents.MissingContentError{Locale: re.Locale, Fields: lawFields}
 		}
+	}
+	if err == nil && len(lawFields) > 0 {
+		return nil, &incidents.MissingContentError{Locale: locale, Fields: lawFields}
 	}
 	if err != nil {
 		// Template errors name the file and line, never the data.
@@ -66,6 +89,41 @@ func (r Renderer) render(name, locale string, d incidents.NoticeData, rc inciden
 			WithHint("fix the template (breachbot templates lint), or the draft's fields, and draft again")
 	}
 	return &incidents.MailContent{Subject: m.Subject, Text: m.Text, HTML: m.HTML, TextParts: m.TextParts, HTMLParts: m.HTMLParts}, nil
+}
+
+// contentOf turns a person's rules into the blocks of their notice.
+func contentOf(p incidents.PersonRules) Content {
+	c := Content{
+		OmitNature:          !p.Shows(incidents.ItemNature),
+		BreachDate:          p.Has(incidents.ItemBreachDate),
+		FraudAlert:          p.Has(incidents.ItemFraudAlert),
+		SecurityFreeze:      p.Has(incidents.ItemSecurityFreeze),
+		PoliceReport:        p.Has(incidents.ItemPoliceReport),
+		ReviewStatements:    p.Has(incidents.ItemReviewStatements),
+		ReportIdentityTheft: p.Has(incidents.ItemReportIdentityTheft),
+		IdentityProtection:  p.Has(incidents.ItemIdentityProtection),
+	}
+	if c.IdentityProtection {
+		c.IdentityProtectionMonths = p.Months(incidents.ItemIdentityProtection)
+	}
+	if p.Shows(incidents.ItemAgencyContacts) {
+		for _, ct := range p.Contacts {
+			var addr []string
+			for _, l := range strings.Split(strings.TrimSpace(ct.Address), "\n") {
+				if l = strings.TrimSpace(l); l != "" {
+					addr = append(addr, l)
+				}
+			}
+			c.AgencyContacts = append(c.AgencyContacts, Contact{ID: ct.ID, Name: ct.Name, TollFree: ct.TollFree, Phone: ct.Phone,
+				Website: ct.Website, Email: ct.Email, Address: addr})
+		}
+	}
+	for _, r := range p.Require {
+		if r.Citation != "" && !slices.Contains(c.Citations, r.Citation) {
+			c.Citations = append(c.Citations, r.Citation)
+		}
+	}
+	return c
 }
 
 // templateField is a data path in a template problem: Incident.WhatHappened.

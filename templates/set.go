@@ -308,7 +308,7 @@ func (w limitWriter) Write(p []byte) (int, error) {
 // text of spaces counts as empty in {{with}} and {{if}} as it does for Render.
 func trimmed(d Data) Data {
 	for _, p := range []*string{
-		&d.Company.Name, &d.Company.ContactEmail, &d.Company.ContactPhone, &d.Company.Website, &d.Company.PostalAddress, &d.Company.DPO,
+		&d.Company.Name, &d.Company.ContactEmail, &d.Company.ContactPhone, &d.Company.Website, &d.Company.PostalAddress, &d.Company.DPO, &d.Company.TollFreePhone,
 		&d.Incident.ID, &d.Incident.WhatHappened, &d.Incident.WhatWeAreDoing, &d.Incident.WhatYouCanDo,
 		&d.Incident.LikelyConsequences, &d.Incident.IdentityTheftProtection, &d.Incident.MoreInfo,
 		&d.Recipient.Name, &d.Recipient.Email, &d.Recipient.Locale, &d.Recipient.Country, &d.Recipient.Region,
@@ -323,7 +323,7 @@ func trimmed(d Data) Data {
 // the sites that printed an empty value, and any failure.
 func (v *variant) execute(d Data) (out [3]string, missing []int, probs Problems) {
 	d = trimmed(d)
-	ed := &execData{Company: d.Company, Incident: d.Incident, Recipient: d.Recipient, Notice: d.Notice}
+	ed := &execData{Company: d.Company, Incident: d.Incident, Recipient: d.Recipient, Notice: d.Notice, Content: d.Content}
 	b := buffers.Get().(*bytes.Buffer)
 	defer buffers.Put(b)
 	for i := range fileNames {

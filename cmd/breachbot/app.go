@@ -141,7 +141,7 @@ func openApp(cfg Config, clock incidents.Clock, log *slog.Logger, fe frontEnd) (
 	svc := incidents.NewService(incidents.Config{
 		Store: store, Playbooks: source, Clock: clock, Roles: roles, Permissions: perms, Logger: log,
 		Notices: templates.NewRenderer(set), Mailer: mailer, Sandbox: sandbox, Handoff: handoff, MaxImportBytes: cfg.ImportMaxBytes, ImportTempDir: filepath.Dir(cfg.DB),
-		Company: incidents.Company{Name: c.Name, ContactEmail: c.ContactEmail, ContactPhone: c.ContactPhone, Website: c.Website, PostalAddress: c.PostalAddress, DPO: c.DPO},
+		Company: incidents.Company{Name: c.Name, ContactEmail: c.ContactEmail, ContactPhone: c.ContactPhone, Website: c.Website, PostalAddress: c.PostalAddress, DPO: c.DPO, TollFreePhone: c.TollFreePhone},
 	})
 	userName := func(ctx context.Context, user string) (string, bool) {
 		if name, ok := cfg.Names[user]; ok && name != "" {

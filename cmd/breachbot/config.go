@@ -128,6 +128,9 @@ type CompanyConfig struct {
 	Website       string `yaml:"website"`
 	PostalAddress string `yaml:"postal_address"`
 	DPO           string `yaml:"dpo"`
+	// TollFreePhone is a number to print as toll-free (HIPAA 164.404(c)(1)(E))
+	// when contact_phone is not a NANP toll-free number.
+	TollFreePhone string `yaml:"toll_free_phone"`
 }
 
 // DefaultConfig returns the configuration used when nothing is set.

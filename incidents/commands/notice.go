@@ -25,6 +25,7 @@ var draftFlags = map[string]string{
 	"identity-protection": incidents.FieldIdentityProtection, "more-info": incidents.FieldMoreInfo,
 	"breach-start": incidents.FieldBreachStart, "breach-end": incidents.FieldBreachEnd,
 	"discovered": incidents.FieldDiscoveredAt, "data": incidents.FieldDataCategories,
+	"clash": incidents.FieldClash,
 }
 
 // localizedDraftFlags are the draft's free-text flags, also taken per
@@ -53,7 +54,9 @@ func init() {
 			help: "Renders a new draft from the latest one with your changes, for the incident's current list of affected people. The preview uses a made-up person, never a customer. " +
 				"--file reads the fields from a YAML or JSON file (what_happened: ..., what_we_are_doing: ..., what_you_can_do: ...). A new draft supersedes unsent ones. " +
 				"Each language the recipients get needs its own texts: --what-happened.de \"...\" (likewise every text flag, and what_happened.de: in a file); until then the draft names what is missing and cannot be submitted. " +
-				"--breach-start and --breach-end take a date (2026-11-20) or a time.",
+				"--breach-start and --breach-end take a date (2026-11-20) or a time. " +
+				"Each person's notice carries what the laws of their state or country require, and leaves out what they forbid; where one law requires what another forbids for the same people, " +
+				"the draft names both citations and waits for legal's decision: --clash nature=omit (or =include).",
 			flags: draft, bools: []string{"law-enforcement-delay"}, localized: localizedDraftFlags, maxArgs: 0},
 		{name: "notice submit", group: "Notices",
 			usage:   "/breach notice submit [N1] [--incident ID]",
@@ -68,9 +71,9 @@ func init() {
 			summary: "reject a submitted notice with the reason (legal)",
 			flags:   []string{incidentFlag}, minArgs: 1, maxArgs: -1, missing: "needs the reason"},
 		{name: "notice test", group: "Notices",
-			usage:   "/breach notice test [N1] [--to YOUR@ADDRESS] [--confirm] [--incident ID]",
-			summary: "send the notice to your own address to check it; --confirm once it arrived and looks right (needed before sending)",
-			flags:   []string{"to", incidentFlag}, bools: []string{"confirm"}, maxArgs: 1},
+			usage:   "/breach notice test [N1] [--to YOUR@ADDRESS] [--variant K2|US-MA|de] [--confirm] [--incident ID]",
+			summary: "send the notice to your own address to check it; --confirm once it arrived and looks right (needed before sending); --variant sends what one group of recipients gets",
+			flags:   []string{"to", "variant", incidentFlag}, bools: []string{"confirm"}, maxArgs: 1},
 		{name: "notice send", group: "Notices",
 			usage:   "/breach notice send [N1] [--incident ID]",
 			summary: "send the approved, test-checked notice to every affected person (durable; resumes after a restart)",
@@ -221,9 +224,17 @@ func (r *Router) notice(ctx context.Context, req Request, cmd Command, id string
 			return nil, incidents.Errorf(incidents.EINVALID, "to which address? breachbot does not know yours").
 				WithHint("/breach notice test --to you@example.com (your own address; or set users: {%s: you@example.com} in breachbot.yaml)", req.User)
 		}
-		res, err := r.svc.TestNotice(ctx, req.User, id, nid, to)
+		res, err := r.svc.TestNoticeVariant(ctx, req.User, id, nid, to, cmd.Flags["variant"])
 		if err != nil {
 			return nil, err
+		}
+		if v := cmd.Flags["variant"]; v != "" {
+			rep := noticeReply(res, fmt.Sprintf("Test message of variant %s of notice %s sent to %s", v, res.Notice.ID, to))
+			if res.Folder != "" {
+				rep.Title = fmt.Sprintf("Test message of variant %s of notice %s (for %s) written to %s, not sent to anyone", v, res.Notice.ID, to, res.Folder)
+			}
+			rep.Sections = append(rep.Sections, Section{Text: "A variant's message is for reading; the notice's own test (/breach notice test, then --confirm) is still needed before sending."})
+			return rep, nil
 		}
 		what := "Test message of notice " + res.Notice.ID
 		if t := res.Notice.Test; t != nil && len(t.Locales) > 1 {

@@ -88,7 +88,11 @@ func ImportReply(rep *incidents.ImportReport, now time.Time) *Reply {
 }
 
 func previewSection(p incidents.NoticePreview) Section {
-	return Section{Heading: fmt.Sprintf("Preview (%s), for a made-up person", p.Locale), Text: "Subject: " + p.Subject + "\n\n" + strings.TrimRight(p.Text, "\n")}
+	heading := fmt.Sprintf("Preview (%s), for a made-up person", p.Locale)
+	if p.Variant != "" {
+		heading += " of variant " + p.Variant
+	}
+	return Section{Heading: heading, Text: "Subject: " + p.Subject + "\n\n" + strings.TrimRight(p.Text, "\n")}
 }
 
 // DraftReply renders a draft: its preview, counts and content hash.
@@ -110,8 +114,14 @@ func DraftReply(res *incidents.NoticeResult) *Reply {
 	if len(res.Unsettled) > 0 {
 		rep.Sections = append(rep.Sections, unsettledSection(res.Unsettled))
 	}
+	if len(n.Variants) > 1 || slices.ContainsFunc(n.Variants, func(v incidents.NoticeVariant) bool { return len(v.Shows)+len(v.Omits)+len(v.Clashes) > 0 }) {
+		rep.Sections = append(rep.Sections, variantsSection(n.Variants))
+	}
 	if len(res.Missing) > 0 {
 		sec := Section{Heading: "Missing before it can be submitted: " + strings.Join(res.Missing, ", "), Text: incidents.MissingHint(res.Missing)}
+		if lines := incidents.MissingLines(n.Variants); len(lines) > 0 && !res.Unchanged {
+			sec.Text = strings.Join(lines, "\n") + "\n" + sec.Text
+		}
 		if locs := missingLocales(res.Missing); len(locs) > 0 {
 			sec.Note = "Recipients who read " + strings.Join(locs, ", ") + " get these texts in their language, never yours: give each with the flag and .LOCALE"
 		}
@@ -120,6 +130,57 @@ func DraftReply(res *incidents.NoticeResult) *Reply {
 		rep.Sections = append(rep.Sections, Section{Heading: "Next", Text: "/breach notice submit " + n.ID + " asks legal to approve it"})
 	}
 	return rep
+}
+
+// variantsSection lists the groups of recipients whose notices differ:
+// how many, where, which language and data, under which laws, and what
+// their notice adds or leaves out, with each clash of laws.
+func variantsSection(vs []incidents.NoticeVariant) Section {
+	sec := Section{Heading: fmt.Sprintf("Variants: %d (each group of people gets its own text)", len(vs))}
+	for i, v := range vs {
+		if i == 30 {
+			sec.Note = fmt.Sprintf("and %d more variants", len(vs)-30)
+			break
+		}
+		laws := "no law with content rules"
+		if len(v.Regulations) > 0 {
+			laws = strings.Join(v.Regulations, ", ")
+		}
+		cats := "the incident's data"
+		if len(v.Categories) > 0 {
+			cats = strings.Join(v.Categories, ", ")
+		}
+		var detail []string
+		detail = append(detail, "laws: "+laws)
+		if len(v.Shows) > 0 {
+			detail = append(detail, "adds: "+strings.Join(v.Shows, ", "))
+		}
+		if v.ProtectionMonths > 0 {
+			detail = append(detail, fmt.Sprintf("the identity protection offered must last at least %d months", v.ProtectionMonths))
+		}
+		if len(v.Omits) > 0 {
+			detail = append(detail, "leaves out: "+strings.Join(v.Omits, ", ")+" (check that the texts it still shows, what we are doing, consequences, more info, say neither)")
+		}
+		for _, c := range v.Clashes {
+			d := "undecided: --clash " + c.Item + "=include or =omit"
+			if c.Decision != "" {
+				d = "decided: " + c.Decision
+			}
+			detail = append(detail, fmt.Sprintf("CLASH %s: required by %s, forbidden by %s (%s)", c.Item, c.Require.Citation, c.Forbid.Citation, d))
+		}
+		detail = append(detail, fmt.Sprintf("read it: /breach notice test --variant %s", v.Key))
+		mark := MarkDone
+		if len(v.Missing) > 0 {
+			mark = MarkMissed
+		}
+		people := fmt.Sprintf("%d people", v.People)
+		if v.People == 1 {
+			people = "1 person"
+		}
+		sec.Items = append(sec.Items, Item{Mark: mark, Text: fmt.Sprintf("%s · %s · %s · %s · %s", v.Key, people, v.Where(), v.Locale, cats),
+			Detail: strings.Join(detail, "\n")})
+	}
+	return sec
 }
 
 // unsettledSection names, for a draft, each fact to settle before it can be
@@ -209,6 +270,9 @@ func NoticeStatusReply(res *incidents.NoticeResult, now time.Time) *Reply {
 		sec.Items = append(sec.Items, Item{Mark: noticeMark(n), Text: noticeLine(n)})
 	}
 	rep.Sections = append(rep.Sections, sec)
+	if n := res.Notice; n != nil && n.State.Unsent() && len(n.Variants) > 0 {
+		rep.Sections = append(rep.Sections, variantsSection(n.Variants))
+	}
 	if n := res.Notice; n != nil && n.Send != nil {
 		info := incidents.ProgressInfo(n, now)
 		s := n.Send
@@ -360,6 +424,9 @@ func noticeNotificationReply(n incidents.Notification, rep *Reply, drill string)
 		for _, p := range info.Previews {
 			rep.Sections = append(rep.Sections, previewSection(p))
 		}
+		if len(info.Variants) > 1 || slices.ContainsFunc(info.Variants, func(v incidents.NoticeVariant) bool { return len(v.Shows)+len(v.Omits)+len(v.Clashes) > 0 }) {
+			rep.Sections = append(rep.Sections, variantsSection(info.Variants))
+		}
 		value := n.Incident + " " + info.ID
 		rep.Sections = append(rep.Sections, Section{Heading: "Recipients by jurisdiction", Text: countsText(info.Counts), Note: "content sha256 " + info.ContentHash,
 			Items: []Item{{Mark: MarkWait, Text: "Legal decides (not " + strings.Join(uniq(info.DraftedBy, info.SubmittedBy), " or ") + ")",
@@ -390,7 +457,7 @@ func uniq(xs ...string) []string {
 func missingLocales(missing []string) []string {
 	var out []string
 	for _, m := range missing {
-		if _, loc, ok := strings.Cut(m, "."); ok && !strings.HasPrefix(m, "company.") && !slices.Contains(out, loc) {
+		if _, loc, ok := strings.Cut(m, "."); ok && !strings.HasPrefix(m, "company.") && !strings.HasPrefix(m, incidents.FieldClash+".") && !strings.HasPrefix(m, incidents.FieldCatalogContact+".") && !slices.Contains(out, loc) {
 			out = append(out, loc)
 		}
 	}
