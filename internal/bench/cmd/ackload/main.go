@@ -324,7 +324,9 @@ func pct(ds []time.Duration, p float64) time.Duration {
 	return ds[max(0, min(len(ds)-1, i))]
 }
 
-func ms(d time.Duration) string { return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64) }
+func ms(d time.Duration) string {
+	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64)
+}
 
 // line is the result line of the bench scripts.
 func (r result) line(o options) string {
