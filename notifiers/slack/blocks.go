@@ -38,8 +38,15 @@ var markEmoji = map[string]string{
 // escape makes text safe for mrkdwn: Slack reads <...> as links and
 // mentions (<!channel>), so a title typed by a person cannot ping anyone.
 func escape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+	if !strings.ContainsAny(s, "&<>") {
+		return s
+	}
+	return mrkdwnEscaper.Replace(s)
 }
+
+// mrkdwnEscaper is built once: a strings.Replacer is safe for concurrent
+// use, and building one per text was a tenth of a reply's rendering.
+var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 // truncate cuts s to at most n characters, ending in "…" if it was cut.
 func truncate(s string, n int) string {

@@ -42,7 +42,11 @@ func (b *Bot) CommandsHandler() http.Handler {
 		if sc.UserID == "" {
 			return "", nil, errors.New("slash command without user_id")
 		}
-		return sc.TriggerID, func() any { return b.slashCommand(sc) }, nil
+		return sc.TriggerID, func() any {
+			b.acking.Add(1)
+			defer b.acking.Add(-1)
+			return b.slashCommand(sc)
+		}, nil
 	})
 }
 

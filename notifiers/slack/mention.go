@@ -20,13 +20,16 @@ var slackUserID = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
 // one of the people a reply names into a mention (<@U…>). Text typed by a
 // person stays escaped: only the ids the bot itself put in Reply.People
 // become mentions.
-type mentioner struct{ re *regexp.Regexp }
+type mentioner struct {
+	re  *regexp.Regexp
+	ids []string // the ids, to skip the regexp for a text naming none of them
+}
 
 func newMentioner(people []string) mentioner {
 	var ids []string
 	for _, p := range people {
 		if slackUserID.MatchString(p) && !slices.Contains(ids, p) {
-			ids = append(ids, regexp.QuoteMeta(p))
+			ids = append(ids, p) // an id has no regexp metacharacters (slackUserID)
 		}
 	}
 	if len(ids) == 0 {
@@ -34,14 +37,20 @@ func newMentioner(people []string) mentioner {
 	}
 	// Longest first, so U0AB never eats part of U0ABC.
 	slices.SortFunc(ids, func(a, b string) int { return len(b) - len(a) })
-	return mentioner{re: regexp.MustCompile(`(^|[^A-Za-z0-9@#|_-])(` + strings.Join(ids, "|") + `)\b`)}
+	return mentioner{re: regexp.MustCompile(`(^|[^A-Za-z0-9@#|_-])(` + strings.Join(ids, "|") + `)\b`), ids: ids}
+}
+
+// mayName reports whether s contains one of the ids at all: most texts of a
+// reply name nobody, and the regexp costs far more than this.
+func (m mentioner) mayName(s string) bool {
+	return m.re != nil && slices.ContainsFunc(m.ids, func(id string) bool { return strings.Contains(s, id) })
 }
 
 // names reports whether s names one of the people.
-func (m mentioner) names(s string) bool { return m.re != nil && m.re.MatchString(s) }
+func (m mentioner) names(s string) bool { return m.mayName(s) && m.re.MatchString(s) }
 
 func (m mentioner) apply(s string) string {
-	if m.re == nil {
+	if !m.mayName(s) {
 		return s
 	}
 	return m.re.ReplaceAllString(s, "$1<@$2>")

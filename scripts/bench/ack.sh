@@ -62,7 +62,7 @@ BREACHBOT_DB="$tmp/breachbot.db" BREACHBOT_HTTP_ADDR=127.0.0.1:0 BREACHBOT_METRI
 serve_pid=$!
 addr=""
 for _ in $(seq 200); do
-	addr=$(sed -n 's/.*\/healthz on \([^,]*\),.*/\1/p' "$tmp/serve.log")
+	addr=$(sed -n 's/.*\/healthz on \([^,]*\),.*/\1/p' "$tmp/serve.log" 2>/dev/null || true)
 	[ -n "$addr" ] && break
 	kill -0 "$serve_pid" 2>/dev/null || break
 	sleep 0.05

@@ -253,6 +253,7 @@ func answeredInline(body string) bool {
 // result sums up the measured bursts.
 type result struct {
 	acks       []time.Duration
+	inlineAcks []time.Duration // those answered in the acknowledgement
 	answers    []time.Duration // to the first answer, inline or through response_url
 	failures   int
 	reasons    map[string]int
@@ -297,6 +298,7 @@ func (l *load) run() (result, error) {
 			}
 			if answeredInline(o.body) {
 				res.inline++
+				res.inlineAcks = append(res.inlineAcks, o.took)
 				res.answers = append(res.answers, o.took)
 				continue
 			}
@@ -351,6 +353,9 @@ func (r result) detail() string {
 	s := fmt.Sprintf("  %d acks: p50 %s ms, p99 %s ms, max %s ms; %d failed; %d answered in the ack; answers p50 %s ms, p99 %s ms, max %s ms; %d never answered",
 		len(r.acks), ms(pct(r.acks, 0.5)), ms(pct(r.acks, 0.99)), ms(pct(r.acks, 1)), r.failures, r.inline,
 		ms(pct(r.answers, 0.5)), ms(pct(r.answers, 0.99)), ms(pct(r.answers, 1)), r.unanswered)
+	if len(r.inlineAcks) > 0 {
+		s += fmt.Sprintf("\n  answered in the ack: p50 %s ms, p99 %s ms, max %s ms", ms(pct(r.inlineAcks, 0.5)), ms(pct(r.inlineAcks, 0.99)), ms(pct(r.inlineAcks, 1)))
+	}
 	for reason, n := range r.reasons {
 		s += fmt.Sprintf("\n  %d× %s", n, reason)
 	}
