@@ -203,7 +203,9 @@ func (e *ackEnv) bursts(b *testing.B, text string, n int) {
 		}
 	}
 	slices.Sort(all)
-	q := func(p float64) float64 { return float64(all[min(len(all)-1, int(float64(len(all))*p))].Microseconds()) / 1000 }
+	q := func(p float64) float64 {
+		return float64(all[min(len(all)-1, int(float64(len(all))*p))].Microseconds()) / 1000
+	}
 	b.ReportMetric(q(0.50), "p50-ms")
 	b.ReportMetric(q(0.99), "p99-ms")
 	b.ReportMetric(float64(all[len(all)-1].Microseconds())/1000, "max-ms")
