@@ -85,10 +85,11 @@ type Bot struct {
 	boardMu    sync.Map // incident id -> *sync.Mutex: one board render at a time
 	botUser    atomic.Value
 	socketUp   atomic.Bool
-	// slots bounds the commands run at once (half the CPUs, at least one),
-	// so acknowledgements never queue behind running commands for CPU; a
-	// command that finds no slot free is acknowledged at once and answered
-	// through response_url when its turn comes.
+	// slots bounds the commands run and the answers rendered at once (half
+	// the CPUs, at least one), so acknowledgements never queue behind them
+	// for CPU; a command that finds no slot free is acknowledged at once and
+	// answered through response_url when its turn comes. A command gives
+	// its slot up when it starts waiting on the database or on Slack.
 	slots chan struct{}
 	// acking counts the slash commands being acknowledged right now (from
 	// the verified request to the written acknowledgement).
@@ -212,8 +213,15 @@ func (b *Bot) within(req commands.Request, late func(ctx context.Context, rep *c
 				return
 			}
 		}
-		rep := b.handle(ctx, req)
-		<-b.slots
+		// The slot is for CPU: a command gives it up for good when it
+		// starts to wait on the database's write lock and fsync or on
+		// Slack (incidents.BeforeWait), so that a write behind a slow
+		// fsync, or a slow Slack, holds no other command up. It never
+		// takes it back (nothing that waits for a slot holds one).
+		var once sync.Once
+		release := func() { once.Do(func() { <-b.slots }) }
+		rep := b.handle(incidents.WithWaitHook(ctx, release), req)
+		release()
 		b.declared(ctx, req, rep) // Slack calls, not CPU: outside the slot
 		select {
 		case result <- rep:
