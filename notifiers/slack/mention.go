@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/commands"
@@ -36,8 +37,39 @@ func newMentioner(people []string) mentioner {
 		return mentioner{}
 	}
 	// Longest first, so U0AB never eats part of U0ABC.
-	slices.SortFunc(ids, func(a, b string) int { return len(b) - len(a) })
-	return mentioner{re: regexp.MustCompile(`(^|[^A-Za-z0-9@#|_-])(` + strings.Join(ids, "|") + `)\b`), ids: ids}
+	slices.SortFunc(ids, func(a, b string) int {
+		if len(a) != len(b) {
+			return len(b) - len(a)
+		}
+		return strings.Compare(a, b)
+	})
+	return mentioner{re: mentionRegexp(strings.Join(ids, "|")), ids: ids}
+}
+
+// mentionRegexps keeps the compiled regexp of each set of people recently
+// rendered (a reply compiled one for every block it rendered: a tenth of
+// rendering a board). It is emptied when it holds mentionRegexpsMax sets.
+var mentionRegexps struct {
+	sync.Mutex
+	m map[string]*regexp.Regexp
+}
+
+const mentionRegexpsMax = 256
+
+// mentionRegexp returns the regexp matching any of alternatives (ids
+// joined by "|", longest first) as a whole word.
+func mentionRegexp(alternatives string) *regexp.Regexp {
+	mentionRegexps.Lock()
+	defer mentionRegexps.Unlock()
+	if re, ok := mentionRegexps.m[alternatives]; ok {
+		return re
+	}
+	if len(mentionRegexps.m) >= mentionRegexpsMax || mentionRegexps.m == nil {
+		mentionRegexps.m = map[string]*regexp.Regexp{}
+	}
+	re := regexp.MustCompile(`(^|[^A-Za-z0-9@#|_-])(` + alternatives + `)\b`)
+	mentionRegexps.m[alternatives] = re
+	return re
 }
 
 // mayName reports whether s contains one of the ids at all: most texts of a
