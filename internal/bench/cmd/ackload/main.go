@@ -58,6 +58,7 @@ func main() {
 	flag.StringVar(&o.label, "label", "", "name of the command in the result line (default: -text)")
 	flag.DurationVar(&o.target, "target", 50*time.Millisecond, "p99 target")
 	flag.DurationVar(&o.answerWait, "answer-wait", 60*time.Second, "how long to wait for every answer after a burst")
+	flag.StringVar(&o.answers, "answers", "", "base URL of a fakeslack that takes the answers (its /response/ and /_fake/answered); default: this process takes them")
 	declare := flag.String("declare", "", "send this one command and print the channel id its answer links")
 	flag.Parse()
 	if o.url == "" || o.secret == "" {
@@ -93,6 +94,7 @@ func main() {
 
 type options struct {
 	url, secret, channel, users, text, label string
+	answers                                  string
 	n, bursts, warmup                        int
 	target, answerWait                       time.Duration
 }
@@ -119,6 +121,9 @@ func newLoad(o options) (*load, error) {
 	l := &load{o: o, base: "http://" + ln.Addr().String() + "/response/", changed: make(chan struct{}),
 		answers: map[string][]string{}, at: map[string]time.Time{},
 		client: &http.Client{Timeout: 2 * slackLimit, Transport: &http.Transport{MaxIdleConns: 2 * o.n, MaxIdleConnsPerHost: 2 * o.n}}}
+	if o.answers != "" {
+		l.base = strings.TrimSuffix(o.answers, "/") + "/response/"
+	}
 	l.srv = &http.Server{Handler: http.HandlerFunc(l.response), ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = l.srv.Serve(ln) }() // ends with close
 	return l, nil
@@ -221,6 +226,9 @@ func (l *load) burst(n int, text func(i int) string) []outcome {
 // its acknowledgement got one through response_url, and returns how many
 // did not.
 func (l *load) waitAnswers(out []outcome) int {
+	if l.o.answers != "" {
+		return l.pollAnswers(out)
+	}
 	deadline := time.NewTimer(l.o.answerWait)
 	defer deadline.Stop()
 	for {
@@ -242,6 +250,52 @@ func (l *load) waitAnswers(out []outcome) int {
 			return missing
 		}
 	}
+}
+
+// pollAnswers is waitAnswers for answers taken by a fakeslack: it asks it
+// every 20 ms which of the requests still unanswered were answered, and
+// when.
+func (l *load) pollAnswers(out []outcome) int {
+	deadline := time.Now().Add(l.o.answerWait)
+	for {
+		var ids []string
+		for _, o := range out {
+			if o.err == nil && o.status/100 == 2 && !answeredInline(o.body) && l.answeredAt(o.trigger).IsZero() {
+				ids = append(ids, o.trigger)
+			}
+		}
+		if len(ids) == 0 {
+			return 0
+		}
+		if time.Now().After(deadline) {
+			return len(ids)
+		}
+		resp, err := l.client.Post(strings.TrimSuffix(l.o.answers, "/")+"/_fake/answered", "text/plain", strings.NewReader(strings.Join(ids, "\n")))
+		if err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			l.mu.Lock()
+			for _, line := range strings.Split(strings.TrimSpace(string(body)), "\n") {
+				var id string
+				var nanos int64
+				var count int
+				if _, err := fmt.Sscanf(line, "%s %d %d", &id, &nanos, &count); err == nil {
+					l.at[id] = time.Unix(0, nanos)
+					l.answers[id] = make([]string, count)
+				}
+			}
+			l.mu.Unlock()
+		}
+		time.Sleep(20 * time.Millisecond) // polling a separate process: no event to wait on
+	}
+}
+
+// answeredAt is when the first answer to trigger came through its
+// response_url, or zero.
+func (l *load) answeredAt(trigger string) time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.at[trigger]
 }
 
 // answeredInline reports whether an acknowledgement carries the answer

@@ -9,7 +9,12 @@
 //	fakeslack -addr 127.0.0.1:0 -addr-file /tmp/x/slack.addr [-delay 2s]
 //
 // It writes its base URL (for SLACK_API_URL) to -addr-file once it listens,
+// takes the answers posted to response_urls under /response/ID (they are
+// not delayed), tells which of a list of ids were answered and when (POST
+// /_fake/answered, one id a line; answers "ID UNIX-NANOS COUNT" lines),
 // answers GET /_fake/stats with the calls per method, and stops on SIGTERM.
+// A load client can so leave the answers' traffic to this process, as
+// Slack's servers would take it.
 package main
 
 import (
@@ -18,6 +23,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -79,17 +85,70 @@ func run(ctx context.Context, addr, addrFile string, delay time.Duration) error 
 
 // Fake is the fake Web API.
 type Fake struct {
-	delay time.Duration
-	seq   atomic.Int64
-	mu    sync.Mutex
-	calls map[string]int
+	delay   time.Duration
+	seq     atomic.Int64
+	mu      sync.Mutex
+	calls   map[string]int
+	answers map[string]answered
+}
+
+type answered struct {
+	first time.Time
+	count int
 }
 
 // New returns the fake's handler; every call is answered after delay.
-func New(delay time.Duration) *Fake { return &Fake{delay: delay, calls: map[string]int{}} }
+func New(delay time.Duration) *Fake {
+	return &Fake{delay: delay, calls: map[string]int{}, answers: map[string]answered{}}
+}
 
-// ServeHTTP answers /api/METHOD and GET /_fake/stats.
+// response takes a message posted to a response_url.
+func (f *Fake) response(w http.ResponseWriter, r *http.Request) {
+	var msg map[string]any
+	if err := json.NewDecoder(r.Body).Decode(&msg); err != nil {
+		http.Error(w, "bad json", http.StatusBadRequest)
+		return
+	}
+	id := strings.TrimPrefix(r.URL.Path, "/response/")
+	f.mu.Lock()
+	a := f.answers[id]
+	if a.count == 0 {
+		a.first = time.Now()
+	}
+	a.count++
+	f.answers[id] = a
+	f.mu.Unlock()
+	answer(w, map[string]any{"ok": true})
+}
+
+// answeredOf writes, for each id of the body (one a line) that was
+// answered, "ID UNIX-NANOS COUNT".
+func (f *Fake) answeredOf(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 16<<20))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, id := range strings.Fields(string(body)) {
+		if a, ok := f.answers[id]; ok {
+			fmt.Fprintf(w, "%s %d %d\n", id, a.first.UnixNano(), a.count)
+		}
+	}
+}
+
+// ServeHTTP answers /api/METHOD, /response/ID, /_fake/answered and
+// /_fake/stats.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case strings.HasPrefix(r.URL.Path, "/response/"):
+		f.response(w, r)
+		return
+	case r.URL.Path == "/_fake/answered":
+		f.answeredOf(w, r)
+		return
+	}
 	if r.URL.Path == "/_fake/stats" {
 		f.mu.Lock()
 		defer f.mu.Unlock()
