@@ -44,7 +44,7 @@ func (b *Bot) CommandsHandler() http.Handler {
 		}
 		return sc.TriggerID, func() any {
 			b.acking.Add(1)
-			defer b.acking.Add(-1)
+			defer b.acked()
 			return b.slashCommand(sc)
 		}, nil
 	})
