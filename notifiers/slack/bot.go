@@ -92,7 +92,7 @@ type Bot struct {
 	// its slot up when it starts waiting on the database or on Slack.
 	slots chan struct{}
 	// acking counts the slash commands being acknowledged right now (from
-	// the verified request to the written acknowledgement).
+	// the verified request to the acknowledgement ready to write).
 	acking atomic.Int32
 	// ackIdle is closed (and replaced) each time acking drops to zero.
 	ackIdleMu sync.Mutex
@@ -251,6 +251,14 @@ func (b *Bot) within(req commands.Request, late func(ctx context.Context, rep *c
 // ackFirst is how long a command or an answer waits at most for the
 // slash commands being acknowledged to be acknowledged.
 const ackFirst = 50 * time.Millisecond
+
+// acknowledge runs a slash command for its acknowledgement (HTTP or Socket
+// Mode), counted in acking while it does.
+func (b *Bot) acknowledge(sc slack.SlashCommand) any {
+	b.acking.Add(1)
+	defer b.acked()
+	return b.slashCommand(sc)
+}
 
 // acked ends the acknowledgement of a slash command (see acking).
 func (b *Bot) acked() {

@@ -42,11 +42,7 @@ func (b *Bot) CommandsHandler() http.Handler {
 		if sc.UserID == "" {
 			return "", nil, errors.New("slash command without user_id")
 		}
-		return sc.TriggerID, func() any {
-			b.acking.Add(1)
-			defer b.acked()
-			return b.slashCommand(sc)
-		}, nil
+		return sc.TriggerID, func() any { return b.acknowledge(sc) }, nil
 	})
 }
 
