@@ -75,9 +75,9 @@ channel=$(load -channel C0GENERAL -declare 'declare Bench incident --aware 2h ag
 # The answers through response_url go to the fake (Slack's side), not to
 # the process measuring the acknowledgements.
 burst() { load -answers "$(sed 's#/api/$#/#' "$tmp/slack.addr")" -channel "$channel" -n "$concurrent" -bursts "$bursts" "$@" 2>>"$tmp/ackload.log"; }
-burst -label help -text 'help'
-burst -label deadlines -text 'deadlines'
-burst -label "facts change" -text 'facts affected=%d'
+burst -label help -text 'help' -expect '/breach commands'
+burst -label deadlines -text 'deadlines' -expect 'deadlines: Bench incident'
+burst -label "facts change" -text 'facts affected=%d' -expect 'facts recorded: affected'
 if [ -n "${ACK_VERBOSE:-}" ]; then cat "$tmp/ackload.log" >&2; fi
 
 kill -TERM "$serve_pid"

@@ -58,6 +58,7 @@ func main() {
 	flag.StringVar(&o.label, "label", "", "name of the command in the result line (default: -text)")
 	flag.DurationVar(&o.target, "target", 50*time.Millisecond, "p99 target")
 	flag.DurationVar(&o.answerWait, "answer-wait", 60*time.Second, "how long to wait for every answer after a burst")
+	flag.StringVar(&o.expect, "expect", "", "every answer's text must contain this (e.g. \"facts recorded\"), else the command failed")
 	flag.StringVar(&o.answers, "answers", "", "base URL of a fakeslack that takes the answers (its /response/ and /_fake/answered); default: this process takes them")
 	declare := flag.String("declare", "", "send this one command and print the channel id its answer links")
 	flag.Parse()
@@ -94,7 +95,7 @@ func main() {
 
 type options struct {
 	url, secret, channel, users, text, label string
-	answers                                  string
+	answers, expect                          string
 	n, bursts, warmup                        int
 	target, answerWait                       time.Duration
 }
@@ -111,6 +112,7 @@ type load struct {
 	changed chan struct{}
 	answers map[string][]string // trigger -> bodies posted to its response_url
 	at      map[string]time.Time
+	wrong   map[string]bool // answered without -expect's text
 }
 
 func newLoad(o options) (*load, error) {
@@ -119,7 +121,7 @@ func newLoad(o options) (*load, error) {
 		return nil, err
 	}
 	l := &load{o: o, base: "http://" + ln.Addr().String() + "/response/", changed: make(chan struct{}),
-		answers: map[string][]string{}, at: map[string]time.Time{},
+		answers: map[string][]string{}, at: map[string]time.Time{}, wrong: map[string]bool{},
 		client: &http.Client{Timeout: 2 * slackLimit, Transport: &http.Transport{MaxIdleConns: 2 * o.n, MaxIdleConnsPerHost: 2 * o.n}}}
 	if o.answers != "" {
 		l.base = strings.TrimSuffix(o.answers, "/") + "/response/"
@@ -143,6 +145,7 @@ func (l *load) response(w http.ResponseWriter, r *http.Request) {
 	l.answers[id] = append(l.answers[id], string(body))
 	if _, ok := l.at[id]; !ok {
 		l.at[id] = time.Now()
+		l.wrong[id] = !strings.Contains(string(body), l.o.expect)
 	}
 	close(l.changed)
 	l.changed = make(chan struct{})
@@ -270,7 +273,8 @@ func (l *load) pollAnswers(out []outcome) int {
 		if time.Now().After(deadline) {
 			return len(ids)
 		}
-		resp, err := l.client.Post(strings.TrimSuffix(l.o.answers, "/")+"/_fake/answered", "text/plain", strings.NewReader(strings.Join(ids, "\n")))
+		resp, err := l.client.Post(strings.TrimSuffix(l.o.answers, "/")+"/_fake/answered?contains="+url.QueryEscape(l.o.expect),
+			"text/plain", strings.NewReader(strings.Join(ids, "\n")))
 		if err == nil {
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
@@ -278,10 +282,11 @@ func (l *load) pollAnswers(out []outcome) int {
 			for _, line := range strings.Split(strings.TrimSpace(string(body)), "\n") {
 				var id string
 				var nanos int64
-				var count int
-				if _, err := fmt.Sscanf(line, "%s %d %d", &id, &nanos, &count); err == nil {
+				var count, match int
+				if _, err := fmt.Sscanf(line, "%s %d %d %d", &id, &nanos, &count, &match); err == nil {
 					l.at[id] = time.Unix(0, nanos)
 					l.answers[id] = make([]string, count)
+					l.wrong[id] = match == 0
 				}
 			}
 			l.mu.Unlock()
@@ -351,6 +356,10 @@ func (l *load) run() (result, error) {
 				res.reasons["acknowledged after 3 s"]++
 			}
 			if answeredInline(o.body) {
+				if !strings.Contains(o.body, l.o.expect) {
+					res.failures++
+					res.reasons[fmt.Sprintf("answered without %q", l.o.expect)]++
+				}
 				res.inline++
 				res.inlineAcks = append(res.inlineAcks, o.took)
 				res.answers = append(res.answers, o.took)
@@ -358,9 +367,14 @@ func (l *load) run() (result, error) {
 			}
 			l.mu.Lock()
 			at, ok := l.at[o.trigger]
+			wrong := l.wrong[o.trigger]
 			l.mu.Unlock()
 			if ok {
 				res.answers = append(res.answers, at.Sub(o.sent))
+			}
+			if wrong {
+				res.failures++
+				res.reasons[fmt.Sprintf("answered without %q", l.o.expect)]++
 			}
 		}
 	}

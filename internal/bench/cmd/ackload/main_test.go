@@ -18,8 +18,8 @@ import (
 // verifies each request with slack-go's SecretsVerifier (what breachbot
 // uses), refuses replays, answers every other command in the
 // acknowledgement and the rest through response_url, except one it never
-// answers: every acknowledgement is measured, and the missing answer fails
-// the line.
+// answers: every acknowledgement is measured, the missing answer fails the
+// line, and so do answers without the text -expect asks for.
 func TestLoadSignsAsSlackAndCountsAnswers(t *testing.T) {
 	const secret = "test-secret"
 	var n, bad atomic.Int32
@@ -53,7 +53,7 @@ func TestLoadSignsAsSlackAndCountsAnswers(t *testing.T) {
 	}))
 	defer srv.Close()
 	o := options{url: srv.URL, secret: secret, channel: "C1", users: "U1,U2", text: "facts affected=%d", n: 10, bursts: 2, warmup: 0,
-		label: "facts", target: 50 * time.Millisecond, answerWait: time.Second}
+		label: "facts", target: 50 * time.Millisecond, answerWait: time.Second, expect: "answer"}
 	l, err := newLoad(o)
 	if err != nil {
 		t.Fatal(err)
@@ -71,6 +71,16 @@ func TestLoadSignsAsSlackAndCountsAnswers(t *testing.T) {
 	}
 	if line := res.line(o); !strings.HasPrefix(line, "ack p99 facts: ") || !strings.HasSuffix(line, ", 1 never answered (target: < 50 ms) FAIL") {
 		t.Errorf("line %q", line)
+	}
+
+	// Answers that do not say what -expect wants are failures.
+	l.o.expect = "facts recorded"
+	res, err = l.run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.failures != 20 || res.reasons[`answered without "facts recorded"`] != 20 {
+		t.Errorf("failures %d (%v), want 20 answered without the expected text", res.failures, res.reasons)
 	}
 }
 

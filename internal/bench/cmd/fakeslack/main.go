@@ -10,8 +10,9 @@
 //
 // It writes its base URL (for SLACK_API_URL) to -addr-file once it listens,
 // takes the answers posted to response_urls under /response/ID (they are
-// not delayed), tells which of a list of ids were answered and when (POST
-// /_fake/answered, one id a line; answers "ID UNIX-NANOS COUNT" lines),
+// not delayed), tells which of a list of ids were answered, when, and
+// whether the text of the first answer contains ?contains= (POST
+// /_fake/answered, one id a line; answers "ID UNIX-NANOS COUNT 1|0" lines),
 // answers GET /_fake/stats with the calls per method, and stops on SIGTERM.
 // A load client can so leave the answers' traffic to this process, as
 // Slack's servers would take it.
@@ -95,6 +96,7 @@ type Fake struct {
 type answered struct {
 	first time.Time
 	count int
+	text  string // of the first answer: its fallback text
 }
 
 // New returns the fake's handler; every call is answered after delay.
@@ -114,6 +116,7 @@ func (f *Fake) response(w http.ResponseWriter, r *http.Request) {
 	a := f.answers[id]
 	if a.count == 0 {
 		a.first = time.Now()
+		a.text, _ = msg["text"].(string)
 	}
 	a.count++
 	f.answers[id] = a
@@ -122,18 +125,24 @@ func (f *Fake) response(w http.ResponseWriter, r *http.Request) {
 }
 
 // answeredOf writes, for each id of the body (one a line) that was
-// answered, "ID UNIX-NANOS COUNT".
+// answered, "ID UNIX-NANOS COUNT MATCH": MATCH is 1 if the first answer's
+// text contains the query's contains (or none is given), else 0.
 func (f *Fake) answeredOf(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 16<<20))
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	contains := r.URL.Query().Get("contains")
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, id := range strings.Fields(string(body)) {
 		if a, ok := f.answers[id]; ok {
-			fmt.Fprintf(w, "%s %d %d\n", id, a.first.UnixNano(), a.count)
+			match := 0
+			if strings.Contains(a.text, contains) {
+				match = 1
+			}
+			fmt.Fprintf(w, "%s %d %d %d\n", id, a.first.UnixNano(), a.count, match)
 		}
 	}
 }
