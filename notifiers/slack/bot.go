@@ -186,16 +186,21 @@ func (b *Bot) handle(ctx context.Context, req commands.Request) *commands.Reply 
 	return rep
 }
 
-// within runs a command and returns its reply if it finishes within the ack
-// budget; otherwise it returns nil and later calls late with the reply. When
-// other commands are being acknowledged at the same time, or every slot is
-// busy (a burst of commands), it does not wait at all: the acknowledgement
-// goes out at once and the answer follows. (Answering in the
-// acknowledgement during a burst made the others' acknowledgements wait for
-// CPU behind those commands and their rendering.) An incident just
-// declared gets its channel before the reply is given, so it can link it.
-func (b *Bot) within(req commands.Request, late func(ctx context.Context, rep *commands.Reply)) *commands.Reply {
-	result := make(chan *commands.Reply)
+// within runs a command and returns its reply, rendered for channel, if
+// both are done within the ack budget; otherwise it returns nil and later
+// calls late with the reply. When other commands are being acknowledged at
+// the same time, or every slot is busy (a burst of commands), it does not
+// wait at all: the acknowledgement goes out at once and the answer follows.
+// (Answering in the acknowledgement during a burst made the others'
+// acknowledgements wait for CPU behind those commands and their rendering.)
+// An incident just declared gets its channel before the reply is given, so
+// it can link it. A reply with a file is not rendered.
+func (b *Bot) within(req commands.Request, late func(ctx context.Context, rep *commands.Reply)) (*commands.Reply, *message) {
+	type answer struct {
+		rep *commands.Reply
+		m   *message
+	}
+	result := make(chan answer)
 	gaveUp := make(chan struct{})
 	budget := b.budget
 	if b.acking.Load() > 1 {
@@ -228,23 +233,36 @@ func (b *Bot) within(req commands.Request, late func(ctx context.Context, rep *c
 		release()
 		b.declared(ctx, req, rep) // Slack calls, not CPU: outside the slot
 		select {
-		case result <- rep:
+		case <-gaveUp:
+			late(ctx, rep)
+			return
+		default:
+		}
+		// Rendered here, within the budget, so that the acknowledgement
+		// waits at most the budget: rendering in the handler after it took
+		// as long again when the CPU was busy.
+		var m *message
+		if rep.File == nil {
+			m = b.render(ctx, req.Channel, rep)
+		}
+		select {
+		case result <- answer{rep, m}:
 		case <-gaveUp:
 			late(ctx, rep)
 		}
 	})
 	if budget == 0 {
 		close(gaveUp)
-		return nil
+		return nil, nil
 	}
 	t := time.NewTimer(budget)
 	defer t.Stop()
 	select {
-	case rep := <-result:
-		return rep
+	case a := <-result:
+		return a.rep, a.m
 	case <-t.C:
 		close(gaveUp)
-		return nil
+		return nil, nil
 	}
 }
 
