@@ -91,8 +91,9 @@ type Bot struct {
 	// answered through response_url when its turn comes. A command gives
 	// its slot up when it starts waiting on the database or on Slack.
 	slots chan struct{}
-	// acking counts the slash commands being acknowledged right now (from
-	// the verified request to the acknowledgement ready to write).
+	// acking counts the slash commands being acknowledged right now (over
+	// HTTP from the request read to the acknowledgement sent; in Socket
+	// Mode until the acknowledgement is ready).
 	acking atomic.Int32
 	// ackIdle is closed (and replaced) each time acking drops to zero.
 	ackIdleMu sync.Mutex
@@ -270,8 +271,8 @@ func (b *Bot) within(req commands.Request, late func(ctx context.Context, rep *c
 // slash commands being acknowledged to be acknowledged.
 const ackFirst = 50 * time.Millisecond
 
-// acknowledge runs a slash command for its acknowledgement (HTTP or Socket
-// Mode), counted in acking while it does.
+// acknowledge runs a slash command from Socket Mode for its
+// acknowledgement, counted in acking while it does.
 func (b *Bot) acknowledge(sc slack.SlashCommand) any {
 	b.acking.Add(1)
 	defer b.acked()
