@@ -318,6 +318,7 @@ type result struct {
 	reasons    map[string]int
 	unanswered int
 	inline     int
+	perBurst   []time.Duration // each measured burst's p99
 }
 
 func (l *load) run() (result, error) {
@@ -335,6 +336,11 @@ func (l *load) run() (result, error) {
 			continue
 		}
 		res.unanswered += missing
+		took := make([]time.Duration, len(out))
+		for i, o := range out {
+			took[i] = o.took
+		}
+		res.perBurst = append(res.perBurst, pct(took, 0.99))
 		for _, o := range out {
 			res.acks = append(res.acks, o.took)
 			switch {
@@ -421,6 +427,13 @@ func (r result) detail() string {
 	s := fmt.Sprintf("  %d acks: p50 %s ms, p99 %s ms, max %s ms; %d failed; %d answered in the ack; answers p50 %s ms, p99 %s ms, max %s ms; %d never answered",
 		len(r.acks), ms(pct(r.acks, 0.5)), ms(pct(r.acks, 0.99)), ms(pct(r.acks, 1)), r.failures, r.inline,
 		ms(pct(r.answers, 0.5)), ms(pct(r.answers, 0.99)), ms(pct(r.answers, 1)), r.unanswered)
+	if len(r.perBurst) > 1 {
+		var ps []string
+		for _, p := range r.perBurst {
+			ps = append(ps, ms(p))
+		}
+		s += "\n  p99 of each burst (ms): " + strings.Join(ps, ", ")
+	}
 	if len(r.inlineAcks) > 0 {
 		s += fmt.Sprintf("\n  answered in the ack: p50 %s ms, p99 %s ms, max %s ms", ms(pct(r.inlineAcks, 0.5)), ms(pct(r.inlineAcks, 0.99)), ms(pct(r.inlineAcks, 1)))
 	}
