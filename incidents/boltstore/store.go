@@ -97,6 +97,7 @@ func (s *Store) Update(ctx context.Context, fn func(incidents.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	incidents.BeforeWait(ctx) // the write lock and the fsync are not CPU
 	return s.db.Update(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx, keys: s.keys}) })
 }
 

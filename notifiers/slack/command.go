@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/slack-go/slack"
 
@@ -34,7 +33,7 @@ func (b *Bot) slashCommand(sc slack.SlashCommand) any {
 		return nil
 	}
 	req := commands.Request{User: sc.UserID, Text: text, Channel: sc.ChannelID}
-	rep := b.within(req, func(ctx context.Context, rep *commands.Reply) { b.answer(ctx, sc, rep) })
+	rep, m := b.within(req, func(ctx context.Context, rep *commands.Reply) { b.answer(ctx, sc, rep) })
 	if rep == nil {
 		return nil // answered later through response_url
 	}
@@ -42,9 +41,6 @@ func (b *Bot) slashCommand(sc slack.SlashCommand) any {
 		b.spawn(func(ctx context.Context) { b.answer(ctx, sc, rep) })
 		return newMessage(&commands.Reply{Title: "Preparing " + rep.File.Name + "; it comes to you as a direct message.", Ephemeral: true})
 	}
-	ctx, cancel := context.WithTimeout(b.ctx, time.Second)
-	defer cancel()
-	m := b.render(ctx, sc.ChannelID, rep)
 	if len(marshal(m)) > maxAckBytes || len(m.more) > 0 {
 		b.spawn(func(ctx context.Context) { b.respond(ctx, sc.ResponseURL, sc.ChannelID, sc.UserID, rep) })
 		return nil

@@ -90,7 +90,7 @@ type envOptions struct {
 	notices *smtptest.Server
 	// ackBudget is how long a command may take to be answered in its
 	// acknowledgement (default 2 s, so that answers are inline on a loaded
-	// test machine; the production default is 250 ms).
+	// test machine; negative: the production default, slack.DefaultAckBudget).
 	ackBudget time.Duration
 	// announce is the channel told, without details, that an incident
 	// was declared (announce_channel).
@@ -110,8 +110,11 @@ func newEnv(t testing.TB, o envOptions) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	if o.ackBudget == 0 {
+	switch {
+	case o.ackBudget == 0:
 		o.ackBudget = 2 * time.Second
+	case o.ackBudget < 0:
+		o.ackBudget = 0 // the Bot's default, as in production
 	}
 	if o.clientTimeout == 0 {
 		o.clientTimeout = 2 * time.Second

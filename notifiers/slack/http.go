@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,7 +34,7 @@ const (
 
 // CommandsHandler serves POST /slack/commands: the /breach slash command.
 func (b *Bot) CommandsHandler() http.Handler {
-	return b.verified(maxCommandBody, func(form url.Values) (string, func() any, error) {
+	h := b.verified(maxCommandBody, func(form url.Values) (string, func() any, error) {
 		sc := slack.SlashCommand{
 			TeamID: form.Get("team_id"), ChannelID: form.Get("channel_id"), ChannelName: form.Get("channel_name"),
 			UserID: form.Get("user_id"), Command: form.Get("command"), Text: form.Get("text"),
@@ -43,6 +44,14 @@ func (b *Bot) CommandsHandler() http.Handler {
 			return "", nil, errors.New("slash command without user_id")
 		}
 		return sc.TriggerID, func() any { return b.slashCommand(sc) }, nil
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Counted until the acknowledgement is sent (writeAck flushes
+		// it): the work waiting for the acks to be done (afterAcks) must
+		// not start before this one is on its way.
+		b.acking.Add(1)
+		defer b.acked()
+		h.ServeHTTP(w, r)
 	})
 }
 
@@ -146,13 +155,20 @@ func signatureKey(header string) string {
 }
 
 // writeAck answers Slack: an empty 200, or the JSON of the acknowledgement.
+// It sends it at once (with its length, so not chunked), not when the
+// handler returns.
 func writeAck(w http.ResponseWriter, ack any) {
-	if ack == nil || isNilPointer(ack) {
-		w.WriteHeader(http.StatusOK)
-		return
+	var body []byte
+	if ack != nil && !isNilPointer(ack) {
+		body = marshal(ack)
+		w.Header().Set("Content-Type", "application/json")
 	}
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(marshal(ack))
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body)
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
 }
 
 func isNilPointer(v any) bool {

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/breachbot/breachbot/incidents"
 	"github.com/breachbot/breachbot/incidents/commands"
@@ -21,36 +22,64 @@ var slackUserID = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
 // person stays escaped: only the ids the bot itself put in Reply.People
 // become mentions.
 type mentioner struct {
-	re *regexp.Regexp
-	// ids are the people's ids: text naming none of them is left as it is
-	// without running re (a board of every obligation has hundreds of items).
-	ids []string
+	re  *regexp.Regexp
+	ids []string // the ids, to skip the regexp for a text naming none of them
 }
 
 func newMentioner(people []string) mentioner {
-	var ids, raw []string
+	var ids []string
 	for _, p := range people {
-		if slackUserID.MatchString(p) && !slices.Contains(raw, p) {
-			raw = append(raw, p)
-			ids = append(ids, regexp.QuoteMeta(p))
+		if slackUserID.MatchString(p) && !slices.Contains(ids, p) {
+			ids = append(ids, p) // an id has no regexp metacharacters (slackUserID)
 		}
 	}
 	if len(ids) == 0 {
 		return mentioner{}
 	}
 	// Longest first, so U0AB never eats part of U0ABC.
-	slices.SortFunc(ids, func(a, b string) int { return len(b) - len(a) })
-	return mentioner{re: regexp.MustCompile(`(^|[^A-Za-z0-9@#|_-])(` + strings.Join(ids, "|") + `)\b`), ids: raw}
+	slices.SortFunc(ids, func(a, b string) int {
+		if len(a) != len(b) {
+			return len(b) - len(a)
+		}
+		return strings.Compare(a, b)
+	})
+	return mentioner{re: mentionRegexp(strings.Join(ids, "|")), ids: ids}
+}
+
+// mentionRegexps keeps the compiled regexp of each set of people recently
+// rendered (a reply compiled one for every block it rendered: a tenth of
+// rendering a board). It is emptied when it holds mentionRegexpsMax sets.
+var mentionRegexps struct {
+	sync.Mutex
+	m map[string]*regexp.Regexp
+}
+
+const mentionRegexpsMax = 256
+
+// mentionRegexp returns the regexp matching any of alternatives (ids
+// joined by "|", longest first) as a whole word.
+func mentionRegexp(alternatives string) *regexp.Regexp {
+	mentionRegexps.Lock()
+	defer mentionRegexps.Unlock()
+	if re, ok := mentionRegexps.m[alternatives]; ok {
+		return re
+	}
+	if len(mentionRegexps.m) >= mentionRegexpsMax || mentionRegexps.m == nil {
+		mentionRegexps.m = map[string]*regexp.Regexp{}
+	}
+	re := regexp.MustCompile(`(^|[^A-Za-z0-9@#|_-])(` + alternatives + `)\b`)
+	mentionRegexps.m[alternatives] = re
+	return re
+}
+
+// mayName reports whether s contains one of the ids at all: most texts of a
+// reply name nobody, and the regexp costs far more than this.
+func (m mentioner) mayName(s string) bool {
+	return m.re != nil && slices.ContainsFunc(m.ids, func(id string) bool { return strings.Contains(s, id) })
 }
 
 // names reports whether s names one of the people.
 func (m mentioner) names(s string) bool { return m.mayName(s) && m.re.MatchString(s) }
-
-// mayName reports whether s contains one of the ids at all, the cheap test
-// before the regular expression.
-func (m mentioner) mayName(s string) bool {
-	return m.re != nil && slices.ContainsFunc(m.ids, func(id string) bool { return strings.Contains(s, id) })
-}
 
 func (m mentioner) apply(s string) string {
 	if !m.mayName(s) {

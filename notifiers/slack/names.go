@@ -3,6 +3,8 @@ package slack
 import (
 	"context"
 	"time"
+
+	"github.com/breachbot/breachbot/incidents"
 )
 
 // NameTTL is how long a display name read from Slack is trusted.
@@ -29,6 +31,7 @@ func (d *Directory) UserName(ctx context.Context, user string) (string, bool) {
 	if ok && time.Since(c.fetched) < NameTTL {
 		return c.name, c.name != ""
 	}
+	incidents.BeforeWait(ctx) // a Slack call
 	u, err := d.client.GetUserInfoContext(ctx, user)
 	if err != nil && errorCodeOr(err, "") != "user_not_found" {
 		d.log.Warn("slack: could not read a user's name; showing their id", "user", user, "reason", errorCodeOr(err, "unreachable"))

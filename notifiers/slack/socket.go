@@ -60,7 +60,7 @@ func (b *Bot) socketEvent(sm *socketmode.Client, evt socketmode.Event) {
 		)
 		switch data := evt.Data.(type) {
 		case slack.SlashCommand:
-			trigger, run = data.TriggerID, func() any { return b.slashCommand(data) }
+			trigger, run = data.TriggerID, func() any { return b.acknowledge(data) }
 		case slack.InteractionCallback:
 			trigger, run = data.TriggerID, func() any { return b.interaction(data) }
 		default:

@@ -105,6 +105,9 @@ type Fault struct {
 	Status int
 	// Hang holds the request until the client gives up (its timeout).
 	Hang bool
+	// Delay answers after this long (a slow Slack): with nothing else set,
+	// the call then succeeds. Clear and the client giving up end the wait.
+	Delay time.Duration
 	// Lose carries the call out but loses the answer (HTTP 502), as when
 	// a connection drops after Slack acted.
 	Lose bool
@@ -401,8 +404,24 @@ func (w *Workspace) api(method string, h http.HandlerFunc) http.HandlerFunc {
 			}
 		}
 		hang := w.hangDone
+		var delay time.Duration
+		if fault != nil {
+			delay = fault.Delay
+			if fault.Code == "" && !fault.Hang && !fault.Lose && fault.RetryAfter == 0 && fault.Status == 0 {
+				fault = nil // only slow: answered as usual after the delay
+			}
+		}
 		w.signalLocked()
 		w.mu.Unlock()
+		if delay > 0 {
+			t := time.NewTimer(delay)
+			select {
+			case <-r.Context().Done():
+			case <-hang:
+			case <-t.C:
+			}
+			t.Stop()
+		}
 		switch {
 		case fault == nil:
 			h(rw, r)
