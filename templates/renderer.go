@@ -63,11 +63,11 @@ func (r Renderer) render(name, locale string, d incidents.NoticeData, rc inciden
 		Incident: Incident{ID: in.ID, WhatHappened: in.WhatHappened, BreachStart: in.BreachStart, BreachEnd: in.BreachEnd,
 			DiscoveredAt: in.DiscoveredAt, DataCategories: in.DataCategories, WhatWeAreDoing: in.WhatWeAreDoing, WhatYouCanDo: in.WhatYouCanDo,
 			LikelyConsequences: in.LikelyConsequences, LawEnforcementDelay: in.LawEnforcementDelay,
-			IdentityTheftProtection: in.IdentityTheftProtection, MoreInfo: in.MoreInfo},
+			IdentityTheftProtection: in.IdentityTheftProtection, IdentityProtectionMonths: in.IdentityProtectionMonths, MoreInfo: in.MoreInfo},
 		Recipient: Recipient{Name: rc.Name, Email: rc.Email, Locale: rc.Locale, Country: rc.Country, Region: rc.Region, DataCategories: rc.DataCategories},
 		Notice: Notice{ID: d.Notice.ID, Regimes: regimesOf(regs), Drill: d.Notice.Drill, Test: d.Notice.Test,
 			Date: d.Notice.Date, Reference: d.Notice.Reference},
-		Content: contentOf(rules),
+		Content: contentOf(rules, in.AffectedCount),
 	}, parts)
 	var re *RenderError
 	if errors.As(err, &re) {
@@ -91,8 +91,10 @@ func (r Renderer) render(name, locale string, d incidents.NoticeData, rc inciden
 	return &incidents.MailContent{Subject: m.Subject, Text: m.Text, HTML: m.HTML, TextParts: m.TextParts, HTMLParts: m.HTMLParts}, nil
 }
 
-// contentOf turns a person's rules into the blocks of their notice.
-func contentOf(p incidents.PersonRules) Content {
+// contentOf turns a person's rules into the blocks of their notice;
+// affected is the number of people affected, if known, shown only where
+// the rules require it and none forbids it.
+func contentOf(p incidents.PersonRules, affected *int64) Content {
 	c := Content{
 		OmitNature:          !p.Shows(incidents.ItemNature),
 		BreachDate:          p.Has(incidents.ItemBreachDate),
@@ -102,6 +104,9 @@ func contentOf(p incidents.PersonRules) Content {
 		ReviewStatements:    p.Has(incidents.ItemReviewStatements),
 		ReportIdentityTheft: p.Has(incidents.ItemReportIdentityTheft),
 		IdentityProtection:  p.Has(incidents.ItemIdentityProtection),
+	}
+	if affected != nil && p.Has(incidents.ItemAffectedCount) {
+		c.AffectedCount = *affected
 	}
 	if c.IdentityProtection {
 		c.IdentityProtectionMonths = p.Months(incidents.ItemIdentityProtection)
