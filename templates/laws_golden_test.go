@@ -106,6 +106,10 @@ var lawCases = []lawCase{
 		{"M.G.L. c. 93H s. 3A(a): credit monitoring for at least 18 months when SSNs were exposed", []string{"This offer is free of charge for 24 months."}, nil},
 		{"M.G.L. c. 93H s. 3(b): the right to a police report", []string{"Police report: you have the right to obtain a police report"}, nil},
 		{"M.G.L. c. 93H s. 3(b): how to request a security freeze, free of charge", append([]string{"security freeze on your credit report, free of charge"}, bureaus...), nil},
+		// Each bureau's name is printed once, above its address (the
+		// catalog's address starts with the name for some).
+		{"the bureaus' contact blocks, each name once", []string{"  Equifax\n  Equifax Information Services LLC\n", "  Experian\n  P.O. Box 9554"},
+			[]string{"  Experian\n  Experian", "  TransUnion\n  TransUnion", "<strong>Experian</strong><br>Experian<br>"}},
 	}},
 	{name: "US-IL", regs: []string{"il-residents"}, where: "US-IL", locale: "en", cats: []string{"name", "ssn"}, checks: []lawCheck{
 		{"815 ILCS 530/10(a)(1)(B),(C): bureaus and FTC contacts, fraud alert and security freeze",
@@ -153,11 +157,15 @@ var lawCases = []lawCase{
 		{"45 CFR 164.404(c)(1)(A): what happened, the dates of breach and discovery", []string{nature, "When it happened", "When we found out"}, nil},
 		{"45 CFR 164.404(c)(1)(E): a toll-free number", []string{"Phone (toll-free): 1-800-555-0100"}, nil},
 	}},
-	{name: "DE-gdpr", regs: []string{"gdpr-art34"}, where: "DE", locale: "de", cats: []string{"name", "email"}, checks: []lawCheck{
+	{name: "DE-gdpr", regs: []string{"gdpr-art34"}, where: "DE", locale: "de", cats: []string{"name", "email"}, toll: true, checks: []lawCheck{
+		// A US toll-free number is not free from Germany (and often
+		// cannot be called): shown, but never labelled so.
+		{"a NANP toll-free number, for a person in Germany", []string{"Telefon: 1-800-555-0100"}, []string{"gebührenfrei", "Gebührenfrei"}},
 		{"GDPR Art. 34(2) with 33(3)(b)-(d): DPO, consequences, measures", []string{"Unser Datenschutzbeauftragter: Dana Smith", "Mögliche Folgen für Sie:", "Was wir unternehmen"},
 			[]string{"Equifax", "Federal Trade Commission"}},
 	}},
-	{name: "GB-uk-gdpr", regs: []string{"uk-gdpr-art34"}, where: "GB", locale: "en", cats: []string{"name", "email"}, checks: []lawCheck{
+	{name: "GB-uk-gdpr", regs: []string{"uk-gdpr-art34"}, where: "GB", locale: "en", cats: []string{"name", "email"}, toll: true, checks: []lawCheck{
+		{"a NANP toll-free number, for a person in the UK", []string{"Phone: 1-800-555-0100"}, []string{"toll-free", "Toll-free"}},
 		{"UK GDPR Art. 34(2): DPO and consequences", []string{"Our data protection officer: Dana Smith", "What this could mean for you:"}, []string{"Equifax"}},
 	}},
 	{name: "AU", regs: []string{"au-individuals"}, where: "AU", locale: "en", cats: []string{"name", "email"}, checks: []lawCheck{

@@ -391,3 +391,43 @@ func TestNoticeAffectedCountAndProtectionMonths(t *testing.T) {
 		t.Errorf("the Connecticut notice does not give the length of the offer:\n%s", got["carl@example.com"])
 	}
 }
+
+// A person's own row may list data the incident's recorded data does not
+// (an SSN): that data was exposed, so the laws that turn on it apply. With
+// the built-in catalog, Massachusetts' law applies only when SSNs, account
+// or card numbers, or license numbers were exposed; before, a Massachusetts
+// resident whose row listed an SSN got a notice under no law at all:
+// no police report, no free security freeze, no 18 months of credit
+// monitoring (M.G.L. c. 93H ss. 3(b), 3A).
+func TestRowDataCategoriesDecideWhichLawsApply(t *testing.T) {
+	srv := smtptest.Start(t)
+	e := newNoticeEnv(t, "")
+	e.env["SMTP_ADDR"], e.env["SMTP_TLS"], e.env["SMTP_FROM"] = srv.Addr, "none", "privacy@acme.example"
+	csv := e.file("customers.csv", "email,name,country,region,data_categories\n"+
+		"mia@example.com,Mia Mass,US,MA,email;ssn\nnora@example.com,Nora North,US,NY,\n")
+	out := e.console("U_RESP",
+		"/breach declare Customer DB exposed --aware 2026-11-27T09:00:00Z",
+		"/breach facts data=email,password_hash encrypted=no",
+		"/breach notice import "+csv,
+		`/breach notice draft --what-happened "An attacker copied part of our customer database." --what-we-are-doing "We closed the access path." --what-you-can-do "Choose a new password." --data email,password_hash --identity-protection "Enrol at https://acme.example/protect with code ACME-18." --identity-protection-months 18`,
+		"/breach notice submit")
+	mustContain(t, out, "now email,password_hash,ssn from the import", "now applies: ma-residents",
+		"US-MA · en · email, ssn\n       laws: ma-residents", "Notice N1 of INC-2026-0001 is submitted")
+	mustContain(t, e.console("U_LEGAL1", "/breach notice approve --incident INC-2026-0001"), "approved")
+	e.console("U_LEAD", "/breach notice test --incident INC-2026-0001", "/breach notice test --confirm --incident INC-2026-0001",
+		"/breach notice send --incident INC-2026-0001")
+	var ma string
+	for _, m := range srv.Messages() {
+		if len(m.To) == 1 && m.To[0] == "mia@example.com" {
+			_, ma, _ = decoded(t, m.Data)
+		}
+	}
+	for _, w := range []string{"Police report:", "Security freeze:", "Enrol at https://acme.example/protect", "This offer is free of charge for 18 months."} {
+		if !strings.Contains(ma, w) {
+			t.Errorf("the Massachusetts notice lacks %q:\n%s", w, ma)
+		}
+	}
+	if strings.Contains(ma, "An attacker copied") {
+		t.Errorf("the Massachusetts notice tells the nature of the breach:\n%s", ma)
+	}
+}
