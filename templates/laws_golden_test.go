@@ -153,6 +153,13 @@ var lawCases = []lawCase{
 		{"Cal. Civ. Code 1798.82(d)(2)(C): the date of the notice", []string{"Date: November 30, 2026"}, nil},
 		{"Cal. Civ. Code 1798.82(d)(2)(F),(G): bureaus and the identity theft offer when an SSN was exposed", append([]string{"24 months of free credit monitoring", "This offer is free of charge for 24 months."}, bureaus...), nil},
 	}},
+	{name: "US-PA", regs: []string{"pa-residents"}, where: "US-PA", locale: "en", cats: []string{"name", "bank_account"}, checks: []lawCheck{
+		// The offer is required for a bank account number too, so its
+		// lead-in does not claim an SSN or ID number was involved.
+		{"73 P.S. 2303: credit monitoring for 12 months when a bank account number was exposed",
+			[]string{"Because of the information involved, we offer you identity theft protection:", "This offer is free of charge for 24 months."},
+			[]string{"Social Security number or another ID number"}},
+	}},
 	{name: "US-hipaa", regs: []string{"hipaa-individuals"}, where: "US-TX", locale: "en", cats: []string{"name", "health"}, toll: true, checks: []lawCheck{
 		{"45 CFR 164.404(c)(1)(A): what happened, the dates of breach and discovery", []string{nature, "When it happened", "When we found out"}, nil},
 		{"45 CFR 164.404(c)(1)(E): a toll-free number", []string{"Phone (toll-free): 1-800-555-0100"}, nil},
