@@ -322,3 +322,35 @@ func TestLintAgainstEveryLaw(t *testing.T) {
 		t.Errorf("a notice that always tells the nature: problems\n%v\nwant one per body naming ma-residents", probs)
 	}
 }
+
+// A company's template that cannot print the number affected fails Rhode
+// Island's rule (R.I. Gen. Laws 11-49.3-4(d)(1)), and one that never gives
+// the offer's length fails the laws that set a minimum (Conn. Gen. Stat.
+// 36a-701b(b)(2)(B)).
+func TestLintAsksForTheCountAndTheMonths(t *testing.T) {
+	cat, err := playbooks.BuiltinCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys := fstest.MapFS{}
+	for _, f := range []string{"meta.yaml", "en/subject.txt", "en/body.txt", "en/body.html"} {
+		data, err := fs.ReadFile(Embedded(), "breach-notice/"+f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := strings.ReplaceAll(string(data), ".Content.AffectedCount", "0")
+		s = strings.ReplaceAll(s, "$.Incident.IdentityProtectionMonths", "0")
+		fsys["breach-notice/"+f] = &fstest.MapFile{Data: []byte(s)}
+	}
+	var msgs []string
+	for _, p := range LintWithLaws(fsys, LawRegimes(cat)) {
+		msgs = append(msgs, p.Message)
+	}
+	all := strings.Join(msgs, "\n")
+	for _, want := range []string{"Content.AffectedCount", "ri-residents: R.I. Gen. Laws 11-49.3-4(d)(1)",
+		"Incident.IdentityProtectionMonths", "also ct-residents"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("lint of a template without the count and the months does not name %q:\n%s", want, all)
+		}
+	}
+}
