@@ -123,7 +123,18 @@ type NoticeIncident struct {
 	LikelyConsequences      string    `json:"likely_consequences,omitempty"`
 	LawEnforcementDelay     bool      `json:"law_enforcement_delay,omitempty"`
 	IdentityTheftProtection string    `json:"identity_theft_protection,omitempty"`
-	MoreInfo                string    `json:"more_info,omitempty"`
+	// IdentityProtectionMonths is how many months the offer of identity
+	// theft protection runs, free of charge (--identity-protection-months):
+	// checked against the months each person's laws require (Conn. Gen.
+	// Stat. 36a-701b(b)(2)(B): 24) and printed with the offer. 0: not given.
+	IdentityProtectionMonths int    `json:"identity_protection_months,omitempty"`
+	MoreInfo                 string `json:"more_info,omitempty"`
+	// AffectedCount is the number of people affected, as the incident's
+	// "affected" fact said when the notice was drafted; nil if unknown. It
+	// is taken only when a law of the notice asks for the number (R.I. Gen.
+	// Laws 11-49.3-4(d)(1)) and printed only to people whose laws require
+	// it and none forbids it (M.G.L. c. 93H s. 3(b)).
+	AffectedCount *int64 `json:"affected_count,omitempty"`
 	// Clashes are the drafter's decisions on content one law requires and
 	// another forbids for the same people, by item: ClashInclude or
 	// ClashOmit (--clash nature=omit). Legal approves them with the notice.
@@ -310,6 +321,12 @@ func MissingFix(field string) string {
 	if item, ok := strings.CutPrefix(field, FieldClash+"."); ok {
 		return "--clash " + item + "=include|omit"
 	}
+	if fact, ok := strings.CutPrefix(field, FieldFact+"."); ok {
+		if fact == "affected" {
+			return "/breach facts affected=N (how many people were affected), then /breach notice draft again"
+		}
+		return "/breach facts " + fact + "=..., then /breach notice draft again"
+	}
 	if rest, ok := strings.CutPrefix(field, "company."); ok {
 		return "company: {" + rest + ": ...} in breachbot.yaml"
 	}
@@ -334,6 +351,8 @@ func MissingFix(field string) string {
 		return `--consequences "..."`
 	case FieldIdentityProtection:
 		return `--identity-protection "..."`
+	case FieldIdentityProtectionMonths:
+		return "--identity-protection-months N"
 	}
 	return "--" + strings.ReplaceAll(field, "_", "-") + ` "..."`
 }

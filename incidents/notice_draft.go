@@ -127,6 +127,7 @@ func (s *Service) DraftNotice(ctx context.Context, actor, id string, in DraftInp
 		n.Data.Notice = NoticeReference{Regulations: noticeRegulations(inc, pb), Drill: inc.Drill,
 			Date: time.Date(t.now.Year(), t.now.Month(), t.now.Day(), 0, 0, 0, 0, time.UTC)}
 		n.Data.Notice.Laws, n.Data.Notice.Contacts = noticeLaws(inc, pb)
+		n.Data.Incident.AffectedCount = affectedCount(inc, n.Data.Notice.Laws)
 		n.TemplateHashes = map[string]string{}
 		for _, loc := range templateLocales(available, n.Locale, n.Recipients.Locales) {
 			h, err := s.renderer.Hash(n.Template, loc)
@@ -262,6 +263,25 @@ func (s *Service) renderVariants(n *Notice) error {
 		}
 	}
 	return nil
+}
+
+// affectedCount returns the number of people affected for a notice whose
+// laws ask for it (R.I. Gen. Laws 11-49.3-4(d)(1)), else nil. The number is
+// the incident's "affected" fact, not the notice's recipient count: the
+// import records its count there, and a responder who knows of more people
+// (some without an address) records the true figure, the one the
+// regulators are told too; the recipients are only those we can write to.
+// A fact that is not recorded is unknown (nil), never the recipient count.
+func affectedCount(inc *Incident, laws []NoticeLaw) *int64 {
+	asked := slices.ContainsFunc(laws, func(l NoticeLaw) bool {
+		return l.Rules != nil && slices.ContainsFunc(l.Rules.Require, func(r ContentRule) bool { return r.Item == ItemAffectedCount })
+	})
+	f, ok := inc.Facts["affected"]
+	if !asked || !ok || f.Number == nil {
+		return nil
+	}
+	v := *f.Number
+	return &v
 }
 
 // sameContent compares what a re-draft would render, ignoring the notice id.

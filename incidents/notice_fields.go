@@ -3,35 +3,45 @@ package incidents
 import (
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
 
 // Narrative field names, as typed after --field or in a draft file.
 const (
-	FieldWhatHappened        = "what_happened"
-	FieldWhatWeAreDoing      = "what_we_are_doing"
-	FieldWhatYouCanDo        = "what_you_can_do"
-	FieldLikelyConsequences  = "likely_consequences"
-	FieldIdentityProtection  = "identity_theft_protection"
-	FieldMoreInfo            = "more_info"
-	FieldBreachStart         = "breach_start"
-	FieldBreachEnd           = "breach_end"
-	FieldDiscoveredAt        = "discovered_at"
-	FieldDataCategories      = "data_categories"
-	FieldLawEnforcementDelay = "law_enforcement_delay"
+	FieldWhatHappened       = "what_happened"
+	FieldWhatWeAreDoing     = "what_we_are_doing"
+	FieldWhatYouCanDo       = "what_you_can_do"
+	FieldLikelyConsequences = "likely_consequences"
+	FieldIdentityProtection = "identity_theft_protection"
+	// FieldIdentityProtectionMonths is the length of the offer, in months.
+	FieldIdentityProtectionMonths = "identity_protection_months"
+	FieldMoreInfo                 = "more_info"
+	FieldBreachStart              = "breach_start"
+	FieldBreachEnd                = "breach_end"
+	FieldDiscoveredAt             = "discovered_at"
+	FieldDataCategories           = "data_categories"
+	FieldLawEnforcementDelay      = "law_enforcement_delay"
 	// FieldClash records a decision on a clash of rules: "nature=omit".
 	FieldClash = "clash"
 	// FieldCatalogContact prefixes an agency contact a notice needs and the
 	// incident's pinned catalog lacks ("catalog_contact.ag-ny"); it is not
 	// a field a draft sets: the playbook is upgraded.
 	FieldCatalogContact = "catalog_contact"
+	// FieldFact prefixes an incident fact a notice needs and the incident
+	// lacks ("fact.affected"): recorded with /breach facts, then drafted
+	// again, not set by a draft flag.
+	FieldFact = "fact"
 )
 
 // NoticeFields lists the narrative fields a draft takes. The free-text
 // ones are also taken per locale: "what_happened.de".
 var NoticeFields = []string{FieldWhatHappened, FieldWhatWeAreDoing, FieldWhatYouCanDo, FieldLikelyConsequences,
-	FieldIdentityProtection, FieldMoreInfo, FieldBreachStart, FieldBreachEnd, FieldDiscoveredAt, FieldDataCategories, FieldLawEnforcementDelay}
+	FieldIdentityProtection, FieldIdentityProtectionMonths, FieldMoreInfo, FieldBreachStart, FieldBreachEnd, FieldDiscoveredAt, FieldDataCategories, FieldLawEnforcementDelay}
+
+// maxProtectionMonths bounds --identity-protection-months: ten years.
+const maxProtectionMonths = 120
 
 // requiredFields must be filled before a notice is submitted: the headings
 // every notice law asks for (California's What Happened, What We Are Doing,
@@ -75,6 +85,17 @@ func SetNoticeField(c *NoticeIncident, name, value string) error {
 		c.LikelyConsequences = value
 	case FieldIdentityProtection, "identity_protection":
 		c.IdentityTheftProtection = value
+	case FieldIdentityProtectionMonths:
+		if value == "" {
+			c.IdentityProtectionMonths = 0
+			break
+		}
+		m, perr := strconv.Atoi(strings.TrimSuffix(strings.TrimSuffix(value, " months"), "months"))
+		if perr != nil || m < 1 || m > maxProtectionMonths {
+			return Errorf(EINVALID, "identity_protection_months: %q is not a number of months from 1 to %d", value, maxProtectionMonths).
+				WithHint("e.g. --identity-protection-months 24 for an offer of two years")
+		}
+		c.IdentityProtectionMonths = m
 	case FieldMoreInfo:
 		c.MoreInfo = value
 	case FieldBreachStart:
@@ -169,7 +190,7 @@ func noticeMissing(n *Notice) []string {
 // MissingHint says what to type to fill in the missing fields: one draft
 // command with their flags, and the configuration keys to set.
 func MissingHint(missing []string) string {
-	var flags, config []string
+	var flags, config, facts []string
 	upgrade := false
 	for _, m := range missing {
 		if strings.HasPrefix(m, "company.") {
@@ -180,12 +201,17 @@ func MissingHint(missing []string) string {
 			upgrade = true
 			continue
 		}
+		if strings.HasPrefix(m, FieldFact+".") {
+			facts = append(facts, MissingFix(m))
+			continue
+		}
 		flags = append(flags, MissingFix(m))
 	}
 	var parts []string
 	if upgrade {
 		parts = append(parts, "the incident's catalog lacks agency contacts its notices must print: a lead runs /breach playbook upgrade, then draft again")
 	}
+	parts = append(parts, facts...)
 	if len(flags) > 0 {
 		parts = append(parts, "/breach notice draft "+strings.Join(flags, " "))
 	}

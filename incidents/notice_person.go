@@ -1,6 +1,7 @@
 package incidents
 
 import (
+	"fmt"
 	"slices"
 	"sort"
 	"strconv"
@@ -208,6 +209,9 @@ type MissingItem struct {
 	Field    string
 	What     string
 	Citation string
+	// Months is the length of service asked for, where the item is one
+	// (identity_protection_months): the fix names it.
+	Months int `json:",omitempty"`
 }
 
 // itemFields maps the content items a notice fills from its data to the
@@ -222,6 +226,7 @@ var itemFields = map[string][2]string{
 	ItemAdvice:             {FieldWhatYouCanDo, "what the person can do"},
 	ItemConsequences:       {FieldLikelyConsequences, "the likely consequences"},
 	ItemIdentityProtection: {FieldIdentityProtection, "an offer of identity theft protection"},
+	ItemAffectedCount:      {FieldFact + ".affected", "the number of people affected"},
 	ItemTollFree:           {"company.toll_free_phone", "a toll-free telephone number"},
 	ItemCompanyContact:     {"company.contact_email", "the company's contact information"},
 	ItemDPO:                {"company.dpo", "a contact point (data protection officer)"},
@@ -248,6 +253,9 @@ func (d NoticeData) MissingFor(r Recipient) []MissingItem {
 		}
 		out = append(out, MissingItem{Field: f[0], What: f[1], Citation: cr.Citation})
 	}
+	if m := d.shortProtection(p); m != nil {
+		out = append(out, *m)
+	}
 	for _, u := range p.Unresolved {
 		if p.Shows(ItemAgencyContacts) {
 			out = append(out, MissingItem{Field: FieldCatalogContact + "." + u.Contacts[0],
@@ -261,6 +269,34 @@ func (d NoticeData) MissingFor(r Recipient) []MissingItem {
 		}
 	}
 	return out
+}
+
+// shortProtection returns what a person lacks when their laws require
+// identity theft protection for longer than the draft offers (Conn. Gen.
+// Stat. 36a-701b(b)(2)(B): 24 months; an offer of unstated length is
+// short too), naming the law that asks the most; nil if the offer is long
+// enough or not required.
+func (d NoticeData) shortProtection(p PersonRules) *MissingItem {
+	if !p.Has(ItemIdentityProtection) {
+		return nil
+	}
+	var most ContentRule
+	for _, r := range p.Require {
+		if r.Item == ItemIdentityProtection && r.Months > most.Months {
+			most = r
+		}
+	}
+	offered := d.Incident.IdentityProtectionMonths
+	if most.Months == 0 || offered >= most.Months {
+		return nil
+	}
+	what := fmt.Sprintf("the identity theft protection offered for at least %d months (the draft gives ", most.Months)
+	if offered == 0 {
+		what += "no length)"
+	} else {
+		what += strconv.Itoa(offered) + ")"
+	}
+	return &MissingItem{Field: FieldIdentityProtectionMonths, What: what, Citation: most.Citation, Months: most.Months}
 }
 
 // filled reports whether the data holds item for r.
@@ -282,6 +318,8 @@ func (d NoticeData) filled(item string, r Recipient) bool {
 		return !blank(in.LikelyConsequences)
 	case ItemIdentityProtection:
 		return !blank(in.IdentityTheftProtection)
+	case ItemAffectedCount:
+		return in.AffectedCount != nil
 	case ItemTollFree:
 		return co.TollFree() != ""
 	case ItemCompanyContact:

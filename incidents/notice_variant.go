@@ -176,7 +176,14 @@ func MissingLine(people int64, where string, m MissingItem) string {
 	if item, ok := strings.CutPrefix(m.Field, FieldClash+"."); ok {
 		return fmt.Sprintf("%s %s: legal decides, add --clash %s=include or --clash %s=omit", who, m.What, item, item)
 	}
-	return fmt.Sprintf("%s %s%s: add %s", who, m.What, cite, MissingFix(m.Field))
+	fix := MissingFix(m.Field)
+	if m.Field == FieldIdentityProtectionMonths && m.Months > 0 {
+		fix = "--identity-protection-months " + strconv.Itoa(m.Months)
+	}
+	if strings.HasPrefix(m.Field, FieldFact+".") {
+		return fmt.Sprintf("%s %s%s: record it, %s", who, m.What, cite, fix)
+	}
+	return fmt.Sprintf("%s %s%s: add %s", who, m.What, cite, fix)
 }
 
 // MissingLines lists the content laws require of some variants that they

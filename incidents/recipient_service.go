@@ -236,6 +236,27 @@ func (imp *recipientImport) commit(ctx context.Context) error {
 			n := rep.Imported
 			apply(FactChange{Name: def.Name, Op: "=", Value: Fact{Number: &n, Source: "import"}})
 		}
+		// A row's own data categories (an SSN in one person's row) are data
+		// the breach exposed: they extend the incident's recorded data, so
+		// the laws that turn on them apply (Massachusetts for an SSN). An
+		// unrecorded fact stays unknown: the rows alone do not say what else
+		// was exposed, and an unknown is never a no.
+		if def, ok := pb.FactDefByName("data_categories"); ok && def.Type == FactSet {
+			if f, had := inc.Facts[def.Name]; had && f.Set != nil {
+				var add []string
+				for pk := range imp.profiles {
+					for _, c := range profileRecipient(pk).DataCategories {
+						if c, err := def.canonical(c); err == nil && !slices.Contains(f.Set, c) && !slices.Contains(add, c) {
+							add = append(add, c)
+						}
+					}
+				}
+				slices.Sort(add)
+				if len(add) > 0 {
+					apply(FactChange{Name: def.Name, Op: "+=", Value: Fact{Set: add}})
+				}
+			}
+		}
 		if def, ok := pb.FactDefByName("jurisdictions"); ok && def.Type == FactSet && len(places) > 0 {
 			var set []string
 			for _, p := range places {

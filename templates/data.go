@@ -40,6 +40,10 @@ type Content struct {
 	// required, for at least IdentityProtectionMonths months (0: any).
 	IdentityProtection       bool
 	IdentityProtectionMonths int
+	// AffectedCount is the number of people affected, for a recipient
+	// whose laws require it (R.I. Gen. Laws 11-49.3-4(d)(1)); 0 where no
+	// law asks for it or one forbids it (M.G.L. c. 93H s. 3(b)).
+	AffectedCount int64
 	// Citations are the sections the recipient's content follows, for
 	// legal's previews; templates need not print them.
 	Citations []string
@@ -78,7 +82,10 @@ type Incident struct {
 	LikelyConsequences      string
 	LawEnforcementDelay     bool   // notice was delayed at law enforcement's request
 	IdentityTheftProtection string // the offer (California: 12 months when SSN/ID numbers exposed)
-	MoreInfo                string
+	// IdentityProtectionMonths is how long the offer runs, free of
+	// charge, in months; 0 if the draft did not say.
+	IdentityProtectionMonths int
+	MoreInfo                 string
 }
 
 // Recipient is the person a notice goes to. DataCategories, if set, are the
@@ -139,18 +146,19 @@ func Sample() Data {
 			DPO:           "Dana Smith, Data Protection Officer, dpo@example.com",
 		},
 		Incident: Incident{
-			ID:                      "INC-2026-0001",
-			WhatHappened:            "On November 20, 2026 an attacker used a stolen employee password to copy part of our customer database.\n\nWe found out on November 27, 2026, locked the attacker out the same day and started an investigation with outside security experts.",
-			BreachStart:             time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC),
-			BreachEnd:               time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC),
-			DiscoveredAt:            time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC),
-			DataCategories:          []string{"name", "email", "password_hash", "ssn"},
-			WhatWeAreDoing:          "We reset the passwords of all affected accounts, added a second sign-in step for our staff, and reported the breach to the authorities.",
-			WhatYouCanDo:            "Choose a new password when you next sign in, and change it anywhere else you used the same one. Be careful with emails that ask for your password or payment details.",
-			LikelyConsequences:      "Someone could try to use your email address and password on other websites, or send you convincing fake emails.",
-			LawEnforcementDelay:     false,
-			IdentityTheftProtection: "We are offering you 12 months of free credit monitoring and identity theft protection. To enrol, visit https://example.com/protect and use the code EXAMPLE-1234 by March 1, 2027.",
-			MoreInfo:                "Answers to common questions are at https://example.com/security-notice.",
+			ID:                       "INC-2026-0001",
+			WhatHappened:             "On November 20, 2026 an attacker used a stolen employee password to copy part of our customer database.\n\nWe found out on November 27, 2026, locked the attacker out the same day and started an investigation with outside security experts.",
+			BreachStart:              time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC),
+			BreachEnd:                time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC),
+			DiscoveredAt:             time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC),
+			DataCategories:           []string{"name", "email", "password_hash", "ssn"},
+			WhatWeAreDoing:           "We reset the passwords of all affected accounts, added a second sign-in step for our staff, and reported the breach to the authorities.",
+			WhatYouCanDo:             "Choose a new password when you next sign in, and change it anywhere else you used the same one. Be careful with emails that ask for your password or payment details.",
+			LikelyConsequences:       "Someone could try to use your email address and password on other websites, or send you convincing fake emails.",
+			LawEnforcementDelay:      false,
+			IdentityTheftProtection:  "We are offering you 12 months of free credit monitoring and identity theft protection. To enrol, visit https://example.com/protect and use the code EXAMPLE-1234 by March 1, 2027.",
+			IdentityProtectionMonths: 12,
+			MoreInfo:                 "Answers to common questions are at https://example.com/security-notice.",
 		},
 		Recipient: Recipient{
 			Name:           "Alex Example",
@@ -165,7 +173,7 @@ func Sample() Data {
 			AgencyContacts: []Contact{{ID: "sample-agency", Name: "Example State Attorney General", TollFree: "1-800-555-0199",
 				Address: []string{"1 Capitol Way", "Springfield, EX 00000"}, Website: "https://ag.example.gov"}},
 			BreachDate: true, FraudAlert: true, SecurityFreeze: true, PoliceReport: true, ReviewStatements: true, ReportIdentityTheft: true,
-			IdentityProtection: true, IdentityProtectionMonths: 12,
+			IdentityProtection: true, IdentityProtectionMonths: 12, AffectedCount: 1200,
 		},
 	}
 }

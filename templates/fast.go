@@ -199,6 +199,7 @@ func sameNotice(a, b *Data) bool {
 		slices.Equal(ai.DataCategories, bi.DataCategories) && ai.WhatWeAreDoing == bi.WhatWeAreDoing &&
 		ai.WhatYouCanDo == bi.WhatYouCanDo && ai.LikelyConsequences == bi.LikelyConsequences &&
 		ai.LawEnforcementDelay == bi.LawEnforcementDelay && ai.IdentityTheftProtection == bi.IdentityTheftProtection &&
+		ai.IdentityProtectionMonths == bi.IdentityProtectionMonths &&
 		ai.MoreInfo == bi.MoreInfo &&
 		a.Notice.ID == b.Notice.ID && slices.Equal(a.Notice.Regimes, b.Notice.Regimes) &&
 		a.Notice.Drill == b.Notice.Drill && a.Notice.Test == b.Notice.Test &&
@@ -245,6 +246,8 @@ func (c *Content) key() string {
 		}
 	}
 	b = strconv.AppendInt(b, int64(c.IdentityProtectionMonths), 10)
+	b = append(b, '/')
+	b = strconv.AppendInt(b, c.AffectedCount, 10)
 	for _, ct := range c.AgencyContacts {
 		b = append(b, ',')
 		b = append(b, ct.ID...)

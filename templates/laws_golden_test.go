@@ -29,9 +29,14 @@ func lawNotice(t *testing.T, cat *incidents.RegulationsCatalog, ids ...string) i
 		Incident: incidents.NoticeIncident{ID: s.Incident.ID, WhatHappened: s.Incident.WhatHappened, BreachStart: s.Incident.BreachStart,
 			BreachEnd: s.Incident.BreachEnd, DiscoveredAt: s.Incident.DiscoveredAt, DataCategories: s.Incident.DataCategories,
 			WhatWeAreDoing: s.Incident.WhatWeAreDoing, WhatYouCanDo: s.Incident.WhatYouCanDo, LikelyConsequences: s.Incident.LikelyConsequences,
-			IdentityTheftProtection: s.Incident.IdentityTheftProtection, MoreInfo: s.Incident.MoreInfo},
+			IdentityTheftProtection:  strings.Replace(s.Incident.IdentityTheftProtection, "12 months", "24 months", 1),
+			IdentityProtectionMonths: 24, MoreInfo: s.Incident.MoreInfo},
 		Notice: incidents.NoticeReference{ID: s.Notice.ID, Date: s.Notice.Date, Reference: s.Notice.Reference},
 	}
+	// As a draft snapshots the "affected" fact for laws that ask for the
+	// number (R.I. Gen. Laws 11-49.3-4(d)(1)).
+	affected := int64(1200)
+	d.Incident.AffectedCount = &affected
 	for _, id := range ids {
 		r, ok := cat.Rule(id)
 		if !ok {
@@ -97,13 +102,25 @@ var lawCases = []lawCase{
 		{"N.Y. Gen. Bus. Law 899-aa(7): the categories of information", []string{"email address", "password, in scrambled (hashed) form"}, nil},
 	}},
 	{name: "US-MA", regs: []string{"ma-residents"}, where: "US-MA", locale: "en", cats: []string{"name", "ssn"}, checks: []lawCheck{
-		{"M.G.L. c. 93H s. 3(b): no nature of the breach, no number of residents", nil, []string{nature, "What Happened", "When it happened", "explains what happened"}},
+		{"M.G.L. c. 93H s. 3(b): no nature of the breach, no number of residents", nil, []string{nature, "What Happened", "When it happened", "explains what happened", "people affected", "1200"}},
+		{"M.G.L. c. 93H s. 3A(a): credit monitoring for at least 18 months when SSNs were exposed", []string{"This offer is free of charge for 24 months."}, nil},
 		{"M.G.L. c. 93H s. 3(b): the right to a police report", []string{"Police report: you have the right to obtain a police report"}, nil},
 		{"M.G.L. c. 93H s. 3(b): how to request a security freeze, free of charge", append([]string{"security freeze on your credit report, free of charge"}, bureaus...), nil},
+		// Each bureau's name is printed once, above its address (the
+		// catalog's address starts with the name for some).
+		{"the bureaus' contact blocks, each name once", []string{"  Equifax\n  Equifax Information Services LLC\n", "  Experian\n  P.O. Box 9554"},
+			[]string{"  Experian\n  Experian", "  TransUnion\n  TransUnion", "<strong>Experian</strong><br>Experian<br>"}},
 	}},
 	{name: "US-IL", regs: []string{"il-residents"}, where: "US-IL", locale: "en", cats: []string{"name", "ssn"}, checks: []lawCheck{
 		{"815 ILCS 530/10(a)(1)(B),(C): bureaus and FTC contacts, fraud alert and security freeze",
 			append([]string{"Federal Trade Commission", "Fraud alert:", "Security freeze:"}, bureaus...), nil},
+		{"815 ILCS 530/10(a): not the number of Illinois residents affected", nil, []string{"people affected", "1200"}},
+	}},
+	{name: "US-RI", regs: []string{"ri-residents"}, where: "US-RI", locale: "en", cats: []string{"name", "ssn"}, checks: []lawCheck{
+		{"R.I. Gen. Laws 11-49.3-4(d)(1): how the breach happened and the number of affected individuals", []string{nature, "Number of people affected: 1200"}, nil},
+		{"R.I. Gen. Laws 11-49.3-4(d)(3)-(4): the breach date or range and the discovery date", []string{"When it happened: November 20, 2026 – November 27, 2026", "When we found out: November 27, 2026"}, nil},
+		{"R.I. Gen. Laws 11-49.3-4(d)(5): the bureaus and the RI Attorney General", append([]string{"Rhode Island"}, bureaus...), nil},
+		{"R.I. Gen. Laws 11-49.3-4(d)(6): police report and security freeze", []string{"Police report:", "Security freeze:"}, nil},
 	}},
 	{name: "US-OR", regs: []string{"or-residents"}, where: "US-OR", locale: "en", cats: []string{"name", "ssn"}, checks: []lawCheck{
 		{"ORS 646A.604(5)(a),(b): a description and the approximate date", []string{nature, "When it happened: November 20, 2026"}, nil},
@@ -129,22 +146,33 @@ var lawCases = []lawCase{
 		{"RCW 19.255.010(6)(b)(iv): the credit reporting agencies", bureaus, nil},
 	}},
 	{name: "US-TX", regs: []string{"tx-individuals"}, where: "US-TX", locale: "en", cats: []string{"name", "ssn"}, checks: []lawCheck{
-		{"Tex. Bus. & Com. Code 521.053(b): no content rules, no other state's blocks", []string{nature}, []string{"Police report", "Fraud alert", "Attorney General"}},
+		{"Tex. Bus. & Com. Code 521.053(b): no content rules, no other state's blocks", []string{nature}, []string{"Police report", "Fraud alert", "Attorney General", "people affected"}},
 	}},
 	{name: "US-CA", regs: []string{"ca-residents"}, where: "US-CA", locale: "en", cats: []string{"name", "ssn"}, checks: []lawCheck{
 		{"Cal. Civ. Code 1798.82(d)(1): title and headings", []string{"Notice of Data Breach", "What Happened", "What Information Was Involved", "What We Are Doing", "What You Can Do", "For More Information"}, nil},
 		{"Cal. Civ. Code 1798.82(d)(2)(C): the date of the notice", []string{"Date: November 30, 2026"}, nil},
-		{"Cal. Civ. Code 1798.82(d)(2)(F),(G): bureaus and the identity theft offer when an SSN was exposed", append([]string{"12 months of free credit monitoring"}, bureaus...), nil},
+		{"Cal. Civ. Code 1798.82(d)(2)(F),(G): bureaus and the identity theft offer when an SSN was exposed", append([]string{"24 months of free credit monitoring", "This offer is free of charge for 24 months."}, bureaus...), nil},
+	}},
+	{name: "US-PA", regs: []string{"pa-residents"}, where: "US-PA", locale: "en", cats: []string{"name", "bank_account"}, checks: []lawCheck{
+		// The offer is required for a bank account number too, so its
+		// lead-in does not claim an SSN or ID number was involved.
+		{"73 P.S. 2303: credit monitoring for 12 months when a bank account number was exposed",
+			[]string{"Because of the information involved, we offer you identity theft protection:", "This offer is free of charge for 24 months."},
+			[]string{"Social Security number or another ID number"}},
 	}},
 	{name: "US-hipaa", regs: []string{"hipaa-individuals"}, where: "US-TX", locale: "en", cats: []string{"name", "health"}, toll: true, checks: []lawCheck{
 		{"45 CFR 164.404(c)(1)(A): what happened, the dates of breach and discovery", []string{nature, "When it happened", "When we found out"}, nil},
 		{"45 CFR 164.404(c)(1)(E): a toll-free number", []string{"Phone (toll-free): 1-800-555-0100"}, nil},
 	}},
-	{name: "DE-gdpr", regs: []string{"gdpr-art34"}, where: "DE", locale: "de", cats: []string{"name", "email"}, checks: []lawCheck{
+	{name: "DE-gdpr", regs: []string{"gdpr-art34"}, where: "DE", locale: "de", cats: []string{"name", "email"}, toll: true, checks: []lawCheck{
+		// A US toll-free number is not free from Germany (and often
+		// cannot be called): shown, but never labelled so.
+		{"a NANP toll-free number, for a person in Germany", []string{"Telefon: 1-800-555-0100"}, []string{"gebührenfrei", "Gebührenfrei"}},
 		{"GDPR Art. 34(2) with 33(3)(b)-(d): DPO, consequences, measures", []string{"Unser Datenschutzbeauftragter: Dana Smith", "Mögliche Folgen für Sie:", "Was wir unternehmen"},
 			[]string{"Equifax", "Federal Trade Commission"}},
 	}},
-	{name: "GB-uk-gdpr", regs: []string{"uk-gdpr-art34"}, where: "GB", locale: "en", cats: []string{"name", "email"}, checks: []lawCheck{
+	{name: "GB-uk-gdpr", regs: []string{"uk-gdpr-art34"}, where: "GB", locale: "en", cats: []string{"name", "email"}, toll: true, checks: []lawCheck{
+		{"a NANP toll-free number, for a person in the UK", []string{"Phone: 1-800-555-0100"}, []string{"toll-free", "Toll-free"}},
 		{"UK GDPR Art. 34(2): DPO and consequences", []string{"Our data protection officer: Dana Smith", "What this could mean for you:"}, []string{"Equifax"}},
 	}},
 	{name: "AU", regs: []string{"au-individuals"}, where: "AU", locale: "en", cats: []string{"name", "email"}, checks: []lawCheck{
@@ -217,7 +245,10 @@ func TestLawGoldens(t *testing.T) {
 // Content the statute requires without "if known" makes a notice that
 // lacks it incomplete, named with the section: Florida's breach date
 // (Fla. Stat. 501.171(4)(e)1), HIPAA's toll-free number (45 CFR
-// 164.404(c)(1)(E)); California's date "if known" does not.
+// 164.404(c)(1)(E)), Rhode Island's number of people affected (R.I. Gen.
+// Laws 11-49.3-4(d)(1)), an identity theft protection offer shorter than a
+// law's minimum (Conn. Gen. Stat. 36a-701b(b)(2)(B), M.G.L. c. 93H s.
+// 3A(a)); California's date "if known" does not.
 func TestLawsMissingContent(t *testing.T) {
 	cat, err := playbooks.BuiltinCatalog()
 	if err != nil {
@@ -236,6 +267,20 @@ func TestLawsMissingContent(t *testing.T) {
 		{"hipaa-individuals", "US-TX", func(d *incidents.NoticeData) {
 			d.Company.ContactPhone, d.Company.TollFreePhone = "+1 212 555 0100", "+1 212 555 0199"
 		}, nil},
+		// R.I. Gen. Laws 11-49.3-4(d)(1): the number of affected
+		// individuals, with no "if known": unknown, the fact is asked for.
+		{"ri-residents", "US-RI", func(d *incidents.NoticeData) { d.Incident.AffectedCount = nil },
+			[]incidents.MissingItem{{Field: "fact.affected", What: "the number of people affected", Citation: "R.I. Gen. Laws 11-49.3-4(d)(1)"}}},
+		{"ri-residents", "US-RI", func(d *incidents.NoticeData) {}, nil},
+		// Conn. Gen. Stat. 36a-701b(b)(2)(B): 24 months when SSNs were
+		// exposed; an offer of 18, or of no stated length, is short.
+		{"ct-residents", "US-CT", func(d *incidents.NoticeData) { d.Incident.IdentityProtectionMonths = 18 },
+			[]incidents.MissingItem{{Field: "identity_protection_months", What: "the identity theft protection offered for at least 24 months (the draft gives 18)",
+				Citation: "Conn. Gen. Stat. 36a-701b(b)(2)(B)", Months: 24}}},
+		{"ma-residents", "US-MA", func(d *incidents.NoticeData) { d.Incident.IdentityProtectionMonths = 0 },
+			[]incidents.MissingItem{{Field: "identity_protection_months", What: "the identity theft protection offered for at least 18 months (the draft gives no length)",
+				Citation: "M.G.L. c. 93H s. 3A(a)", Months: 18}}},
+		{"ma-residents", "US-MA", func(d *incidents.NoticeData) { d.Incident.IdentityProtectionMonths = 18 }, nil},
 	} {
 		d := lawNotice(t, cat, tt.reg)
 		tt.change(&d)
@@ -275,5 +320,37 @@ func TestLintAgainstEveryLaw(t *testing.T) {
 	probs := LintWithLaws(fsys, laws)
 	if len(probs) != 2 || !strings.Contains(probs[0].Message, "does not use Content.OmitNature") || !strings.Contains(probs[0].Message, "ma-residents: M.G.L. c. 93H s. 3(b)") {
 		t.Errorf("a notice that always tells the nature: problems\n%v\nwant one per body naming ma-residents", probs)
+	}
+}
+
+// A company's template that cannot print the number affected fails Rhode
+// Island's rule (R.I. Gen. Laws 11-49.3-4(d)(1)), and one that never gives
+// the offer's length fails the laws that set a minimum (Conn. Gen. Stat.
+// 36a-701b(b)(2)(B)).
+func TestLintAsksForTheCountAndTheMonths(t *testing.T) {
+	cat, err := playbooks.BuiltinCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys := fstest.MapFS{}
+	for _, f := range []string{"meta.yaml", "en/subject.txt", "en/body.txt", "en/body.html"} {
+		data, err := fs.ReadFile(Embedded(), "breach-notice/"+f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := strings.ReplaceAll(string(data), ".Content.AffectedCount", "0")
+		s = strings.ReplaceAll(s, "$.Incident.IdentityProtectionMonths", "0")
+		fsys["breach-notice/"+f] = &fstest.MapFile{Data: []byte(s)}
+	}
+	var msgs []string
+	for _, p := range LintWithLaws(fsys, LawRegimes(cat)) {
+		msgs = append(msgs, p.Message)
+	}
+	all := strings.Join(msgs, "\n")
+	for _, want := range []string{"Content.AffectedCount", "ri-residents: R.I. Gen. Laws 11-49.3-4(d)(1)",
+		"Incident.IdentityProtectionMonths", "also ct-residents"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("lint of a template without the count and the months does not name %q:\n%s", want, all)
+		}
 	}
 }

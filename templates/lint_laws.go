@@ -30,7 +30,12 @@ var itemUses = map[string]Need{
 	incidents.ItemReviewStatements:    {Fields: []string{"Content.ReviewStatements"}, What: "the advice to review statements and credit reports"},
 	incidents.ItemReportIdentityTheft: {Fields: []string{"Content.ReportIdentityTheft"}, What: "the advice to report identity theft"},
 	incidents.ItemIdentityProtection:  {Fields: []string{"Incident.IdentityTheftProtection"}, What: "the offer of identity theft protection"},
+	incidents.ItemAffectedCount:       {Fields: []string{"Content.AffectedCount"}, What: "the number of people affected"},
 }
+
+// needProtectionMonths is what a law that sets a minimum length of the
+// identity theft protection offer needs of a template: the length.
+var needProtectionMonths = Need{Fields: []string{"Incident.IdentityProtectionMonths"}, What: "the length of the identity theft protection offer, in months"}
 
 // forbidUses maps items a law may forbid to the field a template must
 // test to leave them out.
@@ -63,6 +68,9 @@ func LawRegimes(cat *incidents.RegulationsCatalog) []Regime {
 			}
 			if n, ok := itemUses[cr.Item]; ok {
 				add(n, cr.Citation)
+			}
+			if cr.Item == incidents.ItemIdentityProtection && cr.Months > 0 {
+				add(needProtectionMonths, cr.Citation)
 			}
 		}
 		for _, cr := range r.Notice.Forbid {

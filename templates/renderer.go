@@ -59,15 +59,15 @@ func (r Renderer) render(name, locale string, d incidents.NoticeData, rc inciden
 	}
 	m, err := r.set.render(name, locale, Data{
 		Company: Company{Name: d.Company.Name, ContactEmail: d.Company.ContactEmail, ContactPhone: d.Company.ContactPhone,
-			Website: d.Company.Website, PostalAddress: d.Company.PostalAddress, DPO: d.Company.DPO, TollFreePhone: d.Company.TollFree()},
+			Website: d.Company.Website, PostalAddress: d.Company.PostalAddress, DPO: d.Company.DPO, TollFreePhone: tollFreeFor(d.Company, rc)},
 		Incident: Incident{ID: in.ID, WhatHappened: in.WhatHappened, BreachStart: in.BreachStart, BreachEnd: in.BreachEnd,
 			DiscoveredAt: in.DiscoveredAt, DataCategories: in.DataCategories, WhatWeAreDoing: in.WhatWeAreDoing, WhatYouCanDo: in.WhatYouCanDo,
 			LikelyConsequences: in.LikelyConsequences, LawEnforcementDelay: in.LawEnforcementDelay,
-			IdentityTheftProtection: in.IdentityTheftProtection, MoreInfo: in.MoreInfo},
+			IdentityTheftProtection: in.IdentityTheftProtection, IdentityProtectionMonths: in.IdentityProtectionMonths, MoreInfo: in.MoreInfo},
 		Recipient: Recipient{Name: rc.Name, Email: rc.Email, Locale: rc.Locale, Country: rc.Country, Region: rc.Region, DataCategories: rc.DataCategories},
 		Notice: Notice{ID: d.Notice.ID, Regimes: regimesOf(regs), Drill: d.Notice.Drill, Test: d.Notice.Test,
 			Date: d.Notice.Date, Reference: d.Notice.Reference},
-		Content: contentOf(rules),
+		Content: contentOf(rules, in.AffectedCount),
 	}, parts)
 	var re *RenderError
 	if errors.As(err, &re) {
@@ -91,8 +91,30 @@ func (r Renderer) render(name, locale string, d incidents.NoticeData, rc inciden
 	return &incidents.MailContent{Subject: m.Subject, Text: m.Text, HTML: m.HTML, TextParts: m.TextParts, HTMLParts: m.HTMLParts}, nil
 }
 
-// contentOf turns a person's rules into the blocks of their notice.
-func contentOf(p incidents.PersonRules) Content {
+// nanpCountries are the countries of the North American Numbering Plan,
+// from which its toll-free numbers can be free to call.
+var nanpCountries = []string{"US", "CA", "AG", "AI", "AS", "BB", "BM", "BS", "DM", "DO", "GD", "GU", "JM", "KN", "KY", "LC",
+	"MP", "MS", "PR", "SX", "TC", "TT", "VC", "VG", "VI"}
+
+// tollFreeFor returns the company's toll-free number as recipient rc may
+// read it: a NANP toll-free number (1-800-...) costs a caller outside North
+// America (and is often unreachable), so a person in Germany is not told
+// it is free; the template then shows it as a plain number. A number the
+// company configured as toll-free and that is no NANP one is its own
+// statement, and kept; so is any number for someone of unknown country.
+func tollFreeFor(c incidents.Company, rc incidents.Recipient) string {
+	tf := c.TollFree()
+	country := strings.ToUpper(strings.TrimSpace(rc.Country))
+	if tf == "" || country == "" || slices.Contains(nanpCountries, country) || !incidents.IsTollFreeNumber(tf) {
+		return tf
+	}
+	return ""
+}
+
+// contentOf turns a person's rules into the blocks of their notice;
+// affected is the number of people affected, if known, shown only where
+// the rules require it and none forbids it.
+func contentOf(p incidents.PersonRules, affected *int64) Content {
 	c := Content{
 		OmitNature:          !p.Shows(incidents.ItemNature),
 		BreachDate:          p.Has(incidents.ItemBreachDate),
@@ -103,6 +125,9 @@ func contentOf(p incidents.PersonRules) Content {
 		ReportIdentityTheft: p.Has(incidents.ItemReportIdentityTheft),
 		IdentityProtection:  p.Has(incidents.ItemIdentityProtection),
 	}
+	if affected != nil && p.Has(incidents.ItemAffectedCount) {
+		c.AffectedCount = *affected
+	}
 	if c.IdentityProtection {
 		c.IdentityProtectionMonths = p.Months(incidents.ItemIdentityProtection)
 	}
@@ -110,7 +135,10 @@ func contentOf(p incidents.PersonRules) Content {
 		for _, ct := range p.Contacts {
 			var addr []string
 			for _, l := range strings.Split(strings.TrimSpace(ct.Address), "\n") {
-				if l = strings.TrimSpace(l); l != "" {
+				// The block prints the name above the address: an address
+				// that starts with it would print it twice ("Experian",
+				// "Experian", "P.O. Box 9554").
+				if l = strings.TrimSpace(l); l != "" && !(len(addr) == 0 && strings.EqualFold(l, strings.TrimSpace(ct.Name))) {
 					addr = append(addr, l)
 				}
 			}

@@ -71,6 +71,8 @@ func TestEachPersonsNoticeFollowsTheirLaw(t *testing.T) {
 		// California's offer when an SSN was exposed (Cal. Civ. Code
 		// 1798.82(d)(2)(G)), found at draft time from Cat's own row.
 		"1 person in US-CA needs an offer of identity theft protection for at least 12 months (Cal. Civ. Code 1798.82(d)(2)(G)): add --identity-protection",
+		// The offer's length is checked too, not only its text.
+		"1 person in US-CT needs the identity theft protection offered for at least 24 months (the draft gives no length) (Conn. Gen. Stat. 36a-701b(b)(2)(B)): add --identity-protection-months 24",
 		"Error: notice N1 is missing",
 	)
 	if strings.Contains(out, "is submitted") {
@@ -78,7 +80,7 @@ func TestEachPersonsNoticeFollowsTheirLaw(t *testing.T) {
 	}
 
 	out = e.console("U_RESP",
-		`/breach notice draft --breach-start 2026-11-20 --identity-protection "We offer you 24 months of free identity protection: code ACME-24." --incident INC-2026-0001`,
+		`/breach notice draft --breach-start 2026-11-20 --identity-protection "We offer you 24 months of free identity protection: code ACME-24." --identity-protection-months 24 --incident INC-2026-0001`,
 		"/breach notice submit --incident INC-2026-0001")
 	mustContain(t, out, "Draft N2", "Variants: ", "leaves out: nature, affected_count", "Notice N2 of INC-2026-0001 is submitted")
 	out = e.console("U_LEGAL1", "/breach notice approve --incident INC-2026-0001")
@@ -131,7 +133,7 @@ func TestEachPersonsNoticeFollowsTheirLaw(t *testing.T) {
 		"mia@example.com":  {"Police report: you have the right to obtain a police report", "Security freeze: you have the right to place a security freeze on your credit report, free of charge"},
 		"fred@example.com": {"When it happened: November 20, 2026"},
 		"ida@example.com":  append([]string{"Fraud alert:", "Security freeze:"}, ilContacts...),
-		"carl@example.com": {"Social Security number", "We offer you 24 months of free identity protection: code ACME-24."},
+		"carl@example.com": {"Social Security number", "We offer you 24 months of free identity protection: code ACME-24.", "This offer is free of charge for 24 months."},
 		"cat@example.com": {"Notice of Data Breach", "What Happened", "What Information Was Involved", "What We Are Doing", "What You Can Do", "For More Information", "Date: November 28, 2026",
 			"Social Security number", "We offer you 24 months of free identity protection: code ACME-24."},
 		"tex@example.com": {"An attacker copied part of our customer database."},
@@ -314,4 +316,118 @@ func TestMassachusettsOnlyNoticeNeedsNoDescription(t *testing.T) {
 	out = e.console("U_RESP", "/breach notice import "+both+" --incident INC-2026-0001",
 		"/breach notice draft --incident INC-2026-0001", "/breach notice submit --incident INC-2026-0001")
 	mustContain(t, out, "Missing before it can be submitted: what_happened", "Error: notice N2 is missing what_happened")
+}
+
+// Rhode Island asks for the number of people affected (R.I. Gen. Laws
+// 11-49.3-4(d)(1)), Massachusetts forbids it (M.G.L. c. 93H s. 3(b));
+// Connecticut asks for at least 24 months of identity protection when SSNs
+// were exposed (Conn. Gen. Stat. 36a-701b(b)(2)(B)). While the number is
+// unknown and the offer's length not given, the draft names the people,
+// their state, the statute and what to type, and cannot be submitted;
+// once given, the Rhode Island resident reads the number, the
+// Massachusetts resident does not, and the Connecticut resident reads the
+// length of the offer.
+func TestNoticeAffectedCountAndProtectionMonths(t *testing.T) {
+	srv := smtptest.Start(t)
+	dir, err := filepath.Abs("testdata/notice-laws")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newNoticeEnv(t, "playbooks: "+dir+"\n")
+	e.env["SMTP_ADDR"], e.env["SMTP_TLS"], e.env["SMTP_FROM"] = srv.Addr, "none", "privacy@acme.example"
+	csv := e.file("customers.csv", "email,name,country,region,data_categories\n"+
+		"rita@example.com,Rita Rhody,US,RI,\nmia@example.com,Mia Mass,US,MA,\ncarl@example.com,Carl Conn,US,CT,email;ssn\n")
+	draft := `/breach notice draft --what-happened "An attacker copied part of our customer database." --what-we-are-doing "We closed the access path." --what-you-can-do "Choose a new password." --data email,password_hash --identity-protection "Enrol at https://acme.example/protect with code ACME-24."`
+	out := e.console("U_RESP",
+		"/breach declare Customer DB exposed --aware 2026-11-27T09:00:00Z",
+		"/breach facts data=email,password_hash encrypted=no",
+		"/breach notice import "+csv,
+		"/breach facts affected=unknown",
+		draft,
+		"/breach notice submit")
+	mustContain(t, out,
+		"1 person in US-RI needs the number of people affected (R.I. Gen. Laws 11-49.3-4(d)(1)): record it, /breach facts affected=N",
+		"1 person in US-CT needs the identity theft protection offered for at least 24 months (the draft gives no length) (Conn. Gen. Stat. 36a-701b(b)(2)(B)): add --identity-protection-months 24",
+		"Error: notice N1 is missing")
+	if strings.Contains(out, "Recipients who read affected") {
+		t.Errorf("the draft takes the fact it asks for for a text in a language called \"affected\":\n%s", out)
+	}
+	if strings.Contains(out, "is submitted") {
+		t.Fatalf("a notice without Rhode Island's count or Connecticut's 24 months was submitted:\n%s", out)
+	}
+
+	out = e.console("U_RESP", "/breach facts affected=1250 --incident INC-2026-0001",
+		"/breach notice draft --identity-protection-months 18 --incident INC-2026-0001")
+	mustContain(t, out, "1 person in US-CT needs the identity theft protection offered for at least 24 months (the draft gives 18)")
+	if strings.Contains(out, "US-RI needs") {
+		t.Errorf("the draft still asks for Rhode Island's count once the fact is recorded:\n%s", out)
+	}
+	out = e.console("U_RESP", "/breach notice draft --identity-protection-months 24 --incident INC-2026-0001", "/breach notice submit --incident INC-2026-0001")
+	mustContain(t, out, "Notice N3 of INC-2026-0001 is submitted")
+	mustContain(t, e.console("U_LEGAL1", "/breach notice approve --incident INC-2026-0001"), "approved")
+	out = e.console("U_LEAD", "/breach notice test --incident INC-2026-0001", "/breach notice test --confirm --incident INC-2026-0001",
+		"/breach notice send --incident INC-2026-0001")
+	mustContain(t, out, "Sending notice N3")
+
+	got := map[string]string{}
+	for _, m := range srv.Messages() {
+		if len(m.To) == 1 && m.To[0] != "lead@acme.example" {
+			_, text, html := decoded(t, m.Data)
+			got[m.To[0]] = text + "\n" + regexp.MustCompile(`<[^>]*>`).ReplaceAllString(html, " ")
+		}
+	}
+	if len(got) != 3 {
+		t.Fatalf("%d of the 3 people got a notice", len(got))
+	}
+	if !strings.Contains(got["rita@example.com"], "Number of people affected: 1250") {
+		t.Errorf("the Rhode Island notice does not give the number affected:\n%s", got["rita@example.com"])
+	}
+	for _, to := range []string{"mia@example.com", "carl@example.com"} {
+		if strings.Contains(got[to], "1250") || strings.Contains(got[to], "people affected") {
+			t.Errorf("the notice to %s gives the number affected, which its law does not ask for (or forbids):\n%s", to, got[to])
+		}
+	}
+	if !strings.Contains(got["carl@example.com"], "This offer is free of charge for 24 months.") {
+		t.Errorf("the Connecticut notice does not give the length of the offer:\n%s", got["carl@example.com"])
+	}
+}
+
+// A person's own row may list data the incident's recorded data does not
+// (an SSN): that data was exposed, so the laws that turn on it apply. With
+// the built-in catalog, Massachusetts' law applies only when SSNs, account
+// or card numbers, or license numbers were exposed; before, a Massachusetts
+// resident whose row listed an SSN got a notice under no law at all:
+// no police report, no free security freeze, no 18 months of credit
+// monitoring (M.G.L. c. 93H ss. 3(b), 3A).
+func TestRowDataCategoriesDecideWhichLawsApply(t *testing.T) {
+	srv := smtptest.Start(t)
+	e := newNoticeEnv(t, "")
+	e.env["SMTP_ADDR"], e.env["SMTP_TLS"], e.env["SMTP_FROM"] = srv.Addr, "none", "privacy@acme.example"
+	csv := e.file("customers.csv", "email,name,country,region,data_categories\n"+
+		"mia@example.com,Mia Mass,US,MA,email;ssn\nnora@example.com,Nora North,US,NY,\n")
+	out := e.console("U_RESP",
+		"/breach declare Customer DB exposed --aware 2026-11-27T09:00:00Z",
+		"/breach facts data=email,password_hash encrypted=no",
+		"/breach notice import "+csv,
+		`/breach notice draft --what-happened "An attacker copied part of our customer database." --what-we-are-doing "We closed the access path." --what-you-can-do "Choose a new password." --data email,password_hash --identity-protection "Enrol at https://acme.example/protect with code ACME-18." --identity-protection-months 18`,
+		"/breach notice submit")
+	mustContain(t, out, "now email,password_hash,ssn from the import", "now applies: ma-residents",
+		"US-MA · en · email, ssn\n       laws: ma-residents", "Notice N1 of INC-2026-0001 is submitted")
+	mustContain(t, e.console("U_LEGAL1", "/breach notice approve --incident INC-2026-0001"), "approved")
+	e.console("U_LEAD", "/breach notice test --incident INC-2026-0001", "/breach notice test --confirm --incident INC-2026-0001",
+		"/breach notice send --incident INC-2026-0001")
+	var ma string
+	for _, m := range srv.Messages() {
+		if len(m.To) == 1 && m.To[0] == "mia@example.com" {
+			_, ma, _ = decoded(t, m.Data)
+		}
+	}
+	for _, w := range []string{"Police report:", "Security freeze:", "Enrol at https://acme.example/protect", "This offer is free of charge for 18 months."} {
+		if !strings.Contains(ma, w) {
+			t.Errorf("the Massachusetts notice lacks %q:\n%s", w, ma)
+		}
+	}
+	if strings.Contains(ma, "An attacker copied") {
+		t.Errorf("the Massachusetts notice tells the nature of the breach:\n%s", ma)
+	}
 }

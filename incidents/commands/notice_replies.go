@@ -457,7 +457,7 @@ func uniq(xs ...string) []string {
 func missingLocales(missing []string) []string {
 	var out []string
 	for _, m := range missing {
-		if _, loc, ok := strings.Cut(m, "."); ok && !strings.HasPrefix(m, "company.") && !strings.HasPrefix(m, incidents.FieldClash+".") && !strings.HasPrefix(m, incidents.FieldCatalogContact+".") && !slices.Contains(out, loc) {
+		if _, loc, ok := strings.Cut(m, "."); ok && !strings.HasPrefix(m, "company.") && !strings.HasPrefix(m, incidents.FieldClash+".") && !strings.HasPrefix(m, incidents.FieldCatalogContact+".") && !strings.HasPrefix(m, incidents.FieldFact+".") && !slices.Contains(out, loc) {
 			out = append(out, loc)
 		}
 	}
