@@ -1,7 +1,6 @@
 package playbooks
 
 import (
-	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -402,45 +401,4 @@ var statesBNames = map[string]string{
 	"South Dakota": "US-SD", "Tennessee": "US-TN", "Texas": "US-TX", "Utah": "US-UT", "Vermont": "US-VT",
 	"Virginia": "US-VA", "Washington": "US-WA", "West Virginia": "US-WV", "Wisconsin": "US-WI", "Wyoming": "US-WY",
 	"Puerto Rico": "US-PR", "Guam": "US-GU", "US Virgin Islands": "US-VI",
-}
-
-// TestReadmeNoticeTablePartB keeps README's "What notices say, and why"
-// honest for part B: a row per jurisdiction, with the status and citation
-// of its residents regulation in the catalog.
-func TestReadmeNoticeTablePartB(t *testing.T) {
-	cat := mustEmbeddedCatalog(t)
-	data, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, section, ok := strings.Cut(string(data), "\n## What notices say, and why\n")
-	if !ok {
-		t.Fatal(`README has no section "What notices say, and why"`)
-	}
-	section, _, _ = strings.Cut(section, "\n## ")
-	seen := map[string]bool{}
-	for _, line := range strings.Split(section, "\n") {
-		cells := strings.Split(line, " | ")
-		if len(cells) != 5 || !strings.HasPrefix(line, "| ") {
-			continue
-		}
-		name := strings.TrimPrefix(cells[0], "| ")
-		jur, ok := statesBNames[name]
-		if !ok {
-			continue
-		}
-		seen[name] = true
-		r, _ := cat.Regulation(statesBResidents[jur])
-		if status := strings.TrimSuffix(cells[4], " |"); status != strings.ReplaceAll(r.Status, "_", " ") {
-			t.Errorf("README says %s is %q; the catalog's %s is %q", name, status, r.ID, r.Status)
-		}
-		if forbids := cells[2] != "-"; forbids != (r.Notice != nil && len(r.Notice.Forbid) > 0) {
-			t.Errorf("README's %s row says must not carry %q; the catalog's %s forbids %d items", name, cells[2], r.ID, len(r.Notice.Forbid))
-		}
-	}
-	for name := range statesBNames {
-		if !seen[name] {
-			t.Errorf("README's table has no row for %s", name)
-		}
-	}
 }

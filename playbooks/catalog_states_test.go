@@ -372,7 +372,7 @@ var statesPartANames = map[string]string{
 }
 
 // TestReadmeNoticeTableMatchesCatalog keeps README's "What notices say, and
-// why" honest: every part-A jurisdiction has a row, with the status of its
+// why" honest: every state and territory has a row, with the status of its
 // residents regulation in the catalog, and a forbid is said only where the
 // catalog has one.
 func TestReadmeNoticeTableMatchesCatalog(t *testing.T) {
@@ -393,12 +393,15 @@ func TestReadmeNoticeTableMatchesCatalog(t *testing.T) {
 			continue
 		}
 		name := strings.TrimPrefix(cells[0], "| ")
-		jur, ok := statesPartANames[name]
-		if !ok {
+		var r Regulation
+		if jur, ok := statesPartANames[name]; ok {
+			r = residentsRule(t, cat, jur, statesPartA[jur])
+		} else if jur, ok := statesBNames[name]; ok {
+			r = residentsRule(t, cat, jur, statesBResidents[jur])
+		} else {
 			continue
 		}
 		seen[name] = true
-		r := residentsRule(t, cat, jur, statesPartA[jur])
 		status := strings.TrimSuffix(cells[4], " |")
 		if want := strings.ReplaceAll(r.Status, "_", " "); status != want {
 			t.Errorf("README says %s is %q; the catalog's %s is %q", name, status, r.ID, want)
@@ -407,9 +410,11 @@ func TestReadmeNoticeTableMatchesCatalog(t *testing.T) {
 			t.Errorf("README's %s row says must not carry %q; the catalog's %s forbids %d items", name, cells[2], r.ID, len(r.Notice.Forbid))
 		}
 	}
-	for name := range statesPartANames {
-		if !seen[name] {
-			t.Errorf("README's table has no row for %s", name)
+	for _, names := range []map[string]string{statesPartANames, statesBNames} {
+		for name := range names {
+			if !seen[name] {
+				t.Errorf("README's table has no row for %s", name)
+			}
 		}
 	}
 }
