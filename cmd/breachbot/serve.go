@@ -183,7 +183,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		serveOn("metrics server", newHTTPServer(mmux), mln)
 	}
 	workers.Go("slack directory", func(ctx context.Context) error { dir.Run(ctx); return nil })
-	workers.Go("slack boards", func(ctx context.Context) error { bot.RunBoards(ctx, 5*time.Minute); return nil })
+	workers.Go("slack boards", func(ctx context.Context) error { bot.RunBoards(ctx, cfg.boardRefresh); return nil })
 	if app.GitHubWebhook != nil {
 		workers.Go("github commit statuses", app.GitHubWebhook.Run)
 	}

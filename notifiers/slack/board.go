@@ -72,6 +72,7 @@ func (b *Bot) RunBoards(ctx context.Context, every time.Duration) {
 			return
 		case <-t.C:
 		}
+		began := time.Now()
 		open, err := b.incidents.Open(ctx)
 		if err != nil {
 			b.log.Error("slack: list incidents for board refresh", "err", err)
@@ -85,6 +86,7 @@ func (b *Bot) RunBoards(ctx context.Context, every time.Duration) {
 				b.log.Warn("slack: board refresh failed; next round tries again", "incident", inc.ID, "err", err)
 			}
 		}
+		b.log.Debug("slack: boards refreshed", "open", len(open), "took", time.Since(began))
 	}
 }
 
