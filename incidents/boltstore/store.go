@@ -61,7 +61,10 @@ func Open(path string) (*Store, error) {
 				return err
 			}
 		}
-		return buildPhases(tx)
+		if err := buildPhases(tx); err != nil {
+			return err
+		}
+		return buildOpen(tx)
 	})
 	if err != nil {
 		db.Close()
@@ -148,6 +151,9 @@ func (t *Tx) PutIncident(inc *incidents.Incident) error {
 		}
 	}
 	if err := countPhases(t.tx, inc); err != nil {
+		return err
+	}
+	if err := putOpen(t.tx, inc); err != nil {
 		return err
 	}
 	return t.put(bucketIncidents, []byte(inc.ID), inc)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -46,6 +47,9 @@ type postRecord struct {
 	Seq int64 `json:"seq,omitempty"`
 	// Thread is the message a continuation replies to.
 	Thread string `json:"thread,omitempty"`
+	// Shown is the time a deadlines board showed when RunBoards last
+	// updated it (zero: not known, so the next round updates it).
+	Shown time.Time `json:"shown,omitzero"`
 }
 
 // metadataEvent is the event_type of the metadata on every message the bot

@@ -120,7 +120,7 @@ func run(args []string, stdout io.Writer, now time.Time) error {
 	ctx := context.Background()
 	pb := benchPlaybook(o.obligations, o.reminders/(o.incidents*o.obligations))
 	svc := incidents.NewService(incidents.Config{Store: store, Playbooks: playbooktest.Static{pb}})
-	res, err := svc.Declare(ctx, "U0LEAD", incidents.DeclareInput{Title: "bench incident 1", AwareAt: now.Add(-time.Hour)})
+	res, err := svc.Declare(ctx, "U0LEAD", incidents.DeclareInput{Title: "bench incident 1", AwareAt: now.Add(-72 * time.Hour)})
 	if err != nil {
 		return fmt.Errorf("declare the first incident: %w", err)
 	}
@@ -132,7 +132,7 @@ func run(args []string, stdout io.Writer, now time.Time) error {
 	for start := 1; start < o.incidents; start += batch {
 		err := store.Update(ctx, func(tx incidents.Tx) error {
 			for i := start; i < min(start+batch, o.incidents); i++ {
-				if err := writeCopy(tx, tmpl, i, now); err != nil {
+				if err := writeCopy(tx, tmpl, i); err != nil {
 					return err
 				}
 			}
@@ -142,7 +142,7 @@ func run(args []string, stdout io.Writer, now time.Time) error {
 			return fmt.Errorf("write incidents: %w", err)
 		}
 	}
-	if err := slackRecords(store, tmpl, o.incidents); err != nil {
+	if err := slackRecords(store, tmpl, o.incidents, now); err != nil {
 		return err
 	}
 	first := time.Now().Add(o.dueAfter).Truncate(time.Second).Add(time.Second)
@@ -182,15 +182,16 @@ func settle(ctx context.Context, store *boltstore.Store, inc *incidents.Incident
 func channelOf(i int) string { return fmt.Sprintf("CB%08d", i) }
 
 // writeCopy writes the i-th incident (0 is the first): tmpl with a new id,
-// title and channel, its times shifted by 3 s × i, its alarms scheduled and
-// its declaration audited.
-func writeCopy(tx incidents.Tx, tmpl *incidents.Incident, i int, now time.Time) error {
+// title and channel, its times shifted by 37 s × i (10,000 incidents
+// declared over four days), its alarms scheduled and its declaration
+// audited.
+func writeCopy(tx incidents.Tx, tmpl *incidents.Incident, i int) error {
 	year := tmpl.DeclaredAt.UTC().Year()
 	n, err := tx.NextIncidentNumber(year)
 	if err != nil {
 		return err
 	}
-	inc := copyIncident(tmpl, time.Duration(i)*3*time.Second)
+	inc := copyIncident(tmpl, time.Duration(i)*37*time.Second)
 	inc.ID, inc.Title, inc.Channel = incidents.FormatIncidentID(year, n), fmt.Sprintf("bench incident %d", i+1), channelOf(i)
 	for k := range inc.Obligations {
 		for j := range inc.Obligations[k].Alarms {
@@ -239,9 +240,9 @@ func copyIncident(tmpl *incidents.Incident, d time.Duration) *incidents.Incident
 }
 
 // slackRecords records each incident's channel as set up, with its
-// checklist and board posted and pinned, as notifiers/slack does after
-// creating it (its channelState and postRecord JSON).
-func slackRecords(store *boltstore.Store, tmpl *incidents.Incident, n int) error {
+// checklist and board posted and pinned, the board as shown at now, as
+// notifiers/slack does (its channelState and postRecord JSON).
+func slackRecords(store *boltstore.Store, tmpl *incidents.Incident, n int, now time.Time) error {
 	st := store.SlackState()
 	year := tmpl.DeclaredAt.UTC().Year()
 	for i := range n {
@@ -252,6 +253,9 @@ func slackRecords(store *boltstore.Store, tmpl *incidents.Incident, n int) error
 		}
 		for j, part := range []string{"checklist", "board"} {
 			post := fmt.Sprintf(`{"channel":%q,"ts":"1700000000.%06d"}`, ch, 2*i+j)
+			if part == "board" {
+				post = fmt.Sprintf(`{"channel":%q,"ts":"1700000000.%06d","shown":%q}`, ch, 2*i+j, now.UTC().Format(time.RFC3339Nano))
+			}
 			if err := st.PutPostRecord("pinned:"+id+":"+part, []byte(post)); err != nil {
 				return err
 			}
