@@ -70,6 +70,8 @@ func Open(path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("initialise database %s: %w", path, err)
 	}
+	// Writers that batch (SlackState) wait at most this long for others.
+	db.MaxBatchDelay = 2 * time.Millisecond
 	return &Store{db: db, path: path}, nil
 }
 

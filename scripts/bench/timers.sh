@@ -4,7 +4,8 @@
 # 1,000,000 pending reminders (10,000 of them due in one minute shortly after
 # start), runs the real `breachbot serve` against a fake Slack Web API and
 # prints one line per target. BENCH_QUICK=1: 1,000 incidents, 100,000
-# reminders, 1,000 due, 5 s of idle.
+# reminders, 1,000 due, 5 s of idle. BENCH_KEEP=1 keeps the temp folder
+# (database, serve.log).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -16,8 +17,11 @@ fi
 tmp=$(mktemp -d)
 slack_pid=
 cleanup() {
-	[[ -n "$slack_pid" ]] && kill "$slack_pid" 2>/dev/null && wait "$slack_pid" 2>/dev/null
-	rm -rf "$tmp"
+	if [[ -n "$slack_pid" ]]; then
+		kill "$slack_pid" 2>/dev/null || true
+		wait "$slack_pid" 2>/dev/null || true
+	fi
+	if [[ "${BENCH_KEEP:-}" == 1 ]]; then echo "kept $tmp" >&2; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
 

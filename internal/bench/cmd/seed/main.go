@@ -4,11 +4,12 @@
 // them far ahead and one per incident due within one minute shortly after
 // the seed ends.
 //
-// The first incident is declared through the Service, as `serve` would; the
-// others are copies of it (new id, channel and title, every time shifted a
-// few seconds per incident) written through boltstore's own API in large
-// transactions without fsync, so the data is what `serve` would have
-// written, made in seconds instead of hours. The Slack records are the JSON
+// The first incident is declared through the Service, as `serve` would,
+// three days after the company became aware; the others are copies of it
+// (new id, channel and title, every time shifted back 37 s per incident)
+// written through boltstore's own API in large transactions without
+// fsync, so the data is what `serve` would have written, made in seconds
+// instead of hours. The Slack records are the JSON
 // that notifiers/slack writes for a channel that is set up.
 //
 //	seed -db bench.db -incidents 10000 -reminders 1000000 -due 10000 -due-after 30s
@@ -182,16 +183,16 @@ func settle(ctx context.Context, store *boltstore.Store, inc *incidents.Incident
 func channelOf(i int) string { return fmt.Sprintf("CB%08d", i) }
 
 // writeCopy writes the i-th incident (0 is the first): tmpl with a new id,
-// title and channel, its times shifted by 37 s × i (10,000 incidents
-// declared over four days), its alarms scheduled and its declaration
-// audited.
+// title and channel, its times shifted back by 37 s × i (10,000 incidents
+// declared over the four days before the first), its alarms scheduled and
+// its declaration audited.
 func writeCopy(tx incidents.Tx, tmpl *incidents.Incident, i int) error {
 	year := tmpl.DeclaredAt.UTC().Year()
 	n, err := tx.NextIncidentNumber(year)
 	if err != nil {
 		return err
 	}
-	inc := copyIncident(tmpl, time.Duration(i)*37*time.Second)
+	inc := copyIncident(tmpl, -time.Duration(i)*37*time.Second)
 	inc.ID, inc.Title, inc.Channel = incidents.FormatIncidentID(year, n), fmt.Sprintf("bench incident %d", i+1), channelOf(i)
 	for k := range inc.Obligations {
 		for j := range inc.Obligations[k].Alarms {

@@ -71,7 +71,7 @@ func main() {
 	flag.IntVar(&o.incidents, "incidents", 10000, "open incidents in the database (for the report)")
 	flag.IntVar(&o.reminders, "reminders", 1000000, "pending reminders in the database (for the report)")
 	flag.DurationVar(&o.idle, "idle", 20*time.Second, "how long to measure the CPU of the idle bot")
-	flag.StringVar(&o.dir, "dir", os.TempDir(), "a folder for serve's config")
+	flag.StringVar(&o.dir, "dir", os.TempDir(), "a folder for serve's config and log (serve.log)")
 	flag.Parse()
 	var err error
 	if o.first, err = time.Parse(time.RFC3339, first); err != nil {
@@ -79,6 +79,9 @@ func main() {
 		os.Exit(2)
 	}
 	ok, err := run(o, os.Stdout)
+	if o.dir != "" {
+		fmt.Fprintf(os.Stderr, "timersload: serve's log is in %s\n", filepath.Join(o.dir, "serve.log"))
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "timersload:", err)
 		os.Exit(2)
@@ -95,6 +98,8 @@ type serveProcess struct {
 	out strings.Builder
 	// lines receives every line of stderr (dropped if nobody reads).
 	lines chan string
+	// log is where stderr is kept (serve.log in -dir).
+	log *os.File
 }
 
 func (p *serveProcess) output() string { p.mu.Lock(); defer p.mu.Unlock(); return p.out.String() }
@@ -108,6 +113,11 @@ func run(o options, stdout io.Writer) (bool, error) {
 		return false, err
 	}
 	p := &serveProcess{lines: make(chan string, 1024)}
+	var err error
+	if p.log, err = os.Create(filepath.Join(o.dir, "serve.log")); err != nil {
+		return false, err
+	}
+	defer p.log.Close()
 	p.cmd = exec.Command(o.breachbot, "serve", "--config", cfg)
 	p.cmd.Env = append(os.Environ(), "BREACHBOT_DB="+o.db, "BREACHBOT_HTTP_ADDR=127.0.0.1:0", "BREACHBOT_METRICS_ADDR=127.0.0.1:0",
 		"SLACK_BOT_TOKEN=xoxb-bench", "SLACK_SIGNING_SECRET=bench", "SLACK_API_URL="+o.slack)
@@ -136,6 +146,9 @@ func run(o options, stdout io.Writer) (bool, error) {
 		for sc.Scan() {
 			p.mu.Lock()
 			p.out.WriteString(sc.Text() + "\n")
+			if p.log != nil {
+				fmt.Fprintln(p.log, sc.Text())
+			}
 			p.mu.Unlock()
 			select {
 			case p.lines <- sc.Text():
@@ -202,14 +215,15 @@ func run(o options, stdout io.Writer) (bool, error) {
 		thousands(o.incidents), ms(took), rss)
 
 	// A board refresh round (serve refreshes every boardInterval).
-	if _, err := waitLine(p, regexp.MustCompile(`boards refreshed`), boardInterval+2*time.Minute); err != nil {
+	m, err = waitLine(p, regexp.MustCompile(`boards refreshed.*`), boardInterval+2*time.Minute)
+	if err != nil {
 		return false, fmt.Errorf("no board refresh: %w", err)
 	}
 	rss, err = status(pid)
 	if err != nil {
 		return false, err
 	}
-	report(rss.rss < rssTargetKiB, "board refresh with %s open incidents: RSS %s after (target: < 64 MB)", thousands(o.incidents), rss)
+	report(rss.rss < rssTargetKiB, "board refresh with %s open incidents: %s, RSS %s after (target: < 64 MB)", thousands(o.incidents), roundOf(m[0]), rss)
 
 	// Firing: every reminder of the minute, as the fake Slack received it.
 	lates, err := lateness(o, p)
@@ -264,6 +278,18 @@ func lateness(o options, p *serveProcess) ([]time.Duration, error) {
 	}
 }
 
+// roundOf says what a board refresh round did, from serve's log line.
+func roundOf(line string) string {
+	field := func(name string) string {
+		m := regexp.MustCompile(name + `=(\S+)`).FindStringSubmatch(line)
+		if m == nil {
+			return "?"
+		}
+		return m[1]
+	}
+	return fmt.Sprintf("%s boards updated in %s", field("updated"), field("took"))
+}
+
 // waitLine waits for a line of serve's stderr matching re.
 func waitLine(p *serveProcess, re *regexp.Regexp, limit time.Duration) ([]string, error) {
 	timeout := time.After(limit)
@@ -316,7 +342,7 @@ func cpuTime(pid int) (time.Duration, error) {
 type memory struct{ rss, anon, file int64 }
 
 func (m memory) String() string {
-	return fmt.Sprintf("%.1f MB (heap and stacks %.1f MB, database pages %.1f MB)", float64(m.rss)/1024, float64(m.anon)/1024, float64(m.file)/1024)
+	return fmt.Sprintf("%.1f MB (anonymous: heap and stacks %.1f MB; file: the binary and database pages %.1f MB)", float64(m.rss)/1024, float64(m.anon)/1024, float64(m.file)/1024)
 }
 
 func status(pid int) (memory, error) {
