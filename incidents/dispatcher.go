@@ -28,7 +28,7 @@ func NewDispatcher(svc *Service, n Notifier) *Dispatcher {
 	return &Dispatcher{svc: svc, notifier: n, MaxBackoff: 5 * time.Minute}
 }
 
-const dispatchBatch = 64
+const dispatchBatch = 128
 
 // Run delivers until ctx is done.
 func (d *Dispatcher) Run(ctx context.Context) error {
@@ -41,7 +41,7 @@ type retryAfter interface{ RetryAfter() time.Duration }
 // Drain attempts every pending notification whose time has come and returns
 // when the earliest postponed one is due again (zero if none is left).
 //
-// Deliveries are marked in batches (every 64 or 50 ms, whichever comes
+// Deliveries are marked in batches (every 128 or 50 ms, whichever comes
 // first), so a fast transport is not held back by one fsync per message; a
 // crash re-delivers at most the unmarked window, which the notification IDs
 // let transports recognise.

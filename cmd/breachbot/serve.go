@@ -28,7 +28,7 @@ var (
 
 // slackParallel is how many incidents' notifications serve delivers to
 // Slack at the same time.
-const slackParallel = 8
+const slackParallel = 16
 
 // newHTTPServer returns a server for h with the time limits above, so a
 // client that sends slowly (or not at all) cannot hold connections.
@@ -172,8 +172,8 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		app.MetricsAddr = mln.Addr().String()
 	}
 	// Slack takes messages for different channels at once: a minute in
-	// which thousands of reminders come due is delivered eight incidents
-	// at a time (each incident's in order).
+	// which thousands of reminders come due is delivered sixteen
+	// incidents at a time (each incident's in order).
 	workers := app.workers(bot, slackParallel)
 	serveOn := func(name string, srv *http.Server, ln net.Listener) {
 		workers.GoStoppable(name, func() error {

@@ -158,6 +158,10 @@ func run(o options, stdout io.Writer) (bool, error) {
 		close(p.lines)
 	}()
 	pid := p.cmd.Process.Pid
+	db, err := filepath.Abs(o.db)
+	if err != nil {
+		return false, err
+	}
 	allOK := true
 	report := func(ok bool, format string, args ...any) {
 		verdict := "PASS"
@@ -207,7 +211,7 @@ func run(o options, stdout io.Writer) (bool, error) {
 	if !strings.Contains(string(body), `breachbot_obligations{phase="running"}`) {
 		return false, errors.New("GET /metrics has no obligations gauge")
 	}
-	rss, err := status(pid)
+	rss, err := status(pid, db)
 	if err != nil {
 		return false, err
 	}
@@ -219,7 +223,7 @@ func run(o options, stdout io.Writer) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("no board refresh: %w", err)
 	}
-	rss, err = status(pid)
+	rss, err = status(pid, db)
 	if err != nil {
 		return false, err
 	}
@@ -238,7 +242,7 @@ func run(o options, stdout io.Writer) (bool, error) {
 		report(p99 < lateTarget, "timers lateness p99, %s due in one minute: %.3f s (p50 %.3f s, max %.3f s) (target: < 1 s)",
 			thousands(o.due), p99.Seconds(), p50.Seconds(), worst.Seconds())
 	}
-	if rss, err = status(pid); err == nil {
+	if rss, err = status(pid, db); err == nil {
 		fmt.Fprintf(stdout, "  (after firing: RSS %s)\n", rss)
 	}
 	return allOK, nil
@@ -338,14 +342,40 @@ func cpuTime(pid int) (time.Duration, error) {
 	return time.Duration(utime+stime) * time.Second / ticks, nil
 }
 
-// memory is a process's resident set, in KiB.
-type memory struct{ rss, anon, file int64 }
+// memory is a process's resident set, in KiB: in all, anonymous (heap
+// and stacks), file-backed, and of that the database file's mapping.
+type memory struct{ rss, anon, file, db int64 }
 
 func (m memory) String() string {
-	return fmt.Sprintf("%.1f MB (anonymous: heap and stacks %.1f MB; file: the binary and database pages %.1f MB)", float64(m.rss)/1024, float64(m.anon)/1024, float64(m.file)/1024)
+	mb := func(kib int64) float64 { return float64(kib) / 1024 }
+	return fmt.Sprintf("%.1f MB (heap and stacks %.1f MB; mapped files %.1f MB, of which the database %.1f MB)", mb(m.rss), mb(m.anon), mb(m.file), mb(m.db))
 }
 
-func status(pid int) (memory, error) {
+// status reads the memory of process pid, whose database is db.
+func status(pid int, db string) (memory, error) {
+	m, err := vmStatus(pid)
+	if err != nil {
+		return m, err
+	}
+	smaps, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", pid))
+	if err != nil {
+		return m, err
+	}
+	inDB := false
+	for _, line := range strings.Split(string(smaps), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) >= 5 && strings.Contains(f[0], "-") && !strings.HasSuffix(f[0], ":"):
+			inDB = len(f) >= 6 && f[len(f)-1] == db // a mapping's header line
+		case inDB && len(f) >= 2 && f[0] == "Rss:":
+			n, _ := strconv.ParseInt(f[1], 10, 64)
+			m.db += n
+		}
+	}
+	return m, nil
+}
+
+func vmStatus(pid int) (memory, error) {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return memory{}, err
