@@ -79,11 +79,8 @@ func main() {
 		os.Exit(2)
 	}
 	ok, err := run(o, os.Stdout)
-	if o.dir != "" {
-		fmt.Fprintf(os.Stderr, "timersload: serve's log is in %s\n", filepath.Join(o.dir, "serve.log"))
-	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "timersload:", err)
+		fmt.Fprintln(os.Stderr, "timersload:", err, "(serve's log: serve.log in -dir)")
 		os.Exit(2)
 	}
 	if !ok {
