@@ -18,6 +18,9 @@ var keyOpenBuilt = []byte("\x00built")
 // putOpen replaces the incident's summary, or removes it once closed.
 func putOpen(tx *bolt.Tx, inc *incidents.Incident) error {
 	b := tx.Bucket(bucketOpen)
+	// Incident ids grow (INC-YYYY-NNNN), so summaries are mostly added at
+	// the end: fuller pages keep the walk over them short.
+	b.FillPercent = 0.9
 	s, open := incidents.Summarize(inc)
 	if !open {
 		return b.Delete([]byte(inc.ID))
