@@ -30,14 +30,13 @@ func (r *Reader) Incident(ctx context.Context, id string) (*Result, error) {
 	return &res, nil
 }
 
-// Open returns the incidents not closed, in id order.
-func (r *Reader) Open(ctx context.Context) ([]*Incident, error) {
-	var out []*Incident
+// OpenIncidents returns the store's summaries of the open incidents, in id
+// order, without reading the incidents themselves.
+func (r *Reader) OpenIncidents(ctx context.Context) ([]OpenIncident, error) {
+	var out []OpenIncident
 	err := r.s.store.View(ctx, func(tx Tx) error {
-		return tx.Incidents(func(inc *Incident) error {
-			if inc.State != StateClosed {
-				out = append(out, inc)
-			}
+		return tx.OpenIncidents(func(o OpenIncident) error {
+			out = append(out, o)
 			return nil
 		})
 	})

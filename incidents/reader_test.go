@@ -40,16 +40,19 @@ func TestReaderReadsForTheBotWithoutARole(t *testing.T) {
 		t.Errorf("Reader.Incident of an unknown id: %v, want not found", err)
 	}
 
-	list, err := r.Open(ctx)
+	list, err := r.OpenIncidents(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var ids []string
-	for _, inc := range list {
-		ids = append(ids, inc.ID)
+	for _, o := range list {
+		ids = append(ids, o.ID)
+		if o.Playbook != open.Playbook.ID || o.Pin != open.Playbook.Key {
+			t.Errorf("Reader.OpenIncidents: %s runs %s %s; want %s %s", o.ID, o.Playbook, o.Pin, open.Playbook.ID, open.Playbook.Key)
+		}
 	}
 	if diff := cmp.Diff([]string{open.ID}, ids); diff != "" {
-		t.Errorf("Reader.Open (-want +got):\n%s", diff)
+		t.Errorf("Reader.OpenIncidents (-want +got):\n%s", diff)
 	}
 
 	if err := r.Ping(ctx); err != nil {

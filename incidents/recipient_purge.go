@@ -2,6 +2,8 @@ package incidents
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -80,6 +82,8 @@ func (s *Service) PurgeExpired(ctx context.Context, retention time.Duration) ([]
 	}
 	var due []string
 	err := s.store.View(ctx, func(tx Tx) error {
+		// Only incidents that still hold people's data can be due: read
+		// those, not every incident.
 		held := map[string]bool{}
 		if err := tx.RecipientSets(func(rs *RecipientSet) error {
 			if rs.State != SetPurged {
@@ -89,12 +93,18 @@ func (s *Service) PurgeExpired(ctx context.Context, retention time.Duration) ([]
 		}); err != nil {
 			return err
 		}
-		return tx.Incidents(func(inc *Incident) error {
-			if inc.State == StateClosed && held[inc.ID] && s.clock.Now().Sub(inc.ClosedAt) >= retention {
+		for _, id := range slices.Sorted(maps.Keys(held)) {
+			inc, err := tx.Incident(id)
+			if ErrorCode(err) == ENOTFOUND {
+				continue
+			} else if err != nil {
+				return err
+			}
+			if inc.State == StateClosed && s.clock.Now().Sub(inc.ClosedAt) >= retention {
 				due = append(due, inc.ID)
 			}
-			return nil
-		})
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -7,8 +7,11 @@ import (
 )
 
 // fireBatch bounds the alarms fired in one transaction, so a backlog after
-// downtime is worked off in several short transactions.
-const fireBatch = 256
+// downtime, or a second in which hundreds come due, is worked off in
+// several short transactions: each rewrites its incidents while holding
+// the database's one writer, and the dispatcher delivering the first
+// ones needs it too.
+const fireBatch = 32
 
 // lateThreshold is how late an alarm may fire before its message says so.
 const lateThreshold = time.Minute

@@ -29,6 +29,10 @@ type Tx interface {
 	IncidentByChannel(channel string) (string, error)
 	// Incidents calls fn for every incident in id order until fn returns an error.
 	Incidents(fn func(*Incident) error) error
+	// OpenIncidents calls fn with the summary of every open incident, in id
+	// order, until fn returns an error; it reads no incident, so what runs
+	// on a timer uses it to find the few incidents it must read.
+	OpenIncidents(fn func(OpenIncident) error) error
 
 	// Playbook returns the resolved playbook stored under a pin key.
 	Playbook(key string) (*Playbook, error)

@@ -161,11 +161,13 @@ func upgradeSteps(old []Step, pb *Playbook, oldVersion string) ([]Step, []string
 // playbook it just read; a playbook source that refreshes can call it too.
 func (s *Service) CheckPlaybookUpdates(ctx context.Context, pb *Playbook) error {
 	key := PinKey(pb)
-	// Most checks find nothing to tell: read before taking the write lock.
+	// The summaries name each open incident's playbook and pin, so a check
+	// reads only the incidents it tells (most checks find none); read
+	// before taking the write lock.
 	stale := false
 	err := s.store.View(ctx, func(tx Tx) error {
-		return tx.Incidents(func(inc *Incident) error {
-			if inc.State != StateClosed && inc.Playbook.ID == pb.ID && inc.Playbook.Key != key {
+		return tx.OpenIncidents(func(o OpenIncident) error {
+			if o.Playbook == pb.ID && o.Pin != key {
 				stale = true
 				return ErrStop
 			}
@@ -180,10 +182,15 @@ func (s *Service) CheckPlaybookUpdates(ctx context.Context, pb *Playbook) error 
 	}
 	return s.update(ctx, func(t *txn) error {
 		var stale []*Incident
-		err := t.Incidents(func(inc *Incident) error {
-			if inc.State != StateClosed && inc.Playbook.ID == pb.ID && inc.Playbook.Key != key {
-				stale = append(stale, inc)
+		err := t.OpenIncidents(func(o OpenIncident) error {
+			if o.Playbook != pb.ID || o.Pin == key {
+				return nil
 			}
+			inc, err := t.Incident(o.ID)
+			if err != nil {
+				return err
+			}
+			stale = append(stale, inc)
 			return nil
 		})
 		if err != nil {

@@ -33,6 +33,10 @@ type WorkersConfig struct {
 	Service *Service
 	// Notifier receives the outbox's notifications (Slack, the console).
 	Notifier Notifier
+	// DispatchParallel is how many incidents' notifications the
+	// dispatcher delivers at the same time (Dispatcher.Parallel; 0: one
+	// after another). Set it only for a Notifier safe for concurrent use.
+	DispatchParallel int
 	// Notices sends approved notices; nil runs no sender.
 	Notices *NoticeSender
 	// Retention is how long the affected people's data of a closed
@@ -84,7 +88,9 @@ func NewWorkers(cfg WorkersConfig) *Workers {
 	w := &Workers{cfg: cfg, failed: make(chan error, 1)}
 	svc := cfg.Service
 	w.Go("scheduler", NewScheduler(svc).Run)
-	w.Go("dispatcher", NewDispatcher(svc, cfg.Notifier).Run)
+	dispatcher := NewDispatcher(svc, cfg.Notifier)
+	dispatcher.Parallel = cfg.DispatchParallel
+	w.Go("dispatcher", dispatcher.Run)
 	if cfg.Notices != nil {
 		w.Go("notice sender", cfg.Notices.Run)
 	}

@@ -233,14 +233,16 @@ func (a *App) Close() error {
 
 // workers returns the background work of the App, with notifier receiving
 // the outbox (Slack, the console) and, with github_tracking:, the GitHub
-// tracker too; the caller starts and closes it.
-func (a *App) workers(notifier incidents.Notifier) *incidents.Workers {
+// tracker too, parallel incidents' notifications at a time (0: one after
+// another; more only for a notifier safe for concurrent use); the caller
+// starts and closes it.
+func (a *App) workers(notifier incidents.Notifier, parallel int) *incidents.Workers {
 	if a.notifyNames != nil {
 		notifier = commands.NameNotifications(notifier, a.notifyNames)
 	}
 	if a.tracker != nil {
 		notifier = incidents.FanOut(notifier, a.tracker)
 	}
-	return incidents.NewWorkers(incidents.WorkersConfig{Service: a.Service, Notifier: notifier, Notices: a.Notices,
+	return incidents.NewWorkers(incidents.WorkersConfig{Service: a.Service, Notifier: notifier, DispatchParallel: parallel, Notices: a.Notices,
 		Retention: a.Config.retention, CutShort: a.stopMailers, Log: a.Log})
 }

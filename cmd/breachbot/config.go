@@ -35,6 +35,10 @@ type Config struct {
 	// AnnounceChannel is a Slack channel id told that a confidential
 	// incident was declared, naming nothing of it; empty: none.
 	AnnounceChannel string `yaml:"announce_channel"`
+	// BoardRefresh is how often serve brings the pinned deadlines boards
+	// of open incidents up to date, so relative times stay true ("5m";
+	// default 5m).
+	BoardRefresh string `yaml:"board_refresh"`
 
 	// Roles lists Slack user or user-group ids per role.
 	Roles       map[string][]string `yaml:"roles"`
@@ -116,8 +120,9 @@ type Config struct {
 	outboxSet bool
 	// serving is set by serve: without a relay or outboxSet, customer
 	// notices are refused, never written into the default folder.
-	serving   bool
-	retention time.Duration
+	serving      bool
+	retention    time.Duration
+	boardRefresh time.Duration
 }
 
 // CompanyConfig is the notifying organisation.
@@ -293,6 +298,14 @@ func (c *Config) problems() []string {
 			problems = append(problems, c.at("smtp_timeout")+fmt.Sprintf("smtp_timeout: %q is not a duration like 60s", c.SMTPTimeout))
 		}
 		c.smtpTimeout = d
+	}
+	c.boardRefresh = 5 * time.Minute
+	if c.BoardRefresh != "" {
+		d, err := time.ParseDuration(c.BoardRefresh)
+		if err != nil || d < time.Second {
+			problems = append(problems, c.at("board_refresh")+fmt.Sprintf("board_refresh: %q is not a duration of a second or more, like 5m", c.BoardRefresh))
+		}
+		c.boardRefresh = d
 	}
 	c.retention = 0
 	if c.Retention != "" {

@@ -34,6 +34,8 @@ func TestConfigErrorsInPlainWords(t *testing.T) {
 			[]string{"breachbot.yaml:1: db must be a single value (text), not a list or keys", "breachbot.yaml:2: db is given twice; keep one"}},
 		{"bad YAML", "roles:\n  legal: [U01\nleads: x\n",
 			[]string{"breachbot.yaml:"}},
+		{"a board refresh that is not a duration, or too often", "roles:\n  leads: [U01]\nboard_refresh: often\n",
+			[]string{`breachbot.yaml:3: board_refresh: "often" is not a duration of a second or more, like 5m`}},
 		{"file problems and value problems together", "roles:\n  legall: [U01]\nretention: soon\nsmtp_rate: fast\n",
 			[]string{`breachbot.yaml:2: roles: unknown role "legall"`, `breachbot.yaml:3: retention: "soon" is not a duration`, "breachbot.yaml:4: smtp_rate must be a number of messages per second, like 50"}},
 	}

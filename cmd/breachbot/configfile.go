@@ -174,6 +174,7 @@ var configExamples = map[string]string{
 	"smtp_rate":        "a number of messages per second, like 50",
 	"smtp_timeout":     "a duration, like 60s",
 	"retention":        "a duration, like 90d",
+	"board_refresh":    "a duration, like 5m",
 }
 
 func elemExample(key string, t reflect.Type) string {

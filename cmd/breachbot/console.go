@@ -82,7 +82,7 @@ func (m *Main) runConsole(ctx context.Context, args []string) error {
 		fmt.Fprintf(m.Stderr, "Warning: %q holds no role in %s; most commands will be refused. Use --user with an id listed under roles:.\n", *userID, cfg.Path)
 	}
 
-	workers := app.workers(out)
+	workers := app.workers(out, 0)
 	workers.PurgeExpired(ctx)
 	workers.Start(ctx)
 	defer workers.Close()

@@ -26,6 +26,10 @@ var (
 	idleTimeout       = 2 * time.Minute
 )
 
+// slackParallel is how many incidents' notifications serve delivers to
+// Slack at the same time.
+const slackParallel = 16
+
 // newHTTPServer returns a server for h with the time limits above, so a
 // client that sends slowly (or not at all) cannot hold connections.
 func newHTTPServer(h http.Handler) *http.Server {
@@ -167,7 +171,10 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		}
 		app.MetricsAddr = mln.Addr().String()
 	}
-	workers := app.workers(bot)
+	// Slack takes messages for different channels at once: a minute in
+	// which thousands of reminders come due is delivered sixteen
+	// incidents at a time (each incident's in order).
+	workers := app.workers(bot, slackParallel)
 	serveOn := func(name string, srv *http.Server, ln net.Listener) {
 		workers.GoStoppable(name, func() error {
 			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -183,7 +190,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		serveOn("metrics server", newHTTPServer(mmux), mln)
 	}
 	workers.Go("slack directory", func(ctx context.Context) error { dir.Run(ctx); return nil })
-	workers.Go("slack boards", func(ctx context.Context) error { bot.RunBoards(ctx, 5*time.Minute); return nil })
+	workers.Go("slack boards", func(ctx context.Context) error { bot.RunBoards(ctx, cfg.boardRefresh); return nil })
 	if app.GitHubWebhook != nil {
 		workers.Go("github commit statuses", app.GitHubWebhook.Run)
 	}

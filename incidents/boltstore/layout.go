@@ -29,6 +29,10 @@ package boltstore
 //	                   "\x00total"                    -> JSON {phase: count} over every open incident
 //	                   "\x00built"                    -> empty once the counts cover every incident
 //	                                                     (kept by PutIncident: a scrape reads one key)
+//	open_incidents     incident id of an open incident -> JSON incidents.OpenIncident (playbook,
+//	                                                     pin, channel, the instants a board shows)
+//	                   "\x00built"                    -> empty once every incident is summarised
+//	                                                     (kept by PutIncident: timers walk this, open.go)
 //	recipient_sets     set id ("R" + the bucket's sequence)
 //	                                                  -> JSON incidents.RecipientSet (no personal data)
 //	recipients         set id (nested bucket), removed with the set:
@@ -82,6 +86,7 @@ var (
 	bucketDeliveries      = []byte("deliveries")
 	bucketNoticeSends     = []byte("notice_sends")
 	bucketPhases          = []byte("obligation_phases")
+	bucketOpen            = []byte("open_incidents")
 
 	bucketSlackSeen     = []byte("slack_seen")
 	bucketSlackChannels = []byte("slack_channels")
@@ -94,7 +99,7 @@ var (
 	// allBuckets are created by Open.
 	allBuckets = [][]byte{bucketIncidents, bucketCounters, bucketPins, bucketCurrent, bucketSchedule,
 		bucketOutbox, bucketOutboxIDs, bucketDelivered, bucketAudit, bucketAuditByIncident, bucketMeta, bucketChannels,
-		bucketRecipientSets, bucketRecipients, bucketNotices, bucketDeliveries, bucketNoticeSends, bucketPhases,
+		bucketRecipientSets, bucketRecipients, bucketNotices, bucketDeliveries, bucketNoticeSends, bucketPhases, bucketOpen,
 		bucketSlackSeen, bucketSlackChannels, bucketSlackPosts,
 		bucketGitHubDeliveries, bucketGitHubStatuses, bucketGitHubReported}
 

@@ -79,7 +79,7 @@ func (s *SlackState) PutPostRecord(key string, rec []byte) error {
 // DeletePostRecord forgets the message posted under key; it is not an error
 // if there is none.
 func (s *SlackState) DeletePostRecord(key string) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketSlackPosts).Delete([]byte(key)) })
+	return s.db.Batch(func(tx *bolt.Tx) error { return tx.Bucket(bucketSlackPosts).Delete([]byte(key)) })
 }
 
 // PostRecords calls fn with every posted-message record, in key order,
@@ -99,6 +99,10 @@ func (s *SlackState) get(bucket []byte, key string) ([]byte, error) {
 	return out, err
 }
 
+// put writes a record. Records written at the same time by several
+// goroutines (the dispatcher posts for several incidents at once) share
+// one commit and its fsync (bbolt's Batch: each is durable when put
+// returns, and putting a record again is harmless if Batch retries it).
 func (s *SlackState) put(bucket []byte, key string, rec []byte) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Put([]byte(key), rec) })
+	return s.db.Batch(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Put([]byte(key), rec) })
 }

@@ -61,12 +61,17 @@ func Open(path string) (*Store, error) {
 				return err
 			}
 		}
-		return buildPhases(tx)
+		if err := buildPhases(tx); err != nil {
+			return err
+		}
+		return buildOpen(tx)
 	})
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("initialise database %s: %w", path, err)
 	}
+	// Writers that batch (SlackState) wait at most this long for others.
+	db.MaxBatchDelay = 2 * time.Millisecond
 	return &Store{db: db, path: path}, nil
 }
 
@@ -149,6 +154,9 @@ func (t *Tx) PutIncident(inc *incidents.Incident) error {
 		}
 	}
 	if err := countPhases(t.tx, inc); err != nil {
+		return err
+	}
+	if err := putOpen(t.tx, inc); err != nil {
 		return err
 	}
 	return t.put(bucketIncidents, []byte(inc.ID), inc)

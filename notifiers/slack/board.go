@@ -16,6 +16,13 @@ import (
 // in place. Before the channel is set up there is nothing to update: setting
 // it up posts the current ones.
 func (b *Bot) refreshBoard(ctx context.Context, incident string) error {
+	return b.refreshPinned(ctx, incident, []string{partChecklist, partBoard}, false)
+}
+
+// refreshPinned updates the given parts of the incident's pinned messages
+// in place; with recordShown, a board updated records the time it shows
+// (RunBoards compares it with the time now).
+func (b *Bot) refreshPinned(ctx context.Context, incident string, parts []string, recordShown bool) error {
 	defer b.lock(incident)()
 	var st channelState
 	if err := b.load(channelRecords, incident, &st); err != nil {
@@ -29,7 +36,7 @@ func (b *Bot) refreshBoard(ctx context.Context, incident string) error {
 		return err
 	}
 	now := b.svc.Clock().Now()
-	for _, part := range []string{partChecklist, partBoard} {
+	for _, part := range parts {
 		rep := pinnedReply(res, part, now)
 		key := pinnedKey(incident, part)
 		var rec postRecord
@@ -55,15 +62,28 @@ func (b *Bot) refreshBoard(ctx context.Context, incident string) error {
 			}
 		} else if err != nil {
 			return apiError("chat.update", err)
+		} else if recordShown && part == partBoard {
+			rec.Shown = now
+			if err := b.save(postRecords, key, rec); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-// RunBoards refreshes the boards of open incidents every interval until ctx
-// is done, so relative times ("due in 5 h 12 m") stay true between changes.
-// Failures are logged; the next round tries again.
+// RunBoards keeps the relative times of open incidents' deadlines boards
+// ("due in 5 h 12 m") true between changes (a change refreshes a board
+// by itself): every interval (5 minutes if not positive) it updates the
+// boards that read differently now than when they were last shown, until
+// ctx is done. It walks the store's summaries of open incidents and reads
+// only the incidents whose board it updates, so a round costs little
+// however many incidents are open. Failures are logged; the next round
+// tries again.
 func (b *Bot) RunBoards(ctx context.Context, every time.Duration) {
+	if every <= 0 {
+		every = 5 * time.Minute
+	}
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -72,20 +92,39 @@ func (b *Bot) RunBoards(ctx context.Context, every time.Duration) {
 			return
 		case <-t.C:
 		}
-		open, err := b.incidents.Open(ctx)
-		if err != nil {
-			b.log.Error("slack: list incidents for board refresh", "err", err)
+		b.refreshBoards(ctx)
+	}
+}
+
+// refreshBoards is one round of RunBoards.
+func (b *Bot) refreshBoards(ctx context.Context) {
+	began := time.Now()
+	open, err := b.incidents.OpenIncidents(ctx)
+	if err != nil {
+		b.log.Error("slack: list incidents for board refresh", "err", err)
+		return
+	}
+	now := b.svc.Clock().Now()
+	updated := 0
+	for _, o := range open {
+		if o.Channel == "" || ctx.Err() != nil {
 			continue
 		}
-		for _, inc := range open {
-			if inc.Channel == "" {
-				continue
-			}
-			if err := b.refreshBoard(ctx, inc.ID); err != nil && ctx.Err() == nil {
-				b.log.Warn("slack: board refresh failed; next round tries again", "incident", inc.ID, "err", err)
-			}
+		var rec postRecord
+		if err := b.load(postRecords, pinnedKey(o.ID, partBoard), &rec); err != nil {
+			b.log.Warn("slack: board refresh failed; next round tries again", "incident", o.ID, "err", err)
+			continue
 		}
+		if rec.TS == "" || !rec.Shown.IsZero() && o.ShownAlike(rec.Shown, now) {
+			continue
+		}
+		if err := b.refreshPinned(ctx, o.ID, []string{partBoard}, true); err != nil && ctx.Err() == nil {
+			b.log.Warn("slack: board refresh failed; next round tries again", "incident", o.ID, "err", err)
+			continue
+		}
+		updated++
 	}
+	b.log.Debug("slack: boards refreshed", "open", len(open), "updated", updated, "took", time.Since(began))
 }
 
 // pinnedReply is one of the incident channel's pinned messages: the

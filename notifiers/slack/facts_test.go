@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/breachbot/breachbot/notifiers/slack"
 	"github.com/breachbot/breachbot/notifiers/slack/workspacetest"
 )
 
@@ -80,4 +81,43 @@ func TestBoardsRefreshAsClocksRun(t *testing.T) {
 		c, _ := e.ws.Channel(ch.ID)
 		return strings.Contains(c.Messages[1].BlocksText(), "(in 2 d 17 h)")
 	})
+}
+
+// TestBoardRefreshUpdatesOnlyBoardsThatReadDifferently runs rounds of the
+// board refresher on a fake clock: a board whose relative times read the
+// same as when it was last shown is left alone (no chat.update: with
+// thousands of open incidents a round would otherwise spend Slack's rate
+// limit on nothing), one that reads differently is updated, and the
+// checklist, which shows no time, is never updated by the refresher.
+func TestBoardRefreshUpdatesOnlyBoardsThatReadDifferently(t *testing.T) {
+	e := newEnv(t, envOptions{background: true})
+	if status, ack, _ := e.command(alice, "C0GENERAL", `declare Laptop stolen --aware 2h ago --facts "jurisdictions=EU"`); status != http.StatusOK {
+		t.Fatalf("HTTP %d %s", status, ack)
+	}
+	ch := e.declaredChannel("INC-2026-0001")
+	e.waitOutboxEmpty()
+	ctx := context.Background()
+	updates := func() (checklist, board int) {
+		c, _ := e.ws.Channel(ch.ID)
+		return c.Messages[0].Updates, c.Messages[1].Updates
+	}
+	slack.RefreshBoards(e.bot, ctx) // records the time the board shows
+	checklist0, board0 := updates()
+
+	e.clock.Advance(20 * time.Second)
+	slack.RefreshBoards(e.bot, ctx)
+	slack.RefreshBoards(e.bot, ctx)
+	if checklist, board := updates(); checklist != checklist0 || board != board0 {
+		t.Errorf("after two rounds in which nothing shown changed: checklist updated %d times, board %d times; want neither", checklist-checklist0, board-board0)
+	}
+
+	e.clock.Advance(time.Hour)
+	slack.RefreshBoards(e.bot, ctx)
+	c, _ := e.ws.Channel(ch.ID)
+	if got := c.Messages[1].BlocksText(); !strings.Contains(got, "(in 2 d 21 h)") || !strings.Contains(got, "(3 h ago)") {
+		t.Errorf("an hour later the board does not show the new times:\n%s", got)
+	}
+	if checklist, board := updates(); checklist != checklist0 || board != board0+1 {
+		t.Errorf("an hour later: checklist updated %d times, board %d times; want 0 and 1", checklist-checklist0, board-board0)
+	}
 }

@@ -98,14 +98,20 @@ func (b *Bot) homeBlocks(ctx context.Context, user string) ([]slack.Block, error
 		return append(blocks, slack.NewSectionBlock(mrkdwn("You hold no breachbot role, so no incident is shown here. "+
 			"Ask a lead to add your user id to roles in breachbot.yaml."), nil, nil)), nil
 	}
-	open, err := b.svc.List(ctx, user, false)
+	err = b.svc.Authorize(ctx, user, incidents.ActView, "")
 	if incidents.ErrorCode(err) == incidents.EFORBIDDEN {
 		return append(blocks, slack.NewSectionBlock(mrkdwn(escape(incidents.ErrorMessage(err))), nil, nil)), nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(open, func(a, b *incidents.Incident) int { return strings.Compare(a.ID, b.ID) })
+	// The summaries list the open incidents (in id order); each is read
+	// and dropped in turn, so the memory a home takes does not grow with
+	// the incidents open.
+	open, err := b.incidents.OpenIncidents(ctx)
+	if err != nil {
+		return nil, err
+	}
 	now := b.svc.Clock().Now()
 	var clocks, steps, mine []homeItem
 	for _, listed := range open {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -46,6 +47,9 @@ type postRecord struct {
 	Seq int64 `json:"seq,omitempty"`
 	// Thread is the message a continuation replies to.
 	Thread string `json:"thread,omitempty"`
+	// Shown is the time a deadlines board showed when RunBoards last
+	// updated it (zero: not known, so the next round updates it).
+	Shown time.Time `json:"shown,omitzero"`
 }
 
 // metadataEvent is the event_type of the metadata on every message the bot
@@ -292,8 +296,12 @@ func (b *Bot) findPosted(ctx context.Context, channel, thread, key string) (stri
 	return "", nil
 }
 
-// postToChannel posts a reminder or escalation in the incident's channel and
-// refreshes its board. Without a channel yet it fails, to be tried again.
+// postToChannel posts a reminder or escalation in the incident's channel
+// and, for an escalation (the obligation is now missed), refreshes its
+// board. A reminder changes nothing the board shows but its relative
+// times, which RunBoards keeps true: not reading and redrawing the board
+// for each keeps a minute in which thousands come due on time. Without a
+// channel yet it fails, to be tried again.
 func (b *Bot) postToChannel(ctx context.Context, n incidents.Notification) error {
 	var st channelState
 	if err := b.load(channelRecords, n.Incident, &st); err != nil {
@@ -310,6 +318,9 @@ func (b *Bot) postToChannel(ctx context.Context, n incidents.Notification) error
 	}
 	if posted {
 		b.metrics.RemindersDelivered.WithLabelValues(n.Kind).Inc()
+	}
+	if n.Kind != incidents.NotifyEscalation {
+		return nil
 	}
 	return b.refreshBoard(ctx, n.Incident)
 }

@@ -7,15 +7,17 @@ import (
 	"time"
 )
 
-// seenFlush is how often newly seen keys are written to disk.
+// seenFlush is how long newly seen keys wait to be written to disk
+// together.
 const seenFlush = 20 * time.Millisecond
 
 // seen remembers keys (request signatures, trigger ids) until they expire.
 // Memory is the authority, so checking costs no disk sync on the path of an
-// acknowledgement; new keys are written to the State every 20 ms (and
+// acknowledgement; new keys are written to the State within 20 ms (and
 // on Close) and loaded back at start, so a restart does not reopen the
 // replay window. Only keys taken in the last flush interval before a crash
-// (SIGKILL, power loss) can be forgotten.
+// (SIGKILL, power loss) can be forgotten. The flusher sleeps while no key
+// is new, so an idle bot does not wake for it.
 type seen struct {
 	st  State
 	now func() time.Time
@@ -26,6 +28,8 @@ type seen struct {
 	pending map[string]time.Time
 	purged  time.Time
 
+	// wake tells the flusher that a key is pending.
+	wake chan struct{}
 	stop chan struct{}
 	done chan struct{}
 }
@@ -36,7 +40,7 @@ func newSeen(st State, now func() time.Time, log *slog.Logger) (*seen, error) {
 		return nil, fmt.Errorf("load seen slack requests: %w", err)
 	}
 	s := &seen{st: st, now: now, log: log, keys: keys, pending: map[string]time.Time{},
-		stop: make(chan struct{}), done: make(chan struct{})}
+		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	go s.run()
 	return s, nil
 }
@@ -61,26 +65,46 @@ func (s *seen) claim(keys []string, ttls []time.Duration) []bool {
 		exp := now.Add(ttls[i])
 		s.keys[k], s.pending[k] = exp, exp
 		fresh[i] = true
+		s.signal()
 	}
 	return fresh
 }
 
 func (s *seen) run() {
 	defer close(s.done)
-	t := time.NewTicker(seenFlush)
-	defer t.Stop()
+	final := func() {
+		if err := s.flush(); err != nil {
+			s.log.Error("slack: seen requests not saved", "err", err)
+		}
+	}
 	for {
 		select {
 		case <-s.stop:
-			if err := s.flush(); err != nil {
-				s.log.Error("slack: seen requests not saved", "err", err)
-			}
+			final()
+			return
+		case <-s.wake:
+		}
+		// Let the keys of a burst gather, then write them in one go.
+		t := time.NewTimer(seenFlush)
+		select {
+		case <-s.stop:
+			t.Stop()
+			final()
 			return
 		case <-t.C:
-			if err := s.flush(); err != nil {
-				s.log.Error("slack: seen requests not saved; retrying", "err", err)
-			}
 		}
+		if err := s.flush(); err != nil {
+			s.log.Error("slack: seen requests not saved; retrying", "err", err)
+			s.signal()
+		}
+	}
+}
+
+// signal wakes the flusher, unless it is already woken.
+func (s *seen) signal() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
 	}
 }
 

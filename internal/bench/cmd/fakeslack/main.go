@@ -13,7 +13,10 @@
 // not delayed), tells which of a list of ids were answered, when, and
 // whether the text of the first answer contains ?contains= (POST
 // /_fake/answered, one id a line; answers "ID UNIX-NANOS COUNT 1|0" lines),
-// answers GET /_fake/stats with the calls per method, and stops on SIGTERM.
+// answers GET /_fake/stats with the calls per method, GET /bench/posts with
+// one line per chat.postMessage received ("UNIX-NANOS CHANNEL KEY", KEY the
+// metadata's event_payload key, so a benchmark can time what left breachbot,
+// when), and stops on SIGTERM.
 // A load client can so leave the answers' traffic to this process, as
 // Slack's servers would take it.
 package main
@@ -91,6 +94,13 @@ type Fake struct {
 	mu      sync.Mutex
 	calls   map[string]int
 	answers map[string]answered
+	posts   []post
+}
+
+// post is one chat.postMessage received.
+type post struct {
+	at           time.Time
+	channel, key string
 }
 
 type answered struct {
@@ -160,6 +170,15 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.answeredOf(w, r)
 		return
 	}
+	if r.URL.Path == "/bench/posts" {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		w.Header().Set("Content-Type", "text/plain")
+		for _, p := range f.posts {
+			fmt.Fprintf(w, "%d %s %s\n", p.at.UnixNano(), p.channel, p.key)
+		}
+		return
+	}
 	if r.URL.Path == "/_fake/stats" {
 		f.mu.Lock()
 		defer f.mu.Unlock()
@@ -178,8 +197,13 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	at := time.Now()
+	_ = r.ParseMultipartForm(1 << 20) // form, JSON or multipart: only a few fields are read
 	f.mu.Lock()
 	f.calls[method]++
+	if method == "chat.postMessage" {
+		f.posts = append(f.posts, post{at: at, channel: r.FormValue("channel"), key: metadataKey(r.FormValue("metadata"))})
+	}
 	f.mu.Unlock()
 	if f.delay > 0 {
 		select {
@@ -188,7 +212,6 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	_ = r.ParseMultipartForm(1 << 20) // form, JSON or multipart: only a few fields are read
 	answer(w, f.answer(method, r))
 }
 
@@ -240,4 +263,16 @@ func (f *Fake) answer(method string, r *http.Request) map[string]any {
 func answer(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// metadataKey is the key of a message's metadata event_payload ("" if none).
+func metadataKey(metadata string) string {
+	var meta struct {
+		Payload map[string]any `json:"event_payload"`
+	}
+	if json.Unmarshal([]byte(metadata), &meta) != nil {
+		return ""
+	}
+	key, _ := meta.Payload["key"].(string)
+	return key
 }

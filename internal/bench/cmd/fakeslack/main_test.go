@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"net/http/httptest"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,5 +45,31 @@ func TestFakeAnswersTheRealClient(t *testing.T) {
 	}
 	if took := time.Since(t0); took < 200*time.Millisecond {
 		t.Errorf("a call with -delay 200ms answered after %s", took)
+	}
+}
+
+// TestFakeListsPostsWithTheirMetadataKey: a benchmark reads from
+// /bench/posts which message left breachbot, where, when.
+func TestFakeListsPostsWithTheirMetadataKey(t *testing.T) {
+	srv := httptest.NewServer(New(0))
+	defer srv.Close()
+	c := slack.New("xoxb-test", slack.OptionAPIURL(srv.URL+"/api/"))
+	meta := slack.SlackMetadata{EventType: "breachbot", EventPayload: map[string]any{"key": "remind:INC-1:gdpr-art33:1"}}
+	before := time.Now()
+	if _, _, err := c.PostMessageContext(context.Background(), "C1", slack.MsgOptionText("due soon", false), slack.MsgOptionMetadata(meta)); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(srv.URL + "/bench/posts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	f := strings.Fields(string(body))
+	if len(f) != 3 || f[1] != "C1" || f[2] != "remind:INC-1:gdpr-art33:1" {
+		t.Fatalf("/bench/posts = %q, want one line: time, C1, the key", body)
+	}
+	if ns, _ := strconv.ParseInt(f[0], 10, 64); ns < before.UnixNano() {
+		t.Errorf("post time %d is before the post was sent (%d)", ns, before.UnixNano())
 	}
 }
