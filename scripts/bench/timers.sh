@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-incidents=10000 reminders=1000000 due=10000 idle=20s
+incidents=10000 reminders=${BENCH_REMINDERS:-1000000} due=10000 idle=20s
 if [[ "${BENCH_QUICK:-}" == 1 ]]; then
 	incidents=1000 reminders=100000 due=1000 idle=5s
 fi
