@@ -73,6 +73,10 @@ func TestEachPersonsNoticeFollowsTheirLaw(t *testing.T) {
 		"1 person in US-CA needs an offer of identity theft protection for at least 12 months (Cal. Civ. Code 1798.82(d)(2)(G)): add --identity-protection",
 		// The offer's length is checked too, not only its text.
 		"1 person in US-CT needs the identity theft protection offered for at least 24 months (the draft gives no length) (Conn. Gen. Stat. 36a-701b(b)(2)(B)): add --identity-protection-months 24",
+		// Whether law enforcement delayed the notice: nobody said, so it
+		// is asked for, never printed as a "no" (Cal. Civ. Code
+		// 1798.82(d)(2)(D)).
+		"1 person in US-CA needs to be told whether law enforcement delayed the notice (Cal. Civ. Code 1798.82(d)(2)(D)): add --law-enforcement-delay yes (or no)",
 		"Error: notice N1 is missing",
 	)
 	if strings.Contains(out, "is submitted") {
@@ -80,7 +84,7 @@ func TestEachPersonsNoticeFollowsTheirLaw(t *testing.T) {
 	}
 
 	out = e.console("U_RESP",
-		`/breach notice draft --breach-start 2026-11-20 --identity-protection "We offer you 24 months of free identity protection: code ACME-24." --identity-protection-months 24 --incident INC-2026-0001`,
+		`/breach notice draft --breach-start 2026-11-20 --identity-protection "We offer you 24 months of free identity protection: code ACME-24." --identity-protection-months 24 --law-enforcement-delay no --incident INC-2026-0001`,
 		"/breach notice submit --incident INC-2026-0001")
 	mustContain(t, out, "Draft N2", "Variants: ", "leaves out: nature, affected_count", "Notice N2 of INC-2026-0001 is submitted")
 	out = e.console("U_LEGAL1", "/breach notice approve --incident INC-2026-0001")
@@ -135,7 +139,7 @@ func TestEachPersonsNoticeFollowsTheirLaw(t *testing.T) {
 		"ida@example.com":  append([]string{"Fraud alert:", "Security freeze:"}, ilContacts...),
 		"carl@example.com": {"Social Security number", "We offer you 24 months of free identity protection: code ACME-24.", "This offer is free of charge for 24 months."},
 		"cat@example.com": {"Notice of Data Breach", "What Happened", "What Information Was Involved", "What We Are Doing", "What You Can Do", "For More Information", "Date: November 28, 2026",
-			"Social Security number", "We offer you 24 months of free identity protection: code ACME-24."},
+			"Social Security number", "We offer you 24 months of free identity protection: code ACME-24.", "This notice was not delayed by a law enforcement investigation."},
 		"tex@example.com": {"An attacker copied part of our customer database."},
 		"dora@example.de": {"Ein Angreifer hat Kundendaten kopiert.", "Mögliche Folgen für Sie: Jemand könnte Ihr Passwort anderswo ausprobieren."},
 		"eva@example.es":  {"Un atacante copió datos de clientes.", "Qué podría significar para usted: Alguien podría probar su contraseña en otros sitios."},
@@ -379,11 +383,11 @@ func TestNoticeAffectedCountAndProtectionMonths(t *testing.T) {
 	if len(got) != 3 {
 		t.Fatalf("%d of the 3 people got a notice", len(got))
 	}
-	if !strings.Contains(got["rita@example.com"], "Number of people affected: 1250") {
+	if !strings.Contains(got["rita@example.com"], "Number of people affected: 1,250") {
 		t.Errorf("the Rhode Island notice does not give the number affected:\n%s", got["rita@example.com"])
 	}
 	for _, to := range []string{"mia@example.com", "carl@example.com"} {
-		if strings.Contains(got[to], "1250") || strings.Contains(got[to], "people affected") {
+		if strings.Contains(got[to], "1250") || strings.Contains(got[to], "1,250") || strings.Contains(got[to], "people affected") {
 			t.Errorf("the notice to %s gives the number affected, which its law does not ask for (or forbids):\n%s", to, got[to])
 		}
 	}

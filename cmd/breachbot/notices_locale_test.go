@@ -51,9 +51,9 @@ const localeCustomers = "email,name,country,region,locale\n" +
 	"bob@example.de,Bob Berger,DE,,de\n" +
 	"carla@example.es,Carla Cruz,ES,,es\n"
 
-const englishDraft = `/breach notice draft --what-happened "An attacker copied part of our customer database." --what-we-are-doing "We closed the access path and reset passwords." --what-you-can-do "Choose a new password." --breach-start 2026-11-20 --data email,password_hash`
+const englishDraft = `/breach notice draft --law-enforcement-delay no --what-happened "An attacker copied part of our customer database." --what-we-are-doing "We closed the access path and reset passwords." --what-you-can-do "Choose a new password." --breach-start 2026-11-20 --data email,password_hash`
 
-const localeDraft = `/breach notice draft` +
+const localeDraft = `/breach notice draft --law-enforcement-delay no` +
 	` --what-happened.de "Ein Angreifer hat einen Teil unserer Kundendatenbank kopiert."` +
 	` --what-we-are-doing.de "Wir haben den Zugang geschlossen und die Passwörter zurückgesetzt."` +
 	` --what-you-can-do.de "Wählen Sie ein neues Passwort."` +

@@ -104,7 +104,7 @@ const customers = "\ufeffEmail,Name,Country,Region,Locale,Data_Categories,Custom
 // the customers below must meet (a notice cannot be submitted before).
 const factsLine = "/breach facts data=email,password_hash encrypted=no high_risk=no"
 
-const draftLine = `/breach notice draft --what-happened "An attacker copied part of our customer database." --what-we-are-doing "We closed the access path and reset passwords." --what-you-can-do "Choose a new password." --breach-start 2026-11-20T00:00Z --data email,password_hash` +
+const draftLine = `/breach notice draft --law-enforcement-delay no --what-happened "An attacker copied part of our customer database." --what-we-are-doing "We closed the access path and reset passwords." --what-you-can-do "Choose a new password." --breach-start 2026-11-20T00:00Z --data email,password_hash` +
 	` --what-happened.de "Ein Angreifer hat einen Teil unserer Kundendatenbank kopiert." --what-we-are-doing.de "Wir haben den Zugang geschlossen und die Passwörter zurückgesetzt." --what-you-can-do.de "Wählen Sie ein neues Passwort."`
 
 func TestNoticeEndToEndInTheConsole(t *testing.T) {
@@ -272,7 +272,7 @@ func TestSeparationOfDutiesAndVoiding(t *testing.T) {
 		`/breach notice draft --what-happened "x"`,
 		"/breach notice submit",
 		factsLine,
-		`/breach notice draft --what-we-are-doing "y" --what-you-can-do "z" --data email --what-happened.de "x" --what-we-are-doing.de "y" --what-you-can-do.de "z"`,
+		`/breach notice draft --law-enforcement-delay no --what-we-are-doing "y" --what-you-can-do "z" --data email --what-happened.de "x" --what-we-are-doing.de "y" --what-you-can-do.de "z"`,
 		"/breach notice submit",
 		"/breach notice approve",
 		"/breach notice reject",
