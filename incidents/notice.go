@@ -351,7 +351,7 @@ func MissingFix(field string) string {
 	case FieldDiscoveredAt:
 		return "--discovered 2026-11-27T09:00Z"
 	case FieldLawEnforcementDelay:
-		return "--law-enforcement-delay yes (or no)"
+		return "--law-enforcement-delay yes|no"
 	case FieldLikelyConsequences:
 		return `--consequences "..."`
 	case FieldIdentityProtection:

@@ -84,7 +84,7 @@ func TestNoticeInEachCustomersLanguage(t *testing.T) {
 		"Missing before it can be submitted: what_happened.de, what_we_are_doing.de, what_you_can_do.de, what_happened.es, what_we_are_doing.es, what_you_can_do.es",
 		`/breach notice draft --what-happened.de "..." --what-we-are-doing.de "..." --what-you-can-do.de "..." --what-happened.es "..."`,
 		"Recipients who read de, es get these texts in their language, never yours",
-		"Error: notice N1 is missing what_happened.de",
+		"Error: notice N1 is missing content: 1 person in DE needs what_happened.de, what_we_are_doing.de, what_you_can_do.de; 1 person in ES needs what_happened.es",
 	)
 	if strings.Contains(out, "is submitted") {
 		t.Fatalf("a notice without German and Spanish texts was submitted:\n%s", out)

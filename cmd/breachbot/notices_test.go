@@ -282,8 +282,9 @@ func TestSeparationOfDutiesAndVoiding(t *testing.T) {
 		// Every row lists its own data categories, so the incident's are
 		// not needed.
 		"Missing before it can be submitted: what_we_are_doing, what_you_can_do",
-		// Bob reads German: its texts are missing too.
-		"Error: notice N1 is missing what_we_are_doing, what_you_can_do, what_happened.de, what_we_are_doing.de, what_you_can_do.de; every notice must say them",
+		// Bob reads German: his texts are missing too. The refusal says
+		// who needs what, not "every notice".
+		"Error: notice N1 is missing content: 2 people in US-CA, US-NY need what_we_are_doing, what_you_can_do; 1 person in DE needs what_happened.de, what_we_are_doing.de, what_you_can_do.de",
 		"Try: /breach notice draft --what-we-are-doing \"...\" --what-you-can-do \"...\" --what-happened.de",
 		"Draft N2 of INC-2026-0001",
 		"N1 can no longer be submitted, approved or sent",
