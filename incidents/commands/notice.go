@@ -56,6 +56,7 @@ func init() {
 				"--file reads the fields from a YAML or JSON file (what_happened: ..., what_we_are_doing: ..., what_you_can_do: ...). A new draft supersedes unsent ones. " +
 				"Each language the recipients get needs its own texts: --what-happened.de \"...\" (likewise every text flag, and what_happened.de: in a file); until then the draft names what is missing and cannot be submitted. " +
 				"--breach-start and --breach-end take a date (2026-11-20) or a time. " +
+				"--law-enforcement-delay yes or no says whether law enforcement delayed the notice; until it is given nothing is said about it, and people whose law asks (California, Wyoming) leave the draft incomplete. " +
 				"--identity-protection-months gives the length of the free offer; it must reach what each person's laws require (Connecticut 24 months, Massachusetts 18 when SSNs were exposed). " +
 				"Each person's notice carries what the laws of their state or country require, and leaves out what they forbid; where one law requires what another forbids for the same people, " +
 				"the draft names both citations and waits for legal's decision: --clash nature=omit (or =include).",
