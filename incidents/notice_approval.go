@@ -32,6 +32,9 @@ func (s *Service) noticeAction(ctx context.Context, actor, action, id, noticeID 
 			if why == "" {
 				why = lawsChanged(inc, pb, n)
 			}
+			if why == "" {
+				why = contentNowMissing(n)
+			}
 			if why != "" {
 				what := "it"
 				if n.State == NoticeApproved {

@@ -230,7 +230,7 @@ var itemFields = map[string][2]string{
 	ItemTollFree:            {"company.toll_free_phone", "a toll-free telephone number"},
 	ItemCompanyContact:      {"company.contact_email", "the company's contact information"},
 	ItemDPO:                 {"company.dpo", "a contact point (data protection officer)"},
-	ItemLawEnforcementDelay: {FieldLawEnforcementDelay, "to be told whether law enforcement delayed the notice"},
+	ItemLawEnforcementDelay: {FieldLawEnforcementDelay, "a statement whether law enforcement delayed the notice"},
 }
 
 // MissingFor returns the content recipient r's notice must carry and the

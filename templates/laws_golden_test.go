@@ -271,9 +271,9 @@ func TestLawsMissingContent(t *testing.T) {
 		// asked for (Cal. Civ. Code 1798.82(d)(2)(D), Wyo. Stat.
 		// 40-12-502(e)(vii)), never printed as a "no".
 		{"ca-residents", "US-CA", func(d *incidents.NoticeData) { d.Incident.LawEnforcementDelay = nil },
-			[]incidents.MissingItem{{Field: "law_enforcement_delay", What: "to be told whether law enforcement delayed the notice", Citation: "Cal. Civ. Code 1798.82(d)(2)(D)"}}},
+			[]incidents.MissingItem{{Field: "law_enforcement_delay", What: "a statement whether law enforcement delayed the notice", Citation: "Cal. Civ. Code 1798.82(d)(2)(D)"}}},
 		{"wy-residents", "US-WY", func(d *incidents.NoticeData) { d.Incident.LawEnforcementDelay = nil },
-			[]incidents.MissingItem{{Field: "law_enforcement_delay", What: "to be told whether law enforcement delayed the notice", Citation: "Wyo. Stat. 40-12-502(e)(vii)"}}},
+			[]incidents.MissingItem{{Field: "law_enforcement_delay", What: "a statement whether law enforcement delayed the notice", Citation: "Wyo. Stat. 40-12-502(e)(vii)"}}},
 		{"tx-individuals", "US-TX", func(d *incidents.NoticeData) { d.Incident.LawEnforcementDelay = nil }, nil},
 		{"hipaa-individuals", "US-TX", func(d *incidents.NoticeData) { d.Company.ContactPhone = "+1 212 555 0100" },
 			[]incidents.MissingItem{{Field: "company.toll_free_phone", What: "a toll-free telephone number", Citation: "45 CFR 164.404(c)(1)(E)"}}},

@@ -76,7 +76,7 @@ func TestEachPersonsNoticeFollowsTheirLaw(t *testing.T) {
 		// Whether law enforcement delayed the notice: nobody said, so it
 		// is asked for, never printed as a "no" (Cal. Civ. Code
 		// 1798.82(d)(2)(D)).
-		"1 person in US-CA needs to be told whether law enforcement delayed the notice (Cal. Civ. Code 1798.82(d)(2)(D)): add --law-enforcement-delay yes|no",
+		"1 person in US-CA needs a statement whether law enforcement delayed the notice (Cal. Civ. Code 1798.82(d)(2)(D)): add --law-enforcement-delay yes|no",
 		"Error: notice N1 is missing content: 1 person in US-CA needs law_enforcement_delay (Cal. Civ. Code 1798.82(d)(2)(D)); "+
 			"2 people in US-CA, US-CT need identity_theft_protection, identity_protection_months (Cal. Civ. Code 1798.82(d)(2)(G); Conn. Gen. Stat. 36a-701b(b)(2)(B)); "+
 			"1 person in US-FL needs breach_start (Fla. Stat. 501.171(4)(e)1)",
