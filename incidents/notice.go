@@ -112,17 +112,22 @@ type Company struct {
 
 // NoticeIncident is the narrative of the breach as the notice tells it.
 type NoticeIncident struct {
-	ID                      string    `json:"id"`
-	WhatHappened            string    `json:"what_happened"`
-	BreachStart             time.Time `json:"breach_start,omitzero"`
-	BreachEnd               time.Time `json:"breach_end,omitzero"`
-	DiscoveredAt            time.Time `json:"discovered_at,omitzero"`
-	DataCategories          []string  `json:"data_categories,omitempty"`
-	WhatWeAreDoing          string    `json:"what_we_are_doing"`
-	WhatYouCanDo            string    `json:"what_you_can_do"`
-	LikelyConsequences      string    `json:"likely_consequences,omitempty"`
-	LawEnforcementDelay     bool      `json:"law_enforcement_delay,omitempty"`
-	IdentityTheftProtection string    `json:"identity_theft_protection,omitempty"`
+	ID                 string    `json:"id"`
+	WhatHappened       string    `json:"what_happened"`
+	BreachStart        time.Time `json:"breach_start,omitzero"`
+	BreachEnd          time.Time `json:"breach_end,omitzero"`
+	DiscoveredAt       time.Time `json:"discovered_at,omitzero"`
+	DataCategories     []string  `json:"data_categories,omitempty"`
+	WhatWeAreDoing     string    `json:"what_we_are_doing"`
+	WhatYouCanDo       string    `json:"what_you_can_do"`
+	LikelyConsequences string    `json:"likely_consequences,omitempty"`
+	// LawEnforcementDelay is the drafter's answer to whether the notice
+	// was delayed for a law enforcement investigation: nil while nobody
+	// said (unknown, never a "no"), else yes (true) or no (false). Cal.
+	// Civ. Code 1798.82(d)(2)(D) and Wyo. Stat. 40-12-502(e)(vii) ask for
+	// it; for anyone else an undecided delay prints nothing.
+	LawEnforcementDelay     *bool  `json:"law_enforcement_delay,omitempty"`
+	IdentityTheftProtection string `json:"identity_theft_protection,omitempty"`
 	// IdentityProtectionMonths is how many months the offer of identity
 	// theft protection runs, free of charge (--identity-protection-months):
 	// checked against the months each person's laws require (Conn. Gen.
@@ -346,7 +351,7 @@ func MissingFix(field string) string {
 	case FieldDiscoveredAt:
 		return "--discovered 2026-11-27T09:00Z"
 	case FieldLawEnforcementDelay:
-		return "--law-enforcement-delay"
+		return "--law-enforcement-delay yes|no"
 	case FieldLikelyConsequences:
 		return `--consequences "..."`
 	case FieldIdentityProtection:

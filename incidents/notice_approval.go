@@ -32,6 +32,9 @@ func (s *Service) noticeAction(ctx context.Context, actor, action, id, noticeID 
 			if why == "" {
 				why = lawsChanged(inc, pb, n)
 			}
+			if why == "" {
+				why = contentNowMissing(n)
+			}
 			if why != "" {
 				what := "it"
 				if n.State == NoticeApproved {
@@ -69,7 +72,7 @@ func (s *Service) SubmitNotice(ctx context.Context, actor, id, noticeID string) 
 			return stateConflict(n, "submitted", "/breach notice draft makes a new draft; /breach notice status shows where each notice is")
 		}
 		if miss := noticeMissing(n); len(miss) > 0 {
-			return Errorf(EINVALID, "notice %s is missing %s; every notice must say them", n.ID, strings.Join(miss, ", ")).
+			return Errorf(EINVALID, "notice %s is missing content: %s", n.ID, MissingWho(n, miss)).
 				WithHint("%s", MissingHint(miss))
 		}
 		pb, perr := s.pinned(t, inc.Playbook.Key)

@@ -144,6 +144,35 @@ func (s *Service) bindingBroken(inc *Incident, n *Notice) string {
 	return ""
 }
 
+// contentNowMissing says why a submitted or approved notice can no longer
+// be sent: a variant lacks content its laws require that, when it was
+// drafted, was not asked for (a notice stored before the law-enforcement
+// delay was a decision says nothing of it, where it used to say "not
+// delayed"). Without this its people would fail at send time, "not
+// rendered". "" if every variant is complete, and for drafts, whose
+// missing content is named when they are drafted.
+func contentNowMissing(n *Notice) string {
+	if n.State == NoticeDraft {
+		return ""
+	}
+	for _, v := range n.Variants {
+		miss := n.DataFor(v.Locale).MissingFor(v.Recipient())
+		if len(miss) == 0 {
+			continue
+		}
+		people := fmt.Sprintf("%d people", v.People)
+		if v.People == 1 {
+			people = "1 person"
+		}
+		cite := ""
+		if miss[0].Citation != "" {
+			cite = " (" + miss[0].Citation + ")"
+		}
+		return fmt.Sprintf("%s in %s would get a notice without %s%s, which it must carry: add %s", people, v.Where(), miss[0].What, cite, MissingFix(miss[0].Field))
+	}
+	return ""
+}
+
 // contentWords says what a regulation's notice must contain: its content
 // list, else its notice rules (their text, or item, with the citation).
 func contentWords(reg Regulation) []string {

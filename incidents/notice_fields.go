@@ -112,13 +112,14 @@ func SetNoticeField(c *NoticeIncident, name, value string) error {
 			}
 		}
 	case FieldLawEnforcementDelay:
-		switch strings.ToLower(value) {
-		case "yes", "true", "1", "":
-			c.LawEnforcementDelay = true
-		case "no", "false", "0":
-			c.LawEnforcementDelay = false
-		default:
-			return Errorf(EINVALID, "law_enforcement_delay: %q is not yes or no", value)
+		delayed, known, perr := ParseDecision(value)
+		if perr != nil {
+			return Errorf(EINVALID, "law_enforcement_delay: %q is not yes or no", value).
+				WithHint("--law-enforcement-delay yes if law enforcement asked you to wait, --law-enforcement-delay no if not (unknown clears it)")
+		}
+		c.LawEnforcementDelay = nil
+		if known {
+			c.LawEnforcementDelay = &delayed
 		}
 	case FieldClash:
 		return setClash(c, value)
@@ -126,6 +127,21 @@ func SetNoticeField(c *NoticeIncident, name, value string) error {
 		return Errorf(EINVALID, "a notice has no field %q", name).WithHint("fields: %s", strings.Join(NoticeFields, ", "))
 	}
 	return err
+}
+
+// ParseDecision reads a yes/no answer: yes (or true, 1, or nothing, as
+// the bare --law-enforcement-delay switch gives), no (false, 0), or
+// unknown, which clears an earlier answer (known is false).
+func ParseDecision(value string) (yes, known bool, err error) {
+	switch strings.ToLower(strings.TrimSpace(value)) {
+	case "yes", "true", "1", "":
+		return true, true, nil
+	case "no", "false", "0":
+		return false, true, nil
+	case "unknown", "undecided":
+		return false, false, nil
+	}
+	return false, false, Errorf(EINVALID, "%q is not yes or no", value)
 }
 
 func missingFields(n *Notice) []string {

@@ -219,17 +219,18 @@ type MissingItem struct {
 // texts of the template (fraud alert, security freeze, ...) or catalog data
 // (agency contacts), present whenever the rules ask for them.
 var itemFields = map[string][2]string{
-	ItemNature:             {FieldWhatHappened, "a description of what happened"},
-	ItemBreachDate:         {FieldBreachStart, "the date of the breach"},
-	ItemDataTypes:          {FieldDataCategories, "the types of personal information involved"},
-	ItemMeasures:           {FieldWhatWeAreDoing, "what the company is doing"},
-	ItemAdvice:             {FieldWhatYouCanDo, "what the person can do"},
-	ItemConsequences:       {FieldLikelyConsequences, "the likely consequences"},
-	ItemIdentityProtection: {FieldIdentityProtection, "an offer of identity theft protection"},
-	ItemAffectedCount:      {FieldFact + ".affected", "the number of people affected"},
-	ItemTollFree:           {"company.toll_free_phone", "a toll-free telephone number"},
-	ItemCompanyContact:     {"company.contact_email", "the company's contact information"},
-	ItemDPO:                {"company.dpo", "a contact point (data protection officer)"},
+	ItemNature:              {FieldWhatHappened, "a description of what happened"},
+	ItemBreachDate:          {FieldBreachStart, "the date of the breach"},
+	ItemDataTypes:           {FieldDataCategories, "the types of personal information involved"},
+	ItemMeasures:            {FieldWhatWeAreDoing, "what the company is doing"},
+	ItemAdvice:              {FieldWhatYouCanDo, "what the person can do"},
+	ItemConsequences:        {FieldLikelyConsequences, "the likely consequences"},
+	ItemIdentityProtection:  {FieldIdentityProtection, "an offer of identity theft protection"},
+	ItemAffectedCount:       {FieldFact + ".affected", "the number of people affected"},
+	ItemTollFree:            {"company.toll_free_phone", "a toll-free telephone number"},
+	ItemCompanyContact:      {"company.contact_email", "the company's contact information"},
+	ItemDPO:                 {"company.dpo", "a contact point (data protection officer)"},
+	ItemLawEnforcementDelay: {FieldLawEnforcementDelay, "a statement whether law enforcement delayed the notice"},
 }
 
 // MissingFor returns the content recipient r's notice must carry and the
@@ -243,9 +244,12 @@ func (d NoticeData) MissingFor(r Recipient) []MissingItem {
 		if !ok || !p.Shows(cr.Item) || slices.ContainsFunc(out, func(m MissingItem) bool { return m.Field == f[0] }) {
 			continue
 		}
-		if d.filled(cr.Item, r) || cr.IfKnown {
+		if d.filled(cr.Item, r) || (cr.IfKnown && cr.Item != ItemLawEnforcementDelay) {
 			// "If known" content that is not known is left out (Cal. Civ.
 			// Code 1798.82(d)(2)(C)); without it the law's rule holds.
+			// Whether the company held the notice back for law
+			// enforcement is its own decision, always knowable: until
+			// the drafter says yes or no it is missing, never a "no".
 			continue
 		}
 		if cr.Months > 0 {
@@ -326,6 +330,8 @@ func (d NoticeData) filled(item string, r Recipient) bool {
 		return !blank(co.ContactEmail) || !blank(co.ContactPhone) || !blank(co.Website) || !blank(co.PostalAddress)
 	case ItemDPO:
 		return !blank(co.DPO) || !blank(co.ContactEmail) || !blank(co.ContactPhone)
+	case ItemLawEnforcementDelay:
+		return in.LawEnforcementDelay != nil
 	}
 	return true
 }

@@ -31,6 +31,11 @@ type NoticeVariant struct {
 	// carries; Omits those left out because a law forbids them.
 	Shows []string `json:"shows,omitempty"`
 	Omits []string `json:"omits,omitempty"`
+	// Agencies are the names of the agency contact blocks the variant's
+	// notice prints (New York's Attorney General, the FTC, ...).
+	Agencies []string `json:"agencies,omitempty"`
+	// OmitCitations are the sections that make it leave out Omits.
+	OmitCitations []string `json:"omit_citations,omitempty"`
 	// ProtectionMonths is the longest identity protection a law of the
 	// variant asks for (0: none): the offer's text must give at least it.
 	ProtectionMonths int `json:"protection_months,omitempty"`
@@ -40,6 +45,13 @@ type NoticeVariant struct {
 	// Missing is the content the variant lacks, with the rule asking for it.
 	Missing []MissingItem `json:"missing,omitempty"`
 }
+
+// BlockItems are the content items a notice prints only for the people
+// whose laws ask for them; the rest (what happened, the information
+// involved, what we are doing, what you can do, contacts, dates) is text
+// every notice carries. They are what a variant adds.
+var BlockItems = []string{ItemAgencyContacts, ItemFraudAlert, ItemSecurityFreeze, ItemPoliceReport, ItemReviewStatements,
+	ItemReportIdentityTheft, ItemIdentityProtection, ItemAffectedCount}
 
 // Recipient returns a made-up recipient of the variant, for previews.
 func (v NoticeVariant) Recipient() Recipient { return profileRecipient(v.Profile) }
@@ -87,8 +99,19 @@ func noticeVariants(n *Notice, profiles map[string]int64) []NoticeVariant {
 				}
 			}
 			for _, cr := range rules.Forbid {
-				if !rules.Shows(cr.Item) && !slices.Contains(v.Omits, cr.Item) {
+				if rules.Shows(cr.Item) {
+					continue
+				}
+				if !slices.Contains(v.Omits, cr.Item) {
 					v.Omits = append(v.Omits, cr.Item)
+				}
+				if cr.Citation != "" && !slices.Contains(v.OmitCitations, cr.Citation) {
+					v.OmitCitations = append(v.OmitCitations, cr.Citation)
+				}
+			}
+			if rules.Shows(ItemAgencyContacts) {
+				for _, c := range rules.Contacts {
+					v.Agencies = append(v.Agencies, c.Name)
 				}
 			}
 			v.Clashes = rules.Clashes
@@ -219,4 +242,100 @@ func MissingLines(vs []NoticeVariant) []string {
 		out = append(out, MissingLine(g.people, strings.Join(sortedKeys(g.where), ", "), g.m))
 	}
 	return out
+}
+
+// MissingWho says whose notices lack the fields of miss (as noticeMissing
+// names them), for a refusal: the people by count and jurisdiction, with
+// the laws that ask where one does, so that content only some people's
+// laws need is never said to be needed by every notice ("1 person in US-CA
+// needs law_enforcement_delay (Cal. Civ. Code 1798.82(d)(2)(D))"). Fields
+// needed by the same people are named together; "every notice" only when
+// that is everyone.
+func MissingWho(n *Notice, miss []string) string {
+	if len(n.Variants) == 0 {
+		return "every notice needs " + strings.Join(miss, ", ")
+	}
+	var total int64
+	for _, v := range n.Variants {
+		total += v.People
+	}
+	type group struct {
+		key    string
+		people int64
+		where  map[string]int64
+		fields []string
+		cites  []string
+	}
+	var groups []*group
+	for _, f := range miss {
+		var who []NoticeVariant
+		var cites []string
+		for _, v := range n.Variants {
+			i := slices.IndexFunc(v.Missing, func(m MissingItem) bool { return m.Field == f })
+			if i < 0 {
+				continue
+			}
+			who = append(who, v)
+			if c := v.Missing[i].Citation; c != "" && !slices.Contains(cites, c) {
+				cites = append(cites, c)
+			}
+		}
+		if len(who) == 0 {
+			// A text: needed by the people who read its locale.
+			loc := n.Locale
+			if base, l, ok := strings.Cut(f, "."); ok && slices.Contains(textFields, base) {
+				loc = l
+			} else if ok {
+				loc = ""
+			}
+			for _, v := range n.Variants {
+				if loc == "" || v.Locale == loc {
+					who = append(who, v)
+				}
+			}
+			if len(who) == 0 {
+				who = n.Variants
+			}
+		}
+		var keys []string
+		for _, v := range who {
+			keys = append(keys, v.Key)
+		}
+		key := strings.Join(keys, ",")
+		i := slices.IndexFunc(groups, func(g *group) bool { return g.key == key })
+		if i < 0 {
+			g := &group{key: key, where: map[string]int64{}}
+			for _, v := range who {
+				g.people += v.People
+				for j, c := range v.Jurisdictions {
+					g.where[j] += c
+				}
+			}
+			groups = append(groups, g)
+			i = len(groups) - 1
+		}
+		g := groups[i]
+		g.fields = append(g.fields, f)
+		for _, c := range cites {
+			if !slices.Contains(g.cites, c) {
+				g.cites = append(g.cites, c)
+			}
+		}
+	}
+	var parts []string
+	for _, g := range groups {
+		who := strconv.FormatInt(g.people, 10) + " people in " + strings.Join(sortedKeys(g.where), ", ") + " need "
+		switch {
+		case g.people == total:
+			who = "every notice needs "
+		case g.people == 1:
+			who = "1 person in " + strings.Join(sortedKeys(g.where), ", ") + " needs "
+		}
+		p := who + strings.Join(g.fields, ", ")
+		if len(g.cites) > 0 {
+			p += " (" + strings.Join(g.cites, "; ") + ")"
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, "; ")
 }

@@ -76,11 +76,16 @@ type Incident struct {
 	DiscoveredAt           time.Time
 	// DataCategories are catalog names, e.g. "email", "password_hash";
 	// templates render human labels with the involved and label functions.
-	DataCategories          []string
-	WhatWeAreDoing          string
-	WhatYouCanDo            string
-	LikelyConsequences      string
-	LawEnforcementDelay     bool   // notice was delayed at law enforcement's request
+	DataCategories     []string
+	WhatWeAreDoing     string
+	WhatYouCanDo       string
+	LikelyConsequences string
+	// LawEnforcementDelay is true when legal said the notice was delayed
+	// at law enforcement's request, NoLawEnforcementDelay when legal said
+	// it was not; neither while nobody has said (print nothing then: an
+	// unknown is never a "no").
+	LawEnforcementDelay     bool
+	NoLawEnforcementDelay   bool
 	IdentityTheftProtection string // the offer (California: 12 months when SSN/ID numbers exposed)
 	// IdentityProtectionMonths is how long the offer runs, free of
 	// charge, in months; 0 if the draft did not say.
@@ -156,6 +161,7 @@ func Sample() Data {
 			WhatYouCanDo:             "Choose a new password when you next sign in, and change it anywhere else you used the same one. Be careful with emails that ask for your password or payment details.",
 			LikelyConsequences:       "Someone could try to use your email address and password on other websites, or send you convincing fake emails.",
 			LawEnforcementDelay:      false,
+			NoLawEnforcementDelay:    true,
 			IdentityTheftProtection:  "We are offering you 12 months of free credit monitoring and identity theft protection. To enrol, visit https://example.com/protect and use the code EXAMPLE-1234 by March 1, 2027.",
 			IdentityProtectionMonths: 12,
 			MoreInfo:                 "Answers to common questions are at https://example.com/security-notice.",

@@ -198,7 +198,7 @@ func sameNotice(a, b *Data) bool {
 		ai.BreachEnd == bi.BreachEnd && ai.DiscoveredAt == bi.DiscoveredAt &&
 		slices.Equal(ai.DataCategories, bi.DataCategories) && ai.WhatWeAreDoing == bi.WhatWeAreDoing &&
 		ai.WhatYouCanDo == bi.WhatYouCanDo && ai.LikelyConsequences == bi.LikelyConsequences &&
-		ai.LawEnforcementDelay == bi.LawEnforcementDelay && ai.IdentityTheftProtection == bi.IdentityTheftProtection &&
+		ai.LawEnforcementDelay == bi.LawEnforcementDelay && ai.NoLawEnforcementDelay == bi.NoLawEnforcementDelay && ai.IdentityTheftProtection == bi.IdentityTheftProtection &&
 		ai.IdentityProtectionMonths == bi.IdentityProtectionMonths &&
 		ai.MoreInfo == bi.MoreInfo &&
 		a.Notice.ID == b.Notice.ID && slices.Equal(a.Notice.Regimes, b.Notice.Regimes) &&

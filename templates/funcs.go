@@ -21,6 +21,7 @@ const needFunc = "_breachbot_need"
 //	exposesIDNumbers R I        whether the involved categories include an SSN or government ID number
 //	isCountry CODE VALUE        whether VALUE ("US", "us", "US-CA") is in country CODE
 //	paragraphs TEXT             TEXT split at blank lines, for <p> elements
+//	number N                    a whole number with the locale's digit grouping ("12,000"; German "12.000")
 func funcs(w *words) map[string]any {
 	return map[string]any{
 		"date":      w.formatDate,
@@ -40,6 +41,7 @@ func funcs(w *words) map[string]any {
 			return country != "" && strings.EqualFold(country, code)
 		},
 		"paragraphs": paragraphs,
+		"number":     w.formatNumber,
 		needFunc:     need,
 	}
 }

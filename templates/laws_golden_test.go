@@ -33,9 +33,13 @@ func lawNotice(t *testing.T, cat *incidents.RegulationsCatalog, ids ...string) i
 			IdentityProtectionMonths: 24, MoreInfo: s.Incident.MoreInfo},
 		Notice: incidents.NoticeReference{ID: s.Notice.ID, Date: s.Notice.Date, Reference: s.Notice.Reference},
 	}
+	// Legal said the notice was not delayed for law enforcement (Cal.
+	// Civ. Code 1798.82(d)(2)(D)): a decided "no".
+	notDelayed := false
+	d.Incident.LawEnforcementDelay = &notDelayed
 	// As a draft snapshots the "affected" fact for laws that ask for the
 	// number (R.I. Gen. Laws 11-49.3-4(d)(1)).
-	affected := int64(1200)
+	affected := int64(12000)
 	d.Incident.AffectedCount = &affected
 	for _, id := range ids {
 		r, ok := cat.Rule(id)
@@ -102,7 +106,7 @@ var lawCases = []lawCase{
 		{"N.Y. Gen. Bus. Law 899-aa(7): the categories of information", []string{"email address", "password, in scrambled (hashed) form"}, nil},
 	}},
 	{name: "US-MA", regs: []string{"ma-residents"}, where: "US-MA", locale: "en", cats: []string{"name", "ssn"}, checks: []lawCheck{
-		{"M.G.L. c. 93H s. 3(b): no nature of the breach, no number of residents", nil, []string{nature, "What Happened", "When it happened", "explains what happened", "people affected", "1200"}},
+		{"M.G.L. c. 93H s. 3(b): no nature of the breach, no number of residents", nil, []string{nature, "What Happened", "When it happened", "explains what happened", "people affected", "12000", "12,000"}},
 		{"M.G.L. c. 93H s. 3A(a): credit monitoring for at least 18 months when SSNs were exposed", []string{"This offer is free of charge for 24 months."}, nil},
 		{"M.G.L. c. 93H s. 3(b): the right to a police report", []string{"Police report: you have the right to obtain a police report"}, nil},
 		{"M.G.L. c. 93H s. 3(b): how to request a security freeze, free of charge", append([]string{"security freeze on your credit report, free of charge"}, bureaus...), nil},
@@ -114,10 +118,10 @@ var lawCases = []lawCase{
 	{name: "US-IL", regs: []string{"il-residents"}, where: "US-IL", locale: "en", cats: []string{"name", "ssn"}, checks: []lawCheck{
 		{"815 ILCS 530/10(a)(1)(B),(C): bureaus and FTC contacts, fraud alert and security freeze",
 			append([]string{"Federal Trade Commission", "Fraud alert:", "Security freeze:"}, bureaus...), nil},
-		{"815 ILCS 530/10(a): not the number of Illinois residents affected", nil, []string{"people affected", "1200"}},
+		{"815 ILCS 530/10(a): not the number of Illinois residents affected", nil, []string{"people affected", "12000", "12,000"}},
 	}},
 	{name: "US-RI", regs: []string{"ri-residents"}, where: "US-RI", locale: "en", cats: []string{"name", "ssn"}, checks: []lawCheck{
-		{"R.I. Gen. Laws 11-49.3-4(d)(1): how the breach happened and the number of affected individuals", []string{nature, "Number of people affected: 1200"}, nil},
+		{"R.I. Gen. Laws 11-49.3-4(d)(1): how the breach happened and the number of affected individuals", []string{nature, "Number of people affected: 12,000"}, nil},
 		{"R.I. Gen. Laws 11-49.3-4(d)(3)-(4): the breach date or range and the discovery date", []string{"When it happened: November 20, 2026 – November 27, 2026", "When we found out: November 27, 2026"}, nil},
 		{"R.I. Gen. Laws 11-49.3-4(d)(5): the bureaus and the RI Attorney General", append([]string{"Rhode Island"}, bureaus...), nil},
 		{"R.I. Gen. Laws 11-49.3-4(d)(6): police report and security freeze", []string{"Police report:", "Security freeze:"}, nil},
@@ -262,6 +266,15 @@ func TestLawsMissingContent(t *testing.T) {
 		{"fl-individuals", "US-FL", func(d *incidents.NoticeData) { d.Incident.BreachStart, d.Incident.BreachEnd = time.Time{}, time.Time{} },
 			[]incidents.MissingItem{{Field: "breach_start", What: "the date of the breach", Citation: "Fla. Stat. 501.171(4)(e)1."}}},
 		{"ca-residents", "US-CA", func(d *incidents.NoticeData) { d.Incident.BreachStart, d.Incident.BreachEnd = time.Time{}, time.Time{} }, nil},
+		// Whether law enforcement delayed the notice is the company's own
+		// decision, so "if known" does not excuse it: undecided, it is
+		// asked for (Cal. Civ. Code 1798.82(d)(2)(D), Wyo. Stat.
+		// 40-12-502(e)(vii)), never printed as a "no".
+		{"ca-residents", "US-CA", func(d *incidents.NoticeData) { d.Incident.LawEnforcementDelay = nil },
+			[]incidents.MissingItem{{Field: "law_enforcement_delay", What: "a statement whether law enforcement delayed the notice", Citation: "Cal. Civ. Code 1798.82(d)(2)(D)"}}},
+		{"wy-residents", "US-WY", func(d *incidents.NoticeData) { d.Incident.LawEnforcementDelay = nil },
+			[]incidents.MissingItem{{Field: "law_enforcement_delay", What: "a statement whether law enforcement delayed the notice", Citation: "Wyo. Stat. 40-12-502(e)(vii)"}}},
+		{"tx-individuals", "US-TX", func(d *incidents.NoticeData) { d.Incident.LawEnforcementDelay = nil }, nil},
 		{"hipaa-individuals", "US-TX", func(d *incidents.NoticeData) { d.Company.ContactPhone = "+1 212 555 0100" },
 			[]incidents.MissingItem{{Field: "company.toll_free_phone", What: "a toll-free telephone number", Citation: "45 CFR 164.404(c)(1)(E)"}}},
 		{"hipaa-individuals", "US-TX", func(d *incidents.NoticeData) {

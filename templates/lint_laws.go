@@ -33,6 +33,12 @@ var itemUses = map[string]Need{
 	incidents.ItemAffectedCount:       {Fields: []string{"Content.AffectedCount"}, What: "the number of people affected"},
 }
 
+// needNoDelay is what a template needs to say "not delayed" only when
+// legal said so: an undecided delay (neither field true) is not a "no"
+// and prints nothing.
+var needNoDelay = Need{Fields: []string{"Incident.NoLawEnforcementDelay"},
+	What: `the "not delayed" sentence, printed only when legal said no (an undecided delay is not a "no")`}
+
 // needProtectionMonths is what a law that sets a minimum length of the
 // identity theft protection offer needs of a template: the length.
 var needProtectionMonths = Need{Fields: []string{"Incident.IdentityProtectionMonths"}, What: "the length of the identity theft protection offer, in months"}
@@ -71,6 +77,9 @@ func LawRegimes(cat *incidents.RegulationsCatalog) []Regime {
 			}
 			if cr.Item == incidents.ItemIdentityProtection && cr.Months > 0 {
 				add(needProtectionMonths, cr.Citation)
+			}
+			if cr.Item == incidents.ItemLawEnforcementDelay {
+				add(needNoDelay, cr.Citation)
 			}
 		}
 		for _, cr := range r.Notice.Forbid {

@@ -3,6 +3,7 @@ package templates
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -56,12 +57,19 @@ type words struct {
 	// in English ("What Happened"): a heading with either meets the rule,
 	// so a notice need not carry English in parentheses.
 	headings map[string]string
+	// thousands separates groups of three digits in numbers ("12,000");
+	// minGroup is the fewest digits before it that make a group worth
+	// separating (CLDR's minimumGroupingDigits: Spanish writes 1200 but
+	// 12.000).
+	thousands string
+	minGroup  int
 }
 
 // dictionary holds the languages the package speaks; other languages use
 // English.
 var dictionary = map[string]*words{
 	"en": {
+		thousands: ",", minGroup: 1,
 		months: [12]string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
 		date:   func(d int, m string, y int) string { return fmt.Sprintf("%s %d, %d", m, d, y) },
 		labels: map[string]string{
@@ -103,6 +111,7 @@ var dictionary = map[string]*words{
 		},
 	},
 	"de": {
+		thousands: ".", minGroup: 1,
 		months: [12]string{"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"},
 		date:   func(d int, m string, y int) string { return fmt.Sprintf("%d. %s %d", d, m, y) },
 		labels: map[string]string{
@@ -152,6 +161,7 @@ var dictionary = map[string]*words{
 		},
 	},
 	"es": {
+		thousands: ".", minGroup: 2,
 		months: [12]string{"enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"},
 		date:   func(d int, m string, y int) string { return fmt.Sprintf("%d de %s de %d", d, m, y) },
 		labels: map[string]string{
@@ -232,6 +242,40 @@ func (w *words) formatRange(start, end time.Time) string {
 		return from
 	}
 	return from + " – " + to
+}
+
+// formatNumber returns a whole number with the locale's digit grouping
+// (en 12,000; de 12.000; es 12.000 but 1200). Other values print as fmt
+// would print them.
+func (w *words) formatNumber(v any) string {
+	var n int64
+	switch x := v.(type) {
+	case int:
+		n = int64(x)
+	case int64:
+		n = x
+	case int32:
+		n = int64(x)
+	default:
+		return fmt.Sprint(v)
+	}
+	digits := strconv.FormatInt(n, 10)
+	sign := ""
+	if n < 0 {
+		sign, digits = "-", digits[1:]
+	}
+	if w.thousands == "" || len(digits) < 3+max(w.minGroup, 1) {
+		return sign + digits
+	}
+	var b strings.Builder
+	b.WriteString(sign)
+	for i, c := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteString(w.thousands)
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
 }
 
 // label returns the human label of a data category: the locale's, else

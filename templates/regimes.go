@@ -119,6 +119,7 @@ var regimes = []Regime{
 			needCategories,
 			needBreachDate,
 			{Fields: []string{"Incident.LawEnforcementDelay"}, What: "whether notice was delayed because of a law enforcement investigation"},
+			needNoDelay,
 			needWhatHappened,
 			needWhatWeAreDoing,
 			needWhatYouCanDo,

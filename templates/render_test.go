@@ -36,7 +36,7 @@ var allRegimes = []string{"california", "gdpr", "uk-gdpr", "hipaa", "australia",
 // notice delayed for law enforcement, no ID numbers.
 func sparse() Data {
 	d := minimalSample(allRegimes, false)
-	d.Incident.LawEnforcementDelay = true
+	d.Incident.LawEnforcementDelay, d.Incident.NoLawEnforcementDelay = true, false
 	d.Recipient.Country = "DE"
 	return d
 }
@@ -217,13 +217,13 @@ func TestRenderMissingFields(t *testing.T) {
 		}},
 		{"data categories", "en", func(d *Data) { d.Incident.DataCategories = nil; d.Recipient.DataCategories = nil }, []string{
 			"embedded:breach-notice/en/body.html:37:20: Recipient.DataCategories and Incident.DataCategories are empty; the notice would print nothing here",
-			"embedded:breach-notice/en/body.txt:44:20: Recipient.DataCategories and Incident.DataCategories are empty; the notice would print nothing here",
+			"embedded:breach-notice/en/body.txt:46:20: Recipient.DataCategories and Incident.DataCategories are empty; the notice would print nothing here",
 		}},
 		{"gdpr needs the likely consequences", "en", func(d *Data) {
 			d.Notice.Regimes = []string{"gdpr"}
 			d.Incident.LikelyConsequences = ""
 		}, []string{
-			"embedded:breach-notice/en/body.txt:47:8: Incident.LikelyConsequences is empty; the gdpr rules (GDPR Art. 34(2) with Art. 33(3)(b)-(d)) need the likely consequences of the breach",
+			"embedded:breach-notice/en/body.txt:49:8: Incident.LikelyConsequences is empty; the gdpr rules (GDPR Art. 34(2) with Art. 33(3)(b)-(d)) need the likely consequences of the breach",
 		}},
 		{"hipaa needs a toll-free number and the discovery date", "es", func(d *Data) {
 			d.Notice.Regimes = []string{"hipaa"}
@@ -232,13 +232,13 @@ func TestRenderMissingFields(t *testing.T) {
 			d.Incident.DiscoveredAt = time.Time{}
 		}, []string{
 			"embedded:breach-notice/es/body.txt:33:31: Incident.DiscoveredAt is empty; the hipaa rules (45 CFR 164.404(c)) need the date of discovery",
-			"embedded:breach-notice/es/body.txt:125:8: Company.TollFreePhone is empty; the hipaa rules (45 CFR 164.404(c)) need a toll-free telephone number (NANP 800, 833, 844, 855, 866, 877, 888, or company.toll_free_phone)",
+			"embedded:breach-notice/es/body.txt:127:8: Company.TollFreePhone is empty; the hipaa rules (45 CFR 164.404(c)) need a toll-free telephone number (NANP 800, 833, 844, 855, 866, 877, 888, or company.toll_free_phone)",
 		}},
 		{"california needs the identity-theft offer when an SSN was involved", "en", func(d *Data) {
 			d.Notice.Regimes = []string{"california"}
 			d.Incident.IdentityTheftProtection = ""
 		}, []string{
-			"embedded:breach-notice/en/body.txt:62:10: Incident.IdentityTheftProtection is empty; the california rules (Cal. Civ. Code 1798.82(d)) need an offer of identity theft prevention services for at least 12 months, because a Social Security or ID number was exposed",
+			"embedded:breach-notice/en/body.txt:64:10: Incident.IdentityTheftProtection is empty; the california rules (Cal. Civ. Code 1798.82(d)) need an offer of identity theft prevention services for at least 12 months, because a Social Security or ID number was exposed",
 		}},
 		{"unknown regime", "en", func(d *Data) { d.Notice.Regimes = []string{"hippa"} }, []string{
 			`embedded:breach-notice/en/body.txt: Notice.Regimes: unknown regime "hippa", did you mean hipaa?`,

@@ -43,7 +43,7 @@ func TestAMissingFactNeverShortensANotice(t *testing.T) {
 	mustContain(t, out,
 		"Error: notice N1 was drafted before gdpr-art34 applied, so it may lack content that rule requires",
 		"Missing before it can be submitted: likely_consequences",
-		"Error: notice N2 is missing likely_consequences",
+		"Error: notice N2 is missing content: 1 person in DE needs likely_consequences.de",
 		"Notice N3 of INC-2026-0001 is submitted",
 	)
 }

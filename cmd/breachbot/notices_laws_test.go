@@ -73,16 +73,48 @@ func TestEachPersonsNoticeFollowsTheirLaw(t *testing.T) {
 		"1 person in US-CA needs an offer of identity theft protection for at least 12 months (Cal. Civ. Code 1798.82(d)(2)(G)): add --identity-protection",
 		// The offer's length is checked too, not only its text.
 		"1 person in US-CT needs the identity theft protection offered for at least 24 months (the draft gives no length) (Conn. Gen. Stat. 36a-701b(b)(2)(B)): add --identity-protection-months 24",
-		"Error: notice N1 is missing",
+		// Whether law enforcement delayed the notice: nobody said, so it
+		// is asked for, never printed as a "no" (Cal. Civ. Code
+		// 1798.82(d)(2)(D)).
+		"1 person in US-CA needs a statement whether law enforcement delayed the notice (Cal. Civ. Code 1798.82(d)(2)(D)): add --law-enforcement-delay yes|no",
+		"Error: notice N1 is missing content: 1 person in US-CA needs law_enforcement_delay (Cal. Civ. Code 1798.82(d)(2)(D)); "+
+			"2 people in US-CA, US-CT need identity_theft_protection, identity_protection_months (Cal. Civ. Code 1798.82(d)(2)(G); Conn. Gen. Stat. 36a-701b(b)(2)(B)); "+
+			"1 person in US-FL needs breach_start (Fla. Stat. 501.171(4)(e)1)",
+		"LACKS: law_enforcement_delay, identity_theft_protection, identity_protection_months",
 	)
+	// Most urgent first: what blocks the submission, then the variants,
+	// those that lack content before the complete ones.
+	if i, j := strings.Index(out, "Missing before it can be submitted"), strings.Index(out, "Variants: 10"); i < 0 || j < i {
+		t.Errorf("the draft lists the variants before what it lacks:\n%s", out)
+	}
+	if i, j := strings.Index(out, "K3 · 1 person · US-CA"), strings.Index(out, "K1 · 1 person · DE"); j < i {
+		t.Errorf("the draft lists a complete variant before one that lacks content:\n%s", out)
+	}
 	if strings.Contains(out, "is submitted") {
 		t.Fatalf("a notice lacking Florida's breach date was submitted:\n%s", out)
 	}
 
 	out = e.console("U_RESP",
-		`/breach notice draft --breach-start 2026-11-20 --identity-protection "We offer you 24 months of free identity protection: code ACME-24." --identity-protection-months 24 --incident INC-2026-0001`,
+		`/breach notice draft --breach-start 2026-11-20 --identity-protection "We offer you 24 months of free identity protection: code ACME-24." --identity-protection-months 24 --law-enforcement-delay no --incident INC-2026-0001`,
 		"/breach notice submit --incident INC-2026-0001")
-	mustContain(t, out, "Draft N2", "Variants: ", "leaves out: nature, affected_count", "Notice N2 of INC-2026-0001 is submitted")
+	mustContain(t, out, "Draft N2", "Variants: ", "leaves out: what happened (the nature of the breach); number of people affected (M.G.L. c. 93H s. 3(b))", "Notice N2 of INC-2026-0001 is submitted")
+	// Legal at 3 a.m.: the approval request says first who gets which
+	// text, each variant by what it adds to the common text (in words,
+	// agencies by name) and what it leaves out (with the section), then
+	// the texts to read.
+	req := out[strings.Index(out, "Approval requested: notice N2"):]
+	mustContain(t, req,
+		"adds: contacts of Test Credit Bureau, Test Federal Trade Commission; fraud alert; free security freeze",
+		"adds: free security freeze; right to a police report",
+		"adds: identity protection offer of at least 24 months",
+		"leaves out: what happened (the nature of the breach); number of people affected (M.G.L. c. 93H s. 3(b))",
+		"K10 · 1 person · US-TX · en · email, password_hash\n       adds: nothing beyond the common text",
+		"every notice carries the common text")
+	if strings.Index(req, "Variants: 10") > strings.Index(req, "Preview (en)") {
+		t.Errorf("the approval request shows the previews before the list of variants:\n%s", req)
+	}
+	status := e.console("U_LEGAL1", "/breach notice status --incident INC-2026-0001")
+	mustContain(t, status, "N2 · submitted", "adds: contacts of Test New York Attorney General, Test New York Department of State, Test Federal Trade Commission")
 	out = e.console("U_LEGAL1", "/breach notice approve --incident INC-2026-0001")
 	mustContain(t, out, "approved")
 
@@ -135,7 +167,7 @@ func TestEachPersonsNoticeFollowsTheirLaw(t *testing.T) {
 		"ida@example.com":  append([]string{"Fraud alert:", "Security freeze:"}, ilContacts...),
 		"carl@example.com": {"Social Security number", "We offer you 24 months of free identity protection: code ACME-24.", "This offer is free of charge for 24 months."},
 		"cat@example.com": {"Notice of Data Breach", "What Happened", "What Information Was Involved", "What We Are Doing", "What You Can Do", "For More Information", "Date: November 28, 2026",
-			"Social Security number", "We offer you 24 months of free identity protection: code ACME-24."},
+			"Social Security number", "We offer you 24 months of free identity protection: code ACME-24.", "This notice was not delayed by a law enforcement investigation."},
 		"tex@example.com": {"An attacker copied part of our customer database."},
 		"dora@example.de": {"Ein Angreifer hat Kundendaten kopiert.", "Mögliche Folgen für Sie: Jemand könnte Ihr Passwort anderswo ausprobieren."},
 		"eva@example.es":  {"Un atacante copió datos de clientes.", "Qué podría significar para usted: Alguien podría probar su contraseña en otros sitios."},
@@ -310,12 +342,12 @@ func TestMassachusettsOnlyNoticeNeedsNoDescription(t *testing.T) {
 		"/breach notice import "+ma,
 		`/breach notice draft --what-we-are-doing "We closed the access path." --what-you-can-do "Choose a new password."`,
 		"/breach notice submit")
-	mustContain(t, out, "leaves out: nature, affected_count", "Notice N1 of INC-2026-0001 is submitted")
+	mustContain(t, out, "leaves out: what happened (the nature of the breach); number of people affected (M.G.L. c. 93H s. 3(b))", "Notice N1 of INC-2026-0001 is submitted")
 
 	both := e.file("both.csv", "email,name,country,region\nmia@example.com,Mia Mass,US,MA\ntex@example.com,Tex Tex,US,TX\n")
 	out = e.console("U_RESP", "/breach notice import "+both+" --incident INC-2026-0001",
 		"/breach notice draft --incident INC-2026-0001", "/breach notice submit --incident INC-2026-0001")
-	mustContain(t, out, "Missing before it can be submitted: what_happened", "Error: notice N2 is missing what_happened")
+	mustContain(t, out, "Missing before it can be submitted: what_happened", "Error: notice N2 is missing content: 1 person in US-TX needs what_happened")
 }
 
 // Rhode Island asks for the number of people affected (R.I. Gen. Laws
@@ -379,11 +411,11 @@ func TestNoticeAffectedCountAndProtectionMonths(t *testing.T) {
 	if len(got) != 3 {
 		t.Fatalf("%d of the 3 people got a notice", len(got))
 	}
-	if !strings.Contains(got["rita@example.com"], "Number of people affected: 1250") {
+	if !strings.Contains(got["rita@example.com"], "Number of people affected: 1,250") {
 		t.Errorf("the Rhode Island notice does not give the number affected:\n%s", got["rita@example.com"])
 	}
 	for _, to := range []string{"mia@example.com", "carl@example.com"} {
-		if strings.Contains(got[to], "1250") || strings.Contains(got[to], "people affected") {
+		if strings.Contains(got[to], "1250") || strings.Contains(got[to], "1,250") || strings.Contains(got[to], "people affected") {
 			t.Errorf("the notice to %s gives the number affected, which its law does not ask for (or forbids):\n%s", to, got[to])
 		}
 	}
@@ -412,7 +444,7 @@ func TestRowDataCategoriesDecideWhichLawsApply(t *testing.T) {
 		`/breach notice draft --what-happened "An attacker copied part of our customer database." --what-we-are-doing "We closed the access path." --what-you-can-do "Choose a new password." --data email,password_hash --identity-protection "Enrol at https://acme.example/protect with code ACME-18." --identity-protection-months 18`,
 		"/breach notice submit")
 	mustContain(t, out, "now email,password_hash,ssn from the import", "now applies: ma-residents",
-		"US-MA · en · email, ssn\n       laws: ma-residents", "Notice N1 of INC-2026-0001 is submitted")
+		"US-MA · en · email, ssn\n       adds: contacts of Equifax, Experian, TransUnion; free security freeze; right to a police report; identity protection offer of at least 18 months", "laws: ma-residents · read it", "Notice N1 of INC-2026-0001 is submitted")
 	mustContain(t, e.console("U_LEGAL1", "/breach notice approve --incident INC-2026-0001"), "approved")
 	e.console("U_LEAD", "/breach notice test --incident INC-2026-0001", "/breach notice test --confirm --incident INC-2026-0001",
 		"/breach notice send --incident INC-2026-0001")

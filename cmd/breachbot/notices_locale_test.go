@@ -51,9 +51,9 @@ const localeCustomers = "email,name,country,region,locale\n" +
 	"bob@example.de,Bob Berger,DE,,de\n" +
 	"carla@example.es,Carla Cruz,ES,,es\n"
 
-const englishDraft = `/breach notice draft --what-happened "An attacker copied part of our customer database." --what-we-are-doing "We closed the access path and reset passwords." --what-you-can-do "Choose a new password." --breach-start 2026-11-20 --data email,password_hash`
+const englishDraft = `/breach notice draft --law-enforcement-delay no --what-happened "An attacker copied part of our customer database." --what-we-are-doing "We closed the access path and reset passwords." --what-you-can-do "Choose a new password." --breach-start 2026-11-20 --data email,password_hash`
 
-const localeDraft = `/breach notice draft` +
+const localeDraft = `/breach notice draft --law-enforcement-delay no` +
 	` --what-happened.de "Ein Angreifer hat einen Teil unserer Kundendatenbank kopiert."` +
 	` --what-we-are-doing.de "Wir haben den Zugang geschlossen und die Passwörter zurückgesetzt."` +
 	` --what-you-can-do.de "Wählen Sie ein neues Passwort."` +
@@ -84,7 +84,7 @@ func TestNoticeInEachCustomersLanguage(t *testing.T) {
 		"Missing before it can be submitted: what_happened.de, what_we_are_doing.de, what_you_can_do.de, what_happened.es, what_we_are_doing.es, what_you_can_do.es",
 		`/breach notice draft --what-happened.de "..." --what-we-are-doing.de "..." --what-you-can-do.de "..." --what-happened.es "..."`,
 		"Recipients who read de, es get these texts in their language, never yours",
-		"Error: notice N1 is missing what_happened.de",
+		"Error: notice N1 is missing content: 1 person in DE needs what_happened.de, what_we_are_doing.de, what_you_can_do.de; 1 person in ES needs what_happened.es",
 	)
 	if strings.Contains(out, "is submitted") {
 		t.Fatalf("a notice without German and Spanish texts was submitted:\n%s", out)

@@ -104,7 +104,7 @@ const customers = "\ufeffEmail,Name,Country,Region,Locale,Data_Categories,Custom
 // the customers below must meet (a notice cannot be submitted before).
 const factsLine = "/breach facts data=email,password_hash encrypted=no high_risk=no"
 
-const draftLine = `/breach notice draft --what-happened "An attacker copied part of our customer database." --what-we-are-doing "We closed the access path and reset passwords." --what-you-can-do "Choose a new password." --breach-start 2026-11-20T00:00Z --data email,password_hash` +
+const draftLine = `/breach notice draft --law-enforcement-delay no --what-happened "An attacker copied part of our customer database." --what-we-are-doing "We closed the access path and reset passwords." --what-you-can-do "Choose a new password." --breach-start 2026-11-20T00:00Z --data email,password_hash` +
 	` --what-happened.de "Ein Angreifer hat einen Teil unserer Kundendatenbank kopiert." --what-we-are-doing.de "Wir haben den Zugang geschlossen und die Passwörter zurückgesetzt." --what-you-can-do.de "Wählen Sie ein neues Passwort."`
 
 func TestNoticeEndToEndInTheConsole(t *testing.T) {
@@ -272,7 +272,7 @@ func TestSeparationOfDutiesAndVoiding(t *testing.T) {
 		`/breach notice draft --what-happened "x"`,
 		"/breach notice submit",
 		factsLine,
-		`/breach notice draft --what-we-are-doing "y" --what-you-can-do "z" --data email --what-happened.de "x" --what-we-are-doing.de "y" --what-you-can-do.de "z"`,
+		`/breach notice draft --law-enforcement-delay no --what-we-are-doing "y" --what-you-can-do "z" --data email --what-happened.de "x" --what-we-are-doing.de "y" --what-you-can-do.de "z"`,
 		"/breach notice submit",
 		"/breach notice approve",
 		"/breach notice reject",
@@ -282,8 +282,9 @@ func TestSeparationOfDutiesAndVoiding(t *testing.T) {
 		// Every row lists its own data categories, so the incident's are
 		// not needed.
 		"Missing before it can be submitted: what_we_are_doing, what_you_can_do",
-		// Bob reads German: its texts are missing too.
-		"Error: notice N1 is missing what_we_are_doing, what_you_can_do, what_happened.de, what_we_are_doing.de, what_you_can_do.de; every notice must say them",
+		// Bob reads German: his texts are missing too. The refusal says
+		// who needs what, not "every notice".
+		"Error: notice N1 is missing content: 2 people in US-CA, US-NY need what_we_are_doing, what_you_can_do; 1 person in DE needs what_happened.de, what_we_are_doing.de, what_you_can_do.de",
 		"Try: /breach notice draft --what-we-are-doing \"...\" --what-you-can-do \"...\" --what-happened.de",
 		"Draft N2 of INC-2026-0001",
 		"N1 can no longer be submitted, approved or sent",

@@ -50,16 +50,17 @@ func init() {
 				"An import replaces the incident's previous list (and voids unsent drafts bound to it). In Slack this opens a form to upload the file.",
 			flags: []string{incidentFlag}, maxArgs: 1},
 		{name: "notice draft", group: "Notices",
-			usage:   "/breach notice draft [--what-happened TEXT] [--what-we-are-doing TEXT] [--what-you-can-do TEXT] [--consequences TEXT] [--identity-protection TEXT --identity-protection-months N] [--what-happened.de TEXT ...] [--breach-start DATE] [--breach-end DATE] [--data a,b] [--law-enforcement-delay] [--file FIELDS.yaml] [--template NAME] [--locale en] [--incident ID]",
+			usage:   "/breach notice draft [--what-happened TEXT] [--what-we-are-doing TEXT] [--what-you-can-do TEXT] [--consequences TEXT] [--identity-protection TEXT --identity-protection-months N] [--what-happened.de TEXT ...] [--breach-start DATE] [--breach-end DATE] [--data a,b] [--law-enforcement-delay yes|no] [--file FIELDS.yaml] [--template NAME] [--locale en] [--incident ID]",
 			summary: "render a draft notice from the template for the imported people: a preview and counts; changes start from the latest draft",
 			help: "Renders a new draft from the latest one with your changes, for the incident's current list of affected people. The preview uses a made-up person, never a customer. " +
 				"--file reads the fields from a YAML or JSON file (what_happened: ..., what_we_are_doing: ..., what_you_can_do: ...). A new draft supersedes unsent ones. " +
 				"Each language the recipients get needs its own texts: --what-happened.de \"...\" (likewise every text flag, and what_happened.de: in a file); until then the draft names what is missing and cannot be submitted. " +
 				"--breach-start and --breach-end take a date (2026-11-20) or a time. " +
+				"--law-enforcement-delay yes or no says whether law enforcement delayed the notice; until it is given nothing is said about it, and people whose law asks (California, Wyoming) leave the draft incomplete. " +
 				"--identity-protection-months gives the length of the free offer; it must reach what each person's laws require (Connecticut 24 months, Massachusetts 18 when SSNs were exposed). " +
 				"Each person's notice carries what the laws of their state or country require, and leaves out what they forbid; where one law requires what another forbids for the same people, " +
 				"the draft names both citations and waits for legal's decision: --clash nature=omit (or =include).",
-			flags: draft, bools: []string{"law-enforcement-delay"}, localized: localizedDraftFlags, maxArgs: 0},
+			flags: draft, answers: []string{"law-enforcement-delay"}, localized: localizedDraftFlags, maxArgs: 0},
 		{name: "notice submit", group: "Notices",
 			usage:   "/breach notice submit [N1] [--incident ID]",
 			summary: "ask legal to approve the draft",
@@ -174,8 +175,8 @@ func (r *Router) notice(ctx context.Context, req Request, cmd Command, id string
 			}
 			in.Fields[field] = v
 		}
-		if cmd.Bools["law-enforcement-delay"] {
-			in.Fields[incidents.FieldLawEnforcementDelay] = "yes"
+		if v, ok := cmd.Flags["law-enforcement-delay"]; ok {
+			in.Fields[incidents.FieldLawEnforcementDelay] = v
 		}
 		res, err := r.svc.DraftNotice(ctx, req.User, id, in)
 		if err != nil {

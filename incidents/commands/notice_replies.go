@@ -114,9 +114,8 @@ func DraftReply(res *incidents.NoticeResult) *Reply {
 	if len(res.Unsettled) > 0 {
 		rep.Sections = append(rep.Sections, unsettledSection(res.Unsettled))
 	}
-	if len(n.Variants) > 1 || slices.ContainsFunc(n.Variants, func(v incidents.NoticeVariant) bool { return len(v.Shows)+len(v.Omits)+len(v.Clashes) > 0 }) {
-		rep.Sections = append(rep.Sections, variantsSection(n.Variants))
-	}
+	// What blocks the submission first, then who gets which text.
+	variants := len(n.Variants) > 1 || slices.ContainsFunc(n.Variants, func(v incidents.NoticeVariant) bool { return len(v.Shows)+len(v.Omits)+len(v.Clashes) > 0 })
 	if len(res.Missing) > 0 {
 		sec := Section{Heading: "Missing before it can be submitted: " + strings.Join(res.Missing, ", "), Text: incidents.MissingHint(res.Missing)}
 		if lines := incidents.MissingLines(n.Variants); len(lines) > 0 && !res.Unchanged {
@@ -126,17 +125,64 @@ func DraftReply(res *incidents.NoticeResult) *Reply {
 			sec.Note = "Recipients who read " + strings.Join(locs, ", ") + " get these texts in their language, never yours: give each with the flag and .LOCALE"
 		}
 		rep.Sections = append(rep.Sections, sec)
-	} else if len(res.Unsettled) == 0 {
+	}
+	if variants {
+		rep.Sections = append(rep.Sections, variantsSection(n.Variants))
+	}
+	if len(res.Missing) == 0 && len(res.Unsettled) == 0 {
 		rep.Sections = append(rep.Sections, Section{Heading: "Next", Text: "/breach notice submit " + n.ID + " asks legal to approve it"})
 	}
 	return rep
 }
 
+// blockWords say in words what a variant's notice adds or leaves out.
+var blockWords = map[string]string{
+	incidents.ItemFraudAlert:          "fraud alert",
+	incidents.ItemSecurityFreeze:      "free security freeze",
+	incidents.ItemPoliceReport:        "right to a police report",
+	incidents.ItemReviewStatements:    "review statements and credit reports",
+	incidents.ItemReportIdentityTheft: "report identity theft",
+	incidents.ItemIdentityProtection:  "identity protection offer",
+	incidents.ItemAffectedCount:       "number of people affected",
+	incidents.ItemNature:              "what happened (the nature of the breach)",
+}
+
+// variantAdds says what a variant's notice carries beyond the common
+// text: its blocks, in words, with the agencies by name and the offer's
+// minimum length.
+func variantAdds(v incidents.NoticeVariant) string {
+	var adds []string
+	for _, item := range incidents.BlockItems {
+		if !slices.Contains(v.Shows, item) {
+			continue
+		}
+		switch {
+		case item == incidents.ItemAgencyContacts && len(v.Agencies) > 0:
+			adds = append(adds, "contacts of "+strings.Join(v.Agencies, ", "))
+		case item == incidents.ItemAgencyContacts:
+			adds = append(adds, "agency contacts")
+		case item == incidents.ItemIdentityProtection && v.ProtectionMonths > 0:
+			adds = append(adds, fmt.Sprintf("identity protection offer of at least %d months", v.ProtectionMonths))
+		default:
+			adds = append(adds, blockWords[item])
+		}
+	}
+	if len(adds) == 0 {
+		return "adds: nothing beyond the common text"
+	}
+	return "adds: " + strings.Join(adds, "; ")
+}
+
 // variantsSection lists the groups of recipients whose notices differ:
 // how many, where, which language and data, under which laws, and what
-// their notice adds or leaves out, with each clash of laws.
+// their notice adds to the text every notice carries or leaves out of it,
+// with each clash of laws. Variants that still lack content come first.
 func variantsSection(vs []incidents.NoticeVariant) Section {
 	sec := Section{Heading: fmt.Sprintf("Variants: %d (each group of people gets its own text)", len(vs))}
+	vs = slices.Clone(vs)
+	slices.SortStableFunc(vs, func(a, b incidents.NoticeVariant) int {
+		return cmpBool(len(a.Missing)+len(a.Clashes) == 0, len(b.Missing)+len(b.Clashes) == 0)
+	})
 	for i, v := range vs {
 		if i == 30 {
 			sec.Note = fmt.Sprintf("and %d more variants", len(vs)-30)
@@ -151,15 +197,12 @@ func variantsSection(vs []incidents.NoticeVariant) Section {
 			cats = strings.Join(v.Categories, ", ")
 		}
 		var detail []string
-		detail = append(detail, "laws: "+laws)
-		if len(v.Shows) > 0 {
-			detail = append(detail, "adds: "+strings.Join(v.Shows, ", "))
-		}
-		if v.ProtectionMonths > 0 {
-			detail = append(detail, fmt.Sprintf("the identity protection offered must last at least %d months", v.ProtectionMonths))
-		}
-		if len(v.Omits) > 0 {
-			detail = append(detail, "leaves out: "+strings.Join(v.Omits, ", ")+" (check that the texts it still shows, what we are doing, consequences, more info, say neither)")
+		if len(v.Missing) > 0 {
+			var what []string
+			for _, m := range v.Missing {
+				what = append(what, m.Field)
+			}
+			detail = append(detail, "LACKS: "+strings.Join(what, ", "))
 		}
 		for _, c := range v.Clashes {
 			d := "undecided: --clash " + c.Item + "=include or =omit"
@@ -168,7 +211,23 @@ func variantsSection(vs []incidents.NoticeVariant) Section {
 			}
 			detail = append(detail, fmt.Sprintf("CLASH %s: required by %s, forbidden by %s (%s)", c.Item, c.Require.Citation, c.Forbid.Citation, d))
 		}
-		detail = append(detail, fmt.Sprintf("read it: /breach notice test --variant %s", v.Key))
+		detail = append(detail, variantAdds(v))
+		if len(v.Omits) > 0 {
+			var out []string
+			for _, o := range v.Omits {
+				if w, ok := blockWords[o]; ok {
+					out = append(out, w)
+				} else {
+					out = append(out, o)
+				}
+			}
+			line := "leaves out: " + strings.Join(out, "; ")
+			if len(v.OmitCitations) > 0 {
+				line += " (" + strings.Join(v.OmitCitations, "; ") + ")"
+			}
+			detail = append(detail, line+"; check that what we are doing, the consequences and more info say neither")
+		}
+		detail = append(detail, "laws: "+laws+" · read it: /breach notice test --variant "+v.Key)
 		mark := MarkDone
 		if len(v.Missing) > 0 {
 			mark = MarkMissed
@@ -180,7 +239,21 @@ func variantsSection(vs []incidents.NoticeVariant) Section {
 		sec.Items = append(sec.Items, Item{Mark: mark, Text: fmt.Sprintf("%s · %s · %s · %s · %s", v.Key, people, v.Where(), v.Locale, cats),
 			Detail: strings.Join(detail, "\n")})
 	}
+	if sec.Note == "" {
+		sec.Note = "every notice carries the common text: what happened, the information involved, what we are doing, what you can do, how to reach us; each variant says what it adds or leaves out"
+	}
 	return sec
+}
+
+// cmpBool orders false before true.
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case !a:
+		return -1
+	}
+	return 1
 }
 
 // unsettledSection names, for a draft, each fact to settle before it can be
@@ -421,11 +494,12 @@ func noticeNotificationReply(n incidents.Notification, rep *Reply, drill string)
 	switch n.Kind {
 	case incidents.NotifyNoticeApproval:
 		rep.Title = fmt.Sprintf("%sApproval requested: notice %s of %s to %d people (by %s)", drill, info.ID, n.Incident, info.Recipients, n.Actor)
-		for _, p := range info.Previews {
-			rep.Sections = append(rep.Sections, previewSection(p))
-		}
+		// Who gets which text first (short), then the texts to read.
 		if len(info.Variants) > 1 || slices.ContainsFunc(info.Variants, func(v incidents.NoticeVariant) bool { return len(v.Shows)+len(v.Omits)+len(v.Clashes) > 0 }) {
 			rep.Sections = append(rep.Sections, variantsSection(info.Variants))
+		}
+		for _, p := range info.Previews {
+			rep.Sections = append(rep.Sections, previewSection(p))
 		}
 		value := n.Incident + " " + info.ID
 		rep.Sections = append(rep.Sections, Section{Heading: "Recipients by jurisdiction", Text: countsText(info.Counts), Note: "content sha256 " + info.ContentHash,

@@ -150,6 +150,24 @@ func parseArgs(sp *spec, rest []string) (Command, error) {
 				return Command{}, incidents.Errorf(incidents.EINVALID, "--%s is a switch and takes no value", name).WithHint("usage: %s", sp.usage)
 			}
 			c.Bools[name] = true
+		case slices.Contains(sp.answers, name):
+			if !hasVal {
+				val = "yes"
+				if i+1 < len(rest) {
+					if _, _, err := incidents.ParseDecision(rest[i+1]); err == nil && strings.TrimSpace(rest[i+1]) != "" {
+						i++
+						val = rest[i]
+					}
+				}
+			}
+			if _, _, err := incidents.ParseDecision(val); err != nil {
+				return Command{}, incidents.Errorf(incidents.EINVALID, "--%s takes yes or no, not %q", name, val).
+					WithHint("--%s yes, --%s no, or --%s unknown to clear it; usage: %s", name, name, name, sp.usage)
+			}
+			if _, dup := c.Flags[name]; dup {
+				return Command{}, incidents.Errorf(incidents.EINVALID, "--%s is given twice", name).WithHint("usage: %s", sp.usage)
+			}
+			c.Flags[name] = strings.ToLower(strings.TrimSpace(val))
 		case slices.Contains(sp.flags, name) || localizedFlag(sp, name):
 			if !hasVal {
 				if i+1 >= len(rest) {
@@ -202,8 +220,11 @@ func unknownFlag(sp *spec, name string) error {
 	for _, b := range sp.bools {
 		known = append(known, "--"+b)
 	}
+	for _, a := range sp.answers {
+		known = append(known, "--"+a+" yes|no")
+	}
 	e := incidents.Errorf(incidents.EINVALID, "%s has no option --%s", sp.name, name)
-	if dym := incidents.DidYouMean(name, append(slices.Clone(sp.flags), sp.bools...), "--"); dym != "" {
+	if dym := incidents.DidYouMean(name, append(append(slices.Clone(sp.flags), sp.bools...), sp.answers...), "--"); dym != "" {
 		return e.WithHint("%s usage: %s", dym, sp.usage)
 	}
 	if len(known) == 0 {

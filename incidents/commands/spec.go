@@ -11,6 +11,9 @@ type spec struct {
 	help  string
 	flags []string
 	bools []string
+	// answers are yes/no flags: --law-enforcement-delay yes|no|unknown,
+	// and alone yes (the switch it was before).
+	answers []string
 	// localized are the flags also taken per locale: --what-happened.de.
 	localized []string
 	minArgs   int

@@ -122,7 +122,7 @@ func TestApprovalDMKeepsThePreviewAfterTheDecision(t *testing.T) {
 	ch := e.declaredChannel("INC-2026-0001")
 	e.importCSV(alice, ch.ID)
 	e.answer(alice, ch.ID, "facts data=email,password_hash encrypted=no high_risk=no")
-	e.answer(alice, ch.ID, `notice draft --what-happened "An attacker copied part of our customer table." --what-we-are-doing "We closed the access path." --what-you-can-do "Choose a new password."`)
+	e.answer(alice, ch.ID, `notice draft --law-enforcement-delay no --what-happened "An attacker copied part of our customer table." --what-we-are-doing "We closed the access path." --what-you-can-do "Choose a new password."`)
 	e.answer(bob, ch.ID, "notice submit")
 	request := e.dmWith(dpo, 1)
 	if txt := request.BlocksText(); !strings.Contains(txt, "<@"+alice+">") || !strings.Contains(txt, "<@"+bob+">") {

@@ -116,7 +116,7 @@ func TestNoticeImportApprovalAndSendingInSlack(t *testing.T) {
 	// Draft and submit; legal is asked by direct message. The facts that
 	// decide which content rules apply are recorded first.
 	e.answer(alice, ch.ID, "facts data=email,password_hash encrypted=no high_risk=no")
-	e.answer(alice, ch.ID, `notice draft --what-happened "An attacker copied part of our customer table." --what-we-are-doing "We closed the access path." --what-you-can-do "Choose a new password."`)
+	e.answer(alice, ch.ID, `notice draft --law-enforcement-delay no --what-happened "An attacker copied part of our customer table." --what-we-are-doing "We closed the access path." --what-you-can-do "Choose a new password."`)
 	if got := e.answer(alice, ch.ID, "notice submit"); !strings.Contains(got, "N1") {
 		t.Fatalf("submit: %s", got)
 	}
