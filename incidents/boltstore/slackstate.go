@@ -106,3 +106,8 @@ func (s *SlackState) get(bucket []byte, key string) ([]byte, error) {
 func (s *SlackState) put(bucket []byte, key string, rec []byte) error {
 	return s.db.Batch(func(tx *bolt.Tx) error { return tx.Bucket(bucket).Put([]byte(key), rec) })
 }
+
+// ReleaseMappedPages gives back to the kernel the database pages a long
+// walk left mapped in the process (see releaseMapped); the data is
+// unchanged.
+func (s *SlackState) ReleaseMappedPages() error { return releaseMapped(s.db) }

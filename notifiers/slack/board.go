@@ -124,6 +124,13 @@ func (b *Bot) refreshBoards(ctx context.Context) {
 		}
 		updated++
 	}
+	if r, ok := b.state.(interface{ ReleaseMappedPages() error }); ok && updated > 0 {
+		// The incidents read for the boards are not needed until the next
+		// round: leave their pages to the page cache, not in this process.
+		if err := r.ReleaseMappedPages(); err != nil {
+			b.log.Debug("slack: release mapped database pages", "err", err)
+		}
+	}
 	b.log.Debug("slack: boards refreshed", "open", len(open), "updated", updated, "took", time.Since(began))
 }
 

@@ -91,7 +91,7 @@ cfg=$setup/breachbot.yaml
 console U_DRAFT '/breach declare Customer DB exposed --aware 2h ago' \
 	'/breach facts data=email,password_hash encrypted=no high_risk=no' \
 	"/breach notice import $setup/people.csv" \
-	'/breach notice draft --what-happened "An attacker copied our customer table." --what-we-are-doing "We closed the hole." --what-you-can-do "Change your password." --data email,password_hash' \
+	'/breach notice draft --what-happened "An attacker copied our customer table." --what-we-are-doing "We closed the hole." --what-you-can-do "Change your password." --data email,password_hash --law-enforcement-delay no' \
 	'/breach notice submit'
 grep -q "imported $n people" "$tmp/console.out" || { cat "$tmp/console.out" >&2; exit 1; }
 console U_LEGAL '/breach notice approve --incident INC-2026-0001'
