@@ -50,13 +50,7 @@ const lawsDraft = `/breach notice draft --what-happened "An attacker copied part
 // headings and notice date (Cal. Civ. Code 1798.82(d)); GDPR Art. 34(2)'s
 // consequences in German and Spanish.
 func TestEachPersonsNoticeFollowsTheirLaw(t *testing.T) {
-	srv := smtptest.Start(t)
-	dir, err := filepath.Abs("testdata/notice-laws")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := newNoticeEnv(t, "playbooks: "+dir+"\n")
-	e.env["SMTP_ADDR"], e.env["SMTP_TLS"], e.env["SMTP_FROM"] = srv.Addr, "none", "privacy@acme.example"
+	e, srv := newLawsEnv(t, true)
 	csv := e.file("customers.csv", lawsCustomers)
 	out := e.console("U_RESP",
 		"/breach declare Customer DB exposed --aware 2026-11-27T09:00:00Z",
@@ -268,13 +262,7 @@ func TestApprovalVoidWhenAnAgencyContactChanges(t *testing.T) {
 // toll-free number (164.404(c)(1)(E)): a number that is not toll-free is
 // never labelled so, and the draft asks for one.
 func TestClashOfLawsIsDecidedByLegal(t *testing.T) {
-	srv := smtptest.Start(t)
-	dir, err := filepath.Abs("testdata/notice-laws")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := newNoticeEnv(t, "playbooks: "+dir+"\n")
-	e.env["SMTP_ADDR"], e.env["SMTP_TLS"], e.env["SMTP_FROM"] = srv.Addr, "none", "privacy@acme.example"
+	e, srv := newLawsEnv(t, true)
 	csv := e.file("patients.csv", "email,name,country,region\nmia@example.com,Mia Mass,US,MA\ntex@example.com,Tex Tex,US,TX\n")
 	draft := `/breach notice draft --what-happened "An attacker copied part of our patient records." --what-we-are-doing "We closed the access path." --what-you-can-do "Watch your insurance statements." --incident INC-2026-0001`
 	out := e.console("U_RESP",
@@ -330,11 +318,7 @@ func TestClashOfLawsIsDecidedByLegal(t *testing.T) {
 // the breach (M.G.L. c. 93H s. 3(b)), so it is complete without
 // --what-happened; one to anyone else still needs it.
 func TestMassachusettsOnlyNoticeNeedsNoDescription(t *testing.T) {
-	dir, err := filepath.Abs("testdata/notice-laws")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := newNoticeEnv(t, "playbooks: "+dir+"\n")
+	e, _ := newLawsEnv(t, false)
 	ma := e.file("ma.csv", "email,name,country,region\nmia@example.com,Mia Mass,US,MA\n")
 	out := e.console("U_RESP",
 		"/breach declare Customer DB exposed --aware 2026-11-27T09:00:00Z",
@@ -360,13 +344,7 @@ func TestMassachusettsOnlyNoticeNeedsNoDescription(t *testing.T) {
 // Massachusetts resident does not, and the Connecticut resident reads the
 // length of the offer.
 func TestNoticeAffectedCountAndProtectionMonths(t *testing.T) {
-	srv := smtptest.Start(t)
-	dir, err := filepath.Abs("testdata/notice-laws")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := newNoticeEnv(t, "playbooks: "+dir+"\n")
-	e.env["SMTP_ADDR"], e.env["SMTP_TLS"], e.env["SMTP_FROM"] = srv.Addr, "none", "privacy@acme.example"
+	e, srv := newLawsEnv(t, true)
 	csv := e.file("customers.csv", "email,name,country,region,data_categories\n"+
 		"rita@example.com,Rita Rhody,US,RI,\nmia@example.com,Mia Mass,US,MA,\ncarl@example.com,Carl Conn,US,CT,email;ssn\n")
 	draft := `/breach notice draft --what-happened "An attacker copied part of our customer database." --what-we-are-doing "We closed the access path." --what-you-can-do "Choose a new password." --data email,password_hash --identity-protection "Enrol at https://acme.example/protect with code ACME-24."`
@@ -462,4 +440,22 @@ func TestRowDataCategoriesDecideWhichLawsApply(t *testing.T) {
 	if strings.Contains(ma, "An attacker copied") {
 		t.Errorf("the Massachusetts notice tells the nature of the breach:\n%s", ma)
 	}
+}
+
+// newLawsEnv is a notice environment on the made-up laws and contacts of
+// testdata/notice-laws (stable when the real catalog is revised); with
+// mail, an SMTP server takes what is sent.
+func newLawsEnv(t *testing.T, mail bool) (*noticeEnv, *smtptest.Server) {
+	t.Helper()
+	dir, err := filepath.Abs("testdata/notice-laws")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newNoticeEnv(t, "playbooks: "+dir+"\n")
+	if !mail {
+		return e, nil
+	}
+	srv := smtptest.Start(t)
+	e.env["SMTP_ADDR"], e.env["SMTP_TLS"], e.env["SMTP_FROM"] = srv.Addr, "none", "privacy@acme.example"
+	return e, srv
 }
