@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/breachbot/breachbot/internal/atomicfile"
 )
 
 // KeyFile is the path of the key file kept beside the database db: where
@@ -42,29 +44,8 @@ func CreateKeyFile(db string) (created bool, err error) {
 	if _, err := os.Stat(filepath.Dir(path)); err != nil {
 		return false, nil // no folder: opening the database says so
 	}
-	if err := writeFile0600(path, []byte(GenerateKey()+"\n")); err != nil {
+	if err := atomicfile.WriteOwnerOnly(path, []byte(GenerateKey()+"\n"), ".breachbot-key-"); err != nil {
 		return false, err
 	}
 	return true, nil
-}
-
-// writeFile0600 writes data to path atomically, readable by the owner only.
-func writeFile0600(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".breachbot-key-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -21,8 +21,9 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"time"
+
+	"github.com/breachbot/breachbot/internal/atomicfile"
 )
 
 // Info is the content of the admin file.
@@ -98,7 +99,7 @@ func Serve(ctx context.Context, file string, run Runner, log *slog.Logger) (*Ser
 		done: make(chan struct{}),
 	}
 	info, _ := json.Marshal(Info{Addr: ln.Addr().String(), Token: token, PID: os.Getpid()})
-	if err := writeFile0600(file, info); err != nil {
+	if err := atomicfile.WriteOwnerOnly(file, info, ".breachbot-admin-"); err != nil {
 		ln.Close()
 		return nil, fmt.Errorf("admin file: %w", err)
 	}
@@ -119,25 +120,4 @@ func (s *Server) Close() error {
 	<-s.done
 	os.Remove(s.file)
 	return err
-}
-
-// writeFile0600 writes data to path atomically, readable by the owner only.
-func writeFile0600(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".breachbot-admin-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
