@@ -184,9 +184,9 @@ func TestStatesBNoticeContent(t *testing.T) {
 			}
 		}
 	})
-	t.Run("N.Y. GBL 899-aa(2): 30 days from discovery, in force since the Dec 2024 amendment", func(t *testing.T) {
+	t.Run("N.Y. GBL 899-aa(2): 30 days from discovery since the Dec 2024 amendment, uncertain until the amended text is read", func(t *testing.T) {
 		r, _ := cat.Regulation("ny-gbl")
-		if r.Status != incidents.StatusInForce || r.Deadline.Amount != 30 || r.Deadline.Start != "awareness" {
+		if r.Status != incidents.StatusUncertain || r.Deadline.Amount != 30 || r.Deadline.Start != "awareness" {
 			t.Errorf("ny-gbl: status %s, deadline %+v", r.Status, r.Deadline)
 		}
 	})
