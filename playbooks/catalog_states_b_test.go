@@ -233,6 +233,12 @@ func TestStatesBNoticeContent(t *testing.T) {
 			requires(t, "ri-residents", item, false)
 		}
 		hasContacts(t, "ri-residents", "equifax", "experian", "transunion", "ag-ri")
+		// (d)(6) also asks the notice to say that the agencies may charge
+		// fees, which the writer must see even though federal law has made
+		// freezes free.
+		if freeze := findRules(t, cat, "ri-residents", incidents.ItemSecurityFreeze); len(freeze) == 0 || !strings.Contains(freeze[0].Text, "fees") {
+			t.Errorf("ri-residents security_freeze rule %+v does not mention the fees (d)(6) asks about", freeze)
+		}
 	})
 	t.Run("N.M. Stat. 57-12C-7: types and date if known, bureaus, review statements", func(t *testing.T) {
 		requires(t, "nm-residents", incidents.ItemDataTypes, true)
