@@ -348,6 +348,10 @@ func TestStatesBApplicability(t *testing.T) {
 		{"NC 75-65(e1): AG for any notified breach", "nc-ag", []string{"jurisdictions=US-NC", "data=name,ssn", "encrypted=no"}, incidents.True},
 		{"NY 899-aa(8)(b): 5,000 residents is not more than 5,000", "ny-bureaus", []string{"jurisdictions=US-NY", "data=name,ssn", "encrypted=no", "residents=US-NY:5000"}, incidents.False},
 		{"NY 899-aa(8)(b): 5,001 residents", "ny-bureaus", []string{"jurisdictions=US-NY", "data=name,ssn", "encrypted=no", "residents=US-NY:5001"}, incidents.True},
+		// Two law-firm accounts of Act 33 of 2024 say "500 or more"; the text
+		// was not read, so the bureaus are told from 500, which covers both readings.
+		{"PA 2305 (Act 33): bureaus from 500 residents", "pa-bureaus", []string{"jurisdictions=US-PA", "data=name,ssn", "encrypted=no", "residents=US-PA:500"}, incidents.True},
+		{"PA 2305: 499 residents", "pa-bureaus", []string{"jurisdictions=US-PA", "data=name,ssn", "encrypted=no", "residents=US-PA:499"}, incidents.False},
 		{"VT 9 V.S.A. 2430: login credentials", "vt-residents", []string{"jurisdictions=US-VT", "data=email,password", "encrypted=no"}, incidents.True},
 		{"OH 1349.19: login credentials are not personal information", "oh-residents", []string{"jurisdictions=US-OH", "data=email,password", "encrypted=no"}, incidents.False},
 		{"RI 11-49.3-3: email and password", "ri-residents", []string{"jurisdictions=US-RI", "data=email,password", "encrypted=no"}, incidents.True},
