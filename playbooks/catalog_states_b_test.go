@@ -184,9 +184,9 @@ func TestStatesBNoticeContent(t *testing.T) {
 			}
 		}
 	})
-	t.Run("N.Y. GBL 899-aa(2): 30 days from discovery, in force since the Dec 2024 amendment", func(t *testing.T) {
+	t.Run("N.Y. GBL 899-aa(2): 30 days from discovery since the Dec 2024 amendment, uncertain until the amended text is read", func(t *testing.T) {
 		r, _ := cat.Regulation("ny-gbl")
-		if r.Status != incidents.StatusInForce || r.Deadline.Amount != 30 || r.Deadline.Start != "awareness" {
+		if r.Status != incidents.StatusUncertain || r.Deadline.Amount != 30 || r.Deadline.Start != "awareness" {
 			t.Errorf("ny-gbl: status %s, deadline %+v", r.Status, r.Deadline)
 		}
 	})
@@ -233,6 +233,12 @@ func TestStatesBNoticeContent(t *testing.T) {
 			requires(t, "ri-residents", item, false)
 		}
 		hasContacts(t, "ri-residents", "equifax", "experian", "transunion", "ag-ri")
+		// (d)(6) also asks the notice to say that the agencies may charge
+		// fees, which the writer must see even though federal law has made
+		// freezes free.
+		if freeze := findRules(t, cat, "ri-residents", incidents.ItemSecurityFreeze); len(freeze) == 0 || !strings.Contains(freeze[0].Text, "fees") {
+			t.Errorf("ri-residents security_freeze rule %+v does not mention the fees (d)(6) asks about", freeze)
+		}
 	})
 	t.Run("N.M. Stat. 57-12C-7: types and date if known, bureaus, review statements", func(t *testing.T) {
 		requires(t, "nm-residents", incidents.ItemDataTypes, true)
@@ -342,6 +348,10 @@ func TestStatesBApplicability(t *testing.T) {
 		{"NC 75-65(e1): AG for any notified breach", "nc-ag", []string{"jurisdictions=US-NC", "data=name,ssn", "encrypted=no"}, incidents.True},
 		{"NY 899-aa(8)(b): 5,000 residents is not more than 5,000", "ny-bureaus", []string{"jurisdictions=US-NY", "data=name,ssn", "encrypted=no", "residents=US-NY:5000"}, incidents.False},
 		{"NY 899-aa(8)(b): 5,001 residents", "ny-bureaus", []string{"jurisdictions=US-NY", "data=name,ssn", "encrypted=no", "residents=US-NY:5001"}, incidents.True},
+		// Two law-firm accounts of Act 33 of 2024 say "500 or more"; the text
+		// was not read, so the bureaus are told from 500, which covers both readings.
+		{"PA 2305 (Act 33): bureaus from 500 residents", "pa-bureaus", []string{"jurisdictions=US-PA", "data=name,ssn", "encrypted=no", "residents=US-PA:500"}, incidents.True},
+		{"PA 2305: 499 residents", "pa-bureaus", []string{"jurisdictions=US-PA", "data=name,ssn", "encrypted=no", "residents=US-PA:499"}, incidents.False},
 		{"VT 9 V.S.A. 2430: login credentials", "vt-residents", []string{"jurisdictions=US-VT", "data=email,password", "encrypted=no"}, incidents.True},
 		{"OH 1349.19: login credentials are not personal information", "oh-residents", []string{"jurisdictions=US-OH", "data=email,password", "encrypted=no"}, incidents.False},
 		{"RI 11-49.3-3: email and password", "ri-residents", []string{"jurisdictions=US-RI", "data=email,password", "encrypted=no"}, incidents.True},

@@ -418,3 +418,23 @@ func TestReadmeNoticeTableMatchesCatalog(t *testing.T) {
 		}
 	}
 }
+
+// TestInForceRowsRestOnTheStatute checks that no regulation is shown as in
+// force while its own source admits the statute was not read: a row whose
+// rule comes from memory or from summaries alone must say "uncertain", so
+// the bot tells the responder to have counsel check it.
+func TestInForceRowsRestOnTheStatute(t *testing.T) {
+	cat := mustEmbeddedCatalog(t)
+	admissions := []string{"as recalled", "from memory", "could not be read", "not confirmed", "summaries only"}
+	for _, r := range cat.Regulations {
+		if r.Status != incidents.StatusInForce {
+			continue
+		}
+		src := strings.ToLower(r.Source)
+		for _, a := range admissions {
+			if strings.Contains(src, a) {
+				t.Errorf("%s is in_force but its source says %q: %s", r.ID, a, r.Source)
+			}
+		}
+	}
+}

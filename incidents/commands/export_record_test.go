@@ -231,13 +231,14 @@ func TestExportHoldsNoAffectedPersonsData(t *testing.T) {
 }
 
 // A deadline reckoned in the law's own time zone shows that local time and
-// UTC; an obligation met before its due time says so.
+// UTC; an obligation met before its due time says so; a row whose statute
+// text could not be read (New York's amended 899-aa) carries "(uncertain)".
 func TestExportShowsLocalDueTimeAndOnTime(t *testing.T) {
 	t.Parallel()
 	b := newBoard(t, time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC))
 	b.must("Uresp", `declare Shop DB copied --aware 2026-11-20T09:00Z --facts "jurisdictions=US-NY affected=800 data_categories=ssn encrypted=no"`)
 	b.must("Ulegal", `met ny-gbl --ref NY-1 --at 2026-11-20T09:30Z --incident INC-2026-0001`)
-	mustContain(t, export(t, b, "md"), "| ny-gbl: New York - notify affected residents | N.Y. Gen. Bus. Law 899-aa(2) | applies | 2026-12-20 24:00 EST (2026-12-21 05:00 UTC) | met 2026-11-20 09:30 UTC by Ulegal, ref NY-1; on time |")
+	mustContain(t, export(t, b, "md"), "| ny-gbl: New York - notify affected residents | N.Y. Gen. Bus. Law 899-aa(2) (uncertain) | applies | 2026-12-20 24:00 EST (2026-12-21 05:00 UTC) | met 2026-11-20 09:30 UTC by Ulegal, ref NY-1; on time |")
 }
 
 // The md and html records show each regulator submission as a regulator
