@@ -31,12 +31,28 @@ type client struct {
 	ext        map[string]string
 	pipelining bool
 	body8bit   bool
+	// dl, when set, bounds each exchange (a command and its reply, the
+	// message and its reply) as a whole: see deadlineConn.
+	dl *deadlineConn
 }
 
 // maxReplyLine bounds a reply line (RFC 5321 allows 512 bytes; go-smtp's
 // client allows 2,000), so a hostile server cannot make the client buffer
 // without end.
 const maxReplyLine = 4096
+
+// maxReplySize bounds a whole reply, all its lines: an EHLO reply is a
+// few hundred bytes, and a server that sends continuation lines without
+// end must not make the client read them into memory without end.
+const maxReplySize = 64 << 10
+
+// begin starts an exchange with the server: from here, it has the I/O
+// timeout to finish it, however it spreads its bytes over time.
+func (c *client) begin() {
+	if c.dl != nil {
+		c.dl.begin()
+	}
+}
 
 func newClient(conn net.Conn) *client {
 	c := &client{}
@@ -75,6 +91,9 @@ func (c *client) reply() (int, string, error) {
 			return 0, "", textproto.ProtocolError("malformed reply")
 		}
 		code = n
+		if text.Len()+len(line) > maxReplySize {
+			return 0, "", textproto.ProtocolError("reply too long")
+		}
 		if len(line) > 4 {
 			text.Write(line[4:])
 		}
@@ -100,6 +119,7 @@ func (c *client) expect(class int) (string, error) {
 
 // cmd sends one command line and reads its reply.
 func (c *client) cmd(class int, line string) (string, error) {
+	c.begin()
 	c.w.WriteString(line)
 	c.w.WriteString("\r\n")
 	if err := c.w.Flush(); err != nil {
@@ -135,6 +155,7 @@ func replyError(code int, text string) *smtp.SMTPError {
 
 // greet reads the server's greeting.
 func (c *client) greet() error {
+	c.begin()
 	_, err := c.expect(2)
 	return err
 }
@@ -174,6 +195,7 @@ func (c *client) startTLS(ctx context.Context, cfg *tls.Config, name string) err
 	if _, err := c.cmd(2, "STARTTLS"); err != nil {
 		return err
 	}
+	c.begin()
 	tc := tls.Client(c.conn, cfg)
 	if err := tc.HandshakeContext(ctx); err != nil {
 		return fmt.Errorf("TLS handshake: %w", err)
@@ -196,6 +218,7 @@ func (c *client) auth(a sasl.Client) error {
 	}
 	c.w.WriteString(line + "\r\n")
 	for {
+		c.begin()
 		if err := c.w.Flush(); err != nil {
 			return err
 		}
@@ -270,6 +293,7 @@ func (c *client) envelope(mail, rcpt string) *failure {
 		}
 		return nil
 	}
+	c.begin()
 	c.w.WriteString(mail)
 	c.w.WriteString("\r\n")
 	c.w.WriteString(rcpt)
@@ -307,6 +331,7 @@ func (c *client) envelope(mail, rcpt string) *failure {
 // CR is followed by LF, this is what textproto's DotWriter writes, without
 // its byte-at-a-time loop.
 func (c *client) writeData(data []byte) error {
+	c.begin() // for the message and the reply to its final dot
 	if len(data) == 0 {
 		c.w.WriteString("\r\n") // an empty line, as DotWriter writes
 	}

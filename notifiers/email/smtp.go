@@ -349,6 +349,7 @@ func (s *Sender) dial() (*client, error) {
 	} else {
 		c = newClient(conn)
 	}
+	c.dl = conn
 	err = c.greet()
 	if err == nil {
 		err = c.hello(s.cfg.HelloName)
@@ -407,21 +408,35 @@ func parseFrom(from string) (string, error) {
 }
 
 // deadlineConn sets a deadline before every read and write, so no
-// operation of the SMTP or TLS client can block longer than timeout,
-// whatever deadlines the client library sets (it sets none for TLS
-// handshakes after STARTTLS and defaults to minutes).
+// operation of the SMTP or TLS client can block longer than timeout. The
+// client calls begin at the start of each exchange (a command and its
+// reply; the message and the reply to its final dot): from then on every
+// read and write shares one deadline, timeout after begin, so a server
+// that sends its reply a byte at a time, or continuation lines without
+// end, cannot hold a worker longer than timeout per exchange. It is used
+// by one worker only.
 type deadlineConn struct {
 	net.Conn
 	timeout time.Duration
+	until   time.Time // the current exchange's deadline; zero before the first
+}
+
+func (c *deadlineConn) begin() { c.until = time.Now().Add(c.timeout) }
+
+func (c *deadlineConn) deadline() time.Time {
+	if c.until.IsZero() {
+		return time.Now().Add(c.timeout)
+	}
+	return c.until
 }
 
 func (c *deadlineConn) Read(p []byte) (int, error) {
-	c.Conn.SetReadDeadline(time.Now().Add(c.timeout))
+	c.Conn.SetReadDeadline(c.deadline())
 	return c.Conn.Read(p)
 }
 
 func (c *deadlineConn) Write(p []byte) (int, error) {
-	c.Conn.SetWriteDeadline(time.Now().Add(c.timeout))
+	c.Conn.SetWriteDeadline(c.deadline())
 	return c.Conn.Write(p)
 }
 
