@@ -326,10 +326,13 @@ func (c *client) envelope(mail, rcpt string) *failure {
 }
 
 // writeData writes the message as DATA content, then the final dot, and
-// flushes: every line ends in CRLF (a bare LF becomes CRLF), a line that
-// starts with a dot gets another (RFC 5321 4.5.2). For input whose every
-// CR is followed by LF, this is what textproto's DotWriter writes, without
-// its byte-at-a-time loop.
+// flushes: every line ends in CRLF (a bare LF or a bare CR becomes CRLF),
+// a line that starts with a dot gets another (RFC 5321 4.5.2). A bare CR
+// is a line end because some relays take "\r.\r\n" for the end of the
+// data: written as it came, whatever followed it would be a second
+// message (SMTP smuggling). For input whose every CR is followed by LF,
+// this is what textproto's DotWriter writes, without its byte-at-a-time
+// loop.
 func (c *client) writeData(data []byte) error {
 	c.begin() // for the message and the reply to its final dot
 	if len(data) == 0 {
@@ -339,23 +342,28 @@ func (c *client) writeData(data []byte) error {
 		if data[0] == '.' {
 			c.w.WriteByte('.')
 		}
-		i := bytes.IndexByte(data, '\n')
+		i := bytes.IndexAny(data, "\r\n")
 		if i < 0 {
 			c.w.Write(data)
 			c.w.WriteString("\r\n")
 			break
 		}
-		if i > 0 && data[i-1] == '\r' {
-			c.w.Write(data[:i+1])
-		} else {
-			c.w.Write(data[:i])
-			c.w.WriteString("\r\n")
+		c.w.Write(data[:i])
+		c.w.WriteString("\r\n")
+		if data[i] == '\r' && i+1 < len(data) && data[i+1] == '\n' {
+			i++
 		}
 		data = data[i+1:]
 	}
 	c.w.WriteString(".\r\n")
 	return c.w.Flush()
 }
+
+// stray reports whether the server has sent something no command asked
+// for yet (between transactions, the client has read every reply): a
+// server out of step, whose next replies would each be read as the
+// answer to the command before. Only what already arrived is seen.
+func (c *client) stray() bool { return c.r.Buffered() > 0 }
 
 // reset aborts the transaction (RSET), keeping the connection.
 func (c *client) reset() error {

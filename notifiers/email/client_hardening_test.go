@@ -112,3 +112,139 @@ func TestDripFeedingRelayTimesOut(t *testing.T) {
 		t.Fatalf("%v, want a time-out", err)
 	}
 }
+
+// recording is a plain relay for these tests: it offers ext in EHLO,
+// accepts every command, and keeps each message's DATA content as it
+// arrived, lines and all. afterDot, if set, is what it answers a final
+// dot with (default one 250).
+type recording struct {
+	ext      string
+	afterDot string
+
+	mu       sync.Mutex
+	data     []string
+	commands []string
+	sessions int
+}
+
+func (x *recording) serve(c net.Conn, r *bufio.Reader) {
+	x.mu.Lock()
+	x.sessions++
+	x.mu.Unlock()
+	c.Write([]byte("220 relay ready\r\n"))
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return
+		}
+		x.mu.Lock()
+		x.commands = append(x.commands, strings.TrimRight(line, "\r\n"))
+		x.mu.Unlock()
+		switch verb := strings.ToUpper(strings.Fields(line + " x")[0]); verb {
+		case "EHLO":
+			c.Write([]byte("250-relay\r\n250 " + x.ext + "\r\n"))
+		case "DATA":
+			c.Write([]byte("354 go ahead\r\n"))
+			var b strings.Builder
+			for {
+				l, err := r.ReadString('\n')
+				if err != nil {
+					return
+				}
+				if l == ".\r\n" {
+					break
+				}
+				b.WriteString(l)
+			}
+			x.mu.Lock()
+			x.data = append(x.data, b.String())
+			x.mu.Unlock()
+			reply := x.afterDot
+			if reply == "" {
+				reply = "250 2.0.0 queued\r\n"
+			}
+			c.Write([]byte(reply))
+		case "QUIT":
+			c.Write([]byte("221 bye\r\n"))
+			return
+		default:
+			c.Write([]byte("250 ok\r\n"))
+		}
+	}
+}
+
+func (x *recording) state() (data, commands []string, sessions int) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return append([]string(nil), x.data...), append([]string(nil), x.commands...), x.sessions
+}
+
+// A message with a CR that does not start a CRLF ("\r.\r\n", which some
+// relays take for the end of the data) goes out with that CR as a line
+// end, so the dot is stuffed: nothing after it can be smuggled in as a
+// second message (SMTP smuggling, CVE-2023-51764 class).
+func TestBareCRCannotEndTheData(t *testing.T) {
+	t.Parallel()
+	rec := &recording{ext: "PIPELINING"}
+	s := rawSender(t, rawRelay(t, rec.serve), 2*time.Second)
+	raw := "Subject: x\r\n\r\nhello\r.\r\nMAIL FROM:<evil@example.net>\r\n"
+	if err := s.SendRaw(context.Background(), "a@example.com", []byte(raw)); err != nil {
+		t.Fatal(err)
+	}
+	data, _, _ := rec.state()
+	if len(data) != 1 {
+		t.Fatalf("%d messages arrived, want 1", len(data))
+	}
+	if strings.Contains(strings.ReplaceAll(data[0], "\r\n", ""), "\r") {
+		t.Errorf("a bare CR reached the relay: %q", data[0])
+	}
+	for _, l := range strings.Split(data[0], "\r\n") {
+		if l == "." {
+			t.Errorf("a line of a single dot reached the relay inside the data: %q", data[0])
+		}
+	}
+}
+
+// A relay that sends a reply nobody asked for (here a second 250 after a
+// message) is not believed for the next message: its stray reply would be
+// read as the answer to the next MAIL, and every later reply as the
+// answer to the command before. The client drops that connection before
+// it sends anything more on it, and the next message goes over a new one.
+func TestStrayReplyDropsTheConnectionBeforeTheNextMessage(t *testing.T) {
+	t.Parallel()
+	rec := &recording{ext: "PIPELINING", afterDot: "250 2.0.0 queued\r\n250 2.0.0 queued\r\n"}
+	s := rawSender(t, rawRelay(t, rec.serve), 2*time.Second)
+	for i := range 2 {
+		if err := sendWithin(t, s, mail("a@example.com", i), 5*time.Second); err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+	}
+	if data, _, sessions := rec.state(); len(data) != 2 || sessions != 2 {
+		t.Errorf("%d messages over %d connections, want 2 over 2", len(data), sessions)
+	}
+}
+
+// With SMTP_TLS=none, a password would cross the network in clear: a
+// sender with a username is refused at start, naming both settings,
+// rather than send AUTH PLAIN over plain TCP.
+func TestAuthOverPlaintextIsRefused(t *testing.T) {
+	t.Parallel()
+	rec := &recording{ext: "AUTH PLAIN"}
+	addr := rawRelay(t, rec.serve)
+	s, err := email.New(email.Config{Addr: addr, From: "privacy@acme.example", TLS: "none", Username: "breachbot", Password: "s3cret",
+		Connections: 1, Attempts: 1, IOTimeout: 2 * time.Second, DialTimeout: time.Second})
+	if err == nil {
+		s.SendRaw(context.Background(), "a@example.com", []byte("Subject: x\r\n\r\nx\r\n"))
+		s.Close()
+		_, commands, _ := rec.state()
+		t.Fatalf("a sender with a password over SMTP_TLS=none was made; the relay was sent %q", commands)
+	}
+	for _, want := range []string{"SMTP_USERNAME", "SMTP_TLS"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q does not name %s", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("the error shows the password: %q", err)
+	}
+}

@@ -104,6 +104,9 @@ func New(cfg Config) (*Sender, error) {
 	if err != nil {
 		return nil, fmt.Errorf("SMTP_FROM is not an address: %w", err)
 	}
+	if cfg.TLS == "none" && cfg.Username != "" {
+		return nil, errors.New("SMTP_USERNAME is set with SMTP_TLS=none: the password would cross the network unencrypted; set SMTP_TLS=starttls (or tls, usually port 465), or unset SMTP_USERNAME for a relay that needs no login")
+	}
 	if cfg.Connections <= 0 {
 		cfg.Connections = 4
 	}
@@ -260,6 +263,12 @@ func (s *Sender) worker() {
 		}
 		var last *failure
 		for attempt := 1; ; attempt++ {
+			if c != nil && c.stray() {
+				// Out of step: its replies cannot be trusted to
+				// answer our commands. Nothing was sent on it yet.
+				c.Close()
+				c = nil
+			}
 			if c == nil {
 				var err error
 				if c, err = s.dial(); err != nil {
