@@ -248,15 +248,24 @@ func (c *client) auth(a sasl.Client) error {
 // once the server said 354 and right before the message goes out: only
 // the message and its final dot can deliver it.
 func (c *client) send(from, to string, data []byte, dataStarting func() error) *failure {
-	if err := validLine(from); err != nil {
-		return &failure{stage: stageEnvelope, err: err}
-	}
-	if err := validLine(to); err != nil {
-		return &failure{stage: stageEnvelope, err: err}
+	utf8 := false
+	for _, a := range []string{from, to} {
+		ascii, err := validAddress(a)
+		if err != nil {
+			return &failure{stage: stageEnvelope, err: err, permanent: true}
+		}
+		utf8 = utf8 || !ascii
 	}
 	mail := "MAIL FROM:<" + from + ">"
 	if c.body8bit {
 		mail += " BODY=8BITMIME"
+	}
+	if utf8 {
+		if _, ok := c.ext["SMTPUTF8"]; !ok {
+			return &failure{stage: stageEnvelope, permanent: true,
+				err: errors.New("the address has non-ASCII characters and the relay does not offer SMTPUTF8; send to its ASCII form or use a relay that offers SMTPUTF8")}
+		}
+		mail += " SMTPUTF8"
 	}
 	if f := c.envelope(mail, "RCPT TO:<"+to+">"); f != nil {
 		return f
@@ -376,6 +385,24 @@ func (c *client) quit() error {
 	_, err := c.cmd(2, "QUIT")
 	c.conn.Close()
 	return err
+}
+
+// validAddress refuses an address that would change the command it is
+// put in: a CR or LF (a command of its own), an angle bracket or a space
+// (a parameter of its own), or another control character. It reports
+// whether the address is ASCII (else it needs SMTPUTF8). The reason never
+// quotes the address.
+func validAddress(a string) (ascii bool, err error) {
+	ascii = true
+	for i := 0; i < len(a); i++ {
+		switch b := a[i]; {
+		case b <= ' ' || b == 0x7f || b == '<' || b == '>':
+			return false, errors.New("the address has a space, an angle bracket or a control character (CR, LF) that would change the SMTP command; fix the address")
+		case b >= 0x80:
+			ascii = false
+		}
+	}
+	return ascii, nil
 }
 
 // validLine refuses a command argument that would end the line early: a

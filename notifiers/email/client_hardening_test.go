@@ -248,3 +248,57 @@ func TestAuthOverPlaintextIsRefused(t *testing.T) {
 		t.Errorf("the error shows the password: %q", err)
 	}
 }
+
+// An address that would break the command line (CR or LF: a second
+// command; an angle bracket: a parameter of its own) is refused for good,
+// before anything is sent, without the address in the reason; retrying
+// it cannot help.
+func TestInjectedAddressIsRefusedForGood(t *testing.T) {
+	t.Parallel()
+	for _, to := range []string{"a@example.com>\r\nRCPT TO:<evil@example.net", "a@example.com> NOTIFY=NEVER", "a\x00b@example.com"} {
+		rec := &recording{ext: "PIPELINING"}
+		s := rawSender(t, rawRelay(t, rec.serve), 2*time.Second)
+		err := s.SendRaw(context.Background(), to, []byte("Subject: x\r\n\r\nx\r\n"))
+		var se *incidents.SendError
+		if !errors.As(err, &se) || !se.Permanent || se.Uncertain {
+			t.Errorf("%q: %v, want a permanent failure", to, err)
+			continue
+		}
+		if strings.Contains(se.Reply, "example.com") || strings.Contains(se.Reply, "evil") {
+			t.Errorf("%q: the reason shows the address: %q", to, se.Reply)
+		}
+		for _, c := range func() []string { _, c, _ := rec.state(); return c }() {
+			if strings.HasPrefix(c, "MAIL") || strings.HasPrefix(c, "RCPT") {
+				t.Errorf("%q: the relay was sent %q", to, c)
+			}
+		}
+	}
+}
+
+// A non-ASCII address goes out with SMTPUTF8 (RFC 6531) to a relay that
+// offers it; to one that does not, it is refused for good with a reason
+// that says so, instead of bytes the relay may mangle.
+func TestNonASCIIAddressNeedsSMTPUTF8(t *testing.T) {
+	t.Parallel()
+	const to = "jürgen@example.de"
+	plain := &recording{ext: "PIPELINING"}
+	s := rawSender(t, rawRelay(t, plain.serve), 2*time.Second)
+	err := s.SendRaw(context.Background(), to, []byte("Subject: x\r\n\r\nx\r\n"))
+	var se *incidents.SendError
+	if !errors.As(err, &se) || !se.Permanent || !strings.Contains(se.Reply, "SMTPUTF8") || strings.Contains(se.Reply, "rgen") {
+		t.Errorf("%v, want a permanent failure naming SMTPUTF8, without the address", err)
+	}
+	if data, _, _ := plain.state(); len(data) != 0 {
+		t.Errorf("%d messages reached a relay without SMTPUTF8", len(data))
+	}
+
+	utf8 := &recording{ext: "SMTPUTF8"}
+	s = rawSender(t, rawRelay(t, utf8.serve), 2*time.Second)
+	if err := s.SendRaw(context.Background(), to, []byte("Subject: x\r\n\r\nx\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	_, commands, _ := utf8.state()
+	if !strings.Contains(strings.Join(commands, "\n"), "> SMTPUTF8") {
+		t.Errorf("MAIL without SMTPUTF8 for a non-ASCII recipient: %q", commands)
+	}
+}

@@ -237,6 +237,9 @@ type failure struct {
 	// broken: the connection cannot go on (the server waits for a message
 	// that must not be sent), even if err is the server's reply.
 	broken bool
+	// permanent: refused before anything was sent, for a reason no
+	// retry can change (the address cannot be put in a command).
+	permanent bool
 }
 
 func (s *Sender) worker() {
@@ -285,7 +288,10 @@ func (s *Sender) worker() {
 				}
 				last = f
 				var se *smtp.SMTPError
-				if errors.As(f.err, &se) && se.Code != 421 && !f.broken {
+				if f.permanent {
+					// Refused before anything was sent: the
+					// connection is as it was.
+				} else if errors.As(f.err, &se) && se.Code != 421 && !f.broken {
 					// The server answered: the connection is still good.
 					if err := c.reset(); err != nil {
 						c.Close()
@@ -392,6 +398,9 @@ func classify(f *failure) *incidents.SendError {
 		return &incidents.SendError{Permanent: se.Code >= 500, Code: se.Code, Reply: strings.TrimSpace(enhanced + " " + class)}
 	}
 	msg := incidents.RedactAddresses(f.err.Error())
+	if f.permanent {
+		return &incidents.SendError{Permanent: true, Reply: msg}
+	}
 	var pe textproto.ProtocolError
 	if errors.As(f.err, &pe) {
 		msg = "malformed reply from the server" // it may quote the server's text
