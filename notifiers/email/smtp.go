@@ -336,10 +336,16 @@ func (s *Sender) sleep(d time.Duration) bool {
 }
 
 func (s *Sender) tlsConfig() *tls.Config {
-	if s.cfg.TLSConfig != nil {
-		return s.cfg.TLSConfig.Clone()
-	}
 	host, _, _ := net.SplitHostPort(s.cfg.Addr)
+	if s.cfg.TLSConfig != nil {
+		cfg := s.cfg.TLSConfig.Clone()
+		if cfg.ServerName == "" {
+			// The certificate is checked against the relay's host,
+			// as without a TLSConfig.
+			cfg.ServerName = host
+		}
+		return cfg
+	}
 	return &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
 }
 

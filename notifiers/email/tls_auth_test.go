@@ -183,3 +183,25 @@ func TestSenderRefusesAnUntrustedCertificate(t *testing.T) {
 		t.Errorf("%d messages arrived", n)
 	}
 }
+
+// A TLS configuration given without ServerName (a private CA, say) still
+// checks the relay's certificate against the host of SMTP_ADDR, instead
+// of failing every handshake with "either ServerName or InsecureSkipVerify
+// must be specified".
+func TestTLSConfigWithoutServerNameVerifiesTheRelayHost(t *testing.T) {
+	t.Parallel()
+	srv := startSecure(t, false)
+	s, err := email.New(email.Config{Addr: srv.addr, From: "privacy@acme.example", TLS: "starttls", Connections: 1, Attempts: 1,
+		Username: "breachbot", Password: "s3cret", TLSConfig: &tls.Config{RootCAs: srv.roots},
+		IOTimeout: 2 * time.Second, DialTimeout: 2 * time.Second, Backoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.Send(context.Background(), mail("a@example.com", 1)); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.arrivals(); len(got) != 1 || !got[0].tls {
+		t.Errorf("arrived %+v, want one message over TLS", got)
+	}
+}
