@@ -195,6 +195,12 @@ func (c *client) startTLS(ctx context.Context, cfg *tls.Config, name string) err
 	if _, err := c.cmd(2, "STARTTLS"); err != nil {
 		return err
 	}
+	if c.stray() {
+		// Unencrypted bytes after the 220 would be read as if the
+		// server had said them over TLS (CVE-2011-0411 class): a
+		// broken relay or a man in the middle.
+		return errors.New("the relay sent more, unencrypted, after agreeing to STARTTLS (a man in the middle?); connection refused")
+	}
 	c.begin()
 	tc := tls.Client(c.conn, cfg)
 	if err := tc.HandshakeContext(ctx); err != nil {

@@ -3,7 +3,14 @@ package email_test
 import (
 	"bufio"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
+	"math/big"
 	"net"
 	"strings"
 	"sync"
@@ -120,6 +127,7 @@ func TestDripFeedingRelayTimesOut(t *testing.T) {
 type recording struct {
 	ext      string
 	afterDot string
+	secured  bool // the connection was just secured: no greeting
 
 	mu       sync.Mutex
 	data     []string
@@ -131,7 +139,9 @@ func (x *recording) serve(c net.Conn, r *bufio.Reader) {
 	x.mu.Lock()
 	x.sessions++
 	x.mu.Unlock()
-	c.Write([]byte("220 relay ready\r\n"))
+	if !x.secured {
+		c.Write([]byte("220 relay ready\r\n"))
+	}
 	for {
 		line, err := r.ReadString('\n')
 		if err != nil {
@@ -164,6 +174,8 @@ func (x *recording) serve(c net.Conn, r *bufio.Reader) {
 				reply = "250 2.0.0 queued\r\n"
 			}
 			c.Write([]byte(reply))
+		case "AUTH":
+			c.Write([]byte("235 2.7.0 authenticated\r\n"))
 		case "QUIT":
 			c.Write([]byte("221 bye\r\n"))
 			return
@@ -300,5 +312,73 @@ func TestNonASCIIAddressNeedsSMTPUTF8(t *testing.T) {
 	_, commands, _ := utf8.state()
 	if !strings.Contains(strings.Join(commands, "\n"), "> SMTPUTF8") {
 		t.Errorf("MAIL without SMTPUTF8 for a non-ASCII recipient: %q", commands)
+	}
+}
+
+// relayCert is a self-signed certificate for 127.0.0.1, and the pool that
+// trusts it.
+func relayCert(t *testing.T) (*tls.Config, *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "relay"},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	roots := x509.NewCertPool()
+	roots.AddCert(cert)
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}, roots
+}
+
+// Plaintext that arrives with the relay's "220" to STARTTLS (here a fake
+// EHLO reply, as a man in the middle would inject it, CVE-2011-0411
+// class) is not taken for anything said over TLS: the client refuses that
+// connection, before it authenticates or sends a message, with a reason
+// that says what happened.
+func TestPlaintextAfterSTARTTLSIsRefused(t *testing.T) {
+	t.Parallel()
+	srvCfg, roots := relayCert(t)
+	inner := &recording{ext: "AUTH PLAIN", secured: true}
+	addr := rawRelay(t, func(c net.Conn, r *bufio.Reader) {
+		c.Write([]byte("220 relay ready\r\n"))
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			switch strings.ToUpper(strings.TrimSpace(line)) {
+			case "STARTTLS":
+				c.Write([]byte("220 go ahead\r\n250-relay\r\n250 PIPELINING\r\n"))
+				tc := tls.Server(c, srvCfg)
+				if tc.Handshake() != nil {
+					return
+				}
+				inner.serve(tc, bufio.NewReader(tc))
+				return
+			default: // EHLO
+				c.Write([]byte("250-relay\r\n250 STARTTLS\r\n"))
+			}
+		}
+	})
+	s, err := email.New(email.Config{Addr: addr, From: "privacy@acme.example", TLS: "starttls", Connections: 1, Attempts: 1,
+		Username: "breachbot", Password: "s3cret", TLSConfig: &tls.Config{RootCAs: roots},
+		IOTimeout: 2 * time.Second, DialTimeout: 2 * time.Second, Backoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	err = sendWithin(t, s, mail("a@example.com", 1), 5*time.Second)
+	var se *incidents.SendError
+	if !errors.As(err, &se) || se.Uncertain || !strings.Contains(se.Reply, "STARTTLS") {
+		t.Errorf("%v, want a failure that names STARTTLS", err)
+	}
+	if data, commands, _ := inner.state(); len(data) != 0 || len(commands) != 0 {
+		t.Errorf("over TLS the relay was sent %q and got %d messages; want nothing", commands, len(data))
 	}
 }
