@@ -303,7 +303,7 @@ func (c *client) envelope(mail, rcpt string) *failure {
 			line  string
 		}{{2, mail}, {2, rcpt}, {3, "DATA"}} {
 			if _, err := c.cmd(cmd.class, cmd.line); err != nil {
-				return &failure{stage: stageEnvelope, err: err}
+				return &failure{stage: stageEnvelope, err: err, relay: cmd.line == mail}
 			}
 		}
 		return nil
@@ -319,23 +319,24 @@ func (c *client) envelope(mail, rcpt string) *failure {
 	// Every reply is read, whatever the first ones say, so that the next
 	// transaction reads its own.
 	var refused error
-	for _, class := range []int{2, 2, 3} {
+	relay := false // MAIL was refused
+	for i, class := range []int{2, 2, 3} {
 		_, err := c.expect(class)
 		var se *smtp.SMTPError
 		switch {
 		case err != nil && !errors.As(err, &se):
 			return &failure{stage: stageEnvelope, err: err} // the connection failed
 		case err != nil && refused == nil:
-			refused = err
+			refused, relay = err, i == 0
 		case err == nil && class == 3 && refused != nil:
 			// The server waits for a message to recipients it
 			// refused (RFC 2920 says it must not): dropping the
 			// connection ends the transaction.
-			return &failure{stage: stageEnvelope, err: refused, broken: true}
+			return &failure{stage: stageEnvelope, err: refused, broken: true, relay: relay}
 		}
 	}
 	if refused != nil {
-		return &failure{stage: stageEnvelope, err: refused}
+		return &failure{stage: stageEnvelope, err: refused, relay: relay}
 	}
 	return nil
 }

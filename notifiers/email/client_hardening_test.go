@@ -382,3 +382,61 @@ func TestPlaintextAfterSTARTTLSIsRefused(t *testing.T) {
 		t.Errorf("over TLS the relay was sent %q and got %d messages; want nothing", commands, len(data))
 	}
 }
+
+// A refusal of the relay itself (a 554 greeting, a refused sender at
+// MAIL) says nothing about the recipient: it is a temporary failure,
+// which pauses a send after a run of them, never "failed permanently"
+// for each customer in turn. A refused RCPT still is permanent.
+func TestRelayRefusalIsNotTheRecipientsFailure(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		greeting  string
+		mail      string
+		rcpt      string
+		code      int
+		permanent bool
+	}{
+		{"greeting", "554 5.7.1 no service for you", "", "", 554, false},
+		{"mail", "220 relay", "550 5.7.1 sender not allowed", "250 ok", 550, false},
+		{"rcpt", "220 relay", "250 ok", "550 5.1.1 no such user", 550, true},
+	} {
+		for _, pipelining := range []bool{false, true} {
+			name := tc.name
+			ehlo := "250 relay\r\n"
+			if pipelining {
+				name, ehlo = name+"/pipelining", "250-relay\r\n250 PIPELINING\r\n"
+			}
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				addr := rawRelay(t, func(c net.Conn, r *bufio.Reader) {
+					c.Write([]byte(tc.greeting + "\r\n"))
+					for {
+						line, err := r.ReadString('\n')
+						if err != nil {
+							return
+						}
+						switch strings.ToUpper(strings.Fields(line + " x")[0]) {
+						case "EHLO":
+							c.Write([]byte(ehlo))
+						case "MAIL":
+							c.Write([]byte(tc.mail + "\r\n"))
+						case "RCPT":
+							c.Write([]byte(tc.rcpt + "\r\n"))
+						case "DATA":
+							c.Write([]byte("554 5.5.1 no valid recipients\r\n"))
+						default:
+							c.Write([]byte("250 ok\r\n"))
+						}
+					}
+				})
+				s := rawSender(t, addr, 2*time.Second)
+				err := sendWithin(t, s, mail("a@example.com", 1), 5*time.Second)
+				var se *incidents.SendError
+				if !errors.As(err, &se) || se.Permanent != tc.permanent || se.Code != tc.code || se.Uncertain {
+					t.Errorf("%v (%+v), want code %d, permanent %v", err, se, tc.code, tc.permanent)
+				}
+			})
+		}
+	}
+}

@@ -240,6 +240,9 @@ type failure struct {
 	// permanent: refused before anything was sent, for a reason no
 	// retry can change (the address cannot be put in a command).
 	permanent bool
+	// relay: the server refused the relay's part, not the recipient
+	// (MAIL FROM): not this recipient's permanent failure.
+	relay bool
 }
 
 func (s *Sender) worker() {
@@ -401,7 +404,12 @@ func classify(f *failure) *incidents.SendError {
 		// The server's text is never kept (it may name the person): the
 		// codes and a fixed description of them only.
 		enhanced, class := replyClass(se.Code, se.EnhancedCode)
-		return &incidents.SendError{Permanent: se.Code >= 500, Code: se.Code, Reply: strings.TrimSpace(enhanced + " " + class)}
+		// A refusal of the connection (greeting, EHLO, STARTTLS, AUTH)
+		// or of the sender says nothing of the recipient: temporary, so
+		// a run of them pauses the send rather than mark every
+		// recipient failed for good.
+		ours := f.stage == stageConnect || f.relay
+		return &incidents.SendError{Permanent: se.Code >= 500 && !ours, Code: se.Code, Reply: strings.TrimSpace(enhanced + " " + class)}
 	}
 	msg := incidents.RedactAddresses(f.err.Error())
 	if f.permanent {

@@ -125,7 +125,8 @@ func (x *secureSession) Data(r io.Reader) error {
 
 // Over STARTTLS and over implicit TLS, the sender secures the connection
 // (checking the relay's certificate), authenticates, and delivers; with a
-// wrong password nothing is sent and the refusal is permanent.
+// wrong password nothing is sent and the refusal is temporary (it is not
+// the recipient's).
 func TestSenderSecuresAndAuthenticates(t *testing.T) {
 	t.Parallel()
 	for _, mode := range []string{"starttls", "tls"} {
@@ -149,8 +150,10 @@ func TestSenderSecuresAndAuthenticates(t *testing.T) {
 			}
 			err := newSecure("wrong").Send(context.Background(), mail("b@example.com", 3))
 			var se *incidents.SendError
-			if !errors.As(err, &se) || !se.Permanent || se.Code != 535 {
-				t.Errorf("with a wrong password: %v, want a permanent 535", err)
+			// Our credentials, not the recipient: temporary, so a send
+			// pauses instead of failing every recipient for good.
+			if !errors.As(err, &se) || se.Permanent || se.Code != 535 {
+				t.Errorf("with a wrong password: %v, want a temporary 535", err)
 			}
 			got := srv.arrivals()
 			if len(got) != 2 {
