@@ -440,3 +440,105 @@ func TestRelayRefusalIsNotTheRecipientsFailure(t *testing.T) {
 		}
 	}
 }
+
+// A relay that hangs up once the message may have reached it (right after
+// its 354, or after the final dot, without a reply) leaves the message in
+// doubt: never reported sent, never retried as if it had not gone out.
+func TestHangUpAfterDataIsInDoubt(t *testing.T) {
+	t.Parallel()
+	for _, after := range []string{"354", "dot"} {
+		t.Run(after, func(t *testing.T) {
+			t.Parallel()
+			addr := rawRelay(t, func(c net.Conn, r *bufio.Reader) {
+				c.Write([]byte("220 relay\r\n"))
+				for {
+					line, err := r.ReadString('\n')
+					if err != nil {
+						return
+					}
+					switch strings.ToUpper(strings.Fields(line + " x")[0]) {
+					case "EHLO":
+						c.Write([]byte("250-relay\r\n250 PIPELINING\r\n"))
+					case "DATA":
+						c.Write([]byte("354 go ahead\r\n"))
+						if after == "354" {
+							return
+						}
+						for {
+							l, err := r.ReadString('\n')
+							if err != nil || l == ".\r\n" {
+								return
+							}
+						}
+					default:
+						c.Write([]byte("250 ok\r\n"))
+					}
+				}
+			})
+			s := rawSender(t, addr, 2*time.Second)
+			m := mail("a@example.com", 1)
+			handed := false
+			m.DataStarting = func() error { handed = true; return nil }
+			err := sendWithin(t, s, m, 5*time.Second)
+			var se *incidents.SendError
+			if !errors.As(err, &se) || !se.Uncertain || se.Permanent || !handed {
+				t.Errorf("%v (hook ran: %v), want in doubt", err, handed)
+			}
+		})
+	}
+}
+
+// A 421 (the relay is shutting down) to a pipelined MAIL is a temporary
+// failure, and the connection is not used again: the next message goes
+// over a new one.
+func TestShutdownReplyDropsTheConnection(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	sessions := 0
+	addr := rawRelay(t, func(c net.Conn, r *bufio.Reader) {
+		mu.Lock()
+		sessions++
+		first := sessions == 1
+		mu.Unlock()
+		c.Write([]byte("220 relay\r\n"))
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			switch strings.ToUpper(strings.Fields(line + " x")[0]) {
+			case "EHLO":
+				c.Write([]byte("250-relay\r\n250 PIPELINING\r\n"))
+			case "MAIL":
+				if first {
+					c.Write([]byte("421 4.3.2 shutting down\r\n"))
+					return
+				}
+				c.Write([]byte("250 ok\r\n"))
+			case "DATA":
+				c.Write([]byte("354 go ahead\r\n"))
+				for {
+					l, err := r.ReadString('\n')
+					if err != nil {
+						return
+					}
+					if l == ".\r\n" {
+						break
+					}
+				}
+				c.Write([]byte("250 queued\r\n"))
+			default:
+				c.Write([]byte("250 ok\r\n"))
+			}
+		}
+	})
+	s := rawSender(t, addr, 2*time.Second)
+	err := sendWithin(t, s, mail("a@example.com", 1), 5*time.Second)
+	var se *incidents.SendError
+	if !errors.As(err, &se) || se.Permanent || se.Uncertain {
+		t.Errorf("%v, want a temporary failure", err)
+	}
+	if err := sendWithin(t, s, mail("a@example.com", 2), 5*time.Second); err != nil {
+		t.Errorf("the next message after a 421: %v", err)
+	}
+}
