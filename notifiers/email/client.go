@@ -324,6 +324,10 @@ func (c *client) envelope(mail, rcpt string) *failure {
 		_, err := c.expect(class)
 		var se *smtp.SMTPError
 		switch {
+		case err != nil && !errors.As(err, &se) && refused != nil:
+			// The server refused, then hung up (a 421, say): its
+			// refusal says more than the hang-up.
+			return &failure{stage: stageEnvelope, err: refused, broken: true, relay: relay}
 		case err != nil && !errors.As(err, &se):
 			return &failure{stage: stageEnvelope, err: err} // the connection failed
 		case err != nil && refused == nil:

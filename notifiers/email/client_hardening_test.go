@@ -489,7 +489,7 @@ func TestHangUpAfterDataIsInDoubt(t *testing.T) {
 }
 
 // A 421 (the relay is shutting down) to a pipelined MAIL is a temporary
-// failure, and the connection is not used again: the next message goes
+// failure that shows the 421 (not the hang-up that follows it), and the connection is not used again: the next message goes
 // over a new one.
 func TestShutdownReplyDropsTheConnection(t *testing.T) {
 	t.Parallel()
@@ -535,8 +535,8 @@ func TestShutdownReplyDropsTheConnection(t *testing.T) {
 	s := rawSender(t, addr, 2*time.Second)
 	err := sendWithin(t, s, mail("a@example.com", 1), 5*time.Second)
 	var se *incidents.SendError
-	if !errors.As(err, &se) || se.Permanent || se.Uncertain {
-		t.Errorf("%v, want a temporary failure", err)
+	if !errors.As(err, &se) || se.Permanent || se.Uncertain || se.Code != 421 {
+		t.Errorf("%v, want a temporary failure with the relay's 421", err)
 	}
 	if err := sendWithin(t, s, mail("a@example.com", 2), 5*time.Second); err != nil {
 		t.Errorf("the next message after a 421: %v", err)
