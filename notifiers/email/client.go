@@ -31,12 +31,28 @@ type client struct {
 	ext        map[string]string
 	pipelining bool
 	body8bit   bool
+	// dl, when set, bounds each exchange (a command and its reply, the
+	// message and its reply) as a whole: see deadlineConn.
+	dl *deadlineConn
 }
 
 // maxReplyLine bounds a reply line (RFC 5321 allows 512 bytes; go-smtp's
 // client allows 2,000), so a hostile server cannot make the client buffer
 // without end.
 const maxReplyLine = 4096
+
+// maxReplySize bounds a whole reply, all its lines: an EHLO reply is a
+// few hundred bytes, and a server that sends continuation lines without
+// end must not make the client read them into memory without end.
+const maxReplySize = 64 << 10
+
+// begin starts an exchange with the server: from here, it has the I/O
+// timeout to finish it, however it spreads its bytes over time.
+func (c *client) begin() {
+	if c.dl != nil {
+		c.dl.begin()
+	}
+}
 
 func newClient(conn net.Conn) *client {
 	c := &client{}
@@ -75,6 +91,9 @@ func (c *client) reply() (int, string, error) {
 			return 0, "", textproto.ProtocolError("malformed reply")
 		}
 		code = n
+		if text.Len()+len(line) > maxReplySize {
+			return 0, "", textproto.ProtocolError("reply too long")
+		}
 		if len(line) > 4 {
 			text.Write(line[4:])
 		}
@@ -100,6 +119,7 @@ func (c *client) expect(class int) (string, error) {
 
 // cmd sends one command line and reads its reply.
 func (c *client) cmd(class int, line string) (string, error) {
+	c.begin()
 	c.w.WriteString(line)
 	c.w.WriteString("\r\n")
 	if err := c.w.Flush(); err != nil {
@@ -135,6 +155,7 @@ func replyError(code int, text string) *smtp.SMTPError {
 
 // greet reads the server's greeting.
 func (c *client) greet() error {
+	c.begin()
 	_, err := c.expect(2)
 	return err
 }
@@ -174,6 +195,13 @@ func (c *client) startTLS(ctx context.Context, cfg *tls.Config, name string) err
 	if _, err := c.cmd(2, "STARTTLS"); err != nil {
 		return err
 	}
+	if c.stray() {
+		// Unencrypted bytes after the 220 would be read as if the
+		// server had said them over TLS (CVE-2011-0411 class): a
+		// broken relay or a man in the middle.
+		return errors.New("the relay sent more, unencrypted, after agreeing to STARTTLS (a man in the middle?); connection refused")
+	}
+	c.begin()
 	tc := tls.Client(c.conn, cfg)
 	if err := tc.HandshakeContext(ctx); err != nil {
 		return fmt.Errorf("TLS handshake: %w", err)
@@ -196,6 +224,7 @@ func (c *client) auth(a sasl.Client) error {
 	}
 	c.w.WriteString(line + "\r\n")
 	for {
+		c.begin()
 		if err := c.w.Flush(); err != nil {
 			return err
 		}
@@ -225,15 +254,24 @@ func (c *client) auth(a sasl.Client) error {
 // once the server said 354 and right before the message goes out: only
 // the message and its final dot can deliver it.
 func (c *client) send(from, to string, data []byte, dataStarting func() error) *failure {
-	if err := validLine(from); err != nil {
-		return &failure{stage: stageEnvelope, err: err}
-	}
-	if err := validLine(to); err != nil {
-		return &failure{stage: stageEnvelope, err: err}
+	utf8 := false
+	for _, a := range []string{from, to} {
+		ascii, err := validAddress(a)
+		if err != nil {
+			return &failure{stage: stageEnvelope, err: err, permanent: true}
+		}
+		utf8 = utf8 || !ascii
 	}
 	mail := "MAIL FROM:<" + from + ">"
 	if c.body8bit {
 		mail += " BODY=8BITMIME"
+	}
+	if utf8 {
+		if _, ok := c.ext["SMTPUTF8"]; !ok {
+			return &failure{stage: stageEnvelope, permanent: true,
+				err: errors.New("the address has non-ASCII characters and the relay does not offer SMTPUTF8; send to its ASCII form or use a relay that offers SMTPUTF8")}
+		}
+		mail += " SMTPUTF8"
 	}
 	if f := c.envelope(mail, "RCPT TO:<"+to+">"); f != nil {
 		return f
@@ -265,11 +303,12 @@ func (c *client) envelope(mail, rcpt string) *failure {
 			line  string
 		}{{2, mail}, {2, rcpt}, {3, "DATA"}} {
 			if _, err := c.cmd(cmd.class, cmd.line); err != nil {
-				return &failure{stage: stageEnvelope, err: err}
+				return &failure{stage: stageEnvelope, err: err, relay: cmd.line == mail}
 			}
 		}
 		return nil
 	}
+	c.begin()
 	c.w.WriteString(mail)
 	c.w.WriteString("\r\n")
 	c.w.WriteString(rcpt)
@@ -280,33 +319,42 @@ func (c *client) envelope(mail, rcpt string) *failure {
 	// Every reply is read, whatever the first ones say, so that the next
 	// transaction reads its own.
 	var refused error
-	for _, class := range []int{2, 2, 3} {
+	relay := false // MAIL was refused
+	for i, class := range []int{2, 2, 3} {
 		_, err := c.expect(class)
 		var se *smtp.SMTPError
 		switch {
+		case err != nil && !errors.As(err, &se) && refused != nil:
+			// The server refused, then hung up (a 421, say): its
+			// refusal says more than the hang-up.
+			return &failure{stage: stageEnvelope, err: refused, broken: true, relay: relay}
 		case err != nil && !errors.As(err, &se):
 			return &failure{stage: stageEnvelope, err: err} // the connection failed
 		case err != nil && refused == nil:
-			refused = err
+			refused, relay = err, i == 0
 		case err == nil && class == 3 && refused != nil:
 			// The server waits for a message to recipients it
 			// refused (RFC 2920 says it must not): dropping the
 			// connection ends the transaction.
-			return &failure{stage: stageEnvelope, err: refused, broken: true}
+			return &failure{stage: stageEnvelope, err: refused, broken: true, relay: relay}
 		}
 	}
 	if refused != nil {
-		return &failure{stage: stageEnvelope, err: refused}
+		return &failure{stage: stageEnvelope, err: refused, relay: relay}
 	}
 	return nil
 }
 
 // writeData writes the message as DATA content, then the final dot, and
-// flushes: every line ends in CRLF (a bare LF becomes CRLF), a line that
-// starts with a dot gets another (RFC 5321 4.5.2). For input whose every
-// CR is followed by LF, this is what textproto's DotWriter writes, without
-// its byte-at-a-time loop.
+// flushes: every line ends in CRLF (a bare LF or a bare CR becomes CRLF),
+// a line that starts with a dot gets another (RFC 5321 4.5.2). A bare CR
+// is a line end because some relays take "\r.\r\n" for the end of the
+// data: written as it came, whatever followed it would be a second
+// message (SMTP smuggling). For input whose every CR is followed by LF,
+// this is what textproto's DotWriter writes, without its byte-at-a-time
+// loop.
 func (c *client) writeData(data []byte) error {
+	c.begin() // for the message and the reply to its final dot
 	if len(data) == 0 {
 		c.w.WriteString("\r\n") // an empty line, as DotWriter writes
 	}
@@ -314,23 +362,28 @@ func (c *client) writeData(data []byte) error {
 		if data[0] == '.' {
 			c.w.WriteByte('.')
 		}
-		i := bytes.IndexByte(data, '\n')
+		i := bytes.IndexAny(data, "\r\n")
 		if i < 0 {
 			c.w.Write(data)
 			c.w.WriteString("\r\n")
 			break
 		}
-		if i > 0 && data[i-1] == '\r' {
-			c.w.Write(data[:i+1])
-		} else {
-			c.w.Write(data[:i])
-			c.w.WriteString("\r\n")
+		c.w.Write(data[:i])
+		c.w.WriteString("\r\n")
+		if data[i] == '\r' && i+1 < len(data) && data[i+1] == '\n' {
+			i++
 		}
 		data = data[i+1:]
 	}
 	c.w.WriteString(".\r\n")
 	return c.w.Flush()
 }
+
+// stray reports whether the server has sent something no command asked
+// for yet (between transactions, the client has read every reply): a
+// server out of step, whose next replies would each be read as the
+// answer to the command before. Only what already arrived is seen.
+func (c *client) stray() bool { return c.r.Buffered() > 0 }
 
 // reset aborts the transaction (RSET), keeping the connection.
 func (c *client) reset() error {
@@ -343,6 +396,24 @@ func (c *client) quit() error {
 	_, err := c.cmd(2, "QUIT")
 	c.conn.Close()
 	return err
+}
+
+// validAddress refuses an address that would change the command it is
+// put in: a CR or LF (a command of its own), an angle bracket or a space
+// (a parameter of its own), or another control character. It reports
+// whether the address is ASCII (else it needs SMTPUTF8). The reason never
+// quotes the address.
+func validAddress(a string) (ascii bool, err error) {
+	ascii = true
+	for i := 0; i < len(a); i++ {
+		switch b := a[i]; {
+		case b <= ' ' || b == 0x7f || b == '<' || b == '>':
+			return false, errors.New("the address has a space, an angle bracket or a control character (CR, LF) that would change the SMTP command; fix the address")
+		case b >= 0x80:
+			ascii = false
+		}
+	}
+	return ascii, nil
 }
 
 // validLine refuses a command argument that would end the line early: a

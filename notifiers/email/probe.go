@@ -34,10 +34,13 @@ func Probe(ctx context.Context, cfg Config) error {
 	if dl, ok := ctx.Deadline(); ok {
 		raw.SetDeadline(dl)
 	}
+	host, _, _ := net.SplitHostPort(cfg.Addr)
 	tlsCfg := cfg.TLSConfig.Clone()
 	if tlsCfg == nil {
-		host, _, _ := net.SplitHostPort(cfg.Addr)
-		tlsCfg = &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
+		tlsCfg = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	if tlsCfg.ServerName == "" {
+		tlsCfg.ServerName = host // as Sender checks it
 	}
 	helloName := cfg.HelloName
 	if helloName == "" {

@@ -104,6 +104,9 @@ func New(cfg Config) (*Sender, error) {
 	if err != nil {
 		return nil, fmt.Errorf("SMTP_FROM is not an address: %w", err)
 	}
+	if cfg.TLS == "none" && cfg.Username != "" {
+		return nil, errors.New("SMTP_USERNAME is set with SMTP_TLS=none: the password would cross the network unencrypted; set SMTP_TLS=starttls (or tls, usually port 465), or unset SMTP_USERNAME for a relay that needs no login")
+	}
 	if cfg.Connections <= 0 {
 		cfg.Connections = 4
 	}
@@ -234,6 +237,12 @@ type failure struct {
 	// broken: the connection cannot go on (the server waits for a message
 	// that must not be sent), even if err is the server's reply.
 	broken bool
+	// permanent: refused before anything was sent, for a reason no
+	// retry can change (the address cannot be put in a command).
+	permanent bool
+	// relay: the server refused the relay's part, not the recipient
+	// (MAIL FROM): not this recipient's permanent failure.
+	relay bool
 }
 
 func (s *Sender) worker() {
@@ -260,6 +269,12 @@ func (s *Sender) worker() {
 		}
 		var last *failure
 		for attempt := 1; ; attempt++ {
+			if c != nil && c.stray() {
+				// Out of step: its replies cannot be trusted to
+				// answer our commands. Nothing was sent on it yet.
+				c.Close()
+				c = nil
+			}
 			if c == nil {
 				var err error
 				if c, err = s.dial(); err != nil {
@@ -276,7 +291,10 @@ func (s *Sender) worker() {
 				}
 				last = f
 				var se *smtp.SMTPError
-				if errors.As(f.err, &se) && se.Code != 421 && !f.broken {
+				if f.permanent {
+					// Refused before anything was sent: the
+					// connection is as it was.
+				} else if errors.As(f.err, &se) && se.Code != 421 && !f.broken {
 					// The server answered: the connection is still good.
 					if err := c.reset(); err != nil {
 						c.Close()
@@ -321,10 +339,16 @@ func (s *Sender) sleep(d time.Duration) bool {
 }
 
 func (s *Sender) tlsConfig() *tls.Config {
-	if s.cfg.TLSConfig != nil {
-		return s.cfg.TLSConfig.Clone()
-	}
 	host, _, _ := net.SplitHostPort(s.cfg.Addr)
+	if s.cfg.TLSConfig != nil {
+		cfg := s.cfg.TLSConfig.Clone()
+		if cfg.ServerName == "" {
+			// The certificate is checked against the relay's host,
+			// as without a TLSConfig.
+			cfg.ServerName = host
+		}
+		return cfg
+	}
 	return &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
 }
 
@@ -349,6 +373,7 @@ func (s *Sender) dial() (*client, error) {
 	} else {
 		c = newClient(conn)
 	}
+	c.dl = conn
 	err = c.greet()
 	if err == nil {
 		err = c.hello(s.cfg.HelloName)
@@ -379,9 +404,17 @@ func classify(f *failure) *incidents.SendError {
 		// The server's text is never kept (it may name the person): the
 		// codes and a fixed description of them only.
 		enhanced, class := replyClass(se.Code, se.EnhancedCode)
-		return &incidents.SendError{Permanent: se.Code >= 500, Code: se.Code, Reply: strings.TrimSpace(enhanced + " " + class)}
+		// A refusal of the connection (greeting, EHLO, STARTTLS, AUTH)
+		// or of the sender says nothing of the recipient: temporary, so
+		// a run of them pauses the send rather than mark every
+		// recipient failed for good.
+		ours := f.stage == stageConnect || f.relay
+		return &incidents.SendError{Permanent: se.Code >= 500 && !ours, Code: se.Code, Reply: strings.TrimSpace(enhanced + " " + class)}
 	}
 	msg := incidents.RedactAddresses(f.err.Error())
+	if f.permanent {
+		return &incidents.SendError{Permanent: true, Reply: msg}
+	}
 	var pe textproto.ProtocolError
 	if errors.As(f.err, &pe) {
 		msg = "malformed reply from the server" // it may quote the server's text
@@ -407,21 +440,35 @@ func parseFrom(from string) (string, error) {
 }
 
 // deadlineConn sets a deadline before every read and write, so no
-// operation of the SMTP or TLS client can block longer than timeout,
-// whatever deadlines the client library sets (it sets none for TLS
-// handshakes after STARTTLS and defaults to minutes).
+// operation of the SMTP or TLS client can block longer than timeout. The
+// client calls begin at the start of each exchange (a command and its
+// reply; the message and the reply to its final dot): from then on every
+// read and write shares one deadline, timeout after begin, so a server
+// that sends its reply a byte at a time, or continuation lines without
+// end, cannot hold a worker longer than timeout per exchange. It is used
+// by one worker only.
 type deadlineConn struct {
 	net.Conn
 	timeout time.Duration
+	until   time.Time // the current exchange's deadline; zero before the first
+}
+
+func (c *deadlineConn) begin() { c.until = time.Now().Add(c.timeout) }
+
+func (c *deadlineConn) deadline() time.Time {
+	if c.until.IsZero() {
+		return time.Now().Add(c.timeout)
+	}
+	return c.until
 }
 
 func (c *deadlineConn) Read(p []byte) (int, error) {
-	c.Conn.SetReadDeadline(time.Now().Add(c.timeout))
+	c.Conn.SetReadDeadline(c.deadline())
 	return c.Conn.Read(p)
 }
 
 func (c *deadlineConn) Write(p []byte) (int, error) {
-	c.Conn.SetWriteDeadline(time.Now().Add(c.timeout))
+	c.Conn.SetWriteDeadline(c.deadline())
 	return c.Conn.Write(p)
 }
 

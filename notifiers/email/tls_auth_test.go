@@ -125,7 +125,8 @@ func (x *secureSession) Data(r io.Reader) error {
 
 // Over STARTTLS and over implicit TLS, the sender secures the connection
 // (checking the relay's certificate), authenticates, and delivers; with a
-// wrong password nothing is sent and the refusal is permanent.
+// wrong password nothing is sent and the refusal is temporary (it is not
+// the recipient's).
 func TestSenderSecuresAndAuthenticates(t *testing.T) {
 	t.Parallel()
 	for _, mode := range []string{"starttls", "tls"} {
@@ -149,8 +150,10 @@ func TestSenderSecuresAndAuthenticates(t *testing.T) {
 			}
 			err := newSecure("wrong").Send(context.Background(), mail("b@example.com", 3))
 			var se *incidents.SendError
-			if !errors.As(err, &se) || !se.Permanent || se.Code != 535 {
-				t.Errorf("with a wrong password: %v, want a permanent 535", err)
+			// Our credentials, not the recipient: temporary, so a send
+			// pauses instead of failing every recipient for good.
+			if !errors.As(err, &se) || se.Permanent || se.Code != 535 {
+				t.Errorf("with a wrong password: %v, want a temporary 535", err)
 			}
 			got := srv.arrivals()
 			if len(got) != 2 {
@@ -181,5 +184,27 @@ func TestSenderRefusesAnUntrustedCertificate(t *testing.T) {
 	}
 	if n := len(srv.arrivals()); n != 0 {
 		t.Errorf("%d messages arrived", n)
+	}
+}
+
+// A TLS configuration given without ServerName (a private CA, say) still
+// checks the relay's certificate against the host of SMTP_ADDR, instead
+// of failing every handshake with "either ServerName or InsecureSkipVerify
+// must be specified".
+func TestTLSConfigWithoutServerNameVerifiesTheRelayHost(t *testing.T) {
+	t.Parallel()
+	srv := startSecure(t, false)
+	s, err := email.New(email.Config{Addr: srv.addr, From: "privacy@acme.example", TLS: "starttls", Connections: 1, Attempts: 1,
+		Username: "breachbot", Password: "s3cret", TLSConfig: &tls.Config{RootCAs: srv.roots},
+		IOTimeout: 2 * time.Second, DialTimeout: 2 * time.Second, Backoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.Send(context.Background(), mail("a@example.com", 1)); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.arrivals(); len(got) != 1 || !got[0].tls {
+		t.Errorf("arrived %+v, want one message over TLS", got)
 	}
 }
