@@ -256,6 +256,11 @@ func (r *sendRun) checkStop(ctx context.Context) {
 	if !r.stopping && r.ns.opt.PauseAfter > 0 && r.tempRun >= r.ns.opt.PauseAfter {
 		r.stopping = true
 		r.pauseWhy = fmt.Sprintf("%d messages in a row failed temporarily; the mail server may be down", r.tempRun)
+		if r.lastTemp != nil && r.lastTemp.Code >= 500 {
+			// A 5xx counted as temporary is the relay refusing us or the
+			// notice itself, not one person's mailbox.
+			r.pauseWhy = fmt.Sprintf("%d messages in a row were refused by the mail server for a reason that is not the person's mailbox (the relay's policy, our account or the notice itself); ask the relay's administrator", r.tempRun)
+		}
 		if r.lastTemp != nil {
 			r.pauseWhy += " (last reply: " + r.lastTemp.Error() + ")"
 		}

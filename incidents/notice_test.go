@@ -384,3 +384,30 @@ func TestStoppingMidSendLosesNothing(t *testing.T) {
 		}
 	}
 }
+
+// A relay refusing the notice itself (a 5xx the sender counts as
+// temporary: policy, our account, the content) pauses the send with words
+// that point at the relay, not at a server that may be down, and nobody is
+// failed for good.
+func TestRefusedNoticePausesWithoutFailingAnyone(t *testing.T) {
+	t.Parallel()
+	m := &noticetest.Mailer{Conns: 2, SendFunc: func(mail *incidents.Mail) error {
+		if strings.HasPrefix(mail.To, "me@") {
+			return nil
+		}
+		return &incidents.SendError{Code: 554, Reply: "5.7.1 delivery not authorized, message refused"}
+	}}
+	svc, id := approvedNotice(t, m, 40)
+	ns := incidents.NewNoticeSender(svc, incidents.NoticeSenderOptions{PauseAfter: 5, Window: 4})
+	if err := ns.SendPending(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	n := status(t, svc, id)
+	if n.State != incidents.NoticePaused || !strings.Contains(n.Send.Paused, "refused by the mail server for a reason that is not the person's mailbox") {
+		t.Fatalf("after repeated 554 5.7.1: %s %q", n.State, n.Send.Paused)
+	}
+	accounted(t, n.Send)
+	if n.Send.FailedPermanent != 0 || n.Send.Sent != 0 || n.Send.Remaining() == 0 {
+		t.Errorf("paused with %+v; want nobody failed for good and people left to send to", n.Send)
+	}
+}

@@ -542,3 +542,60 @@ func TestShutdownReplyDropsTheConnection(t *testing.T) {
 		t.Errorf("the next message after a 421: %v", err)
 	}
 }
+
+// A relay that refuses the notice itself after its final dot (content,
+// size, policy: 5.7.1, 5.6.0, 5.3.4, or no enhanced code) would refuse it
+// for everyone: the failure is temporary, so a run of them pauses the send
+// instead of marking every person failed for good. A refusal naming the
+// mailbox (5.2.2 full, 5.1.1 unknown) stays this recipient's permanent
+// failure.
+func TestRefusalOfTheMessageIsNotEachRecipientsFailure(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		reply     string
+		permanent bool
+	}{
+		{"554 5.7.1 message content rejected", false},
+		{"552 5.3.4 message too big", false},
+		{"554 5.6.0 bad content", false},
+		{"554 transaction failed", false},
+		{"552 5.2.2 mailbox full", true},
+		{"550 5.1.1 no such user", true},
+	} {
+		t.Run(tc.reply, func(t *testing.T) {
+			t.Parallel()
+			addr := rawRelay(t, func(c net.Conn, r *bufio.Reader) {
+				c.Write([]byte("220 relay\r\n"))
+				inData := false
+				for {
+					line, err := r.ReadString('\n')
+					if err != nil {
+						return
+					}
+					if inData {
+						if line == ".\r\n" {
+							inData = false
+							c.Write([]byte(tc.reply + "\r\n"))
+						}
+						continue
+					}
+					switch strings.ToUpper(strings.Fields(line + " x")[0]) {
+					case "EHLO":
+						c.Write([]byte("250 relay\r\n"))
+					case "DATA":
+						inData = true
+						c.Write([]byte("354 go on\r\n"))
+					default:
+						c.Write([]byte("250 ok\r\n"))
+					}
+				}
+			})
+			s := rawSender(t, addr, 2*time.Second)
+			err := sendWithin(t, s, mail("a@example.com", 1), 5*time.Second)
+			var se *incidents.SendError
+			if !errors.As(err, &se) || se.Permanent != tc.permanent || se.Uncertain {
+				t.Errorf("%v (%+v), want permanent %v, not in doubt", err, se, tc.permanent)
+			}
+		})
+	}
+}

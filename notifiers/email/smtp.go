@@ -397,6 +397,20 @@ func (s *Sender) dial() (*client, error) {
 	return c, nil
 }
 
+// aboutTheMessage reports whether a refusal of the message after its final
+// dot is about the notice itself (its content, size or the relay's
+// policy: enhanced codes X.3.x, X.6.x, X.7.x, or none) rather than about
+// the recipient's mailbox (X.1.x, X.2.x). The same notice goes to
+// everyone, so such a refusal must pause the send, as a temporary failure
+// does, not mark every recipient failed for good.
+func aboutTheMessage(se *smtp.SMTPError) bool {
+	switch se.EnhancedCode[1] {
+	case 1, 2:
+		return false
+	}
+	return true
+}
+
 // classify turns a failure into the domain's SendError.
 func classify(f *failure) *incidents.SendError {
 	var se *smtp.SMTPError
@@ -408,7 +422,7 @@ func classify(f *failure) *incidents.SendError {
 		// or of the sender says nothing of the recipient: temporary, so
 		// a run of them pauses the send rather than mark every
 		// recipient failed for good.
-		ours := f.stage == stageConnect || f.relay
+		ours := f.stage == stageConnect || f.relay || f.stage == stageEnd && aboutTheMessage(se)
 		return &incidents.SendError{Permanent: se.Code >= 500 && !ours, Code: se.Code, Reply: strings.TrimSpace(enhanced + " " + class)}
 	}
 	msg := incidents.RedactAddresses(f.err.Error())
