@@ -62,12 +62,18 @@ func (b *Bot) answer(ctx context.Context, sc slack.SlashCommand, rep *commands.R
 		return
 	}
 	// What the reply says beside its file (a draft's unknown items and what
-	// fills them) is shown to the person who asked, not dropped.
+	// fills them) is shown to the person who asked, not dropped; with
+	// nothing beside it, a line says where the file went, so the person
+	// who typed the command is never left without an answer where they
+	// typed it (the acknowledgement may have come before the file was
+	// ready, empty).
+	shown := &commands.Reply{Title: "Sent " + rep.File.Name + " to you as a direct message from breachbot.", Ephemeral: true}
 	if len(rep.Sections) > 0 {
-		shown := *rep
-		shown.File, shown.Ephemeral = nil, true
-		b.respond(ctx, sc.ResponseURL, sc.ChannelID, sc.UserID, &shown)
+		full := *rep
+		full.File, full.Ephemeral = nil, true
+		shown = &full
 	}
+	b.respond(ctx, sc.ResponseURL, sc.ChannelID, sc.UserID, shown)
 }
 
 // sendFile uploads a reply's file into a direct message with the user: an
