@@ -209,9 +209,7 @@ func (s *served) slash(user, text, want string) string {
 		return out
 	}
 	if !strings.Contains(all(), want) {
-		// Generous: under go test -race with every package running, a
-		// long answer (an export) can take seconds to render and post.
-		deadline := time.Now().Add(45 * time.Second)
+		deadline := time.Now().Add(10 * time.Second)
 		for !strings.Contains(all(), want) && time.Now().Before(deadline) {
 			time.Sleep(5 * time.Millisecond) // polling a live server's answer
 		}
