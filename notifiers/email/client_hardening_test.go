@@ -564,32 +564,8 @@ func TestRefusalOfTheMessageIsNotEachRecipientsFailure(t *testing.T) {
 	} {
 		t.Run(tc.reply, func(t *testing.T) {
 			t.Parallel()
-			addr := rawRelay(t, func(c net.Conn, r *bufio.Reader) {
-				c.Write([]byte("220 relay\r\n"))
-				inData := false
-				for {
-					line, err := r.ReadString('\n')
-					if err != nil {
-						return
-					}
-					if inData {
-						if line == ".\r\n" {
-							inData = false
-							c.Write([]byte(tc.reply + "\r\n"))
-						}
-						continue
-					}
-					switch strings.ToUpper(strings.Fields(line + " x")[0]) {
-					case "EHLO":
-						c.Write([]byte("250 relay\r\n"))
-					case "DATA":
-						inData = true
-						c.Write([]byte("354 go on\r\n"))
-					default:
-						c.Write([]byte("250 ok\r\n"))
-					}
-				}
-			})
+			rec := &recording{ext: "8BITMIME", afterDot: tc.reply + "\r\n"}
+			addr := rawRelay(t, rec.serve)
 			s := rawSender(t, addr, 2*time.Second)
 			err := sendWithin(t, s, mail("a@example.com", 1), 5*time.Second)
 			var se *incidents.SendError
